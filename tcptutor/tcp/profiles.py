@@ -1,0 +1,107 @@
+"""Profiles: the standard (rfc9293) and what Linux 6.x actually does (linux).
+
+A lesson teaches the standard and can show where Linux differs; every number here is one
+a question may ask about, so each cites its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .scenario import MICROS, NetParams
+
+SECOND = MICROS
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    latency: int
+    rto_initial: int  # RFC 6298 2.1
+    rto_min: int
+    rto_max: int
+    msl: int
+    syn_retries: int
+    synack_retries: int
+    data_retries: int  # retransmissions of data/FIN before giving up (RFC 9293 3.8.3 R2)
+    syn_linear_timeouts: int  # SYN timeouts that do not back off (Linux >= 6.5)
+    rst_ack_on_abort: bool  # RFC 9293 3.10.5 says <SEQ=SND.NXT><CTL=RST>; Linux adds ACK
+    backlog_extra: int  # Linux's half-open check admits one more than the backlog
+    rttvar_floor_is_rto_min: bool  # Linux: RTO = SRTT + max(4*RTTVAR, rto_min)
+    seed: int = 0
+
+    @property
+    def time_wait(self) -> int:
+        """TIME-WAIT lasts 2*MSL (RFC 9293 3.10.8); Linux: fixed 60 s (TCP_TIMEWAIT_LEN)."""
+        return 2 * self.msl
+
+    def rto_from(self, srtt: int, rttvar: int) -> int:
+        """RFC 6298 2.3: RTO = SRTT + max(G, K*RTTVAR), K = 4, then clamp (2.4, 2.5)."""
+        if self.rttvar_floor_is_rto_min:
+            rto = srtt + max(4 * rttvar, self.rto_min)
+        else:
+            rto = max(self.rto_min, srtt + max(1_000, 4 * rttvar))  # G: 1 ms clock
+        return min(rto, self.rto_max)
+
+    def syn_timeout(self, retransmissions_so_far: int, initial: int) -> int:
+        """How long to wait for a reply to the SYN sent after N earlier retransmissions.
+
+        RFC 6298 5.5 doubles the RTO each time. Linux 6.5+ (tcp_syn_linear_timeouts=4)
+        keeps the first timeouts at the initial RTO: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19 ... s.
+        """
+        linear = self.syn_linear_timeouts
+        if retransmissions_so_far <= linear:
+            factor = 1 if linear else 2**retransmissions_so_far
+        else:
+            factor = 2 ** (retransmissions_so_far - linear)
+        return min(initial * factor, self.rto_max)
+
+
+RFC9293 = Profile(
+    name="rfc9293",
+    latency=10_000,
+    rto_initial=1 * SECOND,  # RFC 6298 2.1
+    rto_min=1 * SECOND,  # RFC 6298 2.4
+    rto_max=60 * SECOND,  # RFC 6298 2.5: "at least 60 seconds"
+    msl=120 * SECOND,  # RFC 9293 3.4.2: MSL "arbitrarily defined to be 2 minutes"
+    syn_retries=6,
+    synack_retries=5,
+    data_retries=15,
+    syn_linear_timeouts=0,
+    rst_ack_on_abort=False,
+    backlog_extra=0,
+    rttvar_floor_is_rto_min=False,
+)
+
+LINUX = Profile(
+    name="linux",
+    latency=10_000,
+    rto_initial=1 * SECOND,  # TCP_TIMEOUT_INIT
+    rto_min=200_000,  # TCP_RTO_MIN
+    rto_max=120 * SECOND,  # TCP_RTO_MAX
+    msl=30 * SECOND,  # TIME-WAIT = TCP_TIMEWAIT_LEN = 60 s
+    syn_retries=6,  # net.ipv4.tcp_syn_retries
+    synack_retries=5,  # net.ipv4.tcp_synack_retries
+    data_retries=15,  # net.ipv4.tcp_retries2
+    syn_linear_timeouts=4,  # net.ipv4.tcp_syn_linear_timeouts (6.5+)
+    rst_ack_on_abort=True,  # tcp_send_active_reset sends RST|ACK
+    backlog_extra=1,
+    rttvar_floor_is_rto_min=True,
+)
+
+PROFILES = {p.name: p for p in (RFC9293, LINUX)}
+
+
+def resolve(net: NetParams) -> Profile:
+    """The profile named by [net], with every explicit [net] value taking precedence."""
+    base = PROFILES[net.profile]
+    overrides: dict = {"latency": net.latency, "seed": net.seed}
+    if net.rto is not None:
+        overrides["rto_initial"] = net.rto
+    if net.msl is not None:
+        overrides["msl"] = net.msl
+    if net.syn_retries is not None:
+        overrides["syn_retries"] = net.syn_retries
+    if net.synack_retries is not None:
+        overrides["synack_retries"] = net.synack_retries
+    return base.__class__(**{**base.__dict__, **overrides})

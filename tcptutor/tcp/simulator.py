@@ -1,0 +1,223 @@
+"""Runs a scenario: two hosts, a deterministic network and clock, and a trace of it all.
+
+Rules (contract): after every step but `drop` the network settles: segments in flight are
+delivered after `latency`, with every immediate reply, until nothing is in flight. Timers
+fire only when their deadline falls inside a settle or a `wait`; at the same instant a
+timer fires before an arrival. Clock values are whole microseconds.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+
+from ..errors import ScenarioError, SimulationError, UserCallError
+from .host import Host, Outcome
+from .profiles import Profile, resolve
+from .scenario import Calls, Drop, Flood, Scenario, Step, Wait
+from .segment import Segment
+from .states import State
+from .trace import SegmentRecord, Trace, TraceEvent, seconds
+
+NAMED = ("client", "server")
+MAX_EVENTS_PER_STEP = 2_000_000  # a runaway guard, far above any teaching scenario
+
+
+class Simulator:
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.profile: Profile = resolve(scenario.net)
+        self.rng = random.Random(scenario.net.seed)
+        # Always draw both ISNs so that giving one never changes the other.
+        drawn = {name: self.rng.getrandbits(32) for name in NAMED}
+        self.isn = {
+            "client": drawn["client"] if scenario.client.isn is None else scenario.client.isn,
+            "server": drawn["server"] if scenario.server.isn is None else scenario.server.isn,
+        }
+        self.hosts = {
+            "client": Host("client", scenario.client, self.profile, self.isn["client"], self.rng),
+            "server": Host("server", scenario.server, self.profile, self.isn["server"], self.rng),
+        }
+        self.now = 0
+        self.in_flight: list[tuple[int, int, SegmentRecord]] = []
+        self.drops: list[Drop] = []
+        self.records: list[SegmentRecord] = []
+        self.events: list[TraceEvent] = []
+        self.spoofs = 0
+        self._budget = 0
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> Trace:
+        for step in self.scenario.steps:
+            self._budget = MAX_EVENTS_PER_STEP
+            try:
+                self._run_step(step)
+            except UserCallError as err:
+                raise ScenarioError(
+                    self.scenario.path, step.line,
+                    f'step "{step.text}": {err} ({self._who(step)} is {err.state})',
+                ) from None
+        return self._trace()
+
+    def _who(self, step: Step) -> str:
+        action = step.action
+        return action.calls[0].endpoint if isinstance(action, Calls) and len(action.calls) == 1 else "the endpoint"
+
+    def _run_step(self, step: Step) -> None:
+        action = step.action
+        if isinstance(action, Drop):
+            self.drops.append(action)
+            return
+        if isinstance(action, Wait):
+            end = self.now + action.duration
+            while self._process_next(end):
+                pass
+            self.now = end
+        elif isinstance(action, Flood):
+            self._flood(action.count)
+        elif isinstance(action, Calls):
+            for call in action.calls:
+                try:
+                    self._call(call.endpoint, call.verb, call.sizes)
+                except UserCallError as err:
+                    if len(action.calls) > 1:
+                        err.state = f"{err.state}; {call.endpoint}"
+                    raise
+        self._settle()
+
+    def _call(self, endpoint: str, verb: str, sizes: tuple[int, ...]) -> None:
+        peer = "server" if endpoint == "client" else "client"
+        cause = f"call {verb}" + (" " + " ".join(map(str, sizes)) if sizes else "")
+        outcome = self.hosts[endpoint].call(verb, peer, sizes, self.now)
+        self._record(endpoint, outcome, cause)
+
+    def _flood(self, count: int) -> None:
+        """N SYNs from spoofed sources, all at this instant; the sources never answer."""
+        for _ in range(count):
+            self.spoofs += 1
+            syn = Segment(f"spoof-{self.spoofs}", "server", self.rng.getrandbits(32), 0,
+                          frozenset({"SYN"}), win=64240, mss=1460, note="spoofed source")
+            self._put_on_wire(syn)
+
+    def _settle(self) -> None:
+        while self.in_flight:
+            self._process_next(None)
+
+    def _process_next(self, limit: int | None) -> bool:
+        """Handle the earliest timer or arrival at or before `limit`; False when there is none."""
+        self._budget -= 1
+        if self._budget < 0:
+            raise SimulationError(f"the network did not settle after {MAX_EVENTS_PER_STEP} events")
+        arrival = self.in_flight[0][0] if self.in_flight else None
+        timer = None
+        for name, host in self.hosts.items():
+            due = host.next_deadline()
+            if due is not None and (timer is None or due[0] < timer[0]):
+                timer = (due[0], name, due[1])
+        if timer is not None and (arrival is None or timer[0] <= arrival) and (limit is None or timer[0] <= limit):
+            self.now = max(self.now, timer[0])
+            self._fire(timer[1], timer[2])
+            return True
+        if arrival is not None and (limit is None or arrival <= limit):
+            at, _, record = heapq.heappop(self.in_flight)
+            self.now = at
+            self._deliver(record)
+            return True
+        return False
+
+    def _fire(self, host_name: str, peer: str) -> None:
+        outcome, kind, timeout = self.hosts[host_name].fire_timer(peer, self.now)
+        events = self._record(host_name, outcome, f"timeout {kind}")
+        for event in events[:1]:
+            event.timer = {"kind": kind, "timeout": seconds(timeout)}
+
+    def _deliver(self, record: SegmentRecord) -> None:
+        seg = record.segment
+        host = self.hosts.get(seg.dst)
+        if host is None:
+            return  # a spoofed source: it never answers
+        outcome = host.receive(seg, self.now)
+        self._record(seg.dst, outcome, f"recv #{record.n}")
+
+    # ------------------------------------------------------------------ wire and trace
+
+    def _put_on_wire(self, seg: Segment) -> SegmentRecord:
+        n = len(self.records) + 1
+        dropped = self._match_drop(seg)
+        arrive = None if dropped else self.now + self.profile.latency
+        record = SegmentRecord(n, seg, self.now, "dropped" if dropped else "delivered", arrive)
+        self.records.append(record)
+        if not dropped:
+            heapq.heappush(self.in_flight, (arrive, n, record))
+        return record
+
+    def _match_drop(self, seg: Segment) -> bool:
+        for i, rule in enumerate(self.drops):
+            if rule.src is not None and rule.src != seg.src:
+                continue
+            if rule.dst is not None and rule.dst != seg.dst:
+                continue
+            wanted = set(rule.flags)
+            if "DATA" in wanted:
+                wanted.discard("DATA")
+                if seg.length == 0:
+                    continue
+            if wanted <= seg.flags:
+                del self.drops[i]
+                return True
+        return False
+
+    def _record(self, host_name: str, outcome: Outcome, cause: str) -> list[TraceEvent]:
+        named = outcome.peer in NAMED
+        endpoint = host_name if named else "listener"
+        peer = None if named else outcome.peer
+        sent = [self._put_on_wire(s).n for s in outcome.sent]
+        events = []
+        state = outcome.before
+        for move in outcome.moves:
+            events.append(TraceEvent(
+                self.now, endpoint, cause, move.transition.source.value, move.transition.target.value,
+                error=move.error, rfc=move.transition.rfc, peer=peer,
+            ))
+            state = move.transition.target
+        if not events:
+            events.append(TraceEvent(self.now, endpoint, cause, state.value, state.value, peer=peer))
+        events[-1].sent = sent
+        if outcome.note:
+            events[-1].note = outcome.note
+        self.events.extend(events)
+        return events
+
+    def _trace(self) -> Trace:
+        p, sc = self.profile, self.scenario
+        params = {
+            "client": {"isn": self.isn["client"], "window": sc.client.window, "mss": sc.client.mss},
+            "server": {
+                "isn": self.isn["server"], "window": sc.server.window, "mss": sc.server.mss,
+                "backlog": sc.server.backlog, "syncookies": sc.server.syncookies,
+            },
+            "net": {
+                "profile": p.name, "seed": sc.net.seed, "latency": seconds(p.latency),
+                "rto": seconds(p.rto_initial), "rto_min": seconds(p.rto_min), "msl": seconds(p.msl),
+                "time_wait": seconds(p.time_wait), "syn_retries": p.syn_retries,
+                "synack_retries": p.synack_retries,
+            },
+        }
+        client, server = self.hosts["client"], self.hosts["server"]
+        final = {"client": client.view("server").value, "server": server.view("client").value}
+        delivered, written = {}, {}
+        for name, host in self.hosts.items():
+            peer = "server" if name == "client" else "client"
+            conn = host.connection_with(peer)
+            delivered[name] = list(conn.delivered) if conn else []
+            written[name] = conn.written if conn else 0
+        return Trace(sc.title, params, self.records, self.events, final, delivered, written)
+
+
+def simulate(scenario: Scenario) -> Trace:
+    """Simulate a scenario from start to end (pure: same scenario, same trace)."""
+    return Simulator(scenario).run()
+
+
+__all__ = ["simulate", "Simulator", "State"]
