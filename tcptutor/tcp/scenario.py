@@ -1,0 +1,501 @@
+"""Scenario values: what a scenario file says, parsed and checked, before anything is simulated.
+
+The file format is the contract in shared/contracts/scenarios.md. Durations are held as
+whole microseconds so that every clock comparison in the simulator is exact.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from tcptutor.errors import ScenarioError
+
+ENDPOINTS = ("client", "server")
+SEQ_SPACE = 2**32
+MICROS = 1_000_000
+
+
+@dataclass(frozen=True)
+class EndpointParams:
+    """[client] / [server]: None means "not given" (ISN then comes from the seed)."""
+
+    isn: int | None = None
+    window: int = 65535
+    mss: int = 1460
+    backlog: int = 128
+    syncookies: bool = False
+
+
+@dataclass(frozen=True)
+class NetParams:
+    """[net]: a value left as None takes the profile's default (see tcp/profiles.py)."""
+
+    profile: str = "rfc9293"
+    seed: int = 0
+    latency: int = 10_000  # microseconds, one way
+    rto: int | None = None  # microseconds, initial retransmission timeout
+    msl: int | None = None  # microseconds
+    syn_retries: int | None = None
+    synack_retries: int | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One RFC 9293 user call: listen, connect, send (with segment sizes), close, abort."""
+
+    endpoint: str
+    verb: str
+    sizes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Calls:
+    """One or more calls at the same instant ("client close & server close")."""
+
+    calls: tuple[Call, ...]
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Lose the next segment that matches: direction optional, every listed flag must be set.
+
+    The pseudo-flag DATA matches a segment that carries payload.
+    """
+
+    src: str | None = None
+    dst: str | None = None
+    flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Flood:
+    """N SYNs from distinct spoofed sources that never answer."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Wait:
+    duration: int  # microseconds
+
+
+Action = Calls | Drop | Flood | Wait
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    line: int  # 1-based line of the step's string in the file (0 when built in code)
+    action: Action
+
+
+@dataclass(frozen=True)
+class Scenario:
+    steps: tuple[Step, ...]
+    title: str = ""
+    client: EndpointParams = field(default_factory=EndpointParams)
+    server: EndpointParams = field(default_factory=EndpointParams)
+    net: NetParams = field(default_factory=NetParams)
+    path: str = "<scenario>"
+
+
+# ---------------------------------------------------------------------------
+# Parsing. Pure: text in, values or one error out. No file I/O, no printing.
+# ---------------------------------------------------------------------------
+
+CALL_VERBS = ("listen", "connect", "send", "close", "abort")
+NETWORK_VERBS = ("drop", "flood", "wait")  # steps of their own, not calls of an endpoint
+STEP_VERBS = CALL_VERBS + NETWORK_VERBS
+DROP_FLAGS = ("SYN", "ACK", "FIN", "RST", "PSH", "URG", "DATA")
+DURATION_UNITS = {"us": 1, "ms": 1_000, "s": MICROS, "min": 60 * MICROS, "h": 3600 * MICROS}
+
+_DURATION = re.compile(r"(-?)(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)", re.IGNORECASE)
+_WHOLE = re.compile(r"[+-]?\d+")
+_DROP = re.compile(r"drop\s+next(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
+_DIRECTION = re.compile(r"(\w+)\s*->\s*(\w+)")
+_NEEDS_UNIT = 'a duration needs a unit (us, ms, s, min, h), like "200ms"'
+
+
+def _or_list(items) -> str:
+    """'a, b or c': how every "expected ..." in an error message lists its choices."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _show(value) -> str:
+    """A value the way the user wrote it in TOML, so they can find it in their file."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def parse_duration(value) -> int:
+    """A duration string ("200ms", "1.5s", "2min") as whole microseconds.
+
+    Durations always carry a unit: a bare 200 could mean ms or s, and guessing wrong
+    silently changes what a scenario teaches. The arithmetic is on integers so that
+    "0.1s" is exactly 100000 us, never 99999.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f'a duration must be a string with a unit, like "200ms"; got {_show(value)}')
+    if not isinstance(value, str):
+        raise ValueError(f"{_NEEDS_UNIT}; got {_show(value)}")
+    match = _DURATION.fullmatch(value.strip())
+    if not match:
+        raise ValueError(f"{_NEEDS_UNIT.replace('needs', 'is a number with')}; got {_show(value)}")
+    sign, number, unit = match.group(1), match.group(2), match.group(3).lower()
+    if not unit:
+        raise ValueError(f"{_NEEDS_UNIT}; got {_show(value)}")
+    if unit not in DURATION_UNITS:
+        units = _or_list(DURATION_UNITS)
+        raise ValueError(f"unknown duration unit '{match.group(3)}': expected {units}, like \"200ms\"")
+    if sign:
+        raise ValueError(f"a duration cannot be negative; got {_show(value)}")
+    whole, _, fraction = number.partition(".")
+    scaled = int(whole + fraction or "0") * DURATION_UNITS[unit]
+    micros, rest = divmod(scaled, 10 ** len(fraction))
+    if rest:
+        raise ValueError(f"a duration must be a whole number of microseconds; got {_show(value)}")
+    return micros
+
+
+def _endpoint_name(word: str) -> str:
+    name = word.lower()
+    if name not in ENDPOINTS:
+        raise ValueError(f"unknown endpoint '{word}': expected {_or_list(ENDPOINTS)}")
+    return name
+
+
+def _unknown_verb(word: str) -> ValueError:
+    return ValueError(f"unknown step verb '{word}': expected {_or_list(STEP_VERBS)}")
+
+
+def _size(word: str) -> int:
+    if not _WHOLE.fullmatch(word) or int(word) < 1:
+        raise ValueError(f"a size must be a whole number of bytes, at least 1; got {word}")
+    return int(word)
+
+
+def _parse_call(words: list[str]) -> Call:
+    """`E verb [sizes]`: one RFC 9293 user call by one endpoint."""
+    first = words[0].lower()
+    if first in CALL_VERBS:
+        raise ValueError(
+            f"'{words[0]}' needs an endpoint first: expected \"client {first}\" or \"server {first}\""
+        )
+    if first not in ENDPOINTS and (len(words) == 1 or words[1].lower() not in CALL_VERBS):
+        raise _unknown_verb(words[0])
+    endpoint = _endpoint_name(words[0])
+    if len(words) == 1:
+        raise ValueError(f"'{words[0]}' needs a call after it: expected {_or_list(CALL_VERBS)}")
+    verb, args = words[1].lower(), words[2:]
+    if verb in NETWORK_VERBS:
+        raise ValueError(
+            f"'{verb}' is not a call an endpoint makes: write \"{verb} ...\" without '{words[0]}'"
+        )
+    if verb not in CALL_VERBS:
+        raise _unknown_verb(words[1])
+    if verb == "send":
+        if not args:
+            raise ValueError(f'send needs at least one size in bytes, like "{endpoint} send 100"')
+        return Call(endpoint, verb, tuple(_size(arg) for arg in args))
+    if args:
+        raise ValueError(f"'{endpoint} {verb}' takes nothing after it; got '{' '.join(args)}'")
+    return Call(endpoint, verb)
+
+
+def _parse_simultaneous(text: str) -> Calls:
+    """`A & B`: calls at the same instant, the only way to open or close simultaneously."""
+    calls = []
+    for side in text.split("&"):
+        words = side.split()
+        if not words:
+            raise ValueError('each side of \'&\' needs a call, like "client close & server close"')
+        if words[0].lower() in NETWORK_VERBS:
+            raise ValueError(
+                f"only calls can happen at the same instant; '{side.strip()}' cannot be joined with '&'"
+            )
+        calls.append(_parse_call(words))
+    for endpoint in ENDPOINTS:
+        if sum(call.endpoint == endpoint for call in calls) > 1:
+            raise ValueError(f"{endpoint} appears twice around '&': an endpoint makes one call at a time")
+    return Calls(tuple(calls))
+
+
+def _parse_drop(text: str) -> Drop:
+    """`drop next [SRC->DST] [FLAG,...]`: which segment the network loses."""
+    match = _DROP.fullmatch(text)
+    if not match:
+        raise ValueError('drop needs \'next\': expected "drop next [SRC->DST] [FLAG,...]"')
+    rest, src, dst = (match.group(1) or "").strip(), None, None
+    direction = _DIRECTION.match(rest)
+    if direction:
+        src, dst = _endpoint_name(direction.group(1)), _endpoint_name(direction.group(2))
+        if src == dst:
+            raise ValueError(f"a drop direction needs two different endpoints; got {src}->{dst}")
+        rest = rest[direction.end():]
+    flags = set()
+    for word in filter(None, re.split(r"[\s,+]+", rest)):
+        if word.upper() in DROP_FLAGS:
+            flags.add(word.upper())
+        elif "->" in word or word.lower() in ENDPOINTS:
+            raise ValueError(
+                "the direction goes right after 'next' as SRC->DST, "
+                f"like \"drop next client->server SYN\"; got '{word}'"
+            )
+        else:
+            raise ValueError(f"unknown flag '{word}': expected {_or_list(DROP_FLAGS)}")
+    return Drop(src, dst, frozenset(flags))
+
+
+def parse_step(text: str) -> Action:
+    """One step string as the action it stands for; ValueError says what was expected."""
+    text = text.strip()
+    if "&" in text:
+        return _parse_simultaneous(text)
+    words = text.split()
+    if not words:
+        raise ValueError(f"a step cannot be empty: expected {_or_list(STEP_VERBS)}")
+    first = words[0].lower()
+    if first == "drop":
+        return _parse_drop(text)
+    if first == "flood":
+        if len(words) != 2 or not _WHOLE.fullmatch(words[1]) or int(words[1]) < 1:
+            got = " ".join(words[1:]) or "nothing"
+            raise ValueError(f'flood needs one whole number of SYNs, at least 1, like "flood 100"; got {got}')
+        return Flood(int(words[1]))
+    if first == "wait":
+        if len(words) == 1:
+            raise ValueError('wait needs a duration, like "wait 200ms"')
+        return Wait(parse_duration(text.split(None, 1)[1]))
+    return Calls((_parse_call(words),))
+
+
+# --- where things are in the file -------------------------------------------------
+# tomllib returns values without positions, so a light tokenizer finds the line of each
+# table header, each key, and each element of the steps array. It only runs on text
+# tomllib has accepted, so it can afford to be forgiving.
+
+_TOKEN = re.compile(
+    r'''(?P<newline>\n)
+      | (?P<space>[ \t\r]+)
+      | (?P<comment>\#[^\n]*)
+      | (?P<string>"""(?:\\.|[^\\])*?"""{1,3}
+                  | \'\'\'[\s\S]*?\'\'\'{1,3}
+                  | "(?:\\.|[^"\\\n])*"
+                  | '[^'\n]*')
+      | (?P<punct>[\[\]{}=,.])
+      | (?P<bare>[^\s\[\]{}=,.\#"']+)
+      | (?P<other>.)''',
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _tokens(text: str) -> list[tuple[str, str, int]]:
+    """(kind, text, line) for everything but spaces and comments."""
+    tokens, line = [], 1
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup not in ("space", "comment"):
+            tokens.append((match.lastgroup, match.group(), line))
+        line += match.group().count("\n")
+    return tokens
+
+
+def _key_part(kind: str, token: str) -> str:
+    """A bare or quoted key as its name (quoted keys decoded by tomllib itself)."""
+    return tomllib.loads(f"k = {token}")["k"] if kind == "string" else token
+
+
+class _Positions:
+    """Line numbers of table headers, keys (by dotted path) and the steps array's elements."""
+
+    def __init__(self, text: str):
+        self.key_lines: dict[tuple[str, ...], int] = {}
+        self.step_lines: list[int] = []
+        tokens, i, table = _tokens(text), 0, ()
+        while i < len(tokens):
+            kind, token, line = tokens[i]
+            if kind == "newline":
+                i += 1
+                continue
+            parts = []
+            while i < len(tokens) and tokens[i][0] != "newline" and tokens[i][1] != "=":
+                if tokens[i][0] in ("bare", "string"):
+                    parts.append(_key_part(*tokens[i][:2]))
+                i += 1
+            key_path = tuple(parts) if token == "[" else table + tuple(parts)
+            for end in range(1, len(key_path) + 1):
+                self.key_lines.setdefault(key_path[:end], line)
+            if token == "[":
+                table = key_path
+            else:
+                i = self._skip_value(tokens, i + 1, record=key_path == ("steps",))
+
+    def _skip_value(self, tokens, i: int, record: bool) -> int:
+        """Skip a value (arrays may span lines); for steps, note where each element starts."""
+        depth, expecting_element = 0, False
+        while i < len(tokens) and not (tokens[i][0] == "newline" and depth == 0):
+            kind, token, line = tokens[i]
+            if record and depth == 1 and expecting_element and kind != "newline" and token not in ",]":
+                self.step_lines.append(line)
+                expecting_element = False
+            if kind == "punct" and token in "[{":
+                depth += 1
+                expecting_element = depth == 1
+            elif kind == "punct" and token in "]}":
+                depth -= 1
+            elif kind == "punct" and token == "," and depth == 1:
+                expecting_element = True
+            i += 1
+        return i
+
+    def line_of(self, *key_path: str) -> int:
+        """The line of a key, else of its nearest enclosing table, else 1."""
+        for end in range(len(key_path), 0, -1):
+            if key_path[:end] in self.key_lines:
+                return self.key_lines[key_path[:end]]
+        return 1
+
+
+# --- checking values ------------------------------------------------------------------
+# Each checker takes (key, value) and returns the stored value or raises ValueError.
+
+
+def _whole_number(low: int, high: int | None = None):
+    def check(key, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{key} must be a whole number (a TOML integer); got {_show(value)}")
+        if high is None and value < low:
+            raise ValueError(f"{key} must be at least {low}; got {value}")
+        if high is not None and not low <= value <= high:
+            raise ValueError(f"{key} must be between {low} and {high}; got {value}")
+        return value
+
+    return check
+
+
+def _boolean(key, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} must be true or false; got {_show(value)}")
+    return value
+
+
+def _one_of(*choices: str):
+    def check(key, value):
+        if value not in choices:
+            raise ValueError(f"{key} must be {_or_list(_show(c) for c in choices)}; got {_show(value)}")
+        return value
+
+    return check
+
+
+def _duration(positive: bool = False):
+    def check(key, value):
+        try:
+            micros = parse_duration(value)
+        except ValueError as error:
+            raise ValueError(f"{key}: {error}") from None
+        if positive and micros == 0:
+            raise ValueError(f"{key} must be more than 0; got {_show(value)}")
+        return micros
+
+    return check
+
+
+_ENDPOINT_FIELDS = {
+    "isn": _whole_number(0, SEQ_SPACE - 1),
+    "window": _whole_number(1, 65535),
+    "mss": _whole_number(1, 65495),
+    "backlog": _whole_number(1),
+    "syncookies": _boolean,
+}
+_NET_FIELDS = {
+    "profile": _one_of("rfc9293", "linux"),
+    "seed": _whole_number(0),
+    "latency": _duration(),
+    "rto": _duration(positive=True),
+    "msl": _duration(),
+    "syn_retries": _whole_number(0, 255),
+    "synack_retries": _whole_number(0, 255),
+}
+_TABLES = {"client": _ENDPOINT_FIELDS, "server": _ENDPOINT_FIELDS, "net": _NET_FIELDS}
+_TOP_LEVEL = ("steps", "title", *(f"[{name}]" for name in _TABLES))
+
+
+def _load_toml(text: str, path: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        at = re.search(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$", message)
+        line = int(at.group(1)) if at and at.group(1) else max(len(text.splitlines()), 1)
+        described = message[: at.start()] if at else message
+        raise ScenarioError(path, line, f"malformed TOML: {described}") from None
+
+
+def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
+    """A scenario file's text as a checked Scenario; the first problem raises ScenarioError.
+
+    Every error carries the line to fix, because the people reading these messages are
+    students editing a file, not programmers reading a traceback.
+    """
+    data = _load_toml(text, path)
+    where = _Positions(text)
+
+    def fail(key_path: tuple[str, ...], message: str, line: int | None = None):
+        raise ScenarioError(path, line or where.line_of(*key_path), message)
+
+    for key, value in data.items():
+        if key not in _TABLES and key not in _TOP_LEVEL:
+            unknown = f"table [{key}]" if isinstance(value, dict) else f"key '{key}'"
+            fail((key,), f"unknown {unknown}: expected {_or_list(_TOP_LEVEL)}")
+
+    steps = data.get("steps")
+    if steps is None:
+        fail((), 'steps is missing: a scenario needs steps = ["...", ...]')
+    if not isinstance(steps, list):
+        example = 'steps = ["server listen", "client connect"]'
+        fail(("steps",), f"steps must be a list of strings, like {example}; got {_show(steps)}")
+    if not steps:
+        fail(("steps",), "steps is empty: a scenario needs at least one step")
+    parsed_steps = []
+    for index, step in enumerate(steps):
+        line = where.step_lines[index] if index < len(where.step_lines) else where.line_of("steps")
+        if not isinstance(step, str):
+            fail(("steps",), f'each step must be a string, like "client connect"; got {_show(step)}', line)
+        try:
+            parsed_steps.append(Step(step.strip(), line, parse_step(step)))
+        except ValueError as error:
+            fail(("steps",), f'step "{step.strip()}": {error}', line)
+
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        fail(("title",), f"title must be a string; got {_show(title)}")
+
+    tables = {}
+    for name, fields in _TABLES.items():
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            fail((name,), f"[{name}] must be a table of settings ({_or_list(fields)}); got {_show(table)}")
+        values = {}
+        for key, value in table.items():
+            if key not in fields:
+                fail((name, key), f"unknown key '{key}' in [{name}]: expected {_or_list(fields)}")
+            try:
+                values[key] = fields[key](key, value)
+            except ValueError as error:
+                fail((name, key), str(error))
+        tables[name] = values
+
+    return Scenario(
+        steps=tuple(parsed_steps),
+        title=title,
+        client=EndpointParams(**tables["client"]),
+        server=EndpointParams(**tables["server"]),
+        net=NetParams(**tables["net"]),
+        path=path,
+    )
