@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections.abc import Callable
 
 from ..errors import ScenarioError, SimulationError, UserCallError
 from .host import Host, Outcome
@@ -24,8 +25,12 @@ MAX_EVENTS_PER_STEP = 2_000_000  # a runaway guard, far above any teaching scena
 
 
 class Simulator:
-    def __init__(self, scenario: Scenario):
+    """`observe`, if given, is called with the simulator after every call, arrival and timer:
+    tests use it to check invariants (SND.UNA =< SND.NXT, ...) at every instant."""
+
+    def __init__(self, scenario: Scenario, observe: Callable[["Simulator"], None] | None = None):
         self.scenario = scenario
+        self.observe = observe
         self.profile: Profile = resolve(scenario.net)
         self.rng = random.Random(scenario.net.seed)
         # Always draw both ISNs so that giving one never changes the other.
@@ -187,6 +192,8 @@ class Simulator:
         if outcome.note:
             events[-1].note = outcome.note
         self.events.extend(events)
+        if self.observe is not None:
+            self.observe(self)
         return events
 
     def _trace(self) -> Trace:

@@ -1,0 +1,23 @@
+"""The `tcptutor` command: a thin Typer layer over the library.
+
+Only this package prints and picks exit codes. A TcptutorError becomes one line on stderr
+and its exit code (2 for bad input files), never a traceback.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="tcptutor",
+    help="Learn TCP by predicting what it does: lessons, a simulator, quizzes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+from . import simulate as _simulate  # noqa: E402,F401  (registers its commands)
+
+
+def main() -> None:
+    app()

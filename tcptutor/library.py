@@ -1,0 +1,39 @@
+"""Where the shipped content lives, and how a scenario named on the command line is found.
+
+`tcptutor/content` is a link to the repository's `content/` (in a wheel, a copy), so the
+same path works from a clone and from an installed package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError
+from .tcp.scenario import Scenario, parse_scenario
+
+CONTENT = Path(__file__).resolve().parent / "content"
+SCENARIOS = CONTENT / "scenarios"
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIOS.glob("*.toml"))
+
+
+def read_scenario(name_or_path: str) -> tuple[str, str]:
+    """(text, path) of a scenario given as a file path or as a shipped scenario's name."""
+    path = Path(name_or_path)
+    if not path.is_file():
+        named = SCENARIOS / f"{name_or_path}.toml"
+        if not named.is_file():
+            names = ", ".join(scenario_names())
+            raise InputError(name_or_path, None, f"no such file or named scenario; named scenarios: {names}")
+        path = named
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(str(path), None, f"cannot read: {err}") from None
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    text, path = read_scenario(name_or_path)
+    return parse_scenario(text, path)

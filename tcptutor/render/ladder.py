@@ -1,0 +1,474 @@
+"""The ladder (sequence) diagram of a trace, as plain text for a person to read.
+
+Input is the trace JSON of shared/contracts/scenarios.md, as a dict. The client's
+lifeline is on the left, the server's on the right; each segment is one horizontal
+arrow from its sender to its receiver, in wire order. Each side has its own time
+column, so an arrow shows its send time on the sender's side and its arrival time on
+the receiver's side, and a state change shows the time it happened at that endpoint.
+
+Everything here is pure: a dict in, a string out, no terminal calls and no colour.
+Only characters that are one column wide in wcwidth terms are used (box drawing,
+arrows, "✕", "✗", "⋮"), so counting characters is counting columns.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+ENDPOINTS = ("client", "server")
+SEQ_SPACE = 2**32
+FLAG_ORDER = ("SYN", "ACK", "FIN", "RST", "PSH", "URG")
+MAX_WIDTH = 100  # wider arrows only make it harder to tie a label to its ends
+GAP = 1.0  # seconds of silence that earn a "⋮ ... later" separator
+TIMER_NAMES = {
+    "retransmission": "RTO",
+    "syn": "SYN RTO",
+    "synack": "SYN-ACK RTO",
+    "time-wait": "TIME-WAIT",
+}
+
+
+# ---------------------------------------------------------------------------
+# Numbers: relative seq/ack and duplicate ACKs (reusable by exporters)
+# ---------------------------------------------------------------------------
+
+
+def _seq_gt(a: int, b: int) -> bool:
+    """a comes after b in sequence space (RFC 9293 arithmetic modulo 2**32)."""
+    return 0 < (a - b) % SEQ_SPACE < SEQ_SPACE // 2
+
+
+def _isns(trace: dict) -> dict[tuple[str, str], int]:
+    """ISN of each direction (src, dst): the seq of src's first SYN to dst.
+
+    Keyed by direction, not by endpoint, because the server picks a fresh ISN for
+    every connection (client and each spoofed source). Without a SYN, the first seq
+    seen on that path is the base, as in Wireshark (a RST from a closed port: seq 0).
+    """
+    isn: dict[tuple[str, str], int] = {}
+    for s in trace.get("segments", []):
+        if "SYN" in s["flags"]:
+            isn.setdefault((s["src"], s["dst"]), s["seq"])
+    for s in trace.get("segments", []):
+        isn.setdefault((s["src"], s["dst"]), s["seq"])
+    return isn
+
+
+def trace_relative_numbers(trace: dict) -> dict[int, tuple[int, int]]:
+    """Segment n -> (relative seq, relative ack), as Wireshark shows them.
+
+    seq is relative to the sender's ISN, ack to the receiver's ISN (so the SYN has
+    seq=0 and the first ACK has ack=1), both modulo 2**32. ack stays 0 when ACK is not
+    set, exactly like the wire value.
+    """
+    isn = _isns(trace)
+    rel = {}
+    for s in trace.get("segments", []):
+        seq = (s["seq"] - isn[(s["src"], s["dst"])]) % SEQ_SPACE
+        ack = 0
+        if "ACK" in s["flags"]:
+            ack = (s["ack"] - isn.get((s["dst"], s["src"]), 0)) % SEQ_SPACE
+        rel[s["n"]] = (seq, ack)
+    return rel
+
+
+def duplicate_acks(segments: list[dict]) -> dict[int, tuple[int, int]]:
+    """Segment n -> (n of the ACK it duplicates, 1 for the first duplicate, 2, ...).
+
+    The definition is RFC 5681's (section 2), applied to the wire as a capture tool
+    sees it (dropped segments included): a segment is a duplicate ACK when
+      - it carries ACK, no payload, and no SYN, FIN or RST;
+      - its ack equals the greatest ack its sender has sent so far on this path,
+        and its window equals the window of that sender's previous ACK;
+      - the receiver of the ACK has outstanding data (sent bytes beyond that ack).
+    The SYN-ACK counts as a previous ACK, so after a lost first data segment the
+    server's first "ack=ISN+1" is already a duplicate, which is what a sender counts.
+    """
+    last: dict[tuple[str, str], dict] = {}  # direction -> {ack, win, n, count}
+    high: dict[tuple[str, str], int] = {}  # direction -> highest seq+len of data sent
+    dups = {}
+    for s in segments:
+        path, flags = (s["src"], s["dst"]), set(s["flags"])
+        if "ACK" in flags:
+            prev = last.get(path)
+            pure = s["len"] == 0 and not flags & {"SYN", "FIN", "RST"}
+            peer_high = high.get((s["dst"], s["src"]))
+            outstanding = peer_high is not None and _seq_gt(peer_high, s["ack"])
+            if prev is None or _seq_gt(s["ack"], prev["ack"]) or s["win"] != prev["win"]:
+                last[path] = {"ack": s["ack"], "win": s["win"], "n": s["n"], "count": 0}
+            elif pure and s["ack"] == prev["ack"] and outstanding:
+                prev["count"] += 1
+                dups[s["n"]] = (prev["n"], prev["count"])
+        if s["len"] > 0:
+            end = (s["seq"] + s["len"]) % SEQ_SPACE
+            if path not in high or _seq_gt(end, high[path]):
+                high[path] = end
+    return dups
+
+
+# ---------------------------------------------------------------------------
+# Text formatting
+# ---------------------------------------------------------------------------
+
+
+def _t(seconds: float | None) -> str:
+    """A time stamp: seconds with millisecond precision ("0.010", "240.030")."""
+    return "" if seconds is None else f"{seconds:.3f}"
+
+
+def _dur(seconds: float) -> str:
+    """A duration for people: "10 ms", "1 s", "1.5 s", "4 min"."""
+    s = round(seconds, 3)
+    if s < 1:
+        return f"{round(s * 1000):g} ms"
+    if s >= 120 or (s >= 60 and s % 60 == 0):
+        return f"{round(s / 60, 1):g} min"
+    return f"{s:g} s"
+
+
+def _wrap(text: str, width: int, **kw) -> list[str]:
+    """Word wrap that keeps state names like SYN-RECEIVED in one piece."""
+    return textwrap.wrap(text, width, break_on_hyphens=False, **kw) or [""]
+
+
+def _ordinal(k: int) -> str:
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def _flags(flags: list[str]) -> str:
+    """Flags in the contract's order, Wireshark style: [SYN,ACK]."""
+    return "[" + ",".join(f for f in FLAG_ORDER if f in flags) + "]"
+
+
+def _label(s: dict, rel: dict | None, dups: dict) -> str:
+    """#n [FLAGS] seq= ack= len= mss=, then (retransmission) / (dup ACK)."""
+    seq, ack = rel[s["n"]] if rel else (s["seq"], s["ack"])
+    parts = [f"#{s['n']}", _flags(s["flags"]), f"seq={seq}"]
+    if "ACK" in s["flags"]:
+        parts.append(f"ack={ack}")
+    if s["len"]:
+        parts.append(f"len={s['len']}")
+    mss = (s.get("options") or {}).get("mss")
+    if mss:
+        parts.append(f"mss={mss}")
+    if s.get("retransmission"):
+        parts.append("(retransmission)")
+    if s["n"] in dups:
+        orig, k = dups[s["n"]]
+        parts.append(f"({_ordinal(k)} dup ACK of #{orig})")
+    return " ".join(parts)
+
+
+def _timer_name(e: dict) -> str | None:
+    """'RTO 1 s' or 'TIME-WAIT 4 min' for an event caused by a timer, else None."""
+    timer = e.get("timer")
+    cause = e.get("cause", "")
+    if not timer and not cause.startswith("timeout"):
+        return None
+    timer = timer or {}
+    kind = timer.get("kind") or cause.removeprefix("timeout").strip(" :-_") or "retransmission"
+    name = TIMER_NAMES.get(kind, kind)
+    if timer.get("timeout") is not None:
+        name += f" {_dur(timer['timeout'])}"
+    return name
+
+
+def _event_lines(e: dict) -> list[str]:
+    """What an event contributes to its endpoint's column (possibly nothing).
+
+    A user call, a timer expiry, an error and a state change are each worth a line;
+    an event that only acknowledged something is already visible as its arrow.
+    """
+    lines = []
+    cause = e.get("cause", "")
+    if cause.startswith("call "):
+        verb, *args = cause[5:].split()
+        lines.append(f"app: {verb}({', '.join(args)})")
+    timer = _timer_name(e)
+    if timer:
+        lines.append(f"timer: {timer} expired")
+    if e.get("error"):
+        lines.append(f"✗ {e['error']}")
+    before, after = e.get("state_before"), e.get("state_after")
+    if after and after != before:
+        lines.append(f"{before} → {after}" if before else f"→ {after}")
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Layout: [time] │ <interior> │ [time]
+# ---------------------------------------------------------------------------
+
+
+class _Grid:
+    """Column geometry for one diagram: two time columns around two lifelines."""
+
+    def __init__(self, width: int, tw: int):
+        self.tw = tw
+        self.inner = max(width - 2 * (tw + 2), 10)  # between the two lifelines
+        self.half = self.inner // 2
+        self.cell = self.half - 1  # room for text in one endpoint's half
+
+    def row(self, ltime: str = "", mid: str = "", rtime: str = "", bar: str = "│") -> str:
+        mid = mid[: self.inner].ljust(self.inner)
+        return f"{ltime:>{self.tw}} {bar}{mid}{bar} {rtime}".rstrip()
+
+    def cells(self, side: str, lines: list[str], time: str) -> list[str]:
+        """Text in one endpoint's half, next to its lifeline; time on its side."""
+        wrapped = [w for line in lines for w in _wrap(line, self.cell)]
+        out = []
+        for i, text in enumerate(wrapped):
+            t = time if i == 0 else ""
+            if side == "client":
+                out.append(self.row(t, " " + text))
+            else:
+                out.append(self.row("", text.rjust(self.inner - 1) + " ", t))
+        return out
+
+    def pair(self, time: str, client: str, server: str) -> str:
+        """One row with a text in each endpoint's half (initial and final states)."""
+        mid = f" {client}".ljust(self.half) + f"{server} ".rjust(self.inner - self.half)
+        return self.row(time, mid)
+
+    def banner(self, text: str, time: str = "", center: bool = False) -> list[str]:
+        """Text across the middle (waits, flood summaries) between dashed lifelines."""
+        lines = _wrap(text, self.inner - 2, subsequent_indent="  ")
+        return [self.row(time if i == 0 else "",
+                         line.center(self.inner) if center else f" {line}", bar="┊")
+                for i, line in enumerate(lines)]
+
+    def arrow(self, s: dict, label: str) -> list[str]:
+        """One segment: a shaft from sender to receiver, cut short with ✕ if lost."""
+        rightward = s["src"] == "client" or s["dst"] == "server"
+        lost = s.get("fate") == "dropped"
+        shaft = self.inner - (len(" ✕ lost") + 8 if lost else 1)
+        above = []
+        if len(label) + 4 > shaft:  # label does not fit in the shaft: put it above
+            above = [self.row("", w.center(self.inner)) for w in _wrap(label, self.inner - 2)]
+            body = "─" * shaft
+        else:
+            body = f" {label} ".center(shaft, "─")
+        if rightward:
+            mid = body + ("✕ lost" if lost else "►")
+            ltime, rtime = _t(s["sent_at"]), _t(s.get("arrived_at"))
+        else:
+            mid = ("lost ✕" if lost else "◄") + body
+            mid = mid.rjust(self.inner)
+            ltime, rtime = _t(s.get("arrived_at")), _t(s["sent_at"])
+        return above + [self.row(ltime, mid, rtime)]
+
+
+# ---------------------------------------------------------------------------
+# Chronology: interleave events and segments, collapse floods
+# ---------------------------------------------------------------------------
+
+
+def _is_flood(kind: str, item: dict) -> bool:
+    """Spoofed-source traffic and the listener's bookkeeping for it."""
+    if kind == "seg":
+        return item["src"] not in ENDPOINTS or item["dst"] not in ENDPOINTS
+    ep = item.get("endpoint")
+    if ep in ENDPOINTS:
+        return False
+    if ep == "listener":
+        return item.get("peer") not in (None, *ENDPOINTS)
+    return True
+
+
+def _chronology(segments: list[dict], events: list[dict]) -> list[tuple[str, dict]]:
+    """Events and segments in one list, segments strictly in wire order.
+
+    Each event comes right before the segments it sent; segments no event claims
+    (spoofed SYNs, for example) are placed by their send time.
+    """
+    pos = {s["n"]: i for i, s in enumerate(segments)}
+    owner: dict[int, int] = {}
+    events = sorted(events, key=lambda e: e["at"])  # stable: keeps same-instant order
+    for i, e in enumerate(events):
+        for n in e.get("sent", []):
+            owner.setdefault(n, i)
+    rows, k = [], 0
+    for i, e in enumerate(events):
+        while (k < len(segments) and segments[k]["sent_at"] < e["at"]
+               and owner.get(segments[k]["n"], -1) < i):
+            rows.append(("seg", segments[k]))
+            k += 1
+        rows.append(("event", e))
+        last = max((pos[n] for n in e.get("sent", []) if n in pos), default=-1)
+        while k <= last:
+            rows.append(("seg", segments[k]))
+            k += 1
+    rows += [("seg", s) for s in segments[k:]]
+    return rows
+
+
+def _start(kind: str, item: dict) -> float:
+    return item["sent_at"] if kind == "seg" else item["at"]
+
+
+def _end(kind: str, item: dict) -> float:
+    if kind == "seg":
+        return item.get("arrived_at") or item["sent_at"]
+    return item["at"]
+
+
+def _long_wait(before: float, after: float) -> bool:
+    """More than GAP seconds between two rows (rounded to the microsecond: floats)."""
+    return round(after - before, 6) > GAP
+
+
+def _group(rows: list[tuple[str, dict]]) -> list[tuple[str, object]]:
+    """Runs of consecutive flood rows become one ("flood", [rows]) entry.
+
+    A run also ends at a silence longer than GAP, so SYN-ACK retries that come in
+    waves show as one summary per wave, each after its "⋮ later" separator.
+    """
+    out: list[tuple[str, object]] = []
+    latest = None
+    for kind, item in rows:
+        if _is_flood(kind, item):
+            joins = out and out[-1][0] == "flood" and not _long_wait(latest, _start(kind, item))
+            if joins:
+                out[-1][1].append((kind, item))
+            else:
+                out.append(("flood", [(kind, item)]))
+        else:
+            out.append((kind, item))
+        latest = max(latest or 0.0, _end(kind, item))
+    return out
+
+
+def _spoof_range(names: list[str]) -> str:
+    """spoof-1..spoof-128 (by number), or the single name."""
+    def num(name: str) -> int:
+        tail = name.rsplit("-", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+    ordered = sorted(set(names), key=num)
+    return ordered[0] if len(ordered) == 1 else f"{ordered[0]}..{ordered[-1]}"
+
+
+def _flood_summary(run: list[tuple[str, dict]]) -> list[str]:
+    """One line per kind of flood traffic in the run, in order of first appearance."""
+    groups: dict[tuple, list[dict]] = {}
+    for kind, item in run:
+        if kind == "seg":
+            inbound = item["src"] not in ENDPOINTS
+            key = ("in" if inbound else "out", item["dst"] if inbound else item["src"],
+                   "-".join(f for f in FLAG_ORDER if f in item["flags"]))
+        else:
+            before, after = item.get("state_before"), item.get("state_after")
+            if item.get("error"):
+                what = f"✗ {item['error']}"
+            elif before != after and after == "SYN-RECEIVED":
+                what = "half-open connections (SYN-RECEIVED)"
+            elif before != after:
+                what = f"connections {before} → {after}"
+            else:  # a timer or a receipt: its segments are summarised already
+                continue
+            key = ("event", item.get("endpoint"), what)
+        groups.setdefault(key, []).append(item)
+    lines = []
+    for (kind, who, what), items in groups.items():
+        n = len(items)
+        lost = sum(1 for s in items if s.get("fate") == "dropped")
+        if kind == "in":
+            srcs = _spoof_range([s["src"] for s in items])
+            line = f"⋮ {n} spoofed {what}s from {srcs} → {who}"
+        elif kind == "out":
+            retx = sum(1 for s in items if s.get("retransmission"))
+            line = f"⋮ {who} → {n} {what}s to spoofed sources"
+            if retx:
+                line += f" (retransmissions: {retx})"
+        else:
+            peers = [e["peer"] for e in items if e.get("peer")]
+            count = f"{n} × " if what.startswith("✗") else f"{n} "
+            line = f"⋮ {who}: {count}{what}" + (f" ({_spoof_range(peers)})" if peers else "")
+        if lost:
+            line += f" ({lost} lost)"
+        lines.append(line)
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# The diagram
+# ---------------------------------------------------------------------------
+
+
+def _header(trace: dict, relative: bool, width: int) -> list[str]:
+    """Title, network parameters, and a one-sentence key to the two time columns."""
+    params = trace.get("params", {})
+    net = params.get("net", {})
+    facts = []
+    if "profile" in net:
+        facts.append(f"profile {net['profile']}")
+    for key, name in (("latency", "latency"), ("rto", "RTO"), ("msl", "MSL"),
+                      ("time_wait", "TIME-WAIT")):
+        if net.get(key) is not None:
+            facts.append(f"{name} {_dur(net[key])}" + (" one way" if key == "latency" else ""))
+    if "seed" in net:
+        facts.append(f"seed {net['seed']}")
+    text = [trace.get("title") or "TCP trace", ", ".join(facts)]
+    if relative:
+        isn = _isns(trace)
+        c = params.get("client", {}).get("isn", isn.get(("client", "server"), "?"))
+        s = params.get("server", {}).get("isn", isn.get(("server", "client"), "?"))
+        text.append("seq/ack are relative (Wireshark style): seq counts from the sender's"
+                    f" ISN, ack from the receiver's (client ISN {c}, server ISN {s}).")
+    text.append("Times in seconds: left column at the client, right column at the server;"
+                " an arrow leaves at the sender's time and arrives at the receiver's.")
+    out = []
+    for paragraph in text:
+        if paragraph:
+            out += _wrap(paragraph, width)
+    return out
+
+
+def _initial(events: list[dict], endpoint: str) -> str:
+    for e in sorted(events, key=lambda e: e["at"]):
+        if e.get("endpoint") == endpoint and e.get("state_before"):
+            return e["state_before"]
+    return "CLOSED"
+
+
+def render_ladder(trace: dict, *, relative: bool = False, width: int = 80) -> str:
+    """The ladder diagram of `trace` in at most `width` columns, as one string.
+
+    relative=True shows Wireshark-style relative seq/ack (see trace_relative_numbers).
+    """
+    width = min(width, MAX_WIDTH)
+    segments = trace.get("segments", [])
+    events = trace.get("events", [])
+    rel = trace_relative_numbers(trace) if relative else None
+    dups = duplicate_acks(segments)
+    times = [0.0] + [e["at"] for e in events] + [s["sent_at"] for s in segments]
+    tw = max(5, *(len(_t(t)) for t in times))
+    grid = _Grid(width, tw)
+
+    out = _header(trace, relative, width) + [""]
+    heading = " CLIENT".ljust(grid.half) + "SERVER ".rjust(grid.inner - grid.half)
+    out.append(grid.row("time", heading, "time").replace("│", " "))
+    out.append(grid.pair("start", _initial(events, "client"), _initial(events, "server")))
+
+    latest = None
+    for kind, item in _group(_chronology(segments, events)):
+        rows = item if kind == "flood" else [(kind, item)]
+        start = _start(*rows[0])
+        if latest is not None and _long_wait(latest, start):
+            out += grid.banner(f"⋮ {_dur(start - latest)} later ⋮", center=True)
+        if kind == "flood":
+            for i, line in enumerate(_flood_summary(rows)):
+                out += grid.banner(line, _t(start) if i == 0 else "")
+        elif kind == "seg":
+            out += grid.arrow(item, _label(item, rel, dups))
+        else:
+            side = "client" if item.get("endpoint") == "client" else "server"
+            lines = _event_lines(item)
+            if item.get("endpoint") not in (None, *ENDPOINTS):
+                lines = [f"{item['endpoint']}: {line}" for line in lines]
+            out += grid.cells(side, lines, _t(item["at"]))
+        latest = max([latest or 0.0] + [_end(k, i) for k, i in rows])
+
+    final = trace.get("final", {})
+    out.append(grid.pair("final", final.get("client", "?"), final.get("server", "?")))
+    return "\n".join(out)
