@@ -16,7 +16,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import simulate as _simulate  # noqa: E402,F401  (registers its commands)
+from . import bank as _bank  # noqa: E402,F401  (each module registers its commands)
+from . import quiz as _quiz  # noqa: E402,F401
+from . import simulate as _simulate  # noqa: E402,F401
 
 
 def main() -> None:

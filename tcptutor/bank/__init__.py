@@ -1,0 +1,1 @@
+"""The question bank: SQLAlchemy models, migrations, build, queries (the I/O side)."""

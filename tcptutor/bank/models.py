@@ -1,0 +1,83 @@
+"""SQLAlchemy 2.0 models. Schema changes go through an Alembic migration in db/migrations.
+
+Questions are versioned: an edit adds a QuestionVersion and the old one stays, so every
+attempt keeps pointing at exactly the wording and numbers the student saw.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+
+
+class Lesson(Base):
+    __tablename__ = "lessons"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    topics: Mapped[list] = mapped_column(JSON)
+    objectives: Mapped[list] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer)
+    source_name: Mapped[str] = mapped_column(String(300))
+    markdown: Mapped[str] = mapped_column(Text)
+    scenarios: Mapped[dict] = mapped_column(JSON)  # name -> text of the scenarios it draws
+    content_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question_versions.id", use_alter=True, name="fk_questions_current_version"), nullable=True
+    )
+    versions: Mapped[list[QuestionVersion]] = relationship(
+        back_populates="question", foreign_keys="QuestionVersion.question_id", order_by="QuestionVersion.version"
+    )
+    current: Mapped[QuestionVersion | None] = relationship(foreign_keys=[current_version_id], post_update=True)
+
+
+class QuestionVersion(Base):
+    __tablename__ = "question_versions"
+    __table_args__ = (
+        UniqueConstraint("question_id", "version"),
+        UniqueConstraint("question_id", "content_hash"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    difficulty: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict] = mapped_column(JSON)  # Question.to_spec() + the named scenario's text
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    question: Mapped[Question] = relationship(back_populates="versions", foreign_keys=[question_id])
+    topics: Mapped[list[QuestionTopic]] = relationship(cascade="all, delete-orphan")
+
+
+class QuestionTopic(Base):
+    __tablename__ = "question_topics"
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"), primary_key=True, index=True)
+
+
+class Meta(Base):
+    """Key/value facts about the bank, e.g. the fingerprint of the content last built."""
+
+    __tablename__ = "bank_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

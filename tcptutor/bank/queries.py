@@ -1,0 +1,118 @@
+"""Reading the bank: lessons, questions, and a question's current version as a Question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from ..errors import TcptutorError
+from ..questions.model import Question
+from . import models as m
+from .build import FINGERPRINT_KEY, BuildReport, build
+
+
+class NotFound(TcptutorError):
+    exit_code = 2
+
+
+def ensure_built(engine: Engine) -> BuildReport | None:
+    """Build the bank from the shipped content on first use; None when it already exists."""
+    with Session(engine) as session:
+        if session.get(m.Meta, FINGERPRINT_KEY) is not None:
+            return None
+    return build(engine)
+
+
+@dataclass(frozen=True)
+class LessonRow:
+    id: str
+    title: str
+    topics: list[str]
+    questions: int
+    predict: int
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def lessons(session: Session) -> list[LessonRow]:
+    counts = dict(
+        session.execute(
+            select(m.Question.lesson_id, func.count()).where(m.Question.active).group_by(m.Question.lesson_id)
+        ).all()
+    )
+    predicts = dict(
+        session.execute(
+            select(m.Question.lesson_id, func.count())
+            .join(m.QuestionVersion, m.QuestionVersion.id == m.Question.current_version_id)
+            .where(m.Question.active, m.QuestionVersion.kind == "predict")
+            .group_by(m.Question.lesson_id)
+        ).all()
+    )
+    rows = session.scalars(select(m.Lesson).where(m.Lesson.active).order_by(m.Lesson.position))
+    return [LessonRow(r.id, r.title, list(r.topics), counts.get(r.id, 0), predicts.get(r.id, 0)) for r in rows]
+
+
+def lesson(session: Session, lesson_id: str) -> m.Lesson:
+    row = session.get(m.Lesson, lesson_id)
+    if row is None or not row.active:
+        known = ", ".join(r.id for r in lessons(session))
+        raise NotFound(f"no lesson {lesson_id!r}; lessons: {known}")
+    return row
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    id: str
+    lesson: str
+    kind: str
+    topics: list[str]
+    difficulty: int
+    version: int
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def questions(session: Session, *, lesson: str | None = None, topic: str | None = None) -> list[QuestionRow]:
+    stmt = (
+        select(m.Question, m.QuestionVersion)
+        .join(m.QuestionVersion, m.QuestionVersion.id == m.Question.current_version_id)
+        .join(m.Lesson, m.Lesson.id == m.Question.lesson_id)
+        .where(m.Question.active)
+        .order_by(m.Lesson.position, m.Question.position)
+    )
+    if lesson:
+        stmt = stmt.where(m.Question.lesson_id == lesson)
+    if topic:
+        stmt = stmt.where(
+            m.QuestionVersion.id.in_(select(m.QuestionTopic.version_id).where(m.QuestionTopic.topic_id == topic))
+        )
+    return [
+        QuestionRow(q.id, q.lesson_id, v.kind, list(v.spec["topics"]), v.difficulty, v.version)
+        for q, v in session.execute(stmt).all()
+    ]
+
+
+@dataclass(frozen=True)
+class LoadedQuestion:
+    question: Question
+    scenarios: dict[str, str]  # what make_variant needs: the named scenario's text, if any
+    version_id: int
+    version: int
+
+
+def from_version(version: m.QuestionVersion) -> LoadedQuestion:
+    spec = version.spec
+    q = Question.from_spec(spec, lesson=spec.get("lesson", ""))
+    scenarios = {q.scenario: spec["scenario_text"]} if spec.get("scenario_text") else {}
+    return LoadedQuestion(q, scenarios, version.id, version.version)
+
+
+def load_question(session: Session, question_id: str) -> LoadedQuestion:
+    row = session.get(m.Question, question_id)
+    if row is None or row.current is None:
+        raise NotFound(f"no question {question_id!r}; `tcptutor quiz list` shows the ids")
+    return from_version(row.current)

@@ -1,0 +1,78 @@
+"""`tcptutor build`, `check`, `lessons`, `read`."""
+
+from __future__ import annotations
+
+import shutil
+
+import typer
+from sqlalchemy.orm import Session
+
+from ..bank import queries
+from ..bank.build import build as build_bank, check as check_content
+from ..render.lesson import lesson_for_terminal
+from . import app
+from .common import DB_OPTION, open_bank, print_json, reported_errors
+
+CONTENT_OPTION = typer.Option(None, "--content", help="A content folder (lessons/, scenarios/, topics.toml); default: the shipped lessons.")
+
+
+@app.command()
+def build(
+    content: str = CONTENT_OPTION,
+    db: str = DB_OPTION,
+    force: bool = typer.Option(False, "--force", help="Verify and compare everything even if the content has not changed."),
+) -> None:
+    """Verify every question with the simulator, then write the bank in one transaction."""
+    with reported_errors():
+        engine = open_bank(db, build_if_missing=False)
+        report = build_bank(engine, content, force=force)
+    typer.echo(report.summary(), err=True)
+
+
+@app.command()
+def check(content: str = CONTENT_OPTION) -> None:
+    """Verify the content (every predict question over 50 seeds) without writing anything."""
+    with reported_errors():
+        report = check_content(content)
+    typer.echo(f"ok: {report.lessons} lessons, {report.questions} questions verified", err=True)
+
+
+@app.command("lessons")
+def list_lessons(
+    json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
+    db: str = DB_OPTION,
+) -> None:
+    """The lessons, with their topics and question counts."""
+    with reported_errors():
+        engine = open_bank(db)
+        with Session(engine) as session:
+            rows = queries.lessons(session)
+    if json_output:
+        print_json([r.to_json() for r in rows])
+        return
+    for r in rows:
+        typer.echo(f"{r.id:<18} {r.title}")
+        typer.echo(f"{'':<18} topics: {', '.join(r.topics)} · {r.questions} questions ({r.predict} predict)")
+
+
+@app.command()
+def read(
+    lesson: str = typer.Argument(..., help="A lesson id (see `tcptutor lessons`)."),
+    db: str = DB_OPTION,
+    plain: bool = typer.Option(False, "--plain", help="Print the Markdown as text, without styling."),
+) -> None:
+    """Read a lesson in the terminal, ladder diagrams included."""
+    with reported_errors():
+        engine = open_bank(db)
+        with Session(engine) as session:
+            row = queries.lesson(session, lesson)
+            markdown, scenarios = row.markdown, dict(row.scenarios)
+        text = lesson_for_terminal(markdown, scenarios)
+    if plain:
+        typer.echo(text)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    Console(width=width).print(Markdown(text, code_theme="ansi_dark"))

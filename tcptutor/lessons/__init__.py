@@ -1,0 +1,1 @@
+"""Pure: Markdown lessons -> Lesson and Question values; every problem carries file:line."""

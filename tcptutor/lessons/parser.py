@@ -1,0 +1,240 @@
+"""Markdown lessons -> Lesson values (pure: the caller passes file texts in).
+
+markdown-it-py's token maps give each fenced block's lines, so every problem is reported
+as path:line, and all of them at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+
+from ..problems import Problem
+from ..questions.model import ID_RE, Question, question_from_toml
+from ..questions.variants import VariantError, is_inline, make_variant
+from ..tcp.scenario import parse_scenario
+from ..errors import ScenarioError
+
+VERIFY_SEEDS = range(50)
+LESSON_KEYS = {"id", "topics", "objectives"}
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+@dataclass(frozen=True)
+class ScenarioBlock:
+    line: int
+    name: str | None  # a named scenario
+    inline: str | None  # or a whole scenario in TOML
+    relative: bool = False
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    topics: tuple[str, ...]
+    objectives: tuple[str, ...]
+    path: str
+    markdown: str
+    scenarios: tuple[ScenarioBlock, ...] = ()
+    questions: tuple[Question, ...] = ()
+    order: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.markdown.encode()).hexdigest()[:16]
+
+    @property
+    def predict_count(self) -> int:
+        return sum(q.kind == "predict" for q in self.questions)
+
+
+@dataclass
+class Course:
+    lessons: list[Lesson] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for lesson in self.lessons for q in lesson.questions]
+
+
+def parse_topics(text: str, path: str) -> tuple[dict[str, str], list[Problem]]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        return {}, [Problem(path, _toml_line(err, 0), f"malformed TOML: {_toml_message(err)}")]
+    topics = data.get("topics")
+    if not isinstance(topics, dict) or not all(isinstance(v, str) for v in topics.values()):
+        return {}, [Problem(path, 1, "expected a [topics] table of id = \"title\"")]
+    return dict(topics), []
+
+
+def _toml_line(err: tomllib.TOMLDecodeError, offset: int) -> int:
+    m = _TOML_LINE.search(str(err))
+    return offset + (int(m.group(1)) if m else 1)
+
+
+def _toml_message(err: tomllib.TOMLDecodeError) -> str:
+    return _TOML_LINE.sub("", str(err)).strip()
+
+
+def _key_line_finder(content: str, first_line: int):
+    """line_of(key): the file line where `key =` (or [[key]] / [key]) first appears in a block."""
+    lines = content.splitlines()
+
+    def line_of(key: str | None) -> int:
+        if key:
+            pattern = re.compile(rf"^\s*(\[\[?\s*{re.escape(key)}\s*\]\]?|{re.escape(key)}\s*=|\"{re.escape(key)}\"\s*=)")
+            for i, text in enumerate(lines):
+                if pattern.match(text):
+                    return first_line + i
+        return first_line
+
+    return line_of
+
+
+def parse_lesson(text: str, path: str, *, topics: Mapping[str, str], scenario_names: set[str]) -> tuple[Lesson | None, list[Problem]]:
+    problems: list[Problem] = []
+    tokens = MarkdownIt("commonmark").parse(text)
+    title = None
+    meta: dict | None = None
+    meta_line = 1
+    meta_lines = _key_line_finder("", 1)
+    has_mistakes = False
+    blocks: list[ScenarioBlock] = []
+    raw_questions: list[tuple[dict, int, object, str]] = []
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            heading = tokens[i + 1].content.strip()
+            line = tok.map[0] + 1
+            if tok.tag == "h1":
+                if title is not None:
+                    problems.append(Problem(path, line, f"a second title (# {heading}); a lesson has one # title"))
+                title = heading
+            elif tok.tag == "h2" and heading.lower() == "common mistakes":
+                has_mistakes = True
+            continue
+        if tok.type != "fence":
+            continue
+        info = tok.info.strip().split()
+        kind = info[0] if info else ""
+        first = tok.map[0] + 2  # file line of the block's first content line
+        if kind not in ("lesson", "question", "scenario"):
+            continue
+        if kind == "scenario":
+            block, problem = _scenario_block(tok.content, first - 1, path, scenario_names)
+            if problem:
+                problems.append(problem)
+            else:
+                blocks.append(block)
+            continue
+        try:
+            data = tomllib.loads(tok.content)
+        except tomllib.TOMLDecodeError as err:
+            problems.append(Problem(path, _toml_line(err, first - 1), f"malformed TOML in the {kind} block: {_toml_message(err)}"))
+            continue
+        line_of = _key_line_finder(tok.content, first)
+        if kind == "lesson":
+            if meta is not None:
+                problems.append(Problem(path, first - 1, "a second lesson block; a lesson has one"))
+            meta, meta_line, meta_lines = data, first, line_of
+            for key in sorted(set(data) - LESSON_KEYS):
+                problems.append(Problem(path, line_of(key), f"unknown field {key!r} in the lesson block; expected id, topics, objectives"))
+        else:
+            raw_questions.append((data, first, line_of, tok.content))
+
+    if title is None:
+        problems.append(Problem(path, 1, "no title: a lesson starts with a # Title line"))
+    if meta is None:
+        problems.append(Problem(path, 1, "no ```lesson block (with id, topics, objectives)"))
+        return None, problems
+    lesson_id = meta.get("id")
+    if not isinstance(lesson_id, str) or not ID_RE.match(lesson_id):
+        problems.append(Problem(path, meta_lines("id"), f"lesson id must be lowercase letters, digits and dashes; got {lesson_id!r}"))
+        lesson_id = "?"
+    lesson_topics = meta.get("topics")
+    if not isinstance(lesson_topics, list) or not lesson_topics:
+        problems.append(Problem(path, meta_lines("topics"), "the lesson block needs topics = [...]"))
+        lesson_topics = []
+    for t in lesson_topics:
+        if t not in topics:
+            problems.append(Problem(path, meta_lines("topics"), f"unknown topic {t!r}; known topics: {', '.join(sorted(topics))}"))
+    objectives = meta.get("objectives")
+    if not isinstance(objectives, list) or not objectives or not all(isinstance(o, str) for o in objectives):
+        problems.append(Problem(path, meta_lines("objectives"), "the lesson block needs objectives = [\"...\", ...] (learning objectives)"))
+        objectives = []
+    if not has_mistakes:
+        problems.append(Problem(path, 1, "no '## Common mistakes' section"))
+
+    questions = []
+    for data, first, line_of, source in raw_questions:
+        q, q_problems = question_from_toml(data, path=path, line_of=line_of, lesson=lesson_id, topics=set(topics), source=source)
+        problems += q_problems
+        if q is not None:
+            if q.scenario and not is_inline(q.scenario) and q.scenario not in scenario_names:
+                problems.append(Problem(path, line_of("scenario"), f"question {q.id}: no scenario named {q.scenario!r}"))
+                continue
+            questions.append(q)
+    lesson = Lesson(
+        id=lesson_id, title=title or "", topics=tuple(lesson_topics), objectives=tuple(objectives),
+        path=path, markdown=text, scenarios=tuple(blocks), questions=tuple(questions),
+    )
+    return lesson, problems
+
+
+def _scenario_block(content: str, fence_line: int, path: str, names: set[str]) -> tuple[ScenarioBlock | None, Problem | None]:
+    stripped = content.strip()
+    if "steps" in stripped and "\n" in stripped:
+        try:
+            parse_scenario(content, path)
+        except ScenarioError as err:
+            line = fence_line + (err.line or 1)
+            return None, Problem(path, line, f"scenario block: {err.message}")
+        return ScenarioBlock(fence_line, None, content), None
+    words = stripped.split()
+    if not words or len(words) > 2 or (len(words) == 2 and words[1] != "relative"):
+        return None, Problem(path, fence_line, "a scenario block holds a scenario name (optionally followed by 'relative') or a scenario in TOML")
+    if words[0] not in names:
+        return None, Problem(path, fence_line + 1, f"no scenario named {words[0]!r}; named scenarios: {', '.join(sorted(names))}")
+    return ScenarioBlock(fence_line, words[0], None, len(words) == 2), None
+
+
+def parse_course(lesson_files: Mapping[str, str], scenarios: Mapping[str, str], topics: Mapping[str, str]) -> Course:
+    """Parse every lesson; check what spans files (duplicate ids). Does not simulate."""
+    course = Course()
+    names = set(scenarios)
+    for path in sorted(lesson_files):
+        lesson, problems = parse_lesson(lesson_files[path], path, topics=topics, scenario_names=names)
+        course.problems += problems
+        if lesson is not None:
+            course.lessons.append(dataclasses.replace(lesson, order=path.rsplit("/", 1)[-1]))
+    seen_lessons: dict[str, str] = {}
+    for lesson in course.lessons:
+        if lesson.id in seen_lessons:
+            course.problems.append(Problem(lesson.path, 1, f"lesson id {lesson.id!r} is also used by {seen_lessons[lesson.id]}"))
+        seen_lessons.setdefault(lesson.id, lesson.path)
+    seen: dict[str, Question] = {}
+    for q in course.questions:
+        if q.id in seen:
+            other = seen[q.id]
+            course.problems.append(Problem(q.path, q.line, f"duplicate question id {q.id!r} (also at {other.path}:{other.line})"))
+        else:
+            seen[q.id] = q
+    return course
+
+
+def verify_question(question: Question, scenarios: Mapping[str, str], seeds=VERIFY_SEEDS) -> list[Problem]:
+    """Build the question's variant for every seed; the first failing seed is reported."""
+    for seed in seeds:
+        try:
+            make_variant(question, seed, scenarios)
+        except (VariantError, ScenarioError) as err:
+            return [Problem(question.path, question.line, f"question {question.id} (seed {seed}): {err}")]
+    return []

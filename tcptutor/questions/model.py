@@ -1,0 +1,337 @@
+"""Question values and their schema check: a `question` block's TOML -> Question, or problems.
+
+The schema is documented for authors in content/README.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from ..problems import Problem
+from .selectors import parse_selector
+
+KINDS = ("predict", "single", "multiple", "truefalse", "ordering", "numeric")
+WHATS = ("seq", "ack", "len", "win", "flags", "state", "states", "sent_at", "arrived_at", "count", "timeout")
+SEGMENT_WHATS = ("seq", "ack", "len", "win", "flags", "sent_at", "arrived_at", "count")
+TIMER_KINDS = ("time-wait", "retransmission", "syn", "synack")
+ENDPOINTS = ("client", "server")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+FIELD_RE = re.compile(r"^[a-z0-9_]+$")
+
+COMMON_KEYS = {"id", "kind", "topics", "difficulty", "prompt", "explanation", "scenario", "profile"}
+KIND_KEYS = {
+    "predict": {"vary", "ask"},
+    "single": {"options"},
+    "multiple": {"options"},
+    "truefalse": {"answer"},
+    "ordering": {"items"},
+    "numeric": {"answer", "tolerance", "unit"},
+}
+ASK_KEYS = {"field", "what", "segment", "endpoint", "at", "timer", "nth", "label"}
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One field a predict question asks for, and where in the trace its answer is."""
+
+    field: str
+    what: str
+    segment: str | None = None
+    endpoint: str | None = None
+    at: str | None = None
+    timer: str | None = None
+    nth: int = 1
+    label: str = ""
+
+    @property
+    def shown_label(self) -> str:
+        if self.label:
+            return self.label
+        if self.what in ("state", "states"):
+            where = "" if self.what == "states" else (" at the end" if self.at == "end" else f" after {self.at}")
+            return f"{self.endpoint}'s {'states in order' if self.what == 'states' else 'state'}{where}"
+        if self.what == "timeout":
+            return f"how long the {self.endpoint}'s {self.timer} timer ran (s)"
+        if self.what == "count":
+            return f"number of segments: {self.segment}"
+        return f"{self.what} of {self.segment}"
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    topics: tuple[str, ...]
+    difficulty: int
+    prompt: str
+    explanation: str
+    path: str
+    line: int
+    lesson: str = ""
+    scenario: str | None = None  # a scenario name, or inline TOML with ${placeholders}
+    profile: str | None = None
+    vary: tuple[tuple[str, object], ...] = ()
+    asks: tuple[Ask, ...] = ()
+    options: tuple[Option, ...] = ()
+    answer: object = None  # truefalse: bool; numeric: float
+    items: tuple[str, ...] = ()
+    tolerance: float = 0.0
+    unit: str = ""
+    source: str = field(default="", compare=False)  # the block's text, for hashing and export
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what the question says (not where it sits in the file)."""
+        payload = json.dumps(self.to_spec(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The answer fields a student fills in (QID.field)."""
+        if self.kind == "predict":
+            return tuple(a.field for a in self.asks)
+        return ("answer",)
+
+    def to_spec(self) -> dict:
+        """A JSON-able description, stored with each version in the bank."""
+        return {
+            "id": self.id, "kind": self.kind, "topics": list(self.topics), "difficulty": self.difficulty,
+            "prompt": self.prompt, "explanation": self.explanation, "scenario": self.scenario,
+            "profile": self.profile, "vary": [[k, v] for k, v in self.vary],
+            "asks": [a.__dict__ for a in self.asks],
+            "options": [o.__dict__ for o in self.options], "answer": self.answer,
+            "items": list(self.items), "tolerance": self.tolerance, "unit": self.unit,
+        }
+
+    @classmethod
+    def from_spec(cls, spec: dict, *, path: str = "<bank>", line: int = 0, lesson: str = "") -> "Question":
+        return cls(
+            id=spec["id"], kind=spec["kind"], topics=tuple(spec["topics"]), difficulty=spec["difficulty"],
+            prompt=spec["prompt"], explanation=spec["explanation"], path=path, line=line, lesson=lesson,
+            scenario=spec.get("scenario"), profile=spec.get("profile"),
+            vary=tuple((k, _freeze(v)) for k, v in spec.get("vary", [])),
+            asks=tuple(Ask(**a) for a in spec.get("asks", [])),
+            options=tuple(Option(**o) for o in spec.get("options", [])),
+            answer=spec.get("answer"), items=tuple(spec.get("items", [])),
+            tolerance=spec.get("tolerance", 0.0), unit=spec.get("unit", ""),
+        )
+
+
+def _freeze(value):
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value
+
+
+def _thaw(value):
+    if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value):
+        return {k: _thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def vary_spec(value) -> object:
+    """A [vary] value as authored (list / dict / str), from its frozen form."""
+    return _thaw(value)
+
+
+class _Checker:
+    """Collects problems for one question block, each at the line of the key it concerns."""
+
+    def __init__(self, path: str, line_of):
+        self.path, self.line_of, self.problems = path, line_of, []
+
+    def bad(self, key: str | None, message: str) -> None:
+        self.problems.append(Problem(self.path, self.line_of(key), message))
+
+
+def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: set[str], source: str = "") -> tuple[Question | None, list[Problem]]:
+    """Check a question block's TOML table; `line_of(key)` gives the file line of a key."""
+    c = _Checker(path, line_of)
+    qid = data.get("id")
+    if not isinstance(qid, str) or not ID_RE.match(qid):
+        c.bad("id", f"question id must be lowercase letters, digits and dashes; got {qid!r}")
+        qid = "?"
+    kind = data.get("kind")
+    if kind not in KINDS:
+        c.bad("kind", f"question {qid}: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        return None, c.problems
+    for key in sorted(set(data) - COMMON_KEYS - KIND_KEYS[kind]):
+        allowed = ", ".join(sorted(COMMON_KEYS | KIND_KEYS[kind]))
+        c.bad(key, f"question {qid}: unknown field {key!r} for kind {kind}; expected one of {allowed}")
+    q_topics = data.get("topics")
+    if not isinstance(q_topics, list) or not q_topics or not all(isinstance(t, str) for t in q_topics):
+        c.bad("topics", f"question {qid}: topics must be a non-empty list of topic ids")
+        q_topics = []
+    for t in q_topics:
+        if t not in topics:
+            c.bad("topics", f"question {qid}: unknown topic {t!r}; known topics: {', '.join(sorted(topics))}")
+    difficulty = data.get("difficulty", 1)
+    if difficulty not in (1, 2, 3):
+        c.bad("difficulty", f"question {qid}: difficulty must be 1, 2 or 3; got {difficulty!r}")
+    for key in ("prompt", "explanation"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            c.bad(key if key in data else "id", f"question {qid}: {key} is missing or empty")
+    scenario = data.get("scenario")
+    if scenario is not None and not isinstance(scenario, str):
+        c.bad("scenario", f"question {qid}: scenario must be a name or an inline TOML string")
+    profile = data.get("profile")
+    if profile is not None and profile not in ("rfc9293", "linux"):
+        c.bad("profile", f"question {qid}: profile must be rfc9293 or linux; got {profile!r}")
+
+    extra: dict = {}
+    if kind == "predict":
+        extra = _check_predict(c, qid, data)
+    elif kind in ("single", "multiple"):
+        extra = _check_choice(c, qid, kind, data)
+    elif kind == "truefalse":
+        if not isinstance(data.get("answer"), bool):
+            c.bad("answer" if "answer" in data else "kind", f"question {qid}: a truefalse question needs answer = true or false")
+        extra = {"answer": data.get("answer")}
+    elif kind == "ordering":
+        items = data.get("items")
+        if not isinstance(items, list) or len(items) < 3 or not all(isinstance(i, str) for i in items) or len(set(items)) != len(items):
+            c.bad("items" if "items" in data else "kind", f"question {qid}: an ordering question needs items: at least 3 distinct strings, in the correct order")
+            items = []
+        extra = {"items": tuple(items)}
+    elif kind == "numeric":
+        answer = data.get("answer")
+        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+            c.bad("answer" if "answer" in data else "kind", f"question {qid}: a numeric question needs a numeric answer")
+        tol = data.get("tolerance", 0)
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0:
+            c.bad("tolerance", f"question {qid}: tolerance must be a number >= 0")
+            tol = 0
+        extra = {"answer": answer, "tolerance": float(tol), "unit": str(data.get("unit", ""))}
+    if c.problems:
+        return None, c.problems
+    q = Question(
+        id=qid, kind=kind, topics=tuple(q_topics), difficulty=difficulty, prompt=data["prompt"].strip(),
+        explanation=data["explanation"].strip(), path=path, line=line_of("id"), lesson=lesson,
+        scenario=scenario, profile=profile, source=source, **extra,
+    )
+    return q, []
+
+
+def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
+    if not isinstance(data.get("scenario"), str):
+        c.bad("kind", f"question {qid}: a predict question needs a scenario (a name or inline TOML)")
+    vary = data.get("vary", {})
+    if not isinstance(vary, dict):
+        c.bad("vary", f"question {qid}: vary must be a table")
+        vary = {}
+    for name, spec in vary.items():
+        problem = _vary_problem(spec)
+        if problem:
+            c.bad(name, f"question {qid}: vary.{name}: {problem}")
+    asks_raw = data.get("ask")
+    asks: list[Ask] = []
+    if not isinstance(asks_raw, list) or not asks_raw:
+        c.bad("kind", f"question {qid}: a predict question needs at least one [[ask]]")
+        asks_raw = []
+    seen = set()
+    for i, raw in enumerate(asks_raw, 1):
+        where = f"question {qid}, ask {i}"
+        if not isinstance(raw, dict):
+            c.bad("ask", f"{where}: must be a table")
+            continue
+        for key in sorted(set(raw) - ASK_KEYS):
+            c.bad(key, f"{where}: unknown field {key!r}; expected one of {', '.join(sorted(ASK_KEYS))}")
+        fname, what = raw.get("field"), raw.get("what")
+        if not isinstance(fname, str) or not FIELD_RE.match(fname):
+            c.bad("field", f"{where}: field must be a name of [a-z0-9_]; got {fname!r}")
+            continue
+        if fname in seen:
+            c.bad("field", f"{where}: field {fname!r} is asked twice")
+        seen.add(fname)
+        if what not in WHATS:
+            c.bad("what", f"{where}: unknown what {what!r}; expected one of {', '.join(WHATS)}")
+            continue
+        segment = raw.get("segment")
+        if what in SEGMENT_WHATS:
+            if not isinstance(segment, str):
+                c.bad("what", f"{where}: what = {what!r} needs a segment selector")
+                continue
+            try:
+                parse_selector(segment)
+            except ValueError as err:
+                c.bad("segment", f"{where}: segment {segment!r}: {err}")
+                continue
+        endpoint = raw.get("endpoint")
+        if what in ("state", "states", "timeout") and endpoint not in ENDPOINTS:
+            c.bad("endpoint" if "endpoint" in raw else "what", f"{where}: what = {what!r} needs endpoint = \"client\" or \"server\"")
+            continue
+        at = raw.get("at")
+        if what == "state":
+            if not isinstance(at, str):
+                c.bad("what", f"{where}: what = \"state\" needs at = a segment selector or \"end\"")
+                continue
+            if at != "end":
+                try:
+                    parse_selector(at)
+                except ValueError as err:
+                    c.bad("at", f"{where}: at {at!r}: {err}")
+                    continue
+        timer = raw.get("timer")
+        if what == "timeout" and timer not in TIMER_KINDS:
+            c.bad("timer" if "timer" in raw else "what", f"{where}: what = \"timeout\" needs timer = one of {', '.join(TIMER_KINDS)}")
+            continue
+        nth = raw.get("nth", 1)
+        if not isinstance(nth, int) or isinstance(nth, bool) or nth == 0:
+            c.bad("nth", f"{where}: nth must be a whole number other than 0")
+            continue
+        asks.append(Ask(fname, what, segment, endpoint, at, timer, nth, str(raw.get("label", ""))))
+    frozen = tuple((k, _freeze(v)) for k, v in vary.items())
+    return {"vary": frozen, "asks": tuple(asks)}
+
+
+def _vary_problem(spec) -> str | None:
+    if spec in ("isn", "isn-wrap"):
+        return None
+    if isinstance(spec, list):
+        if len(spec) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in spec) and spec[0] <= spec[1]:
+            return None
+        return "a range must be [lo, hi], two whole numbers with lo <= hi"
+    if isinstance(spec, dict):
+        if set(spec) == {"choice"} and isinstance(spec["choice"], list) and spec["choice"]:
+            return None
+        return "expected { choice = [values...] }"
+    return 'expected "isn", "isn-wrap", [lo, hi] or { choice = [...] }'
+
+
+def _check_choice(c: _Checker, qid: str, kind: str, data: dict) -> dict:
+    raw = data.get("options")
+    if not isinstance(raw, list) or len(raw) < 2:
+        c.bad("options" if "options" in data else "kind", f"question {qid}: a {kind} question needs at least two [[options]]")
+        return {}
+    options = []
+    for i, o in enumerate(raw, 1):
+        if not isinstance(o, dict) or not isinstance(o.get("text"), str) or not isinstance(o.get("correct"), bool):
+            c.bad("options", f"question {qid}, option {i}: needs text (string) and correct (true/false)")
+            continue
+        if not isinstance(o.get("feedback"), str) or not o["feedback"].strip():
+            c.bad("options", f"question {qid}, option {i}: needs feedback")
+            continue
+        unknown = set(o) - {"text", "correct", "feedback"}
+        if unknown:
+            c.bad("options", f"question {qid}, option {i}: unknown field {sorted(unknown)[0]!r}")
+        options.append(Option(o["text"], o["correct"], o["feedback"]))
+    correct = sum(o.correct for o in options)
+    if kind == "single" and correct != 1:
+        c.bad("options", f"question {qid}: a single-choice question needs exactly one correct option; it has {correct}")
+    if kind == "multiple" and correct < 1:
+        c.bad("options", f"question {qid}: a multiple-choice question needs at least one correct option")
+    return {"options": tuple(options)}

@@ -1,0 +1,168 @@
+"""A question's variant: parameters drawn from a seed, its scenario, its trace, its answers.
+
+Pure: the caller passes the texts of the named scenarios. The same question and seed give
+the same variant on every machine (the seed is hashed with the question id).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from string import Template
+
+from ..errors import TcptutorError
+from ..tcp.scenario import Scenario, parse_scenario
+from ..tcp.simulator import simulate
+from .expected import Expected, Unanswerable, expected_from_trace
+from .model import Question, vary_spec
+from .selectors import parse_selector, select
+
+SEQ_SPACE = 2**32
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class VariantError(ValueError):
+    """The question cannot produce this variant (a placeholder with no value, ...)."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    question: Question
+    seed: int
+    params: dict
+    prompt: str
+    expected: dict[str, Expected]
+    trace: dict | None = None
+    order: tuple[int, ...] = ()  # ordering questions: the order items are shown in
+
+    @property
+    def answer_key(self) -> dict[str, object]:
+        return {name: e.value for name, e in self.expected.items()}
+
+
+def _rng(question_id: str, seed: int) -> random.Random:
+    digest = hashlib.sha256(f"{question_id}/{seed}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def draw(spec, rng: random.Random):
+    if spec == "isn":
+        return rng.getrandbits(32)
+    if spec == "isn-wrap":
+        return SEQ_SPACE - rng.randint(1, 2000)
+    if isinstance(spec, list):
+        return rng.randint(spec[0], spec[1])
+    return rng.choice(spec["choice"])
+
+
+def params_for(question: Question, seed: int) -> dict:
+    """client_isn and server_isn always; then every [vary] parameter, in the order written."""
+    rng = _rng(question.id, seed)
+    specs = {"client_isn": "isn", "server_isn": "isn"}
+    specs.update({k: vary_spec(v) for k, v in question.vary})
+    return {name: draw(spec, rng) for name, spec in specs.items()}
+
+
+def is_inline(scenario: str) -> bool:
+    return "steps" in scenario and "\n" in scenario
+
+
+def scenario_for(question: Question, params: dict, scenarios: Mapping[str, str]) -> Scenario:
+    """The question's scenario with the variant's ISNs (where the scenario leaves them open
+    or names a shipped scenario) and profile applied."""
+    text = question.scenario or ""
+    if is_inline(text):
+        try:
+            rendered = Template(text).substitute({k: str(v) for k, v in params.items()})
+        except KeyError as err:
+            raise VariantError(f"scenario placeholder ${{{err.args[0]}}} has no value") from None
+        except ValueError as err:
+            raise VariantError(f"bad $ placeholder in the scenario: {err}") from None
+        scenario = parse_scenario(rendered, f"question {question.id}'s scenario")
+        named = False
+    else:
+        if text not in scenarios:
+            raise VariantError(f"no scenario named {text!r}; named scenarios: {', '.join(sorted(scenarios))}")
+        scenario = parse_scenario(scenarios[text], f"scenarios/{text}.toml")
+        named = True
+    client, server = scenario.client, scenario.server
+    if named or client.isn is None:
+        client = dataclasses.replace(client, isn=params["client_isn"])
+    if named or server.isn is None:
+        server = dataclasses.replace(server, isn=params["server_isn"])
+    net = scenario.net
+    if question.profile:
+        net = dataclasses.replace(net, profile=question.profile)
+    return dataclasses.replace(scenario, client=client, server=server, net=net)
+
+
+def fill_prompt(text: str, params: dict, trace: dict | None) -> str:
+    """Replace {name} with a parameter and {SELECTOR.FIELD} with a value read off the trace."""
+
+    def value(match: re.Match) -> str:
+        key = match.group(1).strip()
+        if key in params:
+            return str(params[key])
+        if trace is not None and "." in key:
+            selector, _, field = key.rpartition(".")
+            try:
+                seg = select(parse_selector(selector), trace)
+            except ValueError as err:
+                raise VariantError(f"placeholder {{{key}}}: {err}") from None
+            if seg is None:
+                raise VariantError(f"placeholder {{{key}}}: no segment matches {selector!r}")
+            if field not in ("seq", "ack", "len", "win", "sent_at", "arrived_at", "n"):
+                raise VariantError(f"placeholder {{{key}}}: unknown field {field!r}")
+            return str(seg[field])
+        raise VariantError(f"placeholder {{{key}}} has no value")
+
+    return PLACEHOLDER.sub(value, text)
+
+
+def make_variant(question: Question, seed: int, scenarios: Mapping[str, str]) -> Variant:
+    """Everything a student sees and everything the grader needs, for one seed.
+
+    Raises VariantError (or ScenarioError for a broken scenario) when the question cannot
+    be answered for this seed: `tcptutor check` reports it against the question's line.
+    """
+    params = params_for(question, seed)
+    trace = None
+    if question.scenario:
+        try:
+            trace = simulate(scenario_for(question, params, scenarios)).to_json()
+        except TcptutorError as err:
+            raise VariantError(str(err)) from None
+    prompt = fill_prompt(question.prompt, params, trace)
+    order: tuple[int, ...] = ()
+    if question.kind == "predict":
+        try:
+            expected = expected_from_trace(question, trace)
+        except Unanswerable as err:
+            raise VariantError(str(err)) from None
+    else:
+        expected, order = _static_expected(question, seed)
+    return Variant(question, seed, params, prompt, expected, trace, order)
+
+
+def _static_expected(question: Question, seed: int) -> tuple[dict[str, Expected], tuple[int, ...]]:
+    kind, label = question.kind, "answer"
+    if kind == "single":
+        value = next(LETTERS[i] for i, o in enumerate(question.options) if o.correct)
+    elif kind == "multiple":
+        value = "".join(LETTERS[i] for i, o in enumerate(question.options) if o.correct)
+    elif kind == "truefalse":
+        value = bool(question.answer)
+    elif kind == "numeric":
+        value = question.answer
+    else:  # ordering: shown shuffled, answered as the items in the right order
+        order = list(range(len(question.items)))
+        rng = _rng(question.id, seed)
+        while order == sorted(order):
+            rng.shuffle(order)
+        return {"answer": Expected("answer", "order", list(question.items), label)}, tuple(order)
+    return {"answer": Expected("answer", kind, value, label)}, ()
