@@ -1,0 +1,1 @@
+"""Pure: reading answers, verdicts per field, misconceptions, worked solutions."""

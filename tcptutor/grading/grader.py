@@ -1,0 +1,170 @@
+"""Grading one variant: a verdict per field, the misconception behind a wrong answer, error
+carried forward, and feedback that says which rule gives the right answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+from ..questions.expected import Expected
+from ..questions.variants import LETTERS, Variant
+from . import answers as read
+from .explain import explain
+from .misconceptions import Context, diagnose
+
+MOD = 2**32
+CORRECT, WRONG, UNREADABLE = "correct", "wrong", "unreadable"
+CARRIED_CREDIT = 0.5
+TIME_TOLERANCE = 0.0005  # seconds: answers to the millisecond are exact enough
+
+
+@dataclass(frozen=True)
+class FieldVerdict:
+    field: str
+    label: str
+    verdict: str  # correct | wrong | unreadable
+    given: str
+    expected: object
+    misconception: str | None
+    feedback: str
+    solution: str
+    credit: float
+    carried_from: str | None = None
+    parsed: object = None  # the answer as read (for storage and statistics)
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out.pop("parsed")
+        return out
+
+
+@dataclass(frozen=True)
+class Grade:
+    question: str
+    seed: int
+    fields: tuple[FieldVerdict, ...]
+
+    @property
+    def score(self) -> float | None:
+        """Mean credit over the fields that could be read (unreadable ones never count as wrong)."""
+        counted = [f for f in self.fields if f.verdict != UNREADABLE]
+        return round(sum(f.credit for f in counted) / len(counted), 4) if counted else None
+
+    @property
+    def unreadable(self) -> list[FieldVerdict]:
+        return [f for f in self.fields if f.verdict == UNREADABLE]
+
+    def to_json(self) -> dict:
+        return {"question": self.question, "seed": self.seed, "score": self.score,
+                "fields": [f.to_json() for f in self.fields]}
+
+
+def show(value: object) -> str:
+    """An expected value the way a student would write it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " → ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def parse_answer(expected: Expected, text: str, variant: Variant):
+    """Read `text` as the kind of value `expected` is; an Unreadable says what was expected."""
+    what = expected.what
+    if what in ("seq", "ack", "len", "win", "count"):
+        return read.read_number(text)
+    if what == "flags":
+        return read.read_flags(text)
+    if what == "state":
+        return read.read_state(text)
+    if what == "states":
+        return read.read_states(text)
+    if what in ("sent_at", "arrived_at", "timeout"):
+        return read.read_seconds(text)
+    q = variant.question
+    if what == "single":
+        letters = read.read_letters(text, len(q.options))
+        if isinstance(letters, str) and len(letters) != 1:
+            return read.Unreadable(text, "exactly one option letter")
+        return letters
+    if what == "multiple":
+        return read.read_letters(text, len(q.options))
+    if what == "truefalse":
+        return read.read_bool(text)
+    if what == "numeric":
+        return read.read_float(text)
+    if what == "order":
+        shown = [q.items[i] for i in variant.order]
+        return read.read_order(text, shown)
+    raise ValueError(f"no reader for {what!r}")
+
+
+def _matches(expected: Expected, given, variant: Variant) -> bool:
+    value = expected.value
+    if expected.what in ("sent_at", "arrived_at", "timeout"):
+        return abs(given - value) <= TIME_TOLERANCE
+    if expected.what == "numeric":
+        return abs(given - value) <= variant.question.tolerance + 1e-9
+    return given == value
+
+
+def _choice_feedback(variant: Variant, given: str, correct: bool) -> str:
+    q = variant.question
+    notes = []
+    for i, option in enumerate(q.options):
+        letter = LETTERS[i]
+        chosen = letter in given
+        if chosen or (option.correct and not correct):
+            prefix = "you chose" if chosen else "the right option"
+            notes.append(f"{letter} ({prefix}): {option.feedback}")
+    return " ".join(notes)
+
+
+def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool = True) -> Grade:
+    """Grade every field of the variant. `answers` maps field name -> what the student typed."""
+    asks = {a.field: a for a in variant.question.asks}
+    verdicts: list[FieldVerdict] = []
+    wrong_numbers: list[tuple[str, int, int]] = []  # (field, given, expected) of wrong seq/ack answers
+    for name, expected in variant.expected.items():
+        solution = explain(expected, variant.trace) if variant.question.kind == "predict" else variant.question.explanation
+        text = answers.get(name)
+        if text is None or not str(text).strip():
+            verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,
+                                         f"No answer. Expected {show(expected.value)}: {solution}", solution, 0.0))
+            continue
+        text = str(text)
+        given = parse_answer(expected, text, variant)
+        if isinstance(given, read.Unreadable):
+            verdicts.append(FieldVerdict(
+                name, expected.label, UNREADABLE, text, expected.value, None,
+                f"Could not read {text!r}: expected {given.expected}. Not counted as wrong; try again.",
+                solution, 0.0))
+            continue
+        if _matches(expected, given, variant):
+            feedback = f"Right: {solution}"
+            if expected.what in ("single", "multiple"):
+                feedback = "Right. " + _choice_feedback(variant, given, True)
+            verdicts.append(FieldVerdict(name, expected.label, CORRECT, text, expected.value, None, feedback,
+                                         solution, 1.0, parsed=given))
+            continue
+        ctx = Context(asks.get(name), expected, given, variant.trace, variant.params)
+        misconception = diagnose(ctx) if variant.question.kind == "predict" else None
+        carried = None
+        if carry_forward and expected.what in ("seq", "ack") and isinstance(given, int):
+            carried = next((f for f, g, e in wrong_numbers
+                            if (given - g) % MOD == (expected.value - e) % MOD), None)
+            wrong_numbers.append((name, given, expected.value))
+        parts = []
+        if carried:
+            parts.append(f"This follows correctly from your answer to {carried}, which was wrong: partial credit.")
+        if misconception:
+            parts.append(misconception.explanation)
+        if expected.what in ("single", "multiple"):
+            parts.append(_choice_feedback(variant, given, False))
+        parts.append(f"Expected {show(expected.value)}: {solution}")
+        verdicts.append(FieldVerdict(
+            name, expected.label, WRONG, text, expected.value, misconception.id if misconception else None,
+            " ".join(parts), solution, CARRIED_CREDIT if carried else 0.0, carried, given))
+    return Grade(variant.question.id, variant.seed, tuple(verdicts))

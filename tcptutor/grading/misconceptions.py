@@ -1,0 +1,297 @@
+"""The misconception catalog: the classic wrong rules, each with a detector and a short
+explanation. A detector looks at one wrong answer in its context (the trace, the asked
+segment, the variant's parameters) and says whether that rule would produce it.
+
+Detectors are tried in catalog order; the first that fires names the misconception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..questions.expected import Expected
+from ..questions.model import Ask
+
+MOD = 2**32
+
+
+@dataclass(frozen=True)
+class Context:
+    ask: Ask | None
+    expected: Expected
+    given: object  # the parsed answer
+    trace: dict | None
+    params: dict
+
+    @property
+    def seg(self) -> dict | None:
+        return self.expected.segment
+
+    @property
+    def what(self) -> str:
+        return self.expected.what
+
+
+@dataclass(frozen=True)
+class Misconception:
+    id: str
+    title: str
+    explanation: str
+    detect: Callable[[Context], bool]
+
+
+def _seg_len(seg: dict) -> int:
+    return seg["len"] + ("SYN" in seg["flags"]) + ("FIN" in seg["flags"])
+
+
+def basis(ctx: Context) -> dict | None:
+    """The segment whose sequence space the expected seq/ack counts past (see explain.py)."""
+    seg, trace = ctx.seg, ctx.trace
+    if seg is None or trace is None or ctx.what not in ("seq", "ack"):
+        return None
+    if ctx.what == "seq":
+        earlier = [s for s in trace["segments"] if s["n"] < seg["n"] and s["src"] == seg["src"] and "RST" not in s["flags"]]
+        target = seg["seq"]
+    else:
+        if "ACK" not in seg["flags"]:
+            return None
+        earlier = [s for s in trace["segments"] if s["n"] < seg["n"] and s["src"] == seg["dst"] and s["fate"] == "delivered"
+                   and s["arrived_at"] is not None and s["arrived_at"] <= seg["sent_at"]]
+        target = seg["ack"]
+    for prev in reversed(earlier):
+        if _seg_len(prev) and (prev["seq"] + _seg_len(prev)) % MOD == target:
+            return prev
+    return None
+
+
+def _int(ctx: Context) -> bool:
+    return ctx.what in ("seq", "ack") and isinstance(ctx.given, int) and isinstance(ctx.expected.value, int)
+
+
+def _off_by(ctx: Context, delta: int) -> bool:
+    return _int(ctx) and (ctx.given - ctx.expected.value) % MOD == delta % MOD and ctx.given <= MOD - 1
+
+
+def _isn(ctx: Context, side: str) -> int | None:
+    if ctx.trace is not None:
+        return ctx.trace["params"].get(side, {}).get("isn")
+    return ctx.params.get(f"{side}_isn")
+
+
+# ---------------------------------------------------------------- detectors
+
+
+def no_wraparound(ctx: Context) -> bool:
+    return _int(ctx) and ctx.given > MOD - 1 and ctx.given % MOD == ctx.expected.value
+
+
+def relative_numbers(ctx: Context) -> bool:
+    if not _int(ctx) or ctx.seg is None:
+        return False
+    side = ctx.seg["src"] if ctx.what == "seq" else ctx.seg["dst"]
+    isn = _isn(ctx, side)
+    return isn is not None and isn != 0 and ctx.given == (ctx.expected.value - isn) % MOD
+
+
+def seq_ack_swapped(ctx: Context) -> bool:
+    if not _int(ctx) or ctx.seg is None or "ACK" not in ctx.seg["flags"]:
+        return False
+    other = ctx.seg["ack"] if ctx.what == "seq" else ctx.seg["seq"]
+    return ctx.given == other != ctx.expected.value
+
+
+def ack_number_without_ack_flag(ctx: Context) -> bool:
+    return (ctx.what == "ack" and ctx.seg is not None and "ACK" not in ctx.seg["flags"]
+            and isinstance(ctx.given, int) and ctx.given != 0)
+
+
+def syn_not_counted(ctx: Context) -> bool:
+    prev = basis(ctx)
+    return prev is not None and "SYN" in prev["flags"] and _off_by(ctx, -1)
+
+
+def fin_not_counted(ctx: Context) -> bool:
+    prev = basis(ctx)
+    return prev is not None and "FIN" in prev["flags"] and _off_by(ctx, -1)
+
+
+def ack_is_seq_plus_one(ctx: Context) -> bool:
+    prev = basis(ctx)
+    return (ctx.what == "ack" and prev is not None and prev["len"] > 1 and _int(ctx)
+            and ctx.given == (prev["seq"] + 1) % MOD)
+
+
+def ack_names_last_byte(ctx: Context) -> bool:
+    prev = basis(ctx)
+    return ctx.what == "ack" and prev is not None and prev["len"] > 0 and _off_by(ctx, -1)
+
+
+def ack_equals_received_seq(ctx: Context) -> bool:
+    prev = basis(ctx)
+    return ctx.what == "ack" and prev is not None and _int(ctx) and ctx.given == prev["seq"] != ctx.expected.value
+
+
+def data_not_counted(ctx: Context) -> bool:
+    prev = basis(ctx)
+    return (ctx.what == "seq" and prev is not None and prev["len"] > 0 and _int(ctx)
+            and ctx.given in (prev["seq"], (ctx.expected.value - prev["len"]) % MOD) and ctx.given != ctx.expected.value)
+
+
+def pure_ack_consumes(ctx: Context) -> bool:
+    if ctx.what != "seq" or ctx.seg is None or ctx.trace is None or not _off_by(ctx, 1):
+        return False
+    mine = [s for s in ctx.trace["segments"] if s["n"] < ctx.seg["n"] and s["src"] == ctx.seg["src"]]
+    return any(_seg_len(s) == 0 and "RST" not in s["flags"] and s["seq"] == ctx.expected.value for s in mine)
+
+
+def synack_missing_a_flag(ctx: Context) -> bool:
+    return ctx.what == "flags" and ctx.expected.value == "SYN+ACK" and ctx.given in ("SYN", "ACK")
+
+
+def ack_flag_forgotten(ctx: Context) -> bool:
+    if ctx.what != "flags" or not isinstance(ctx.given, str):
+        return False
+    expected = set(str(ctx.expected.value).split("+"))
+    given = set(ctx.given.split("+")) - {""}
+    return "ACK" in expected and given == expected - {"ACK"} and bool(given)
+
+
+def established_after_synack(ctx: Context) -> bool:
+    return ctx.what == "state" and ctx.expected.value == "SYN-RECEIVED" and ctx.given == "ESTABLISHED"
+
+
+def _closed_first(trace: dict, endpoint: str) -> bool:
+    fins = [s for s in trace["segments"] if "FIN" in s["flags"] and s["src"] in ("client", "server")]
+    return bool(fins) and fins[0]["src"] == endpoint
+
+
+def time_wait_on_passive_closer(ctx: Context) -> bool:
+    if ctx.what != "state" or ctx.given != "TIME-WAIT" or ctx.expected.value == "TIME-WAIT" or ctx.trace is None:
+        return False
+    endpoint = ctx.ask.endpoint if ctx.ask else None
+    return endpoint is not None and not _closed_first(ctx.trace, endpoint)
+
+
+def close_wait_vs_fin_wait_2(ctx: Context) -> bool:
+    return ctx.what == "state" and {ctx.given, ctx.expected.value} == {"CLOSE-WAIT", "FIN-WAIT-2"}
+
+
+def fin_wait_1_vs_2(ctx: Context) -> bool:
+    return ctx.what == "state" and {ctx.given, ctx.expected.value} == {"FIN-WAIT-1", "FIN-WAIT-2"}
+
+
+def states_are_segments(ctx: Context) -> bool:
+    if ctx.what != "states" or not isinstance(ctx.given, list):
+        return False
+    expected = set(ctx.expected.value)
+    return {"SYN-SENT", "SYN-RECEIVED"} <= set(ctx.given) and not {"SYN-SENT", "SYN-RECEIVED"} <= expected
+
+
+def retransmit_everything(ctx: Context) -> bool:
+    if ctx.what != "count" or ctx.ask is None or "retrans" not in (ctx.ask.segment or "").lower() or ctx.trace is None:
+        return False
+    if not isinstance(ctx.given, int) or ctx.given <= ctx.expected.value:
+        return False
+    segments = ctx.trace["segments"]
+    first = next((s for s in segments if s.get("retransmission") and s["len"] > 0), None)
+    if first is None:
+        return False
+    outstanding = {s["seq"] for s in segments if s["src"] == first["src"] and s["len"] > 0
+                   and not s.get("retransmission") and s["sent_at"] < first["sent_at"]
+                   and (s["seq"] - first["seq"]) % MOD < MOD // 2}
+    return ctx.given == len(outstanding)
+
+
+def time_wait_is_one_msl(ctx: Context) -> bool:
+    return (ctx.what == "timeout" and ctx.ask is not None and ctx.ask.timer == "time-wait"
+            and isinstance(ctx.given, float) and abs(ctx.given * 2 - ctx.expected.value) < 1e-6)
+
+
+def time_wait_profile_mixup(ctx: Context) -> bool:
+    return (ctx.what == "timeout" and ctx.ask is not None and ctx.ask.timer == "time-wait"
+            and isinstance(ctx.given, float) and {round(ctx.given), round(ctx.expected.value)} == {60, 240})
+
+
+def rto_no_backoff(ctx: Context) -> bool:
+    if ctx.what != "timeout" or ctx.ask is None or ctx.ask.timer == "time-wait" or ctx.trace is None:
+        return False
+    fired = [e["timer"]["timeout"] for e in ctx.trace["events"]
+             if e["endpoint"] == ctx.ask.endpoint and e.get("timer", {}).get("kind") == ctx.ask.timer]
+    return bool(fired) and isinstance(ctx.given, float) and abs(ctx.given - fired[0]) < 1e-6 < ctx.expected.value - fired[0]
+
+
+CATALOG: tuple[Misconception, ...] = (
+    Misconception("no-wraparound", "Forgetting that sequence numbers wrap at 2^32",
+                  "Sequence numbers live in a 32-bit space: past 4294967295 they wrap to 0, so every sum is taken modulo 2^32.",
+                  no_wraparound),
+    Misconception("relative-numbers", "Relative numbers where absolute ones are asked",
+                  "That is the relative number Wireshark shows (counted from the ISN); the segment on the wire carries the absolute value, ISN included.",
+                  relative_numbers),
+    Misconception("seq-ack-swapped", "seq and ack swapped",
+                  "seq numbers the sender's own bytes; ack names the next byte the sender expects from its peer. You gave this segment's other number.",
+                  seq_ack_swapped),
+    Misconception("ack-without-ack-flag", "An ack number on a segment without the ACK flag",
+                  "Without the ACK flag the acknowledgment field means nothing (it goes out as 0). The first SYN has no ACK flag: its sender has received nothing yet.",
+                  ack_number_without_ack_flag),
+    Misconception("syn-not-counted", "The SYN does not take a sequence number",
+                  "A SYN occupies one sequence number, so whatever follows it (the next seq, or the ack that answers it) is ISN + 1.",
+                  syn_not_counted),
+    Misconception("fin-not-counted", "The FIN does not take a sequence number",
+                  "A FIN occupies one sequence number, just like a SYN: the ACK of a FIN is the FIN's seq + 1.",
+                  fin_not_counted),
+    Misconception("ack-is-seq-plus-one", "ack = seq + 1, always",
+                  "ack = seq + 1 only holds after a SYN or FIN. After data, ack = seq + the number of data bytes: the next byte expected.",
+                  ack_is_seq_plus_one),
+    Misconception("ack-names-last-byte", "ack names the last byte received",
+                  "The ack number is the next byte the receiver expects, one past the last byte it has; not the last byte itself.",
+                  ack_names_last_byte),
+    Misconception("ack-equals-received-seq", "Acknowledging a segment by repeating its seq",
+                  "An ACK does not echo the seq it received: it adds the segment's length to say which byte should come next.",
+                  ack_equals_received_seq),
+    Misconception("data-not-counted", "Data does not advance seq",
+                  "Each data byte takes one sequence number: after sending N bytes, the sender's next seq is N higher.",
+                  data_not_counted),
+    Misconception("pure-ack-consumes", "A pure ACK takes a sequence number",
+                  "A segment with no data, no SYN and no FIN takes no sequence number: the next segment reuses the same seq.",
+                  pure_ack_consumes),
+    Misconception("synack-one-flag", "The SYN-ACK carries only one of SYN or ACK",
+                  "The server's reply carries both: ACK for the client's SYN, and SYN for its own direction.",
+                  synack_missing_a_flag),
+    Misconception("ack-flag-forgotten", "The ACK flag is left off after the handshake",
+                  "Once a connection is synchronized, every segment (FINs and data included) carries the ACK flag.",
+                  ack_flag_forgotten),
+    Misconception("established-after-synack", "The server is ESTABLISHED once it sends SYN+ACK",
+                  "Sending the SYN-ACK puts the server in SYN-RECEIVED; it becomes ESTABLISHED only when the client's ACK of its SYN arrives.",
+                  established_after_synack),
+    Misconception("time-wait-on-passive-closer", "TIME-WAIT belongs to the server (or to the side that closed second)",
+                  "TIME-WAIT is entered by the side that closed first (the active closer), whichever role it plays; the other side ends in LAST-ACK, then CLOSED.",
+                  time_wait_on_passive_closer),
+    Misconception("close-wait-fin-wait-2-swapped", "CLOSE-WAIT and FIN-WAIT-2 swapped",
+                  "FIN-WAIT-2 is the closer's state after its FIN was acknowledged; CLOSE-WAIT is the other side's state after receiving that FIN, while its application still has to close.",
+                  close_wait_vs_fin_wait_2),
+    Misconception("fin-wait-1-vs-2", "FIN-WAIT-1 and FIN-WAIT-2 confused",
+                  "FIN-WAIT-1: our FIN is sent but not yet acknowledged. FIN-WAIT-2: our FIN is acknowledged and we wait for the peer's FIN.",
+                  fin_wait_1_vs_2),
+    Misconception("states-are-segments", "The handshake's steps are LISTEN, SYN-SENT and SYN-RECEIVED",
+                  "Those are states of two different endpoints, not three steps of one: the client goes CLOSED, SYN-SENT, ESTABLISHED; only the server passes through SYN-RECEIVED.",
+                  states_are_segments),
+    Misconception("retransmit-everything", "A timeout resends everything unacknowledged",
+                  "On a retransmission timeout TCP resends only the earliest unacknowledged segment (RFC 6298 5.4), then waits for what the ACK says.",
+                  retransmit_everything),
+    Misconception("time-wait-is-one-msl", "TIME-WAIT lasts one MSL",
+                  "TIME-WAIT lasts twice the maximum segment lifetime (2MSL): one MSL for the last ACK to reach the peer, one for a retransmitted FIN to come back.",
+                  time_wait_is_one_msl),
+    Misconception("time-wait-profile-mixup", "Linux's TIME-WAIT and the RFC's confused",
+                  "RFC 9293 takes MSL = 2 min, so TIME-WAIT lasts 4 min; Linux uses a fixed 60 s. The question says which one it asks about.",
+                  time_wait_profile_mixup),
+    Misconception("rto-no-backoff", "The retransmission timeout does not back off",
+                  "After each timeout the RTO doubles (RFC 6298 5.5), so the waits grow: 1 s, 2 s, 4 s ...",
+                  rto_no_backoff),
+)
+
+BY_ID = {m.id: m for m in CATALOG}
+
+
+def diagnose(ctx: Context) -> Misconception | None:
+    return next((m for m in CATALOG if m.detect(ctx)), None)
