@@ -81,3 +81,39 @@ class Meta(Base):
     __tablename__ = "bank_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Student(Base):
+    __tablename__ = "students"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class Attempt(Base):
+    """One answer sheet for one question variant: which version, which seed, which answers."""
+
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"), index=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(nullable=True)
+    complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(100), default="practice")
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    fields: Mapped[list[AttemptField]] = relationship(cascade="all, delete-orphan", order_by="AttemptField.id")
+
+
+class AttemptField(Base):
+    __tablename__ = "attempt_fields"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    field: Mapped[str] = mapped_column(String(100))
+    given: Mapped[str] = mapped_column(Text)
+    expected: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(20))
+    misconception: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    credit: Mapped[float] = mapped_column()
+    carried_from: Mapped[str | None] = mapped_column(String(100), nullable=True)

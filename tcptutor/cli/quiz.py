@@ -30,3 +30,126 @@ def list_questions(
         return
     for r in rows:
         typer.echo(f"{r.id:<28} {r.kind:<10} {', '.join(r.topics)}")
+
+
+def _variant(db: str | None, qid: str, seed: int):
+    from ..questions.variants import make_variant
+
+    engine = open_bank(db)
+    with Session(engine) as session:
+        loaded = queries.load_question(session, qid)
+    return engine, loaded, make_variant(loaded.question, seed, loaded.scenarios)
+
+
+def variant_json(variant) -> dict:
+    q = variant.question
+    out = {"question": q.id, "seed": variant.seed, "kind": q.kind, "topics": list(q.topics),
+           "prompt": variant.prompt, "fields": [{"name": n, "label": e.label} for n, e in variant.expected.items()]}
+    if q.options:
+        out["options"] = [{"letter": chr(65 + i), "text": o.text} for i, o in enumerate(q.options)]
+    if q.kind == "ordering":
+        out["items"] = [{"letter": chr(65 + i), "text": q.items[j]} for i, j in enumerate(variant.order)]
+    return out
+
+
+def render_variant(variant) -> str:
+    data = variant_json(variant)
+    lines = [f"{data['question']} (seed {data['seed']}) · {data['kind']} · {', '.join(data['topics'])}", "", variant.prompt, ""]
+    for o in data.get("options", []) + data.get("items", []):
+        lines.append(f"  {o['letter']}. {o['text']}")
+    if data.get("options") or data.get("items"):
+        lines.append("")
+    for f in data["fields"]:
+        lines.append(f"  {f['name']}: {f['label']}")
+    return "\n".join(lines)
+
+
+SEED_OPTION = typer.Option(0, "--seed", help="Which variant (the same seed always gives the same numbers).")
+
+
+@quiz.command("show")
+def show_question(
+    qid: str = typer.Argument(..., help="A question id (see `tcptutor quiz list`)."),
+    seed: int = SEED_OPTION,
+    json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
+    db: str = DB_OPTION,
+) -> None:
+    """A variant's prompt and the fields to answer."""
+    with reported_errors():
+        _, _, variant = _variant(db, qid, seed)
+    if json_output:
+        print_json(variant_json(variant))
+    else:
+        typer.echo(render_variant(variant))
+
+
+@quiz.command("key")
+def answer_key(
+    qid: str = typer.Argument(..., help="A question id."),
+    seed: int = SEED_OPTION,
+    json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
+    db: str = DB_OPTION,
+) -> None:
+    """The expected answers and the worked solution (for instructors)."""
+    from ..grading.explain import explain
+    from ..grading.grader import show
+    from ..render.ladder import render_ladder
+
+    with reported_errors():
+        _, _, variant = _variant(db, qid, seed)
+    predict = variant.question.kind == "predict"
+    solutions = {n: (explain(e, variant.trace) if predict else variant.question.explanation)
+                 for n, e in variant.expected.items()}
+    if json_output:
+        print_json({"question": qid, "seed": seed, "fields": variant.answer_key,
+                    "solutions": solutions, "explanation": variant.question.explanation})
+        return
+    typer.echo(render_variant(variant) + "\n")
+    for name, e in variant.expected.items():
+        typer.echo(f"  {name} = {show(e.value)}")
+        typer.echo(f"      {solutions[name]}")
+    typer.echo(f"\n{variant.question.explanation}")
+    if variant.trace is not None:
+        marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
+        typer.echo("\n" + render_ladder(variant.trace, width=80, highlight=marked))
+
+
+@quiz.command("grade")
+def grade_answers(
+    qid: str = typer.Argument(..., help="A question id."),
+    answers: list[str] = typer.Argument(None, help="FIELD=ANSWER pairs, e.g. seq=1001 ack=0x1389."),
+    seed: int = typer.Option(..., "--seed", help="The variant that was answered."),
+    json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
+    no_carry: bool = typer.Option(False, "--no-carry-forward", help="No partial credit for answers that follow from an earlier wrong one."),
+    student: str = typer.Option(None, "--student", help="Record the attempt for this student."),
+    db: str = DB_OPTION,
+) -> None:
+    """Grade answers to a variant: a verdict, misconception and feedback per field."""
+    from datetime import datetime
+
+    from ..bank import attempts
+    from ..errors import InputError
+    from ..grading.grader import grade
+
+    with reported_errors():
+        engine, loaded, variant = _variant(db, qid, seed)
+        given: dict[str, str] = {}
+        for pair in answers or []:
+            name, sep, value = pair.partition("=")
+            if not sep:
+                raise InputError("answers", None, f"expected FIELD=ANSWER, got {pair!r}; fields: {', '.join(variant.expected)}")
+            if name.strip() not in variant.expected:
+                raise InputError("answers", None, f"question {qid} has no field {name.strip()!r}; fields: {', '.join(variant.expected)}")
+            given[name.strip()] = value
+        result = grade(variant, given, carry_forward=not no_carry)
+        if student:
+            attempts.record(engine, student=attempts.student_id(engine, student), question_id=qid,
+                            version_id=loaded.version_id, seed=seed, grade=result, now=datetime.now(),
+                            source="quiz")
+    if json_output:
+        print_json(result.to_json())
+        return
+    for f in result.fields:
+        mark = {"correct": "✓", "wrong": "✗", "unreadable": "?"}[f.verdict]
+        typer.echo(f"{mark} {f.field} = {f.given or '(none)'}: {f.feedback}")
+    typer.echo(f"score: {result.score if result.score is not None else 'n/a'}")

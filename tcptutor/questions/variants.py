@@ -150,7 +150,14 @@ def make_variant(question: Question, seed: int, scenarios: Mapping[str, str]) ->
 
 
 def _static_expected(question: Question, seed: int) -> tuple[dict[str, Expected], tuple[int, ...]]:
-    kind, label = question.kind, "answer"
+    kind = question.kind
+    label = {
+        "single": "the letter of your choice",
+        "multiple": "the letters of every right option",
+        "truefalse": "true or false",
+        "numeric": f"a number{' in ' + question.unit if question.unit else ''}",
+        "ordering": "the letters in the right order",
+    }[kind]
     if kind == "single":
         value = next(LETTERS[i] for i, o in enumerate(question.options) if o.correct)
     elif kind == "multiple":

@@ -136,6 +136,11 @@ def _ordinal(k: int) -> str:
     return f"{k}{suffix}"
 
 
+# Why-notes from the simulator worth showing on the arrow (they also stop a challenge ACK
+# from being mistaken for a duplicate ACK).
+NOTES_SHOWN = ("challenge ACK", "fast retransmit", "SYN cookie", "reply to repeated SYN", "ACK of retransmitted FIN")
+
+
 def _flags(flags: list[str]) -> str:
     """Flags in the contract's order, Wireshark style: [SYN,ACK]."""
     return "[" + ",".join(f for f in FLAG_ORDER if f in flags) + "]"
@@ -154,7 +159,10 @@ def _label(s: dict, rel: dict | None, dups: dict) -> str:
         parts.append(f"mss={mss}")
     if s.get("retransmission"):
         parts.append("(retransmission)")
-    if s["n"] in dups:
+    note = s.get("note", "")
+    if note in NOTES_SHOWN:
+        parts.append(f"({note})")
+    elif s["n"] in dups:
         orig, k = dups[s["n"]]
         parts.append(f"({_ordinal(k)} dup ACK of #{orig})")
     return " ".join(parts)
@@ -431,10 +439,11 @@ def _initial(events: list[dict], endpoint: str) -> str:
     return "CLOSED"
 
 
-def render_ladder(trace: dict, *, relative: bool = False, width: int = 80) -> str:
+def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highlight=()) -> str:
     """The ladder diagram of `trace` in at most `width` columns, as one string.
 
     relative=True shows Wireshark-style relative seq/ack (see trace_relative_numbers).
+    Segments numbered in `highlight` (the ones a question asked about) are marked >> <<.
     """
     width = min(width, MAX_WIDTH)
     segments = trace.get("segments", [])
@@ -460,7 +469,10 @@ def render_ladder(trace: dict, *, relative: bool = False, width: int = 80) -> st
             for i, line in enumerate(_flood_summary(rows)):
                 out += grid.banner(line, _t(start) if i == 0 else "")
         elif kind == "seg":
-            out += grid.arrow(item, _label(item, rel, dups))
+            label = _label(item, rel, dups)
+            if item["n"] in highlight:
+                label = f">> {label} <<"
+            out += grid.arrow(item, label)
         else:
             side = "client" if item.get("endpoint") == "client" else "server"
             lines = _event_lines(item)

@@ -235,6 +235,8 @@ class Connection:
     def abort(self, now: int) -> None:
         """ABORT (3.10.5): a reset in the states that have told the peer anything."""
         self._now = now
+        if self.state == S.TIME_WAIT and self.profile.abort_keeps_time_wait:
+            return
         if self.state in (S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT):
             if self.profile.rst_ack_on_abort:
                 self._emit({"RST", "ACK"}, note="abort")
@@ -252,10 +254,13 @@ class Connection:
             return
         while self.unsent:
             length, start, psh = self.unsent[0]
-            in_flight = seq.diff(self.snd_nxt, self.snd_una)
-            if in_flight + length > self.snd_wnd:
+            room = self.snd_wnd - seq.diff(self.snd_nxt, self.snd_una)
+            if room <= 0:
                 break  # flow control: wait for the window to open (RFC 9293 3.8.6)
             self.unsent.popleft()
+            if length > room:  # send what the window allows; the rest waits for it to open
+                self.unsent.appendleft((length - room, start + room, psh))
+                length, psh = room, False
             self._queue_and_send(length=length, psh=psh, payload_start=start)
         if self.fin_pending and not self.unsent:
             self.fin_pending = False

@@ -67,16 +67,17 @@ class Host:
     def backlog_capacity(self) -> int:
         return self.params.backlog + self.profile.backlog_extra
 
-    def _new_isn(self) -> int:
-        """The configured ISN for the first connection; later ones from the seeded generator."""
-        if self._first_isn is not None:
+    def _new_isn(self, peer: str) -> int:
+        """The configured ISN for the first connection with the named peer (client or server);
+        spoofed sources and later connections draw from the seeded generator."""
+        if self._first_isn is not None and not peer.startswith("spoof-"):
             isn, self._first_isn = self._first_isn, None
             return isn
         return self.rng.getrandbits(32)
 
     def _new_connection(self, peer: str, *, passive: bool) -> Connection:
         conn = Connection(
-            local=self.name, remote=peer, iss=self._new_isn(), params=self.params,
+            local=self.name, remote=peer, iss=self._new_isn(peer), params=self.params,
             profile=self.profile, passive=passive,
         )
         self.conns[peer] = conn

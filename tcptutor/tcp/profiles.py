@@ -28,6 +28,10 @@ class Profile:
     rst_ack_on_abort: bool  # RFC 9293 3.10.5 says <SEQ=SND.NXT><CTL=RST>; Linux adds ACK
     backlog_extra: int  # Linux's half-open check admits one more than the backlog
     rttvar_floor_is_rto_min: bool  # Linux: RTO = SRTT + max(4*RTTVAR, rto_min)
+    # Linux hands TIME-WAIT to a separate minisocket: closing the application's socket with
+    # SO_LINGER 0 afterwards sends nothing and leaves TIME-WAIT running. RFC 9293 3.10.5
+    # deletes the TCB instead.
+    abort_keeps_time_wait: bool = False
     seed: int = 0
 
     @property
@@ -87,6 +91,7 @@ LINUX = Profile(
     rst_ack_on_abort=True,  # tcp_send_active_reset sends RST|ACK
     backlog_extra=1,
     rttvar_floor_is_rto_min=True,
+    abort_keeps_time_wait=True,
 )
 
 PROFILES = {p.name: p for p in (RFC9293, LINUX)}

@@ -1,0 +1,94 @@
+"""Mastery and spacing: what a student missed comes back sooner, what they know later.
+
+Pure: history and time are passed in, randomness is a seeded random.Random.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+DECAY = 0.8  # weight of each older attempt relative to the next newer one
+PRIOR = 1.0  # evidence a topic needs before its mastery can approach 1
+GAP_AFTER_MISS = 2  # a missed question returns once this many others were asked
+FIRST_INTERVAL = timedelta(days=1)  # a question answered right returns after a day, then 2, 4, ...
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    question_id: str
+    topics: tuple[str, ...]
+    at: datetime
+    score: float | None
+    misconceptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    question_id: str
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Mastery:
+    value: float  # 0..1
+    attempts: int
+
+
+def topic_mastery(history: list[AttemptRecord], topics) -> dict[str, Mastery]:
+    """A recency-weighted mean of scores, shrunk toward 0 while evidence is thin."""
+    result = {}
+    for topic in topics:
+        scores = [a.score for a in sorted(history, key=lambda a: a.at) if topic in a.topics and a.score is not None]
+        weights = [DECAY ** (len(scores) - 1 - i) for i in range(len(scores))]
+        value = sum(w * s for w, s in zip(weights, scores)) / (sum(weights) + PRIOR) if scores else 0.0
+        result[topic] = Mastery(round(value, 4), len(scores))
+    return result
+
+
+def misconception_counts(history: list[AttemptRecord]) -> Counter:
+    return Counter(m for a in history for m in a.misconceptions)
+
+
+def _streak(attempts: list[AttemptRecord]) -> int:
+    streak = 0
+    for a in reversed(attempts):
+        if a.score != 1.0:
+            break
+        streak += 1
+    return streak
+
+
+def priority(candidate: Candidate, history: list[AttemptRecord], mastery: dict[str, Mastery],
+             now: datetime, session: list[str]) -> float:
+    """Higher means ask sooner. None of this session's last few questions come back at once."""
+    if candidate.question_id in session[-GAP_AFTER_MISS:]:
+        return -1.0
+    weakness = 1.0 - min((mastery[t].value for t in candidate.topics if t in mastery), default=0.0)
+    mine = [a for a in history if a.question_id == candidate.question_id]
+    if not mine:
+        return 2.0 + weakness
+    last = max(mine, key=lambda a: a.at)
+    if last.score is None or last.score < 1.0:
+        return 3.0 + weakness + 0.5 * bool(last.misconceptions)
+    interval = FIRST_INTERVAL * 2 ** (_streak(sorted(mine, key=lambda a: a.at)) - 1)
+    if now - last.at >= interval:
+        return 1.0 + weakness
+    return 0.2 * weakness
+
+
+def choose_next(candidates: list[Candidate], history: list[AttemptRecord], now: datetime,
+                session: list[str], rng: random.Random) -> Candidate | None:
+    if not candidates:
+        return None
+    topics = {t for c in candidates for t in c.topics}
+    mastery = topic_mastery(history, topics)
+    scored = [(priority(c, history, mastery, now, session), rng.random(), c) for c in candidates]
+    return max(scored, key=lambda x: (x[0], x[1]))[2]
+
+
+def suggestions(mastery: dict[str, Mastery], limit: int = 3) -> list[str]:
+    """The weakest topics first: what to practise next."""
+    return [t for t, _ in sorted(mastery.items(), key=lambda kv: (kv[1].value, kv[0]))[:limit]]
