@@ -25,6 +25,8 @@ from ..questions.variants import is_inline
 from . import models as m
 
 FINGERPRINT_KEY = "content_fingerprint"
+SOURCE_KEY = "content_source"  # "shipped", or the folder an instructor built from
+SHIPPED = "shipped"
 
 
 @dataclass
@@ -151,12 +153,24 @@ def build(engine: Engine, content: str | Path | None = None, *, force: bool = Fa
     course, topics = compile_content(files)
     with Session(engine) as session, session.begin():
         report = _write(session, course, topics, files.scenarios)
-        meta = session.get(m.Meta, FINGERPRINT_KEY)
-        if meta is None:
-            session.add(m.Meta(key=FINGERPRINT_KEY, value=fingerprint))
-        elif meta.value != fingerprint:
-            meta.value = fingerprint
+        for key, value in ((FINGERPRINT_KEY, fingerprint), (SOURCE_KEY, str(content) if content else SHIPPED)):
+            meta = session.get(m.Meta, key)
+            if meta is None:
+                session.add(m.Meta(key=key, value=value))
+            elif meta.value != value:
+                meta.value = value
     return report
+
+
+def shipped_content_changed(engine: Engine) -> bool:
+    """True when the bank was built from the shipped lessons and those have changed since
+    (a `git pull` or an upgrade): the bank then rebuilds itself instead of going stale."""
+    with Session(engine) as session:
+        source = session.get(m.Meta, SOURCE_KEY)
+        stored = session.get(m.Meta, FINGERPRINT_KEY)
+    if stored is None or (source is not None and source.value != SHIPPED):
+        return False
+    return stored.value != read_content().fingerprint()
 
 
 def version_spec(question: Question, scenarios: dict[str, str]) -> dict:

@@ -19,10 +19,14 @@ DB_OPTION = typer.Option(
 
 def open_bank(url: str | None, *, build_if_missing: bool = True):
     """An engine on the bank; on first use, the shipped content is built into it."""
+    from ..bank.build import build, shipped_content_changed
     from ..bank.db import open_engine
     from ..bank.queries import ensure_built
 
     engine = open_engine(url)
+    if build_if_missing and shipped_content_changed(engine):
+        typer.echo("tcptutor: the shipped lessons changed; rebuilding the question bank...", err=True)
+        typer.echo(f"tcptutor: {build(engine).summary()}", err=True)
     if build_if_missing:
         if ensure_built_needed(engine):
             typer.echo("tcptutor: building the question bank from the shipped lessons (first use)...", err=True)

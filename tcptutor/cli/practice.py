@@ -126,7 +126,7 @@ def practice(
             marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
             typer.echo("\n" + render_ladder(variant.trace, width=80, highlight=marked))
         if loaded.question.kind == "predict":
-            typer.echo(f"\n  Why: {loaded.question.explanation}")
+            typer.echo(f"\n  Why: {variant.explanation}")
         running = sum(scores) / len(scores) if scores else 0.0
         typer.echo(f"\n  score {result.score if result.score is not None else 'n/a'} · running {running:.0%}\n")
     _summary(scores, seen)

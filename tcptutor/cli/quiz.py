@@ -98,17 +98,17 @@ def answer_key(
     with reported_errors():
         _, _, variant = _variant(db, qid, seed)
     predict = variant.question.kind == "predict"
-    solutions = {n: (explain(e, variant.trace) if predict else variant.question.explanation)
+    solutions = {n: (explain(e, variant.trace) if predict else variant.explanation)
                  for n, e in variant.expected.items()}
     if json_output:
         print_json({"question": qid, "seed": seed, "fields": variant.answer_key,
-                    "solutions": solutions, "explanation": variant.question.explanation})
+                    "solutions": solutions, "explanation": variant.explanation})
         return
     typer.echo(render_variant(variant) + "\n")
     for name, e in variant.expected.items():
         typer.echo(f"  {name} = {show(e.value)}")
         typer.echo(f"      {solutions[name]}")
-    typer.echo(f"\n{variant.question.explanation}")
+    typer.echo(f"\n{variant.explanation}")
     if variant.trace is not None:
         marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
         typer.echo("\n" + render_ladder(variant.trace, width=80, highlight=marked))

@@ -128,7 +128,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
     verdicts: list[FieldVerdict] = []
     wrong_numbers: list[tuple[str, int, int]] = []  # (field, given, expected) of wrong seq/ack answers
     for name, expected in variant.expected.items():
-        solution = explain(expected, variant.trace) if variant.question.kind == "predict" else variant.question.explanation
+        solution = explain(expected, variant.trace) if variant.question.kind == "predict" else variant.explanation
         text = answers.get(name)
         if text is None or not str(text).strip():
             verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,

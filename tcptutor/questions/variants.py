@@ -39,6 +39,7 @@ class Variant:
     expected: dict[str, Expected]
     trace: dict | None = None
     order: tuple[int, ...] = ()  # ordering questions: the order items are shown in
+    explanation: str = ""  # the question's explanation with this variant's values filled in
 
     @property
     def answer_key(self) -> dict[str, object]:
@@ -138,6 +139,7 @@ def make_variant(question: Question, seed: int, scenarios: Mapping[str, str]) ->
         except TcptutorError as err:
             raise VariantError(str(err)) from None
     prompt = fill_prompt(question.prompt, params, trace)
+    explanation = fill_prompt(question.explanation, params, trace)
     order: tuple[int, ...] = ()
     if question.kind == "predict":
         try:
@@ -146,7 +148,7 @@ def make_variant(question: Question, seed: int, scenarios: Mapping[str, str]) ->
             raise VariantError(str(err)) from None
     else:
         expected, order = _static_expected(question, seed)
-    return Variant(question, seed, params, prompt, expected, trace, order)
+    return Variant(question, seed, params, prompt, expected, trace, order, explanation)
 
 
 def _static_expected(question: Question, seed: int) -> tuple[dict[str, Expected], tuple[int, ...]]:

@@ -280,6 +280,16 @@ class Connection:
         kind = {S.SYN_SENT: "syn", S.SYN_RECEIVED: "synack"}.get(self.state, "retransmission")
         return kind, self._current_timeout()
 
+    def _give_up(self, now: int) -> bool:
+        """Retransmissions exhausted? RFC 9293 3.8.3 counts them; Linux times a SYN."""
+        if self.state == S.SYN_SENT and self.profile.syn_give_up_by_time:
+            return now - self.unacked[0].first_sent >= self.profile.syn_budget()
+        limit = {
+            S.SYN_SENT: self.profile.syn_retries,
+            S.SYN_RECEIVED: self.profile.synack_retries,
+        }.get(self.state, self.profile.data_retries)
+        return self.retries >= limit
+
     def on_timer(self, now: int) -> None:
         self._now = now
         if self.time_wait_deadline is not None and now >= self.time_wait_deadline:
@@ -288,11 +298,7 @@ class Connection:
         if self.rtx_deadline is None or now < self.rtx_deadline or not self.unacked:
             return
         self.rtx_deadline = None
-        limit = {
-            S.SYN_SENT: self.profile.syn_retries,
-            S.SYN_RECEIVED: self.profile.synack_retries,
-        }.get(self.state, self.profile.data_retries)
-        if self.retries >= limit:
+        if self._give_up(now):
             target = S.LISTEN if (self.passive and self.state == S.SYN_RECEIVED) else S.CLOSED
             error = None if target == S.LISTEN else "connection aborted due to user timeout"
             self._move(Event.GIVE_UP, target, error)
@@ -520,8 +526,9 @@ class Connection:
         self.snd_una = ack
         self.dupacks = 0
         self.retries = 0
-        if newly_acked and not newly_acked[-1].retransmitted:
-            # Karn's algorithm (RFC 6298 3): never sample a retransmitted segment.
+        if newly_acked and not any(e.retransmitted for e in newly_acked):
+            # Karn's algorithm (RFC 6298 3): no sample from an ACK that covers a retransmitted
+            # segment, not even for the later segments it covers: their ACK waited for it.
             self._sample_rtt(self._now - newly_acked[-1].first_sent)
         if self.unacked:
             self.rtx_deadline = self._now + self._current_timeout()  # RFC 6298 5.3

@@ -32,6 +32,10 @@ class Profile:
     # SO_LINGER 0 afterwards sends nothing and leaves TIME-WAIT running. RFC 9293 3.10.5
     # deletes the TCB instead.
     abort_keeps_time_wait: bool = False
+    # Linux gives up on a SYN by time, not by count: at the first timeout after the time
+    # that syn_retries exponential retries would take (tcp_model_timeout), so its linear
+    # first timeouts add retries: 6 -> SYNs at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, give up at 131 s.
+    syn_give_up_by_time: bool = False
     seed: int = 0
 
     @property
@@ -46,6 +50,14 @@ class Profile:
         else:
             rto = max(self.rto_min, srtt + max(1_000, 4 * rttvar))  # G: 1 ms clock
         return min(rto, self.rto_max)
+
+    def syn_budget(self) -> int:
+        """Linux's tcp_model_timeout(): how long syn_retries exponential retries would take."""
+        base, boundary = self.rto_initial, self.syn_retries
+        threshold = (self.rto_max // base).bit_length() - 1  # ilog2(TCP_RTO_MAX / rto_base)
+        if boundary <= threshold:
+            return ((2 << boundary) - 1) * base
+        return ((2 << threshold) - 1) * base + (boundary - threshold) * self.rto_max
 
     def syn_timeout(self, retransmissions_so_far: int, initial: int) -> int:
         """How long to wait for a reply to the SYN sent after N earlier retransmissions.
@@ -68,7 +80,7 @@ RFC9293 = Profile(
     rto_min=1 * SECOND,  # RFC 6298 2.4
     rto_max=60 * SECOND,  # RFC 6298 2.5: "at least 60 seconds"
     msl=120 * SECOND,  # RFC 9293 3.4.2: MSL "arbitrarily defined to be 2 minutes"
-    syn_retries=6,
+    syn_retries=7,  # RFC 1122 4.2.3.5: retry a SYN for at least 3 minutes (1+2+...+64 s: 183 s)
     synack_retries=5,
     data_retries=15,
     syn_linear_timeouts=0,
@@ -92,6 +104,7 @@ LINUX = Profile(
     backlog_extra=1,
     rttvar_floor_is_rto_min=True,
     abort_keeps_time_wait=True,
+    syn_give_up_by_time=True,
 )
 
 PROFILES = {p.name: p for p in (RFC9293, LINUX)}

@@ -168,6 +168,8 @@ class Simulator:
                 wanted.discard("DATA")
                 if seg.length == 0:
                     continue
+            elif wanted == {"ACK"} and (seg.length or seg.flags & {"SYN", "FIN", "RST"}):
+                continue  # "ACK" alone means a pure ACK, as in question selectors
             if wanted <= seg.flags:
                 del self.drops[i]
                 return True
