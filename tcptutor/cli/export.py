@@ -1,0 +1,37 @@
+"""`tcptutor export FORMAT --out PATH`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import InputError
+from ..export import load_formats
+from ..export.select import collect
+from . import app
+from .common import DB_OPTION, open_bank, reported_errors
+
+
+@app.command("export")
+def export_questions(
+    format: str = typer.Argument(..., help="moodle-xml, gift, qti, anki, json, markdown, html or pcap."),
+    out: Path = typer.Option(..., "--out", help="Where to write (a file, or a folder for formats that write several files)."),
+    lesson: str = typer.Option(None, "--lesson", help="Only this lesson's questions."),
+    topic: str = typer.Option(None, "--topic", help="Only questions on this topic."),
+    variants: int = typer.Option(1, "--variants", min=1, help="Numbered variants of each question (a quiz can draw at random)."),
+    seed: int = typer.Option(0, "--seed", help="Variant k uses seed S+k: the same numbers in every format."),
+    db: str = DB_OPTION,
+) -> None:
+    """Export questions (and their answer keys, in a separate file) for an LMS, Anki or print."""
+    with reported_errors():
+        formats = load_formats()
+        if format not in formats:
+            raise InputError(format, None, f"unknown export format; expected one of {', '.join(sorted(formats))}")
+        engine = open_bank(db)
+        selection = collect(engine, lesson=lesson, topic=topic, variants=variants, seed=seed)
+        if not selection.items:
+            raise InputError("export", None, "no questions match the selection")
+        written = formats[format](selection, out)
+    for path in written:
+        typer.echo(str(path))
