@@ -56,10 +56,16 @@ def history(engine: Engine, student: int) -> list[AttemptRecord]:
             .order_by(m.Attempt.created_at, m.Attempt.id)
         ).all()
         return [
-            AttemptRecord(a.question_id, tuple(spec["topics"]), a.created_at, a.score,
+            AttemptRecord(a.question_id, tuple(spec["topics"]), a.created_at, _readable_score(a),
                           tuple(f.misconception for f in a.fields if f.misconception))
             for a, spec in rows
         ]
+
+
+def _readable_score(attempt: m.Attempt) -> float | None:
+    """Mastery is measured on what could be read: an unreadable answer never counts against it."""
+    counted = [f.credit for f in attempt.fields if f.verdict != "unreadable"]
+    return sum(counted) / len(counted) if counted else None
 
 
 def candidates(engine: Engine, *, lesson: str | None, topic: str | None, kind: str | None) -> list[Candidate]:

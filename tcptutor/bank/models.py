@@ -103,6 +103,8 @@ class Attempt(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(100), default="practice")
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # Set for graded course work: one attempt per assignment, replaced by a regrade.
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True, unique=True)
     fields: Mapped[list[AttemptField]] = relationship(cascade="all, delete-orphan", order_by="AttemptField.id")
 
 
@@ -117,3 +119,50 @@ class AttemptField(Base):
     misconception: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     credit: Mapped[float] = mapped_column()
     carried_from: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class Course(Base):
+    __tablename__ = "courses"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+
+
+class CourseMember(Base):
+    """A roster row: the instructor's id for the student, tied to a Student for attempts."""
+
+    __tablename__ = "course_members"
+    __table_args__ = (UniqueConstraint("course_id", "roster_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
+    roster_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(300))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AssessmentSet(Base):
+    __tablename__ = "assessment_sets"
+    __table_args__ = (UniqueConstraint("course_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    carry_forward: Mapped[bool] = mapped_column(Boolean, default=True)
+    spec: Mapped[dict] = mapped_column(JSON)
+
+
+class Assignment(Base):
+    """What one student was handed: a question version, its seed, its points. Fixed at
+    `course assign`, so later edits to the question never change a student's numbers."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("set_id", "member_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("assessment_sets.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("course_members.id"), index=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    seed: Mapped[int] = mapped_column(Integer)
+    points: Mapped[float] = mapped_column()
+    position: Mapped[int] = mapped_column(Integer)

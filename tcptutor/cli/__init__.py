@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 
 from . import bank as _bank  # noqa: E402,F401  (each module registers its commands)
+from . import course as _course  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
 from . import practice as _practice  # noqa: E402,F401
 from . import quiz as _quiz  # noqa: E402,F401

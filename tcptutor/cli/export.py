@@ -21,6 +21,7 @@ def export_questions(
     topic: str = typer.Option(None, "--topic", help="Only questions on this topic."),
     variants: int = typer.Option(1, "--variants", min=1, help="Numbered variants of each question (a quiz can draw at random)."),
     seed: int = typer.Option(0, "--seed", help="Variant k uses seed S+k: the same numbers in every format."),
+    scenario: str = typer.Option(None, "--scenario", help="pcap only: capture this scenario (a shipped name or a file) instead of the question variants."),
     db: str = DB_OPTION,
 ) -> None:
     """Export questions (and their answer keys, in a separate file) for an LMS, Anki or print."""
@@ -28,6 +29,15 @@ def export_questions(
         formats = load_formats()
         if format not in formats:
             raise InputError(format, None, f"unknown export format; expected one of {', '.join(sorted(formats))}")
+        if scenario is not None:
+            if format != "pcap":
+                raise InputError("--scenario", None, f"only the pcap format exports a scenario's trace; {format} exports questions")
+            from ..export.pcap import write_scenario
+
+            written = write_scenario(scenario, out)
+            for path in written:
+                typer.echo(str(path))
+            return
         engine = open_bank(db)
         selection = collect(engine, lesson=lesson, topic=topic, variants=variants, seed=seed)
         if not selection.items:

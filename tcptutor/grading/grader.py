@@ -46,7 +46,13 @@ class Grade:
 
     @property
     def score(self) -> float | None:
-        """Mean credit over the fields that could be read (unreadable ones never count as wrong)."""
+        """Mean credit over all fields. An unreadable field earns nothing but is not wrong: it
+        names no misconception, does not lower mastery, and is flagged for review."""
+        return round(sum(f.credit for f in self.fields) / len(self.fields), 4) if self.fields else None
+
+    @property
+    def readable_score(self) -> float | None:
+        """Mean credit over the fields that could be read: what mastery is measured on."""
         counted = [f for f in self.fields if f.verdict != UNREADABLE]
         return round(sum(f.credit for f in counted) / len(counted), 4) if counted else None
 
@@ -56,6 +62,7 @@ class Grade:
 
     def to_json(self) -> dict:
         return {"question": self.question, "seed": self.seed, "score": self.score,
+                "readable_score": self.readable_score, "unreadable": len(self.unreadable),
                 "fields": [f.to_json() for f in self.fields]}
 
 
@@ -139,7 +146,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         if isinstance(given, read.Unreadable):
             verdicts.append(FieldVerdict(
                 name, expected.label, UNREADABLE, text, expected.value, None,
-                f"Could not read {text!r}: expected {given.expected}. Not counted as wrong; try again.",
+                f"Could not read {text!r}: expected {given.expected}. No credit, but not counted as a mistake.",
                 solution, 0.0))
             continue
         if _matches(expected, given, variant):

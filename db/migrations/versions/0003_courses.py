@@ -1,0 +1,67 @@
+"""Courses: rosters, assessment sets, per-student assignments; attempts tied to them.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "courses",
+        sa.Column("id", sa.String(100), primary_key=True),
+        sa.Column("name", sa.String(300), nullable=False),
+    )
+    op.create_table(
+        "course_members",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("course_id", sa.String(100), sa.ForeignKey("courses.id"), nullable=False, index=True),
+        sa.Column("roster_id", sa.String(100), nullable=False),
+        sa.Column("name", sa.String(300), nullable=False),
+        sa.Column("email", sa.String(300), nullable=False),
+        sa.Column("student_id", sa.Integer, sa.ForeignKey("students.id"), nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False),
+        sa.UniqueConstraint("course_id", "roster_id"),
+    )
+    op.create_table(
+        "assessment_sets",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("course_id", sa.String(100), sa.ForeignKey("courses.id"), nullable=False, index=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("title", sa.String(300), nullable=False),
+        sa.Column("carry_forward", sa.Boolean, nullable=False),
+        sa.Column("spec", sa.JSON, nullable=False),
+        sa.UniqueConstraint("course_id", "name"),
+    )
+    op.create_table(
+        "assignments",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("set_id", sa.Integer, sa.ForeignKey("assessment_sets.id"), nullable=False, index=True),
+        sa.Column("member_id", sa.Integer, sa.ForeignKey("course_members.id"), nullable=False, index=True),
+        sa.Column("question_id", sa.String(100), sa.ForeignKey("questions.id"), nullable=False),
+        sa.Column("version_id", sa.Integer, sa.ForeignKey("question_versions.id"), nullable=False),
+        sa.Column("seed", sa.Integer, nullable=False),
+        sa.Column("points", sa.Float, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.UniqueConstraint("set_id", "member_id", "question_id"),
+    )
+    with op.batch_alter_table("attempts") as batch:
+        batch.add_column(sa.Column("assignment_id", sa.Integer, nullable=True))
+        batch.create_foreign_key("fk_attempts_assignment", "assignments", ["assignment_id"], ["id"])
+        batch.create_unique_constraint("uq_attempts_assignment", ["assignment_id"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("attempts") as batch:
+        batch.drop_constraint("uq_attempts_assignment", type_="unique")
+        batch.drop_constraint("fk_attempts_assignment", type_="foreignkey")
+        batch.drop_column("assignment_id")
+    for table in ("assignments", "assessment_sets", "course_members", "courses"):
+        op.drop_table(table)

@@ -1,0 +1,149 @@
+"""`tcptutor course ...`: rosters, per-student variants, bulk grading, statistics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ..course import service
+from ..course.stats import bar_chart_svg
+from ..grading.misconceptions import BY_ID
+from . import app
+from .common import DB_OPTION, open_bank, print_json, reported_errors
+
+course = typer.Typer(help="Instructors: rosters, per-student variants, bulk grading, statistics.", no_args_is_help=True)
+app.add_typer(course, name="course")
+
+COURSE_OPTION = typer.Option(Path("."), "--course", help="The course folder (course.toml, roster.csv, sets/).")
+
+
+def _problems(problems, count: int | None = None) -> None:
+    for p in problems:
+        typer.echo(f"tcptutor: {p}", err=True)
+    if count is not None and count > len(problems):
+        typer.echo(f"tcptutor: ... and {count - len(problems)} more problems", err=True)
+
+
+@course.command("init")
+def init(
+    folder: Path = typer.Argument(..., help="Folder to create the course in."),
+    name: str = typer.Option(None, "--name", help="The course's name."),
+) -> None:
+    """Create a course folder with a sample roster and assessment set."""
+    with reported_errors():
+        c = service.init_course(folder, name=name)
+    typer.echo(f"course {c.id} in {c.root}: edit roster.csv and sets/*.toml, then `tcptutor course assign quiz1 --course {folder}`", err=True)
+
+
+@course.command("assign")
+def assign(
+    set_name: str = typer.Argument(..., help="An assessment set: sets/SET.toml in the course folder."),
+    course_dir: Path = COURSE_OPTION,
+    db: str = DB_OPTION,
+) -> None:
+    """Give each student their own variant of every question; write handouts and the key."""
+    with reported_errors():
+        c = service.open_course(course_dir)
+        report = service.assign(open_bank(db), c, set_name)
+    _problems(report.roster_problems)
+    typer.echo(f"{report.students} students × {report.questions} questions ({report.new_assignments} new assignments)", err=True)
+    typer.echo(f"handouts: {report.handouts}", err=True)
+    typer.echo(f"answer key: {report.key}", err=True)
+
+
+@course.command("grade")
+def grade(
+    set_name: str = typer.Argument(..., help="The assessment set."),
+    submissions: Path = typer.Argument(..., help="CSV: long (student,question,field,answer) or wide (student,QID.field,...)."),
+    form: str = typer.Option("auto", "--form", help="long, wide or auto (detected from the header)."),
+    course_dir: Path = COURSE_OPTION,
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    db: str = DB_OPTION,
+) -> None:
+    """Grade every submitted answer; write the gradebook and one feedback file per student."""
+    with reported_errors():
+        c = service.open_course(course_dir)
+        report = service.grade_submissions(open_bank(db), c, set_name, submissions, form=form)
+    _report(report, json_output)
+
+
+def _report(report, json_output: bool) -> None:
+    if json_output:
+        print_json({"rows": report.rows, "students": report.students, "graded": report.graded,
+                    "unchanged": report.unchanged, "problems": [str(p) for p in report.problems],
+                    "problem_count": report.problem_count, "gradebook": str(report.gradebook)})
+    else:
+        _problems(report.problems, report.problem_count)
+        typer.echo(f"{report.rows} answers from {report.students} students: {report.graded} attempts graded, "
+                   f"{report.unchanged} unchanged, {report.problem_count} problems", err=True)
+        typer.echo(f"gradebook: {report.gradebook}", err=True)
+        if report.feedback:
+            typer.echo(f"feedback: {report.feedback}", err=True)
+    if report.problem_count:
+        raise typer.Exit(1)
+
+
+@course.command("regrade")
+def regrade(
+    set_name: str = typer.Argument(..., help="The assessment set."),
+    current_versions: bool = typer.Option(False, "--current-versions", help="Move students to the questions' current versions first."),
+    course_dir: Path = COURSE_OPTION,
+    db: str = DB_OPTION,
+) -> None:
+    """Re-score the stored answers of a set (after a question or the grader changed)."""
+    with reported_errors():
+        c = service.open_course(course_dir)
+        report = service.regrade(open_bank(db), c, set_name, current_versions=current_versions)
+    _report(report, False)
+
+
+@course.command("stats")
+def stats(
+    set_name: str = typer.Argument(..., help="The assessment set."),
+    course_dir: Path = COURSE_OPTION,
+    json_output: bool = typer.Option(False, "--json", help="Print as JSON."),
+    csv_file: Path = typer.Option(None, "--csv", help="Also write the per-question table as CSV."),
+    plots: Path = typer.Option(None, "--plots", help="Write SVG plots (score histogram, misconceptions) to this folder."),
+    db: str = DB_OPTION,
+) -> None:
+    """Facility and discrimination per question, error rates, misconceptions, topic mastery."""
+    import csv
+
+    from ..course.csvsafe import safe_row
+
+    with reported_errors():
+        c = service.open_course(course_dir)
+        data = service.set_statistics(open_bank(db), c, set_name)
+    if csv_file:
+        with csv_file.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["question", "points", "students", "facility", "discrimination", "upper_lower"])
+            for row in data["items"]:
+                w.writerow(safe_row([row[k] for k in ("question", "points", "students", "facility", "discrimination", "upper_lower")]))
+    if plots:
+        plots.mkdir(parents=True, exist_ok=True)
+        (plots / "scores.svg").write_text(bar_chart_svg("Score distribution (% of points)", list(data["score_histogram"].items())))
+        bars = [(BY_ID[r["id"]].title if r["id"] in BY_ID else r["id"], r["count"]) for r in data["misconceptions"][:12]]
+        (plots / "misconceptions.svg").write_text(bar_chart_svg("Most frequent misconceptions", bars, horizontal=True))
+    if json_output:
+        print_json(data)
+        return
+    typer.echo(f"{data['students']} students · mean {data['mean_percent']}% · median {data['median_percent']}%\n")
+    typer.echo(f"{'question':<30} {'facility':>8} {'discr.':>7} {'upper-lower':>11}")
+    for r in data["items"]:
+        fmt = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
+        typer.echo(f"{r['question']:<30} {fmt(r['facility']):>8} {fmt(r['discrimination']):>7} {fmt(r['upper_lower']):>11}")
+    typer.echo("\nfield error rates:")
+    for r in data["fields"]:
+        rate = "-" if r["error_rate"] is None else f"{r['error_rate']:.0%}"
+        typer.echo(f"  {r['question'] + '.' + r['field']:<38} {rate:>5} wrong  ({r['unreadable']} unreadable)")
+    if data["misconceptions"]:
+        typer.echo("\nmisconceptions:")
+        for r in data["misconceptions"]:
+            title = BY_ID[r["id"]].title if r["id"] in BY_ID else r["id"]
+            typer.echo(f"  {r['count']:>5} × {title}")
+    typer.echo("\ntopic mastery (mean, median):")
+    for topic, t in data["topics"].items():
+        typer.echo(f"  {topic:<18} {t['mean']:.2f} {t['median']:.2f}  {json.dumps(t['histogram'])}")

@@ -1,0 +1,1 @@
+"""Instructor workflows: rosters, assessment sets, per-student variants, bulk grading, statistics."""

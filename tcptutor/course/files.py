@@ -1,0 +1,146 @@
+"""Reading an instructor's course files: the roster CSV and assessment-set TOML.
+
+Bad rows are reported with their line numbers and the good ones are kept, so one typo
+in a roster of 300 never blocks the other 299.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..problems import Problem
+
+ROSTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Member:
+    roster_id: str
+    name: str
+    email: str
+    line: int
+
+
+def read_roster(lines: Iterable[str], path: str) -> tuple[list[Member], list[Problem]]:
+    """CSV with a header naming id, name and email (in any order, case-insensitive)."""
+    reader = csv.reader(lines)
+    problems: list[Problem] = []
+    members: list[Member] = []
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return [], [Problem(path, 1, "empty roster: expected a header line id,name,email")]
+    missing = [c for c in ("id", "name", "email") if c not in header]
+    if missing:
+        return [], [Problem(path, 1, f"the header must name the columns id, name, email; missing: {', '.join(missing)}")]
+    col = {c: header.index(c) for c in ("id", "name", "email")}
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            problems.append(Problem(path, line, f"expected {len(header)} columns ({', '.join(header)}), got {len(row)}"))
+            continue
+        rid, name, email = (row[col[c]].strip() for c in ("id", "name", "email"))
+        if not ROSTER_ID.match(rid):
+            problems.append(Problem(path, line, f"bad student id {rid!r}: letters, digits, . _ - @, at most 100"))
+        elif not name:
+            problems.append(Problem(path, line, f"student {rid}: the name is empty"))
+        elif email and not EMAIL.match(email):
+            problems.append(Problem(path, line, f"student {rid}: {email!r} is not an email address"))
+        elif rid in seen:
+            problems.append(Problem(path, line, f"student id {rid} is already on line {seen[rid]}"))
+        else:
+            seen[rid] = line
+            members.append(Member(rid, name, email, line))
+    return members, problems
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One line of a set: a named question, or `count` questions drawn from a topic."""
+
+    points: float
+    question: str | None = None
+    topic: str | None = None
+    count: int = 1
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    name: str
+    title: str
+    carry_forward: bool
+    picks: tuple[Pick, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "carry_forward": self.carry_forward,
+                "picks": [p.__dict__ for p in self.picks]}
+
+
+def read_set(text: str, path: str, name: str) -> tuple[SetSpec | None, list[Problem]]:
+    """An assessment set:
+
+        title = "Quiz 1"
+        carry_forward = true          # partial credit for answers that follow from an earlier mistake
+        [[pick]]
+        question = "hs-synack-numbers"
+        points = 2
+        [[pick]]
+        topic = "teardown"
+        count = 3                     # drawn once for the whole class, the same for everyone
+        kind = "predict"              # optional
+        points = 1
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"\(at line (\d+)", str(err))
+        return None, [Problem(path, int(m.group(1)) if m else 1, f"malformed TOML: {err}")]
+    problems = []
+    unknown = set(data) - {"title", "carry_forward", "pick"}
+    for key in sorted(unknown):
+        problems.append(Problem(path, _line_of(text, rf"{re.escape(key)}\s*="), f"unknown key {key!r}; expected title, carry_forward, [[pick]]"))
+    pick_lines = [i for i, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*pick\s*\]\]", line)]
+    picks = []
+    for i, raw in enumerate(data.get("pick", []), 1):
+        where = f"pick {i}"
+        at = pick_lines[i - 1] if i <= len(pick_lines) else 1
+        if not isinstance(raw, dict):
+            problems.append(Problem(path, at, f"{where}: expected a table"))
+            continue
+        bad = set(raw) - {"question", "topic", "count", "kind", "points"}
+        if bad:
+            problems.append(Problem(path, at, f"{where}: unknown key {sorted(bad)[0]!r}"))
+        points = raw.get("points", 1)
+        count = raw.get("count", 1)
+        if ("question" in raw) == ("topic" in raw):
+            problems.append(Problem(path, at, f"{where}: give either question = \"id\" or topic = \"id\""))
+        elif isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+            problems.append(Problem(path, at, f"{where}: points must be a positive number"))
+        elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            problems.append(Problem(path, at, f"{where}: count must be a whole number >= 1"))
+        else:
+            picks.append(Pick(float(points), raw.get("question"), raw.get("topic"), count, raw.get("kind")))
+    if not picks and not problems:
+        problems.append(Problem(path, 1, "a set needs at least one [[pick]]"))
+    carry = data.get("carry_forward", True)
+    if not isinstance(carry, bool):
+        problems.append(Problem(path, 1, "carry_forward must be true or false"))
+    if problems:
+        return None, problems
+    return SetSpec(name, str(data.get("title", name)), carry, tuple(picks)), []
+
+
+def _line_of(text: str, pattern: str) -> int:
+    for i, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*{pattern}", line):
+            return i
+    return 1

@@ -1,0 +1,601 @@
+"""Course workflows over a course folder and the bank: assign, grade, regrade, stats.
+
+A course folder holds course.toml, roster.csv, sets/*.toml and the course secret (created
+on first use, never exported). What tcptutor writes goes to handouts/, keys/ and grades/.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+import random
+import re
+import secrets
+import sqlite3
+import tempfile
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from ..bank import models as m
+from ..bank.queries import from_version
+from ..errors import InputError, TcptutorError
+from ..grading.grader import Grade, grade as grade_variant, show
+from ..problems import ContentError, Problem
+from ..questions.variants import Variant, make_variant
+from . import stats as statistics
+from .csvsafe import safe_row
+from .files import SetSpec, read_roster, read_set
+from .seeds import set_seed, variant_seed
+from .submissions import read_submissions
+
+SECRET_FILE = ".tcptutor-secret"
+BATCH = 500  # students graded per transaction
+
+
+class CourseError(TcptutorError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class CourseDir:
+    root: Path
+    id: str
+    name: str
+
+    @property
+    def roster(self) -> Path:
+        return self.root / "roster.csv"
+
+    def set_file(self, name: str) -> Path:
+        return self.root / "sets" / f"{name}.toml"
+
+    def out(self, *parts: str) -> Path:
+        path = self.root.joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def init_course(root: Path, course_id: str | None = None, name: str | None = None) -> CourseDir:
+    """Create a course folder with a sample roster and set, so a newcomer sees the format."""
+    root.mkdir(parents=True, exist_ok=True)
+    cid = course_id or re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "course"
+    config = root / "course.toml"
+    if not config.exists():
+        config.write_text(f'id = "{cid}"\nname = "{name or cid}"\n', encoding="utf-8")
+    if not (root / "roster.csv").exists():
+        (root / "roster.csv").write_text("id,name,email\ns001,Ada Example,ada@example.edu\n", encoding="utf-8")
+    (root / "sets").mkdir(exist_ok=True)
+    sample = root / "sets" / "quiz1.toml"
+    if not sample.exists():
+        sample.write_text(
+            'title = "Quiz 1: the handshake and the teardown"\ncarry_forward = true\n\n'
+            '[[pick]]\nquestion = "hs-synack-numbers"\npoints = 2\n\n'
+            '[[pick]]\ntopic = "teardown"\nkind = "predict"\ncount = 2\npoints = 1\n',
+            encoding="utf-8",
+        )
+    return open_course(root)
+
+
+def open_course(root: Path) -> CourseDir:
+    config = root / "course.toml"
+    if not config.is_file():
+        raise CourseError(f"{root}: not a course folder (no course.toml); create one with `tcptutor course init {root}`")
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(str(config), None, f"malformed TOML: {err}") from None
+    cid = data.get("id")
+    if not isinstance(cid, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$", cid):
+        raise InputError(str(config), 1, "id must be letters, digits, - and _")
+    return CourseDir(root, cid, str(data.get("name", cid)))
+
+
+def course_secret(course: CourseDir) -> bytes:
+    """The HMAC key behind every student's numbers: created once, readable only by its owner."""
+    path = course.root / SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    return bytes.fromhex(path.read_text().strip())
+
+
+# ---------------------------------------------------------------- roster and sets
+
+
+@dataclass
+class RosterReport:
+    members: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def sync_roster(engine: Engine, course: CourseDir) -> RosterReport:
+    """Upsert the course and its roster; rows with problems are reported, the rest kept."""
+    try:
+        with course.roster.open(encoding="utf-8", newline="") as f:
+            members, problems = read_roster(f, str(course.roster))
+    except OSError as err:
+        raise CourseError(f"{course.roster}: cannot read the roster: {err}") from None
+    with Session(engine) as session, session.begin():
+        row = session.get(m.Course, course.id)
+        if row is None:
+            session.add(m.Course(id=course.id, name=course.name))
+        elif row.name != course.name:
+            row.name = course.name
+        session.flush()
+        existing = {mem.roster_id: mem for mem in session.scalars(select(m.CourseMember).where(m.CourseMember.course_id == course.id))}
+        names = {s.name: s.id for s in session.scalars(
+            select(m.Student).where(m.Student.name.in_([_student_name(course, x.roster_id) for x in members])))}
+        for member in members:
+            row = existing.pop(member.roster_id, None)
+            if row is None:
+                sid = names.get(_student_name(course, member.roster_id))
+                if sid is None:
+                    student = m.Student(name=_student_name(course, member.roster_id))
+                    session.add(student)
+                    session.flush()
+                    sid = student.id
+                session.add(m.CourseMember(course_id=course.id, roster_id=member.roster_id, name=member.name,
+                                           email=member.email, student_id=sid, active=True))
+            else:
+                for key, value in (("name", member.name), ("email", member.email), ("active", True)):
+                    if getattr(row, key) != value:
+                        setattr(row, key, value)
+        for row in existing.values():  # left the roster: kept, with their history, but inactive
+            if row.active:
+                row.active = False
+    return RosterReport(len(members), problems)
+
+
+def _student_name(course: CourseDir, roster_id: str) -> str:
+    return f"{course.id}/{roster_id}"
+
+
+def load_set(course: CourseDir, name: str) -> SetSpec:
+    path = course.set_file(name)
+    if not path.is_file():
+        sets = sorted(p.stem for p in (course.root / "sets").glob("*.toml"))
+        raise CourseError(f"{path}: no such set; sets: {', '.join(sets) or '(none)'}")
+    spec, problems = read_set(path.read_text(encoding="utf-8"), str(path), name)
+    if problems:
+        raise ContentError(problems)
+    return spec
+
+
+def resolve_questions(session: Session, spec: SetSpec, seed: int, path: str) -> list[tuple[str, float]]:
+    """(question id, points) in set order. Topic picks are drawn once, the same for everyone."""
+    from ..bank.queries import questions as list_questions
+
+    rng = random.Random(seed)
+    chosen: list[tuple[str, float]] = []
+    taken: set[str] = set()
+    problems = []
+    for i, pick in enumerate(spec.picks, 1):
+        if pick.question:
+            q = session.get(m.Question, pick.question)
+            if q is None or not q.active:
+                problems.append(Problem(path, 1, f"pick {i}: no question {pick.question!r} in the bank"))
+                continue
+            ids = [pick.question]
+        else:
+            pool = [r.id for r in list_questions(session, topic=pick.topic)
+                    if r.id not in taken and (pick.kind is None or r.kind == pick.kind)]
+            if len(pool) < pick.count:
+                problems.append(Problem(path, 1, f"pick {i}: topic {pick.topic!r} has {len(pool)} questions"
+                                                 f"{' of kind ' + pick.kind if pick.kind else ''} left; {pick.count} asked"))
+                continue
+            ids = rng.sample(pool, pick.count)
+        for qid in ids:
+            if qid not in taken:
+                taken.add(qid)
+                chosen.append((qid, pick.points))
+    if problems:
+        raise ContentError(problems)
+    return chosen
+
+
+# ---------------------------------------------------------------- assign
+
+
+@dataclass
+class AssignReport:
+    students: int = 0
+    questions: int = 0
+    new_assignments: int = 0
+    handouts: Path | None = None
+    key: Path | None = None
+    roster_problems: list[Problem] = field(default_factory=list)
+
+
+class VariantCache:
+    """Questions by version (few) and variants by (version, seed): built once per run."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.versions: dict[int, object] = {}
+
+    def question(self, version_id: int):
+        if version_id not in self.versions:
+            self.versions[version_id] = from_version(self.session.get(m.QuestionVersion, version_id))
+        return self.versions[version_id]
+
+    def variant(self, version_id: int, seed: int) -> Variant:
+        loaded = self.question(version_id)
+        return make_variant(loaded.question, seed, loaded.scenarios)
+
+
+def _upsert_set(session: Session, course: CourseDir, spec: SetSpec) -> m.AssessmentSet:
+    row = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id, m.AssessmentSet.name == spec.name))
+    if row is None:
+        row = m.AssessmentSet(course_id=course.id, name=spec.name, title=spec.title,
+                              carry_forward=spec.carry_forward, spec=spec.to_json())
+        session.add(row)
+        session.flush()
+    else:
+        for key, value in (("title", spec.title), ("carry_forward", spec.carry_forward), ("spec", spec.to_json())):
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+    return row
+
+
+def assign(engine: Engine, course: CourseDir, set_name: str) -> AssignReport:
+    """Give every student on the roster their own variant of each question of the set, and
+    write their handouts and the answer key. Existing assignments never change."""
+    roster = sync_roster(engine, course)
+    spec = load_set(course, set_name)
+    secret = course_secret(course)
+    report = AssignReport(roster_problems=roster.problems)
+    with Session(engine) as session, session.begin():
+        set_row = _upsert_set(session, course, spec)
+        chosen = resolve_questions(session, spec, set_seed(secret, course.id, spec.name), str(course.set_file(set_name)))
+        report.questions = len(chosen)
+        members = list(session.scalars(select(m.CourseMember).where(
+            m.CourseMember.course_id == course.id, m.CourseMember.active).order_by(m.CourseMember.roster_id)))
+        have = {(a.member_id, a.question_id) for a in session.scalars(select(m.Assignment).where(m.Assignment.set_id == set_row.id))}
+        current = {q.id: q.current_version_id for q in session.scalars(select(m.Question).where(m.Question.id.in_([q for q, _ in chosen])))}
+        for member in members:
+            for position, (qid, points) in enumerate(chosen):
+                if (member.id, qid) in have:
+                    continue
+                session.add(m.Assignment(
+                    set_id=set_row.id, member_id=member.id, question_id=qid, version_id=current[qid],
+                    seed=variant_seed(secret, course.id, spec.name, member.roster_id, qid), points=points, position=position))
+                report.new_assignments += 1
+        report.students = len(members)
+    report.handouts, report.key = _write_handouts(engine, course, spec)
+    return report
+
+
+def _assignments_by_member(session: Session, set_id: int):
+    """(member, [assignments in order]) for every active member, streamed member by member."""
+    rows = session.execute(
+        select(m.CourseMember, m.Assignment)
+        .join(m.Assignment, m.Assignment.member_id == m.CourseMember.id)
+        .where(m.Assignment.set_id == set_id)
+        .order_by(m.CourseMember.roster_id, m.Assignment.position)
+    )
+    member, items = None, []
+    for mem, a in rows:
+        if member is not None and mem.id != member.id:
+            yield member, items
+            items = []
+        member = mem
+        items.append(a)
+    if member is not None:
+        yield member, items
+
+
+def _set_row(session: Session, course: CourseDir, name: str) -> m.AssessmentSet:
+    row = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id, m.AssessmentSet.name == name))
+    if row is None:
+        raise CourseError(f"set {name!r} has not been assigned yet: run `tcptutor course assign {name}` first")
+    return row
+
+
+def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[Path, Path]:
+    folder = course.out("handouts", spec.name)
+    keys = course.out("keys")
+    key_md = keys / f"{spec.name}-key.md"
+    key_csv = keys / f"{spec.name}-key.csv"
+    with Session(engine) as session, key_md.open("w", encoding="utf-8") as kmd, key_csv.open("w", encoding="utf-8", newline="") as kcsv:
+        set_row = _set_row(session, course, spec.name)
+        cache = VariantCache(session)
+        key_writer = csv.writer(kcsv)
+        key_writer.writerow(["student", "question", "field", "expected", "seed", "version"])
+        kmd.write(f"# Answer key: {spec.title}\n\nCourse {course.name} · set `{spec.name}`. For the instructor only.\n")
+        for member, items in _assignments_by_member(session, set_row.id):
+            variants = [(a, cache.variant(a.version_id, a.seed)) for a in items]
+            md, page = _handout(course, spec, member, variants)
+            (folder / f"{member.roster_id}.md").write_text(md, encoding="utf-8")
+            (folder / f"{member.roster_id}.html").write_text(page, encoding="utf-8")
+            kmd.write(f"\n## {member.roster_id} · {member.name}\n\n")
+            for a, v in variants:
+                for name, e in v.expected.items():
+                    key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed, a.version_id]))
+                    kmd.write(f"- `{a.question_id}.{name}` = **{show(e.value)}**\n")
+    return folder, key_md
+
+
+def _handout(course: CourseDir, spec: SetSpec, member: m.CourseMember, variants) -> tuple[str, str]:
+    """One student's sheet: their numbers, the fields to fill in, and never an answer."""
+    total = sum(a.points for a, _ in variants)
+    lines = [f"# {spec.title}", "", f"{course.name} · {member.name} ({member.roster_id}) · {total:g} points", "",
+             "Answer every field. Submit one CSV row per field: `student,question,field,answer`.", ""]
+    parts = [f"<h1>{html.escape(spec.title)}</h1>",
+             f"<p>{html.escape(course.name)} · {html.escape(member.name)} ({html.escape(member.roster_id)}) · {total:g} points</p>",
+             "<p>Answer every field. Submit one CSV row per field: <code>student,question,field,answer</code>.</p>"]
+    for i, (a, v) in enumerate(variants, 1):
+        q = v.question
+        lines += [f"## {i}. `{q.id}` ({a.points:g} point{'s' if a.points != 1 else ''})", "", v.prompt, ""]
+        parts += [f"<h2>{i}. <code>{html.escape(q.id)}</code> ({a.points:g} points)</h2>",
+                  f"<p>{html.escape(v.prompt).replace(chr(10), '<br>')}</p>"]
+        shown = list(q.options) if q.options else []
+        if q.kind == "ordering":
+            shown = [q.items[j] for j in v.order]
+        if shown:
+            opts = [getattr(o, "text", o) for o in shown]
+            lines += [f"  {chr(65 + j)}. {t}" for j, t in enumerate(opts)] + [""]
+            parts.append("<ol type='A'>" + "".join(f"<li>{html.escape(t)}</li>" for t in opts) + "</ol>")
+        for name, e in v.expected.items():
+            lines.append(f"- `{q.id}.{name}`: {e.label}: ____________________")
+        parts.append("<ul>" + "".join(f"<li><code>{html.escape(q.id)}.{html.escape(n)}</code>: {html.escape(e.label)}: "
+                                      "<span class='blank'></span></li>" for n, e in v.expected.items()) + "</ul>")
+        lines.append("")
+    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + html.escape(spec.title) + "</title>"
+            "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto}.blank{display:inline-block;"
+            "border-bottom:1px solid #000;width:14em}</style></head><body>" + "".join(parts) + "</body></html>\n")
+    return "\n".join(lines), page
+
+
+# ---------------------------------------------------------------- grading
+
+
+@dataclass
+class GradeReport:
+    rows: int = 0
+    students: int = 0
+    graded: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    gradebook: Path | None = None
+    feedback: Path | None = None
+
+    def add(self, problem: Problem, keep: int = 1000) -> None:
+        self.problem_count += 1
+        if len(self.problems) < keep:
+            self.problems.append(problem)
+
+
+def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissions: Path, *,
+                      form: str = "auto", now: datetime | None = None) -> GradeReport:
+    """Grade a submissions CSV. Memory stays flat: rows are staged on disk and read back
+    student by student; each batch of students is one short transaction."""
+    report = GradeReport()
+    now = now or datetime.now()
+    shown = str(submissions)
+    with tempfile.TemporaryDirectory(prefix="tcptutor-grade-") as tmp:
+        stage = sqlite3.connect(Path(tmp) / "stage.sqlite")
+        stage.execute("CREATE TABLE rows (student TEXT, question TEXT, field TEXT, answer TEXT, line INTEGER)")
+        try:
+            with submissions.open(encoding="utf-8-sig", newline="") as f:
+                batch = []
+                for item in read_submissions(f, shown, form):
+                    if isinstance(item, Problem):
+                        report.add(item)
+                        continue
+                    report.rows += 1
+                    batch.append((item.student, item.question, item.field, item.text, item.line))
+                    if len(batch) >= 10_000:
+                        stage.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", batch)
+                        batch.clear()
+                stage.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", batch)
+        except (OSError, UnicodeDecodeError) as err:
+            raise CourseError(f"{shown}: cannot read: {err}") from None
+        stage.commit()
+        cursor = stage.execute("SELECT student, question, field, answer, line FROM rows ORDER BY student, question, line")
+        _grade_staged(engine, course, set_name, cursor, shown, report, now)
+        stage.close()
+    report.gradebook = write_gradebook(engine, course, set_name)
+    return report
+
+
+def _students(cursor):
+    """(student, [rows]) groups from rows sorted by student."""
+    student, rows = None, []
+    for row in cursor:
+        if student is not None and row[0] != student:
+            yield student, rows
+            rows = []
+        student = row[0]
+        rows.append(row)
+    if student is not None:
+        yield student, rows
+
+
+def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, now: datetime) -> None:
+    feedback_dir = course.out("grades", set_name, "feedback")
+    report.feedback = feedback_dir
+    with Session(engine) as session:
+        set_row = _set_row(session, course, set_name)
+        members = {mem.roster_id: mem for mem in session.scalars(select(m.CourseMember).where(m.CourseMember.course_id == course.id))}
+        cache = VariantCache(session)
+        pending = 0
+        for roster_id, rows in _students(cursor):
+            member = members.get(roster_id)
+            if member is None:
+                report.add(Problem(path, rows[0][4], f"unknown student {roster_id!r}: not on the roster of {course.id}"))
+                continue
+            assignments = {a.question_id: a for a in session.scalars(
+                select(m.Assignment).where(m.Assignment.set_id == set_row.id, m.Assignment.member_id == member.id))}
+            answers: dict[str, dict[str, str]] = {}
+            for _, qid, fname, text, line in rows:
+                if qid not in assignments:
+                    report.add(Problem(path, line, f"question {qid!r} is not in set {set_name} for student {roster_id}"))
+                    continue
+                fields = cache.question(assignments[qid].version_id).question.fields
+                if fname not in fields:
+                    report.add(Problem(path, line, f"question {qid} has no field {fname!r}; fields: {', '.join(fields)}"))
+                    continue
+                if fname in answers.setdefault(qid, {}):
+                    report.add(Problem(path, line, f"{roster_id} answered {qid}.{fname} twice; the later answer counts"))
+                answers[qid][fname] = text
+            if not answers:
+                continue
+            report.students += 1
+            grades = []
+            for qid, given in answers.items():
+                a = assignments[qid]
+                result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=set_row.carry_forward)
+                changed = _store(session, member, a, result, now, set_name)
+                report.graded += changed
+                report.unchanged += not changed
+                grades.append((a, result))
+            _write_feedback(feedback_dir / f"{roster_id}.md", set_row.title, member, grades)
+            pending += 1
+            if pending >= BATCH:
+                session.commit()
+                pending = 0
+        session.commit()
+
+
+def _store(session: Session, member: m.CourseMember, a: m.Assignment, result: Grade, now: datetime, set_name: str) -> bool:
+    """One attempt per assignment; the same answers graded the same way change nothing."""
+    fields = [(f.field, f.given, show(f.expected), f.verdict, f.misconception, f.credit, f.carried_from) for f in result.fields]
+    existing = session.scalar(select(m.Attempt).where(m.Attempt.assignment_id == a.id))
+    if existing is not None:
+        old = [(x.field, x.given, x.expected, x.verdict, x.misconception, x.credit, x.carried_from) for x in existing.fields]
+        if old == fields and existing.score == result.score and existing.version_id == a.version_id:
+            return False
+        session.delete(existing)
+        session.flush()
+    session.add(m.Attempt(
+        student_id=member.student_id, question_id=a.question_id, version_id=a.version_id, seed=a.seed,
+        score=result.score, complete=True, source=f"course:{member.course_id}/{set_name}", created_at=now,
+        assignment_id=a.id,
+        fields=[m.AttemptField(field=f[0], given=f[1], expected=f[2], verdict=f[3], misconception=f[4],
+                               credit=f[5], carried_from=f[6]) for f in fields],
+    ))
+    return True
+
+
+def _write_feedback(path: Path, title: str, member: m.CourseMember, grades: list[tuple[m.Assignment, Grade]]) -> None:
+    lines = [f"# {title}: feedback for {member.name} ({member.roster_id})", ""]
+    for a, g in sorted(grades, key=lambda x: x[0].position):
+        earned = (g.score or 0.0) * a.points
+        lines += [f"## `{a.question_id}`: {earned:g} / {a.points:g} points", ""]
+        for f in g.fields:
+            mark = {"correct": "right", "wrong": "wrong", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
+            lines.append(f"- `{f.field}` = {f.given or '(no answer)'}: {mark}. {f.feedback}")
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_gradebook(engine: Engine, course: CourseDir, set_name: str) -> Path:
+    """student, name, total, max, percent, then points per question, for every assigned student."""
+    path = course.out("grades", set_name) / "gradebook.csv"
+    with Session(engine) as session, path.open("w", encoding="utf-8", newline="") as f:
+        set_row = _set_row(session, course, set_name)
+        scores = dict(session.execute(
+            select(m.Attempt.assignment_id, m.Attempt.score)
+            .join(m.Assignment, m.Assignment.id == m.Attempt.assignment_id)
+            .where(m.Assignment.set_id == set_row.id)).all())
+        unreadable = dict(session.execute(
+            select(m.Attempt.assignment_id, func.count())
+            .join(m.AttemptField, m.AttemptField.attempt_id == m.Attempt.id)
+            .join(m.Assignment, m.Assignment.id == m.Attempt.assignment_id)
+            .where(m.Assignment.set_id == set_row.id, m.AttemptField.verdict == "unreadable")
+            .group_by(m.Attempt.assignment_id)).all())
+        writer = csv.writer(f)
+        header_written = False
+        for member, items in _assignments_by_member(session, set_row.id):
+            if not header_written:
+                writer.writerow(["student", "name", "submitted", "total", "max", "percent", "to_review",
+                                 *[a.question_id for a in items]])
+                header_written = True
+            earned = [(scores.get(a.id) or 0.0) * a.points for a in items]
+            maximum = sum(a.points for a in items)
+            submitted = any(a.id in scores for a in items)
+            writer.writerow(safe_row([member.roster_id, member.name, "yes" if submitted else "no",
+                                      f"{round(sum(earned), 4):g}", f"{maximum:g}",
+                                      f"{100 * sum(earned) / maximum:.1f}" if maximum else "",
+                                      sum(unreadable.get(a.id, 0) for a in items),
+                                      *[f"{round(e, 4):g}" for e in earned]]))
+    return path
+
+
+def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_versions: bool = False,
+            now: datetime | None = None) -> GradeReport:
+    """Re-score every stored answer of the set. With current_versions, students move to the
+    questions' current versions first (e.g. after the instructor fixed a question)."""
+    report = GradeReport()
+    now = now or datetime.now()
+    with Session(engine) as session:
+        set_row = _set_row(session, course, set_name)
+        if current_versions:
+            for a in session.scalars(select(m.Assignment).where(m.Assignment.set_id == set_row.id)):
+                current = session.get(m.Question, a.question_id).current_version_id
+                if current != a.version_id:
+                    a.version_id = current
+            session.flush()
+        cache = VariantCache(session)
+        members = {mem.id: mem for mem in session.scalars(select(m.CourseMember).where(m.CourseMember.course_id == course.id))}
+        rows = session.execute(select(m.Assignment, m.Attempt).join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
+                               .where(m.Assignment.set_id == set_row.id)).all()
+        for a, attempt in rows:
+            given = {f.field: f.given for f in attempt.fields}
+            result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=set_row.carry_forward)
+            changed = _store(session, members[a.member_id], a, result, now, set_name)
+            report.graded += changed
+            report.unchanged += not changed
+        session.commit()
+    report.gradebook = write_gradebook(engine, course, set_name)
+    return report
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def class_results(engine: Engine, course: CourseDir, set_name: str) -> statistics.ClassResults:
+    with Session(engine) as session:
+        set_row = _set_row(session, course, set_name)
+        assignments = session.execute(
+            select(m.Assignment.id, m.Assignment.question_id, m.Assignment.points, m.CourseMember.roster_id)
+            .join(m.CourseMember, m.CourseMember.id == m.Assignment.member_id)
+            .where(m.Assignment.set_id == set_row.id).order_by(m.Assignment.position)).all()
+        attempts = dict(session.execute(
+            select(m.Attempt.assignment_id, m.Attempt.score)
+            .join(m.Assignment, m.Assignment.id == m.Attempt.assignment_id)
+            .where(m.Assignment.set_id == set_row.id)).all())
+        field_rows = session.execute(
+            select(m.Assignment.question_id, m.AttemptField.field, m.AttemptField.verdict, m.AttemptField.misconception)
+            .join(m.Attempt, m.Attempt.id == m.AttemptField.attempt_id)
+            .join(m.Assignment, m.Assignment.id == m.Attempt.assignment_id)
+            .where(m.Assignment.set_id == set_row.id))
+        field_counts: dict[tuple[str, str], Counter] = {}
+        misconceptions: Counter = Counter()
+        for qid, fname, verdict, misconception in field_rows:
+            field_counts.setdefault((qid, fname), Counter())[verdict] += 1
+            if misconception:
+                misconceptions[misconception] += 1
+        questions: list[str] = []
+        points: dict[str, float] = {}
+        scores: dict[str, dict[str, float]] = {}
+        for aid, qid, pts, roster_id in assignments:
+            if qid not in points:
+                questions.append(qid)
+                points[qid] = pts
+            scores.setdefault(roster_id, {})[qid] = attempts.get(aid) or 0.0
+        topics = {qid: list(session.get(m.Question, qid).current.spec["topics"]) for qid in questions}
+    return statistics.ClassResults(questions, points, topics, scores, field_counts, misconceptions)
+
+
+def set_statistics(engine: Engine, course: CourseDir, set_name: str) -> dict:
+    return statistics.summary(class_results(engine, course, set_name))

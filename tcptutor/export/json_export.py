@@ -1,0 +1,143 @@
+"""`json`: lessons, topics, questions and their keyed variants in one versioned JSON file.
+
+The format is "tcptutor.questions/1", documented in docs/export-json.md; its JSON Schema
+(draft 2020-12) ships as tcptutor/export/schemas/questions-1.schema.json (SCHEMA_PATH).
+The file holds the answer keys: it is instructor material, never a student hand-out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .. import __version__
+from ..grading.explain import explain
+from ..grading.grader import show
+from ..questions.model import vary_spec
+from ..questions.variants import LETTERS, Variant
+from . import ExportItem, ExportSet, register
+
+FORMAT = "tcptutor.questions/1"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "questions-1.schema.json"
+DEFAULT_NAME = "tcptutor-questions.json"
+
+
+def load_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _jsonable(value):
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def solutions(variant: Variant) -> dict[str, str]:
+    """Field -> worked solution: the rule read off the trace for predict questions, the
+    question's explanation (with this variant's values) for the others."""
+    if variant.question.kind == "predict":
+        return {name: explain(e, variant.trace) for name, e in variant.expected.items()}
+    return {name: variant.explanation for name in variant.expected}
+
+
+def shown_items(variant: Variant) -> list[dict]:
+    """Ordering questions: the items as shown to the student (shuffled), with their letters."""
+    q = variant.question
+    return [{"letter": LETTERS[i], "text": q.items[j]} for i, j in enumerate(variant.order)]
+
+
+def variant_json(variant: Variant) -> dict:
+    q = variant.question
+    solved = solutions(variant)
+    out: dict = {
+        "seed": variant.seed,
+        "params": _jsonable(variant.params),
+        "prompt": variant.prompt,
+        "explanation": variant.explanation,
+        "fields": [{"name": name, "label": e.label, "what": e.what} for name, e in variant.expected.items()],
+    }
+    if q.kind == "ordering":
+        out["order"] = list(variant.order)
+        out["items"] = shown_items(variant)
+    out["key"] = {
+        name: {
+            "value": _jsonable(e.value),
+            "shown": show(e.value),
+            "solution": solved[name],
+            "segment": e.segment["n"] if e.segment else None,
+        }
+        for name, e in variant.expected.items()
+    }
+    out["trace"] = variant.trace
+    return out
+
+
+def question_json(item: ExportItem) -> dict:
+    q = item.question
+    out: dict = {
+        "id": q.id,
+        "kind": q.kind,
+        "topics": list(q.topics),
+        "difficulty": q.difficulty,
+        "lesson": item.lesson,
+        "version": item.version,
+        "content_hash": q.content_hash,
+        "prompt": q.prompt,
+        "explanation": q.explanation,
+        "scenario": q.scenario,
+        "profile": q.profile,
+        "vary": {k: _jsonable(vary_spec(v)) for k, v in q.vary},
+    }
+    if q.kind == "predict":
+        out["asks"] = [
+            {"field": a.field, "what": a.what, "label": a.shown_label,
+             **{k: getattr(a, k) for k in ("segment", "endpoint", "at", "timer") if getattr(a, k) is not None},
+             **({"nth": a.nth} if a.what == "timeout" else {})}
+            for a in q.asks
+        ]
+    if q.kind in ("single", "multiple"):
+        out["options"] = [{"letter": LETTERS[i], "text": o.text, "correct": o.correct, "feedback": o.feedback}
+                          for i, o in enumerate(q.options)]
+    if q.kind == "ordering":
+        out["items"] = list(q.items)
+    if q.kind in ("truefalse", "numeric"):
+        out["answer"] = q.answer
+    if q.kind == "numeric":
+        out["tolerance"] = q.tolerance
+        out["unit"] = q.unit
+    out["variants"] = [variant_json(v) for v in item.variants]
+    return out
+
+
+def export_json(selection: ExportSet) -> dict:
+    """The whole export as a JSON-able dict (format tcptutor.questions/1)."""
+    used_lessons = {item.lesson for item in selection.items}
+    used_topics = {t for item in selection.items for t in item.question.topics}
+    lesson_ids = [l for l in selection.lessons if l in used_lessons]
+    lesson_ids += sorted(used_lessons - set(lesson_ids))
+    return {
+        "format": FORMAT,
+        "title": selection.title,
+        "generator": {"name": "tcptutor", "version": __version__},
+        "lessons": [
+            {"id": l, "title": selection.lessons.get(l, l),
+             "questions": [i.question.id for i in selection.items if i.lesson == l]}
+            for l in lesson_ids
+        ],
+        "topics": [{"id": t, "title": selection.topics.get(t, t)} for t in sorted(used_topics)],
+        "questions": [question_json(item) for item in selection.items],
+    }
+
+
+@register("json")
+def write_json(selection: ExportSet, out: Path) -> list[Path]:
+    out = Path(out)
+    if out.is_dir():
+        out = out / DEFAULT_NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(export_json(selection), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [out]

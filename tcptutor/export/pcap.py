@@ -1,0 +1,298 @@
+"""`pcap`: the simulated segments as a pcapng capture that opens in Wireshark like a real one.
+
+One capture per trace. `tcptutor export pcap --scenario NAME|FILE --out F.pcapng` writes the
+capture of one scenario; without --scenario, `--out DIR` gets one `QID-seedS.pcapng` per
+simulator-backed question variant (these captures show every number a predict question
+asks for: they are instructor material, like the answer key).
+
+What is in a capture
+--------------------
+- pcapng (Section Header, one Interface Description, one Enhanced Packet Block per
+  segment). The interface's link type is LINKTYPE_RAW (101): each packet is a bare IPv4
+  datagram, as on a tun device, so no MAC addresses have to be invented. Timestamps use
+  the default resolution (if_tsresol absent: microseconds).
+- Timestamps are the simulation clock: a packet's time is its segment's `sent_at`, counted
+  from the Unix epoch (the simulation starts at 1970-01-01 00:00:00 UTC), so Wireshark's
+  "seconds since the beginning of capture" and the trace's times are the same numbers.
+- Capture point: the sender of each segment. Every segment the trace lists is in the
+  capture, in wire order, at the moment it was put on the wire, including the segments
+  the network then lost (`fate = dropped`): they were transmitted, as a capture at the
+  sender would show, which is also what lets Wireshark spot the retransmissions and
+  duplicate ACKs itself. Each lost packet's comment says that it never arrived.
+- Addresses: client 10.0.0.1 port 40000, server 10.0.0.2 port 80; the spoofed source
+  `spoof-N` of a SYN flood is 198.18.0.0 + N (the RFC 2544 benchmarking range, so
+  spoof-1 is 198.18.0.1 and spoof-256 is 198.18.1.0) with source port 1024 + N.
+  Any other endpoint name gets the next free address of 198.19.0.0/16, port 1024 + k.
+- IPv4: no options, DF set, TTL 64, an identification counter per sender, correct header
+  checksum. TCP: the trace's seq, ack (the wire value), flags and window (clamped to
+  65535: the simulator has no window scaling), the MSS option on segments that carried
+  one (every SYN and SYN+ACK), a correct checksum over the RFC 9293 pseudo-header. The
+  payload is `len` bytes of the letters A-Z picked by absolute sequence number
+  (byte at sequence number s is "ABC...Z"[s mod 26]), so a retransmission carries exactly
+  the bytes of the segment it repeats.
+- A comment (opt_comment) on every packet: which states its arrival caused, e.g.
+  "arrives at 0.020 s: client: SYN-SENT -> ESTABLISHED", or that it was lost, then which
+  call, arrival or timer made the sender send it, read off the trace's events (cause
+  "recv #n", and the `sent` lists). The section header's comment names the trace.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import struct
+from pathlib import Path
+
+from .. import __version__
+from ..errors import InputError
+from . import ExportSet, register
+
+LINKTYPE_RAW = 101
+CLIENT = ("10.0.0.1", 40000)
+SERVER = ("10.0.0.2", 80)
+SPOOF_BASE = int(ipaddress.IPv4Address("198.18.0.0"))
+OTHER_BASE = int(ipaddress.IPv4Address("198.19.0.0"))
+EPOCH = 0  # Unix time of the simulation's t = 0
+TTL = 64
+FLAG_BITS = {"FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08, "ACK": 0x10, "URG": 0x20}
+LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+# pcapng block types and option codes (draft-ietf-opsawg-pcapng)
+SHB, IDB, EPB = 0x0A0D0D0A, 0x00000001, 0x00000006
+BYTE_ORDER_MAGIC = 0x1A2B3C4D
+OPT_ENDOFOPT, OPT_COMMENT = 0, 1
+SHB_USERAPPL = 4
+IF_NAME, IF_DESCRIPTION = 2, 3
+
+
+# ---------------------------------------------------------------------------
+# Addresses
+# ---------------------------------------------------------------------------
+
+
+class Addresses:
+    """Endpoint name -> (IPv4 address, TCP port), as documented above."""
+
+    def __init__(self) -> None:
+        self.known = {"client": CLIENT, "server": SERVER}
+        self.others = 0
+
+    def __call__(self, name: str) -> tuple[str, int]:
+        if name not in self.known:
+            m = re.fullmatch(r"spoof-(\d+)", name)
+            if m and 0 < int(m.group(1)) < 64512:
+                n = int(m.group(1))
+                self.known[name] = (str(ipaddress.IPv4Address(SPOOF_BASE + n)), 1024 + n)
+            else:
+                self.others += 1
+                k = self.others
+                self.known[name] = (str(ipaddress.IPv4Address(OTHER_BASE + k)), 1024 + k)
+        return self.known[name]
+
+
+# ---------------------------------------------------------------------------
+# IPv4 + TCP
+# ---------------------------------------------------------------------------
+
+
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071): one's complement of the one's complement sum."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def payload(seq: int, length: int) -> bytes:
+    """`length` bytes starting at sequence number seq (SYN-less data): A-Z by seq mod 26."""
+    return bytes(LETTERS[(seq + i) % 26] for i in range(length))
+
+
+def tcp_segment(seg: dict, src: tuple[str, int], dst: tuple[str, int]) -> bytes:
+    """The TCP header (with options) and payload of a trace segment, checksum filled in."""
+    options = b""
+    mss = (seg.get("options") or {}).get("mss")
+    if mss:
+        options += struct.pack("!BBH", 2, 4, mss)  # kind 2: maximum segment size
+    while len(options) % 4:
+        options += b"\x01"  # NOP padding
+    flags = 0
+    for f in seg["flags"]:
+        flags |= FLAG_BITS.get(f, 0)
+    data_offset = (20 + len(options)) // 4
+    data = payload(seg["seq"] + ("SYN" in seg["flags"]), seg["len"])
+    header = struct.pack("!HHIIBBHHH", src[1], dst[1], seg["seq"] % 2**32, seg["ack"] % 2**32,
+                         data_offset << 4, flags, min(seg["win"], 0xFFFF), 0, 0)
+    body = header + options + data
+    pseudo = (ipaddress.IPv4Address(src[0]).packed + ipaddress.IPv4Address(dst[0]).packed
+              + struct.pack("!BBH", 0, 6, len(body)))
+    csum = checksum(pseudo + body)
+    return body[:16] + struct.pack("!H", csum) + body[18:]
+
+
+def ipv4_packet(tcp: bytes, src: str, dst: str, ident: int) -> bytes:
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ident & 0xFFFF, 0x4000, TTL, 6, 0,
+                         ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed)
+    csum = checksum(header)
+    return header[:10] + struct.pack("!H", csum) + header[12:] + tcp
+
+
+# ---------------------------------------------------------------------------
+# Comments: the states each segment caused, read off the trace's events
+# ---------------------------------------------------------------------------
+
+
+def _who(e: dict) -> str:
+    ep = e.get("endpoint", "?")
+    if ep == "listener":
+        return f"server (listener, for {e['peer']})" if e.get("peer") else "server (listener)"
+    return ep
+
+
+def _states(e: dict) -> str:
+    before, after = e.get("state_before"), e.get("state_after")
+    if before and after and before != after:
+        return f"{before} -> {after}"
+    return f"{after or before} (no change)"
+
+
+def _time(t: float) -> str:
+    return f"{t:.6f}".rstrip("0").rstrip(".") if t else "0"
+
+
+def comment_for(seg: dict, events: list[dict]) -> str:
+    """'#2 [SYN,ACK] server -> client: arrives at 0.02 s: client: SYN-SENT -> ESTABLISHED. Sent by ...'"""
+    n = seg["n"]
+    flags = ",".join(seg["flags"])
+    head = f"#{n} [{flags}] {seg['src']} -> {seg['dst']}"
+    if seg.get("fate") == "dropped":
+        caused = "lost in the network (captured at the sender): it never arrives"
+    else:
+        arrivals = [e for e in events if e.get("cause") == f"recv #{n}"]
+        at = f"arrives at {_time(seg['arrived_at'])} s" if seg.get("arrived_at") is not None else "arrives"
+        if arrivals:
+            caused = f"{at}: " + "; ".join(f"{_who(e)}: {_states(e)}" for e in arrivals)
+        else:
+            caused = f"{at}: {seg['dst']} records no state for it"
+    senders = [e for e in events if n in e.get("sent", [])]
+    if senders:
+        e = senders[0]
+        why = e.get("cause", "?")
+        sent = f"Sent by {_who(e)} on {why}: {_states(e)}"
+    else:
+        sent = f"Sent by {seg['src']}"
+    parts = [f"{head}: {caused}.", f"{sent}."]
+    if seg.get("retransmission"):
+        parts.append("Retransmission.")
+    if seg.get("note"):
+        parts.append(f"Note: {seg['note']}.")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# pcapng blocks
+# ---------------------------------------------------------------------------
+
+
+def _option(code: int, value: bytes) -> bytes:
+    pad = (-len(value)) % 4
+    return struct.pack("<HH", code, len(value)) + value + b"\0" * pad
+
+
+def _options(pairs: list[tuple[int, bytes]]) -> bytes:
+    if not pairs:
+        return b""
+    return b"".join(_option(c, v) for c, v in pairs) + struct.pack("<HH", OPT_ENDOFOPT, 0)
+
+
+def _block(block_type: int, body: bytes) -> bytes:
+    assert len(body) % 4 == 0
+    total = 12 + len(body)
+    return struct.pack("<II", block_type, total) + body + struct.pack("<I", total)
+
+
+def section_header(comment: str = "") -> bytes:
+    opts = [(SHB_USERAPPL, f"tcptutor {__version__}".encode())]
+    if comment:
+        opts.insert(0, (OPT_COMMENT, comment.encode()))
+    body = struct.pack("<IHHq", BYTE_ORDER_MAGIC, 1, 0, -1) + _options(opts)
+    return _block(SHB, body)
+
+
+def interface_description() -> bytes:
+    opts = [(IF_NAME, b"tcptutor-sim"),
+            (IF_DESCRIPTION, b"tcptutor simulated network (raw IPv4), captured at each segment's sender")]
+    body = struct.pack("<HHI", LINKTYPE_RAW, 0, 0) + _options(opts)
+    return _block(IDB, body)
+
+
+def enhanced_packet(packet: bytes, micros: int, comment: str) -> bytes:
+    pad = (-len(packet)) % 4
+    body = struct.pack("<IIIII", 0, (micros >> 32) & 0xFFFFFFFF, micros & 0xFFFFFFFF, len(packet), len(packet))
+    body += packet + b"\0" * pad + _options([(OPT_COMMENT, comment.encode())])
+    return _block(EPB, body)
+
+
+def trace_to_pcapng(trace: dict, *, comment: str | None = None) -> bytes:
+    """The whole capture of a trace (format tcptutor.trace/1), as bytes."""
+    addr = Addresses()
+    ident: dict[str, int] = {}
+    events = trace.get("events", [])
+    title = trace.get("title") or "TCP trace"
+    shb_comment = comment or f"tcptutor simulation: {title}"
+    out = [section_header(shb_comment), interface_description()]
+    segments = sorted(trace.get("segments", []), key=lambda s: s["sent_at"])  # stable: wire order
+    for seg in segments:
+        src, dst = addr(seg["src"]), addr(seg["dst"])
+        ident[seg["src"]] = ident.get(seg["src"], 0) + 1
+        packet = ipv4_packet(tcp_segment(seg, src, dst), src[0], dst[0], ident[seg["src"]])
+        micros = EPOCH * 1_000_000 + round(seg["sent_at"] * 1_000_000)
+        out.append(enhanced_packet(packet, micros, comment_for(seg, events)))
+    return b"".join(out)
+
+
+def write_trace(trace: dict, path: Path, *, comment: str | None = None) -> Path:
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(trace_to_pcapng(trace, comment=comment))
+    return path
+
+
+def scenario_trace(name_or_file: str) -> dict:
+    """The trace of a shipped scenario (by name) or of a scenario file."""
+    from ..library import load_scenario
+    from ..tcp.simulator import simulate
+
+    return simulate(load_scenario(name_or_file)).to_json()
+
+
+def write_scenario(name_or_file: str, out: Path) -> list[Path]:
+    """`--scenario`: one capture; a folder `out` gets NAME.pcapng."""
+    trace = scenario_trace(name_or_file)
+    out = Path(out)
+    if out.is_dir():
+        out = out / f"{Path(name_or_file).stem}.pcapng"
+    return [write_trace(trace, out)]
+
+
+@register("pcap")
+def write_pcap(selection: ExportSet, out: Path) -> list[Path]:
+    """One QID-seedS.pcapng per simulator-backed variant, in the folder `out`."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), None, "pcap export of questions writes one file per variant: --out must be a folder (or use --scenario for one capture)")
+    written = []
+    for item in selection.items:
+        for v in item.variants:
+            if v.trace is None:
+                continue
+            out.mkdir(parents=True, exist_ok=True)
+            comment = (f"tcptutor question {item.question.id} (version {item.version}), seed {v.seed}: "
+                       f"{v.trace.get('title') or 'TCP trace'}")
+            written.append(write_trace(v.trace, out / f"{item.question.id}-seed{v.seed}.pcapng", comment=comment))
+    if not written:
+        raise InputError("export", None, "no selected question has a simulated scenario, so there is nothing to capture")
+    return written
