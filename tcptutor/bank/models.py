@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -99,7 +99,7 @@ class Attempt(Base):
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"), index=True)
     seed: Mapped[int] = mapped_column(Integer)
-    score: Mapped[float | None] = mapped_column(nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(100), default="practice")
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
@@ -117,7 +117,7 @@ class AttemptField(Base):
     expected: Mapped[str] = mapped_column(Text)
     verdict: Mapped[str] = mapped_column(String(20))
     misconception: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
-    credit: Mapped[float] = mapped_column()
+    credit: Mapped[float] = mapped_column(Float)
     carried_from: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
@@ -164,5 +164,5 @@ class Assignment(Base):
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
     version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
     seed: Mapped[int] = mapped_column(Integer)
-    points: Mapped[float] = mapped_column()
+    points: Mapped[float] = mapped_column(Float)
     position: Mapped[int] = mapped_column(Integer)

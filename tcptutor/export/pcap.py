@@ -33,7 +33,8 @@ What is in a capture
 - A comment (opt_comment) on every packet: which states its arrival caused, e.g.
   "arrives at 0.020 s: client: SYN-SENT -> ESTABLISHED", or that it was lost, then which
   call, arrival or timer made the sender send it, read off the trace's events (cause
-  "recv #n", and the `sent` lists). The section header's comment names the trace.
+  "recv #n", and the `sent` lists), e.g. "Sent by server: LISTEN -> SYN-RECEIVED (recv #1)".
+  The section header's comment names the trace.
 """
 
 from __future__ import annotations
@@ -163,7 +164,8 @@ def _time(t: float) -> str:
 
 
 def comment_for(seg: dict, events: list[dict]) -> str:
-    """'#2 [SYN,ACK] server -> client: arrives at 0.02 s: client: SYN-SENT -> ESTABLISHED. Sent by ...'"""
+    """The packet comment of a segment, e.g. '#2 [SYN,ACK] server -> client: arrives at 0.02 s:
+    client: SYN-SENT -> ESTABLISHED. Sent by server: LISTEN -> SYN-RECEIVED (recv #1).'"""
     n = seg["n"]
     flags = ",".join(seg["flags"])
     head = f"#{n} [{flags}] {seg['src']} -> {seg['dst']}"
@@ -180,7 +182,7 @@ def comment_for(seg: dict, events: list[dict]) -> str:
     if senders:
         e = senders[0]
         why = e.get("cause", "?")
-        sent = f"Sent by {_who(e)} on {why}: {_states(e)}"
+        sent = f"Sent by {_who(e)}: {_states(e)} ({why})"
     else:
         sent = f"Sent by {seg['src']}"
     parts = [f"{head}: {caused}.", f"{sent}."]

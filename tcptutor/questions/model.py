@@ -80,7 +80,7 @@ class Question:
     lesson: str = ""
     scenario: str | None = None  # a scenario name, or inline TOML with ${placeholders}
     profile: str | None = None
-    vary: tuple[tuple[str, object], ...] = ()
+    vary: tuple[tuple[str, str], ...] = ()  # (name, the spec as JSON): immutable, and unambiguous
     asks: tuple[Ask, ...] = ()
     options: tuple[Option, ...] = ()
     answer: object = None  # truefalse: bool; numeric: float
@@ -107,7 +107,7 @@ class Question:
         return {
             "id": self.id, "kind": self.kind, "topics": list(self.topics), "difficulty": self.difficulty,
             "prompt": self.prompt, "explanation": self.explanation, "scenario": self.scenario,
-            "profile": self.profile, "vary": [[k, v] for k, v in self.vary],
+            "profile": self.profile, "vary": [[k, json.loads(v)] for k, v in self.vary],
             "asks": [a.__dict__ for a in self.asks],
             "options": [o.__dict__ for o in self.options], "answer": self.answer,
             "items": list(self.items), "tolerance": self.tolerance, "unit": self.unit,
@@ -119,7 +119,7 @@ class Question:
             id=spec["id"], kind=spec["kind"], topics=tuple(spec["topics"]), difficulty=spec["difficulty"],
             prompt=spec["prompt"], explanation=spec["explanation"], path=path, line=line, lesson=lesson,
             scenario=spec.get("scenario"), profile=spec.get("profile"),
-            vary=tuple((k, _freeze(v)) for k, v in spec.get("vary", [])),
+            vary=tuple((k, json.dumps(v)) for k, v in spec.get("vary", [])),
             asks=tuple(Ask(**a) for a in spec.get("asks", [])),
             options=tuple(Option(**o) for o in spec.get("options", [])),
             answer=spec.get("answer"), items=tuple(spec.get("items", [])),
@@ -127,25 +127,9 @@ class Question:
         )
 
 
-def _freeze(value):
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    return value
-
-
-def _thaw(value):
-    if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value):
-        return {k: _thaw(v) for k, v in value}
-    if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
-    return value
-
-
-def vary_spec(value) -> object:
-    """A [vary] value as authored (list / dict / str), from its frozen form."""
-    return _thaw(value)
+def vary_spec(value: str) -> object:
+    """A [vary] value as authored (list / dict / str), from its stored JSON."""
+    return json.loads(value)
 
 
 class _Checker:
@@ -294,7 +278,7 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
             c.bad("nth", f"{where}: nth must be a whole number other than 0")
             continue
         asks.append(Ask(fname, what, segment, endpoint, at, timer, nth, str(raw.get("label", ""))))
-    frozen = tuple((k, _freeze(v)) for k, v in vary.items())
+    frozen = tuple((k, json.dumps(v)) for k, v in vary.items())
     return {"vary": frozen, "asks": tuple(asks)}
 
 

@@ -1,0 +1,374 @@
+"""`markdown` and `html`: printable question sheets, each with its answer key beside it.
+
+`--out quiz.md` writes the sheet quiz.md and the key quiz.key.md (`html`: quiz.html and
+quiz.key.html). The sheet has the prompts, the options or items to choose from, and a
+blank per answer field; it never holds an answer, a worked solution or an explanation.
+The key has every answer with its worked solution and the question's explanation, and for
+each simulator-backed variant its ladder diagram with the asked segments highlighted
+(text in Markdown, SVG in HTML).
+
+A diagram appears on the sheet only for a question whose scenario is its material rather
+than its answer: a non-predict question (choice, true/false, ...) that has a scenario.
+A predict question's diagram would show the very numbers it asks for, so it is in the
+key only.
+
+With `--variants N` the sheet has N versions (one per seed, each starting on a new page
+in HTML) with the same questions in the same order, and the key mirrors it.
+
+The HTML files are self-contained (inline CSS and SVG, no scripts, no external resources),
+printable (A4/Letter page rules, questions kept whole across page breaks) and well-formed
+XML (XHTML syntax), so any XML or HTML parser reads them.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from .. import __version__
+from ..grading.grader import show
+from ..questions.variants import LETTERS, Variant
+from ..render.ladder import render_ladder
+from ..render.svg import render_ladder_svg
+from . import ExportItem, ExportSet, register
+from .json_export import shown_items, solutions
+
+ANSWER_HINTS = {
+    "seq": "a number", "ack": "a number", "len": "bytes", "win": "bytes", "count": "a number",
+    "flags": "flags joined by +", "state": "a state name", "states": "state names in order, separated by →",
+    "sent_at": "seconds", "arrived_at": "seconds", "timeout": "seconds",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    number: int
+    item: ExportItem
+    variant: Variant
+
+
+@dataclass(frozen=True)
+class Version:
+    index: int  # 0-based variant index k (seed = base seed + k)
+    seed_note: str
+    lessons: list[tuple[str, list[Entry]]]  # (lesson id, its questions), in export order
+
+
+def versions(selection: ExportSet) -> list[Version]:
+    count = max((len(item.variants) for item in selection.items), default=0)
+    out = []
+    for k in range(count):
+        groups: list[tuple[str, list[Entry]]] = []
+        number = 0
+        seeds = set()
+        for item in selection.items:
+            if k >= len(item.variants):
+                continue
+            number += 1
+            seeds.add(item.variants[k].seed)
+            if not groups or groups[-1][0] != item.lesson:
+                groups.append((item.lesson, []))
+            groups[-1][1].append(Entry(number, item, item.variants[k]))
+        note = f"seed {seeds.pop()}" if len(seeds) == 1 else "seeds " + ", ".join(map(str, sorted(seeds)))
+        out.append(Version(k, note, groups))
+    return out
+
+
+def sheet_paths(out: Path, suffix: str) -> tuple[Path, Path]:
+    """(sheet, key): quiz.md -> quiz.md and quiz.key.md; a folder gets questions.md."""
+    out = Path(out)
+    if out.is_dir():
+        out = out / f"questions{suffix}"
+    elif not out.suffix:
+        out = out.with_name(out.name + suffix)
+    return out, out.with_name(f"{out.stem}.key{out.suffix}")
+
+
+def sheet_diagram(variant: Variant) -> bool:
+    """Whether the sheet may show the variant's diagram: only when it is not the answer."""
+    return variant.trace is not None and variant.question.kind != "predict"
+
+
+def asked_segments(variant: Variant) -> set[int]:
+    return {e.segment["n"] for e in variant.expected.values() if e.segment}
+
+
+def _field_hint(variant: Variant, name: str) -> str:
+    e = variant.expected[name]
+    if variant.question.kind == "predict":
+        return ANSWER_HINTS.get(e.what, "")
+    return e.label
+
+
+def _heading(selection: ExportSet, version: Version, many: bool) -> str:
+    return f"Version {version.index + 1} ({version.seed_note})" if many else ""
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------
+
+
+def _md_choices(entry: Entry) -> list[str]:
+    q, v = entry.item.question, entry.variant
+    if q.kind in ("single", "multiple"):
+        return [f"- **{LETTERS[i]}.** {o.text}" for i, o in enumerate(q.options)]
+    if q.kind == "ordering":
+        return [f"- **{it['letter']}.** {it['text']}" for it in shown_items(v)]
+    return []
+
+
+def _md_question(entry: Entry, selection: ExportSet) -> list[str]:
+    q, v = entry.item.question, entry.variant
+    lines = [f"### {entry.number}. {q.id}", "", f"*{q.kind}, difficulty {q.difficulty}, seed {v.seed}*", "", v.prompt, ""]
+    choices = _md_choices(entry)
+    if choices:
+        lines += choices + [""]
+    if sheet_diagram(v):
+        lines += ["```text", render_ladder(v.trace, width=80), "```", ""]
+    for name, e in v.expected.items():
+        hint = _field_hint(v, name)
+        label = e.label if q.kind == "predict" else "Answer"
+        lines.append(f"- {label}{f' ({hint})' if hint else ''}: `{name}` = ____________________")
+    return lines + ["", "---", ""]
+
+
+def markdown_sheet(selection: ExportSet) -> str:
+    vs = versions(selection)
+    many = len(vs) > 1
+    total = sum(len(entries) for v in vs for _, entries in v.lessons)
+    lines = [f"# {selection.title}", "",
+             f"Question sheet: {total} questions. Answer each field in the blank after it. "
+             f"Written by tcptutor {__version__}; the answer key is a separate file.", "",
+             "Name: ______________________________", ""]
+    for version in vs:
+        if many:
+            lines += [f"## {_heading(selection, version, many)}", ""]
+        for lesson, entries in version.lessons:
+            lines += [f"## Lesson: {selection.lessons.get(lesson, lesson)}", ""]
+            for entry in entries:
+                lines += _md_question(entry, selection)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_key_question(entry: Entry) -> list[str]:
+    q, v = entry.item.question, entry.variant
+    solved = solutions(v)
+    lines = [f"### {entry.number}. {q.id}", "",
+             f"*{q.kind}, lesson {entry.item.lesson}, question version {entry.item.version}, seed {v.seed}*", ""]
+    lines += ["> " + line if line else ">" for line in v.prompt.splitlines()] + [""]
+    lines += _md_choices(entry) + ([""] if _md_choices(entry) else [])
+    for name, e in v.expected.items():
+        lines.append(f"- **{name}** ({e.label}): **{show(e.value)}**")
+        if q.kind == "predict":
+            lines.append(f"  - {solved[name]}")
+    lines.append("")
+    if q.kind in ("single", "multiple"):
+        for i, o in enumerate(q.options):
+            mark = "correct" if o.correct else "wrong"
+            lines.append(f"- {LETTERS[i]} ({mark}): {o.feedback}")
+        lines.append("")
+    if v.explanation:
+        lines += [f"**Why:** {v.explanation}", ""]
+    if v.trace is not None:
+        marked = asked_segments(v) if q.kind == "predict" else set()
+        lines += ["```text", render_ladder(v.trace, width=80, highlight=marked), "```", ""]
+    return lines + ["---", ""]
+
+
+def markdown_key(selection: ExportSet, sheet_name: str) -> str:
+    vs = versions(selection)
+    many = len(vs) > 1
+    lines = [f"# {selection.title}: answer key", "",
+             f"The answers to {sheet_name}, with worked solutions. For instructors: keep it apart from the sheet. "
+             f"Segments a question asks about are marked >> << in its diagram.", ""]
+    for version in vs:
+        if many:
+            lines += [f"## {_heading(selection, version, many)}", ""]
+        for lesson, entries in version.lessons:
+            lines += [f"## Lesson: {selection.lessons.get(lesson, lesson)}", ""]
+            for entry in entries:
+                lines += _md_key_question(entry)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+@register("markdown")
+def write_markdown(selection: ExportSet, out: Path) -> list[Path]:
+    sheet, key = sheet_paths(out, ".md")
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    sheet.write_text(markdown_sheet(selection), encoding="utf-8")
+    key.write_text(markdown_key(selection, sheet.name), encoding="utf-8")
+    return [sheet, key]
+
+
+# ---------------------------------------------------------------------------
+# HTML (XHTML syntax: well-formed XML)
+# ---------------------------------------------------------------------------
+
+_md = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False})
+
+CSS = """
+@page { size: auto; margin: 16mm 14mm; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Serif", Georgia, "Times New Roman", serif; font-size: 11pt; line-height: 1.4;
+       color: #111; max-width: 190mm; margin: 0 auto; padding: 8mm 0; }
+h1 { font-size: 18pt; margin: 0 0 4pt; }
+h2 { font-size: 14pt; border-bottom: 1px solid #999; padding-bottom: 2pt; margin-top: 18pt; }
+h3.lesson { font-size: 12pt; margin: 14pt 0 6pt; color: #333; }
+.meta { color: #555; font-size: 9.5pt; }
+.name { margin: 10pt 0 14pt; }
+.blank { display: inline-block; min-width: 70mm; border-bottom: 1px solid #000; }
+.question { break-inside: avoid; page-break-inside: avoid; border-top: 1px solid #ddd; padding: 8pt 0 10pt; }
+.qhead { font-weight: bold; margin: 0 0 4pt; }
+.qhead .qinfo { font-weight: normal; color: #666; font-size: 9pt; margin-left: 6pt; }
+.prompt p { margin: 0 0 6pt; }
+code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; }
+ol.choices { margin: 4pt 0 8pt; padding-left: 0; list-style: none; }
+ol.choices li { margin: 2pt 0; }
+ol.choices .letter { display: inline-block; min-width: 1.6em; font-weight: bold; }
+table.fields { border-collapse: collapse; width: 100%; margin-top: 4pt; }
+table.fields th, table.fields td { border: 1px solid #999; padding: 4pt 6pt; text-align: left; vertical-align: top; }
+table.fields th { width: 42%; font-weight: normal; }
+table.fields td.write { height: 2.2em; }
+.hint { color: #666; font-size: 9pt; }
+.answer { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-weight: bold; white-space: nowrap; }
+.solution { font-size: 10pt; }
+.correct { color: #1b5e20; font-weight: bold; }
+.wrong { color: #8e1b1b; }
+.why { margin: 6pt 0; }
+figure.diagram { margin: 8pt 0; break-inside: avoid; page-break-inside: avoid; }
+figure.diagram svg { max-width: 100%; height: auto; }
+figcaption { color: #666; font-size: 9pt; }
+section.version + section.version { break-before: page; page-break-before: always; }
+@media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _page(title: str, body: list[str]) -> str:
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">',
+        "<head>",
+        '<meta charset="utf-8"/>',
+        '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
+        f'<meta name="generator" content="tcptutor {_e(__version__)}"/>',
+        f"<title>{_e(title)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        *body,
+        "</body>",
+        "</html>",
+    ]) + "\n"
+
+
+def _html_choices(entry: Entry, key: bool) -> list[str]:
+    q, v = entry.item.question, entry.variant
+    out = []
+    if q.kind in ("single", "multiple"):
+        out.append('<ol class="choices">')
+        for i, o in enumerate(q.options):
+            extra = ""
+            if key:
+                cls, word = ("correct", "✓ correct") if o.correct else ("wrong", "✗")
+                extra = f' <span class="{cls}">{word}</span> <span class="solution">{_e(o.feedback)}</span>'
+            out.append(f'<li><span class="letter">{LETTERS[i]}.</span> {_e(o.text)}{extra}</li>')
+        out.append("</ol>")
+    elif q.kind == "ordering":
+        out.append('<ol class="choices">')
+        for it in shown_items(v):
+            out.append(f'<li><span class="letter">{it["letter"]}.</span> {_e(it["text"])}</li>')
+        out.append("</ol>")
+    return out
+
+
+def _figure(svg: str, caption: str) -> list[str]:
+    return ['<figure class="diagram">', svg, f"<figcaption>{_e(caption)}</figcaption>", "</figure>"]
+
+
+def _html_question(entry: Entry, *, key: bool) -> list[str]:
+    q, v = entry.item.question, entry.variant
+    info = f"{q.id} · {q.kind} · difficulty {q.difficulty} · seed {v.seed}"
+    if key:
+        info += f" · lesson {entry.item.lesson} · question version {entry.item.version}"
+    out = ['<div class="question">',
+           f'<p class="qhead">{entry.number}.<span class="qinfo">{_e(info)}</span></p>',
+           f'<div class="prompt">{_md.render(v.prompt)}</div>']
+    out += _html_choices(entry, key)
+    if not key and sheet_diagram(v):
+        out += _figure(render_ladder_svg(v.trace), "The scenario of this question.")
+    out.append('<table class="fields">')
+    if key:
+        solved = solutions(v)
+        out.append("<tr><th>field</th><th>answer</th><th>worked solution</th></tr>")
+        for name, e in v.expected.items():
+            solution = _e(solved[name]) if q.kind == "predict" else ""
+            out.append(f'<tr><td>{_e(e.label)} <span class="hint">({_e(name)})</span></td>'
+                       f'<td class="answer">{_e(show(e.value))}</td><td class="solution">{solution}</td></tr>')
+    else:
+        for name, e in v.expected.items():
+            label = e.label if q.kind == "predict" else "Answer"
+            hint = _field_hint(v, name)
+            hint_html = f' <span class="hint">({_e(hint)})</span>' if hint else ""
+            out.append(f'<tr><th>{_e(label)}{hint_html}</th><td class="write"></td></tr>')
+    out.append("</table>")
+    if key:
+        if v.explanation:
+            out.append(f'<div class="why"><strong>Why:</strong> {_md.render(v.explanation)}</div>')
+        if v.trace is not None:
+            marked = asked_segments(v) if q.kind == "predict" else set()
+            caption = ("Highlighted: the segments this question asks about." if marked
+                       else "The scenario of this question.")
+            out += _figure(render_ladder_svg(v.trace, highlight=marked), caption)
+    out.append("</div>")
+    return out
+
+
+def _html_doc(selection: ExportSet, *, key: bool, sheet_name: str = "") -> str:
+    vs = versions(selection)
+    many = len(vs) > 1
+    total = sum(len(entries) for v in vs for _, entries in v.lessons)
+    title = f"{selection.title}: answer key" if key else selection.title
+    body = [f"<header><h1>{_e(title)}</h1>"]
+    if key:
+        body.append(f'<p class="meta">The answers to {_e(sheet_name)}, with worked solutions and diagrams. '
+                    f"For instructors: keep it apart from the question sheet. tcptutor {_e(__version__)}.</p>")
+    else:
+        body.append(f'<p class="meta">Question sheet: {total} questions. Write each answer in the box beside its field. '
+                    f"tcptutor {_e(__version__)}.</p>")
+        body.append('<p class="name">Name: <span class="blank"> </span></p>')
+    body.append("</header>")
+    for version in vs:
+        body.append('<section class="version">')
+        if many:
+            body.append(f"<h2>{_e(_heading(selection, version, many))}</h2>")
+        for lesson, entries in version.lessons:
+            body.append(f'<h3 class="lesson">Lesson: {_e(selection.lessons.get(lesson, lesson))}</h3>')
+            for entry in entries:
+                body += _html_question(entry, key=key)
+        body.append("</section>")
+    return _page(title, body)
+
+
+def html_sheet(selection: ExportSet) -> str:
+    return _html_doc(selection, key=False)
+
+
+def html_key(selection: ExportSet, sheet_name: str) -> str:
+    return _html_doc(selection, key=True, sheet_name=sheet_name)
+
+
+@register("html")
+def write_html(selection: ExportSet, out: Path) -> list[Path]:
+    sheet, key = sheet_paths(out, ".html")
+    sheet.parent.mkdir(parents=True, exist_ok=True)
+    sheet.write_text(html_sheet(selection), encoding="utf-8")
+    key.write_text(html_key(selection, sheet.name), encoding="utf-8")
+    return [sheet, key]
