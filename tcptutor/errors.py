@@ -31,8 +31,8 @@ class UserCallError(TcptutorError):
     Raised inside the pure simulator; the scenario runner adds the step and its line.
     """
 
-    def __init__(self, message: str, state: str):
-        self.message, self.state = message, state
+    def __init__(self, message: str, state: str, endpoint: str = "the endpoint"):
+        self.message, self.state, self.endpoint = message, state, endpoint
         super().__init__(f"error: {message}")
 
 

@@ -32,7 +32,7 @@ from ..grading.answers import STATES
 from ..grading.explain import STATE_MEANING, explain
 from ..grading.misconceptions import Context, basis, diagnose
 from ..questions.expected import Expected
-from ..questions.variants import LETTERS, Variant
+from ..questions.variants import Variant
 from ..render.ladder import render_ladder
 from . import ExportItem, ExportSet, register
 
@@ -351,7 +351,7 @@ def cloze_text(variant: Variant) -> str:
     lines = [_braces_safe(text_html(variant.prompt))]
     for part in parts(variant):
         how = " (states in order, e.g. CLOSED → LISTEN)" if part.style == "text" else ""
-        lines.append(f"<p><b>{_braces_safe(html.escape(part.field))}</b> ({_braces_safe(html.escape(part.label))}{how}): "
+        lines.append(f"<p><b>{_braces_safe(html.escape(part.field, quote=False))}</b> ({_braces_safe(html.escape(part.label, quote=False))}{how}): "
                      f"{cloze_subquestion(part)}</p>")
     return "".join(lines)
 
@@ -364,7 +364,7 @@ def _clean(text: str) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
-    el = ET.SubElement(parent, tag, {k: v for k, v in attrs.items()})
+    el = ET.SubElement(parent, tag, attrs)
     if text is not None:
         el.text = _clean(text)
     return el
@@ -376,7 +376,7 @@ def _text_el(parent: ET.Element, tag: str, text: str, fmt: str | None = "html") 
     return el
 
 
-def _common(q_el: ET.Element, name: str, ident: str, question_html: str, general: str, topics) -> None:
+def _common(q_el: ET.Element, name: str, ident: str, question_html: str, general: str) -> None:
     _text_el(q_el, "name", name, None)
     _text_el(q_el, "questiontext", question_html)
     _text_el(q_el, "generalfeedback", general)
@@ -422,7 +422,7 @@ def question_element(variant: Variant, index: int) -> ET.Element:
         _sub(q_el, "idnumber", ident)
     elif kind in ("single", "multiple"):
         q_el = ET.Element("question", type="multichoice")
-        _common(q_el, name, ident, text_html(variant.prompt), general, q.topics)
+        _common(q_el, name, ident, text_html(variant.prompt), general)
         _sub(q_el, "single", "true" if kind == "single" else "false")
         _sub(q_el, "shuffleanswers", "false")
         _sub(q_el, "answernumbering", "ABCD")
@@ -437,7 +437,7 @@ def question_element(variant: Variant, index: int) -> ET.Element:
             _answer(q_el, fraction, text_html(o.text), text_html(o.feedback))
     elif kind == "truefalse":
         q_el = ET.Element("question", type="truefalse")
-        _common(q_el, name, ident, text_html(variant.prompt), general, q.topics)
+        _common(q_el, name, ident, text_html(variant.prompt), general)
         answer = bool(q.answer)
         for value in (True, False):
             verdict = "Right" if value == answer else "Not so"
@@ -447,7 +447,7 @@ def question_element(variant: Variant, index: int) -> ET.Element:
     elif kind == "numeric":
         q_el = ET.Element("question", type="numerical")
         unit = f"<p>Answer in {html.escape(q.unit)}.</p>" if q.unit else ""
-        _common(q_el, name, ident, text_html(variant.prompt) + unit, general, q.topics)
+        _common(q_el, name, ident, text_html(variant.prompt) + unit, general)
         a = _answer(q_el, "100", number_text(q.answer), text_html(variant.explanation), "moodle_auto_format")
         _sub(a, "tolerance", number_text(q.tolerance))
         _sub(q_el, "unitgradingtype", "0")
@@ -456,7 +456,7 @@ def question_element(variant: Variant, index: int) -> ET.Element:
         _sub(q_el, "unitsleft", "0")
     elif kind == "ordering":
         q_el = ET.Element("question", type="ordering")
-        _common(q_el, name, ident, text_html(variant.prompt), general, q.topics)
+        _common(q_el, name, ident, text_html(variant.prompt), general)
         _sub(q_el, "layouttype", "VERTICAL")
         _sub(q_el, "selecttype", "ALL")
         _sub(q_el, "selectcount", str(len(q.items)))

@@ -233,12 +233,19 @@ table.fields { border-collapse: collapse; width: 100%; margin-top: 4pt; }
 table.fields th, table.fields td { border: 1px solid #999; padding: 4pt 6pt; text-align: left; vertical-align: top; }
 table.fields th { width: 42%; font-weight: normal; }
 table.fields td.write { height: 2.2em; }
+table.keytable { border-collapse: collapse; width: 100%; margin-top: 4pt; table-layout: fixed; }
+table.keytable th, table.keytable td { border: 1px solid #999; padding: 4pt 6pt; text-align: left; vertical-align: top;
+                                       overflow-wrap: anywhere; }
+table.keytable th:nth-child(1) { width: 30%; }
+table.keytable th:nth-child(2) { width: 20%; }
+table.keytable th:nth-child(3) { width: 50%; }
 .hint { color: #666; font-size: 9pt; }
-.answer { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-weight: bold; white-space: nowrap; }
+.answer { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-weight: bold; }
 .solution { font-size: 10pt; }
 .correct { color: #1b5e20; font-weight: bold; }
 .wrong { color: #8e1b1b; }
 .why { margin: 6pt 0; }
+.why p { margin: 2pt 0; }
 figure.diagram { margin: 8pt 0; break-inside: avoid; page-break-inside: avoid; }
 figure.diagram svg { max-width: 100%; height: auto; }
 figcaption { color: #666; font-size: 9pt; }
@@ -304,7 +311,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
     out += _html_choices(entry, key)
     if not key and sheet_diagram(v):
         out += _figure(render_ladder_svg(v.trace), "The scenario of this question.")
-    out.append('<table class="fields">')
+    out.append(f'<table class="{"keytable" if key else "fields"}">')
     if key:
         solved = solutions(v)
         out.append("<tr><th>field</th><th>answer</th><th>worked solution</th></tr>")

@@ -46,7 +46,7 @@ X_S = X_C + INNER  # server lifeline
 WIDTH = X_S + 12 + TIME_W + MARGIN
 SLANT = 20  # how far an arrow drops from sender to receiver
 LINE = 14  # one text line
-LOST_AT = 0.6  # a lost segment's arrow stops this far across
+LOST_AT = 0.7  # a lost segment's arrow stops this far across
 
 INK = "#222"
 GREY = "#777"
@@ -287,15 +287,21 @@ def _segment(s: dict, label: str, marked: bool, y: float) -> tuple[list[str], fl
     # The label rides on the arrow, rotated to its slope; centred on the drawn part when it
     # fits, else on the whole way between the two ends (or between the lifelines).
     angle = math.degrees(math.atan2(y1 - y0, xb - xa)) if rightward else math.degrees(math.atan2(y0 - y1, xa - xb))
+    # A lost segment's label shrinks (down to 8 px) rather than run over its ×.
+    size = SIZE
     lo, hi = sorted((xa, xe))
     if hi - lo < _w(main) + 16:
-        lo, hi = sorted((xa, xb))
-        if hi - lo < _w(main) + 16:
-            lo, hi = X_C, X_S
+        fit = (hi - lo - 16) / (0.6 * max(len(main), 1))
+        if lost and fit >= 8:
+            size = fit
+        else:
+            lo, hi = sorted((xa, xb))
+            if hi - lo < _w(main) + 16:
+                lo, hi = X_C, X_S
     mx = (lo + hi) / 2
     my = y0 + (y1 - y0) * ((mx - xa) / (xb - xa)) - 4
-    out.append(_text(mx, my, main, anchor="middle", fill=colour, weight="bold" if marked else None,
-                     rotate=angle))
+    out.append(_text(mx, my, main, anchor="middle", size=round(size, 1), fill=colour,
+                     weight="bold" if marked else None, rotate=angle))
     if note:
         out.append(_text((X_C + X_S) / 2, y0 + SLANT + LINE - 2, note, anchor="middle", size=10, fill=colour,
                          italic=True))

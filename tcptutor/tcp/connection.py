@@ -247,10 +247,13 @@ class Connection:
     # ------------------------------------------------------------------ sending
 
     def _flush(self) -> None:
-        """Send queued data that fits the peer's window, then a pending FIN."""
-        if self.state not in (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.LAST_ACK):
+        """Send queued data that fits the peer's window, then a pending FIN.
+
+        After CLOSE, data written before it still goes out first (RFC 9293 3.10.4), even if
+        the peer's FIN arrives meanwhile (FIN-WAIT-1 -> CLOSING)."""
+        if self.state not in (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING):
             return
-        if self.state in (S.FIN_WAIT_1, S.LAST_ACK) and not (self.unsent or self.fin_pending):
+        if self.state in (S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING) and not (self.unsent or self.fin_pending):
             return
         while self.unsent:
             length, start, psh = self.unsent[0]

@@ -202,7 +202,7 @@ class Host:
         cookie = (counter << 27) | (index << 24) | self._cookie_hash(syn.src, syn.seq, counter)
         return Segment(
             self.name, syn.src, cookie, seq.add(syn.seq, 1), frozenset({"SYN", "ACK"}),
-            win=self.params.window, mss=COOKIE_MSS_TABLE[index], note="SYN cookie",
+            win=self.params.window, mss=self.params.mss, note="SYN cookie",  # our MSS; theirs is in the cookie
         )
 
     def _check_cookie(self, ack: Segment, now: int) -> int | None:

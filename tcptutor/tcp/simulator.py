@@ -60,14 +60,9 @@ class Simulator:
                 self._run_step(step)
             except UserCallError as err:
                 raise ScenarioError(
-                    self.scenario.path, step.line,
-                    f'step "{step.text}": {err} ({self._who(step)} is {err.state})',
+                    self.scenario.path, step.line, f'step "{step.text}": {err} ({err.endpoint} is {err.state})',
                 ) from None
         return self._trace()
-
-    def _who(self, step: Step) -> str:
-        action = step.action
-        return action.calls[0].endpoint if isinstance(action, Calls) and len(action.calls) == 1 else "the endpoint"
 
     def _run_step(self, step: Step) -> None:
         action = step.action
@@ -86,8 +81,7 @@ class Simulator:
                 try:
                     self._call(call.endpoint, call.verb, call.sizes)
                 except UserCallError as err:
-                    if len(action.calls) > 1:
-                        err.state = f"{err.state}; {call.endpoint}"
+                    err.endpoint = call.endpoint
                     raise
         self._settle()
 
