@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -104,7 +104,8 @@ class Attempt(Base):
     source: Mapped[str] = mapped_column(String(100), default="practice")
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     # Set for graded course work: one attempt per assignment, replaced by a regrade.
-    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True, unique=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True)
+    __table_args__ = (Index("uq_attempts_assignment", "assignment_id", unique=True),)
     fields: Mapped[list[AttemptField]] = relationship(cascade="all, delete-orphan", order_by="AttemptField.id")
 
 

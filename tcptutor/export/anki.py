@@ -19,7 +19,7 @@ from pathlib import Path
 from ..grading.grader import show
 from ..questions.variants import LETTERS, Variant
 from . import ExportSet, register
-from .moodle import ladder_html, number_text, output_file, parts, text_html
+from ._fields import ladder_html, number_text, output_file, parts, text_html
 
 MODEL_NAME = "tcptutor question v1"
 FIELDS = ("Id", "Question", "Answer", "Ladder", "Lesson", "Seed")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..questions.variants import Variant
 from . import ExportSet, register
-from .moodle import (
+from ._fields import (
     Part,
     category_path,
     choice_fraction,

@@ -3,13 +3,7 @@
 Every predict variant becomes one Cloze (multianswer) question with a sub-question per field:
 NUMERICAL for numbers, MULTICHOICE for flags and a single state, SHORTANSWER for a list of
 states. Wrong values a classic misconception produces get that misconception's explanation
-as their feedback: the wrong values are found by running the grader's own misconception
-detectors (tcptutor.grading.misconceptions) over candidate answers, so Moodle says exactly
-what `tcptutor quiz grade` would say.
-
-This module also holds the format-neutral view of a variant (`parts`, `variant_name`, ...)
-that the GIFT, QTI and Anki writers share, so a question's numbers and feedback are the same
-in every format.
+as their feedback (see _fields.py), so Moodle says exactly what `tcptutor quiz grade` would say.
 
 Cloze escaping follows Moodle's own reader (qtype_multianswer_extract_question): it splits a
 sub-question on unescaped ~ # }, then html-decodes each answer and feedback once and turns
@@ -23,287 +17,17 @@ as HTML.
 from __future__ import annotations
 
 import html
-import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..grading.answers import STATES
-from ..grading.explain import STATE_MEANING, explain
-from ..grading.misconceptions import Context, basis, diagnose
-from ..questions.expected import Expected
 from ..questions.variants import Variant
-from ..render.ladder import render_ladder
-from . import ExportItem, ExportSet, register
+from . import ExportSet, register
+from ._fields import (
+    XML_BAD,
+    Part, category_path, choice_fraction, lesson_title, number_text, output_file, parts,
+    solution_html, text_html, variant_ident, variant_name,
+)
 
-MOD = 2**32
-NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout")
-FLAG_CHOICES = ("SYN", "SYN+ACK", "ACK", "ACK+FIN", "FIN", "RST", "ACK+RST")
-ROOT_CATEGORY = "$course$/tcptutor"
-# Moodle accepts only these grades (question_bank::fraction_options_full), written as it exports them.
-_SPLIT_FRACTIONS = {1: "100", 2: "50", 3: "33.33333", 4: "25", 5: "20", 6: "16.66667", 7: "14.28571",
-                    8: "12.5", 9: "11.11111", 10: "10"}
-
-
-# ---------------------------------------------------------------- the format-neutral view
-
-
-@dataclass(frozen=True)
-class Wrong:
-    """A wrong answer worth a specific feedback (a misconception, or what a choice means)."""
-
-    value: object
-    feedback: str
-    misconception: str | None = None
-
-
-@dataclass(frozen=True)
-class Part:
-    """One answer field of a variant, the way an LMS asks for it.
-
-    style: "number" (value is int or float), "choice" (pick one of `choices`), or "text"
-    (type one of `accepted`; the first is the canonical spelling).
-    """
-
-    field: str
-    label: str
-    style: str
-    value: object
-    shown: str
-    solution: str
-    choices: tuple[str, ...] = ()
-    accepted: tuple[str, ...] = ()
-    wrong: tuple[Wrong, ...] = ()
-    tolerance: float = 0.0
-
-
-def variant_name(question_id: str, index: int) -> str:
-    """'hs-synack-numbers v1': variant k (0-based, seed S+k) of the set is numbered k+1."""
-    return f"{question_id} v{index + 1}"
-
-
-def variant_ident(question_id: str, index: int) -> str:
-    return f"{question_id}-v{index + 1}"
-
-
-def number_text(value) -> str:
-    """A number as LMS parsers read it: no exponent, no trailing .0."""
-    if isinstance(value, bool):
-        raise TypeError("a boolean is not a number")
-    if isinstance(value, int):
-        return str(value)
-    value = float(value)
-    if value.is_integer():
-        return str(int(value))
-    text = repr(value)
-    if "e" in text or "E" in text:
-        text = f"{value:.12f}".rstrip("0").rstrip(".")
-    return text
-
-
-def states_text(states) -> str:
-    return " → ".join(states)
-
-
-def misconception_feedback(m) -> str:
-    return f"{m.title}: {m.explanation}"
-
-
-def _ask(variant: Variant, name: str):
-    return next((a for a in variant.question.asks if a.field == name), None)
-
-
-def _seg_len(seg: dict) -> int:
-    return seg["len"] + ("SYN" in seg["flags"]) + ("FIN" in seg["flags"])
-
-
-def _number_candidates(e: Expected, trace: dict | None, params: dict, ctx: Context) -> list:
-    """Wrong numbers a student plausibly writes: the classic slips around the right value."""
-    v = e.value
-    if e.what in ("seq", "ack") and isinstance(v, int):
-        seg = e.segment or {}
-        out = [v - 1, v + 1, v - 2, v + 2, 1]
-        if seg:
-            out += [seg.get("ack"), seg.get("seq"), (seg.get("seq") or 0) + 1]
-        prev = basis(ctx)
-        if prev is not None:
-            out += [prev["seq"], prev["seq"] + 1, v - prev["len"]]
-            if prev["seq"] + _seg_len(prev) >= MOD:
-                out.append(prev["seq"] + _seg_len(prev))  # the sum without wrapping
-        isns = [(trace or {}).get("params", {}).get(side, {}).get("isn") for side in ("client", "server")]
-        isns += [params.get("client_isn"), params.get("server_isn")]
-        out += [(v - isn) % MOD for isn in isns if isinstance(isn, int)]
-        return [c for c in out if isinstance(c, int) and 0 <= c and (c < MOD or c % MOD == v)]
-    if e.what == "count" and isinstance(v, int):
-        return list(range(0, max(2 * v, v + 16) + 1))
-    if e.what == "timeout" and isinstance(v, (int, float)):
-        out = [v / 2, v * 2, 60.0, 120.0, 240.0, 1.0]
-        ask = ctx.ask
-        if trace is not None and ask is not None:
-            out += [ev["timer"]["timeout"] for ev in trace["events"]
-                    if ev["endpoint"] == ask.endpoint and ev.get("timer", {}).get("kind") == ask.timer]
-        return [float(c) for c in out]
-    return []
-
-
-def _states_candidates(states: list[str]) -> list[list[str]]:
-    out = []
-    if "SYN-SENT" in states and "SYN-RECEIVED" not in states:
-        i = states.index("SYN-SENT") + 1
-        out.append(states[:i] + ["SYN-RECEIVED"] + states[i:])
-    if "SYN-RECEIVED" in states and "SYN-SENT" not in states:
-        i = states.index("SYN-RECEIVED")
-        out.append(states[:i] + ["SYN-SENT"] + states[i:])
-    return out
-
-
-def misconception_answers(variant: Variant, name: str) -> list[Wrong]:
-    """Wrong answers to field `name` that a catalogued misconception produces, one per
-    misconception, each with that misconception's explanation (found by the grader's own
-    detectors, tried on candidate answers)."""
-    e = variant.expected[name]
-    ask = _ask(variant, name)
-    probe = Context(ask, e, None, variant.trace, variant.params)
-    if e.what in NUMBER_WHATS:
-        candidates = _number_candidates(e, variant.trace, variant.params, probe)
-    elif e.what == "state":
-        candidates = [s for s in STATES if s != e.value]
-    elif e.what == "flags":
-        candidates = [f for f in FLAG_CHOICES if f != e.value]
-    elif e.what == "states":
-        candidates = _states_candidates(list(e.value))
-    else:
-        candidates = []
-    found: list[Wrong] = []
-    seen_ids: set[str] = set()
-    seen_values: list = []
-    for given in candidates:
-        if given == e.value or given in seen_values:
-            continue
-        m = diagnose(Context(ask, e, given, variant.trace, variant.params))
-        if m is not None and m.id not in seen_ids:
-            seen_ids.add(m.id)
-            seen_values.append(given)
-            found.append(Wrong(given, misconception_feedback(m), m.id))
-    return found
-
-
-def _flag_spellings(value: str) -> tuple[str, ...]:
-    """SYN+ACK first, then the other orders and SYN,ACK: the spellings graders accept."""
-    from itertools import permutations
-
-    flags = value.split("+")
-    out = [value]
-    for perm in permutations(flags):
-        for sep in ("+", ","):
-            text = sep.join(perm)
-            if text not in out:
-                out.append(text)
-    return tuple(out)
-
-
-def _state_spellings(value: str) -> tuple[str, ...]:
-    out = [value]
-    for text in (value.replace("-", "_"), value.replace("-", " ")):
-        if text not in out:
-            out.append(text)
-    return tuple(out)
-
-
-def _states_spellings(states: list[str]) -> tuple[str, ...]:
-    out = []
-    for sep in (" → ", ", ", ","):
-        text = sep.join(states)
-        if text not in out:
-            out.append(text)
-    return tuple(out)
-
-
-def parts(variant: Variant) -> list[Part]:
-    """The fields of a predict variant, each with its answer, worked solution and the wrong
-    answers that deserve a specific feedback."""
-    out = []
-    for name, e in variant.expected.items():
-        solution = explain(e, variant.trace)
-        wrong = misconception_answers(variant, name)
-        if e.what in NUMBER_WHATS:
-            out.append(Part(name, e.label, "number", e.value, number_text(e.value), solution, wrong=tuple(wrong)))
-        elif e.what == "state":
-            choices = tuple(STATES) if e.value in STATES else (*STATES, str(e.value))
-            by_value = {w.value: w for w in wrong}
-            feedback = tuple(by_value.get(c) or Wrong(c, f"{c}: {STATE_MEANING.get(c, 'not the state here')}.")
-                             for c in choices if c != e.value)
-            out.append(Part(name, e.label, "choice", e.value, str(e.value), solution, choices=choices,
-                            accepted=_state_spellings(str(e.value)), wrong=feedback))
-        elif e.what == "flags":
-            choices = FLAG_CHOICES if e.value in FLAG_CHOICES else (*FLAG_CHOICES, str(e.value))
-            by_value = {w.value: w for w in wrong}
-            feedback = tuple(by_value.get(c) or Wrong(c, f"{c} is not the set of flags this segment carries.")
-                             for c in choices if c != e.value)
-            out.append(Part(name, e.label, "choice", e.value, str(e.value), solution, choices=choices,
-                            accepted=_flag_spellings(str(e.value)), wrong=feedback))
-        elif e.what == "states":
-            shown = states_text(e.value)
-            wrong_text = tuple(Wrong(states_text(w.value), w.feedback, w.misconception) for w in wrong)
-            out.append(Part(name, e.label, "text", list(e.value), shown, solution,
-                            accepted=_states_spellings(list(e.value)), wrong=wrong_text))
-        else:  # not asked by the shipped bank; offered as free text
-            out.append(Part(name, e.label, "text", e.value, str(e.value), solution, accepted=(str(e.value),)))
-    return out
-
-
-def choice_fraction(count: int) -> str:
-    """Moodle's grade for each of `count` right options (must be one of its fixed grades)."""
-    return _SPLIT_FRACTIONS.get(count, f"{100 / count:.5f}")
-
-
-# ---------------------------------------------------------------- text helpers
-
-_CODE = re.compile(r"`([^`\n]+)`")
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def text_html(text: str) -> str:
-    """Plain question text (hard-wrapped, `code` in backticks) as HTML paragraphs."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    out = []
-    for p in paragraphs:
-        escaped = html.escape(" ".join(p.split()), quote=False)
-        out.append("<p>" + _CODE.sub(r"<code>\1</code>", escaped) + "</p>")
-    return "".join(out)
-
-
-def ladder_html(variant: Variant) -> str:
-    if variant.trace is None:
-        return ""
-    marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
-    text = render_ladder(variant.trace, width=80, highlight=marked)
-    return '<pre style="font-family: monospace; line-height: 1.2">' + html.escape(text, quote=False) + "</pre>"
-
-
-def lesson_title(selection: ExportSet, item: ExportItem) -> str:
-    return selection.lessons.get(item.lesson) or item.lesson or "Unfiled"
-
-
-def category_path(*names: str) -> str:
-    """$course$/tcptutor/<names...>; a '/' inside a name is doubled, as Moodle expects."""
-    return "/".join([ROOT_CATEGORY, *(n.replace("/", "//") for n in names)])
-
-
-def solution_html(variant: Variant) -> str:
-    """Worked answers per field, the explanation and the ladder: Moodle's general feedback."""
-    q = variant.question
-    out = []
-    if q.kind == "predict":
-        items = "".join(f"<li><b>{html.escape(p.field, quote=False)}</b> = {html.escape(p.shown, quote=False)}: {html.escape(p.solution, quote=False)}</li>"
-                        for p in parts(variant))
-        out.append(f"<ul>{items}</ul>")
-    out.append(text_html(variant.explanation))
-    out.append(ladder_html(variant))
-    return "".join(out)
-
-
-# ---------------------------------------------------------------- Cloze
 
 _CLOZE_SPECIAL = '}{#~/"\\&<>'
 
@@ -360,7 +84,7 @@ def cloze_text(variant: Variant) -> str:
 
 
 def _clean(text: str) -> str:
-    return _XML_BAD.sub("", text)
+    return XML_BAD.sub("", text)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
@@ -491,13 +215,6 @@ def moodle_document(selection: ExportSet) -> ET.Element:
     return quiz
 
 
-def output_file(out: Path, default_name: str) -> Path:
-    """`--out` names the file; an existing folder gets default_name inside it."""
-    out = Path(out)
-    if out.is_dir():
-        return out / default_name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 @register("moodle-xml")

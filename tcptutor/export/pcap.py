@@ -153,10 +153,11 @@ def _who(e: dict) -> str:
 
 
 def _states(e: dict) -> str:
+    """'client: SYN-SENT -> ESTABLISHED', or 'server stays ESTABLISHED'."""
     before, after = e.get("state_before"), e.get("state_after")
     if before and after and before != after:
-        return f"{before} -> {after}"
-    return f"{after or before} (no change)"
+        return f"{_who(e)}: {before} -> {after}"
+    return f"{_who(e)} stays {after or before}"
 
 
 def _time(t: float) -> str:
@@ -175,14 +176,19 @@ def comment_for(seg: dict, events: list[dict]) -> str:
         arrivals = [e for e in events if e.get("cause") == f"recv #{n}"]
         at = f"arrives at {_time(seg['arrived_at'])} s" if seg.get("arrived_at") is not None else "arrives"
         if arrivals:
-            caused = f"{at}: " + "; ".join(f"{_who(e)}: {_states(e)}" for e in arrivals)
+            caused = f"{at}: " + "; ".join(_states(e) for e in arrivals)
         else:
-            caused = f"{at}: {seg['dst']} records no state for it"
+            spoofed = " (a spoofed source: nobody is there)" if seg["dst"].startswith("spoof-") else ""
+            caused = f"{at}: {seg['dst']} keeps no state for it{spoofed}"
     senders = [e for e in events if n in e.get("sent", [])]
     if senders:
         e = senders[0]
         why = e.get("cause", "?")
-        sent = f"Sent by {_who(e)}: {_states(e)} ({why})"
+        before, after = e.get("state_before"), e.get("state_after")
+        if before and after and before != after:
+            sent = f"Sent by {_states(e)} ({why})"
+        else:
+            sent = f"Sent by {_who(e)} in {after or before} ({why})"
     else:
         sent = f"Sent by {seg['src']}"
     parts = [f"{head}: {caused}.", f"{sent}."]

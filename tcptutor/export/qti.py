@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..questions.variants import Variant
 from . import ExportSet, register
-from .moodle import (
+from ._fields import (
     Part,
     ladder_html,
     number_text,

@@ -103,8 +103,8 @@ def _field_hint(variant: Variant, name: str) -> str:
     return e.label
 
 
-def _heading(selection: ExportSet, version: Version, many: bool) -> str:
-    return f"Version {version.index + 1} ({version.seed_note})" if many else ""
+def _heading(version: Version) -> str:
+    return f"Version {version.index + 1} ({version.seed_note})"
 
 
 # ---------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def _md_choices(entry: Entry) -> list[str]:
     return []
 
 
-def _md_question(entry: Entry, selection: ExportSet) -> list[str]:
+def _md_question(entry: Entry) -> list[str]:
     q, v = entry.item.question, entry.variant
     lines = [f"### {entry.number}. {q.id}", "", f"*{q.kind}, difficulty {q.difficulty}, seed {v.seed}*", "", v.prompt, ""]
     choices = _md_choices(entry)
@@ -146,11 +146,11 @@ def markdown_sheet(selection: ExportSet) -> str:
              "Name: ______________________________", ""]
     for version in vs:
         if many:
-            lines += [f"## {_heading(selection, version, many)}", ""]
+            lines += [f"## {_heading(version)}", ""]
         for lesson, entries in version.lessons:
             lines += [f"## Lesson: {selection.lessons.get(lesson, lesson)}", ""]
             for entry in entries:
-                lines += _md_question(entry, selection)
+                lines += _md_question(entry)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -187,7 +187,7 @@ def markdown_key(selection: ExportSet, sheet_name: str) -> str:
              f"Segments a question asks about are marked >> << in its diagram.", ""]
     for version in vs:
         if many:
-            lines += [f"## {_heading(selection, version, many)}", ""]
+            lines += [f"## {_heading(version)}", ""]
         for lesson, entries in version.lessons:
             lines += [f"## Lesson: {selection.lessons.get(lesson, lesson)}", ""]
             for entry in entries:
@@ -355,7 +355,7 @@ def _html_doc(selection: ExportSet, *, key: bool, sheet_name: str = "") -> str:
     for version in vs:
         body.append('<section class="version">')
         if many:
-            body.append(f"<h2>{_e(_heading(selection, version, many))}</h2>")
+            body.append(f"<h2>{_e(_heading(version))}</h2>")
         for lesson, entries in version.lessons:
             body.append(f'<h3 class="lesson">Lesson: {_e(selection.lessons.get(lesson, lesson))}</h3>')
             for entry in entries:

@@ -142,7 +142,7 @@ def read_flags(text: str) -> str | Unreadable:
     s = normalize(text).upper().strip("[]{}() ")
     if not s:
         return Unreadable(text, "flags such as SYN+ACK (or SA, S., [SYN, ACK])")
-    words = [w for w in re.split(r"[\s+,/|&，、]+", s) if w]
+    words = [w for w in re.split(r"[\s+,/|&，、-]+", s) if w]
     found: set[str] = set()
     if all(w in _FLAG_WORDS or w in ("NONE", "-") for w in words):
         found = {w for w in words if w in _FLAG_WORDS}
@@ -187,17 +187,20 @@ def read_letters(text: str, count: int) -> str | Unreadable:
 
 
 def read_order(text: str, shown: list[str]) -> list[str] | Unreadable:
-    """The items in order, by the letters they were shown with ('C A B') or by name."""
-    letters = read_letters(text, len(shown))
-    tokens = [t for t in re.split(r"[\s,;>→|，、]+|->", normalize(text).upper()) if t]
-    if not isinstance(letters, Unreadable) and all(len(t) == 1 or t.isdigit() for t in tokens):
-        picked = [shown[int(t) - 1] if t.isdigit() else shown[ord(t) - ord("A")] for t in tokens]
+    """The items in order, by the letters they were shown with ('C A B', 'C -> A -> B') or by
+    name (separated by arrows, or by commas when no item contains one)."""
+    s = normalize(text)
+    tokens = [t for t in re.split(r"\s*(?:->|=>|→|>|,|，|;|、|\|)\s*|\s+", s.upper()) if t]
+    valid = {chr(65 + i) for i in range(len(shown))} | {str(i + 1) for i in range(len(shown))}
+    if tokens and all(t in valid for t in tokens):
+        picked = [shown[int(t) - 1] if t.isdigit() else shown[ord(t) - 65] for t in tokens]
         if len(picked) == len(shown) and len(set(picked)) == len(shown):
             return picked
     by_name = {item.upper(): item for item in shown}
-    parts = [p for p in _LIST_SPLIT.split(normalize(text)) if p]
-    if len(parts) == len(shown) and all(p.upper() in by_name for p in parts):
-        return [by_name[p.upper()] for p in parts]
+    arrows = re.compile(r"\s*(?:->|=>|→|⟶)\s*")
+    parts = [p for p in (arrows.split(s) if arrows.search(s) else _LIST_SPLIT.split(s)) if p.strip()]
+    if len(parts) == len(shown) and all(p.strip().upper() in by_name for p in parts):
+        return [by_name[p.strip().upper()] for p in parts]
     return Unreadable(text, f"all {len(shown)} letters in order, e.g. {' '.join(chr(65 + i) for i in range(len(shown)))}")
 
 

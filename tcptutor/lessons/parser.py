@@ -105,7 +105,6 @@ def parse_lesson(text: str, path: str, *, topics: Mapping[str, str], scenario_na
     tokens = MarkdownIt("commonmark").parse(text)
     title = None
     meta: dict | None = None
-    meta_line = 1
     meta_lines = _key_line_finder("", 1)
     has_mistakes = False
     blocks: list[ScenarioBlock] = []
@@ -144,7 +143,7 @@ def parse_lesson(text: str, path: str, *, topics: Mapping[str, str], scenario_na
         if kind == "lesson":
             if meta is not None:
                 problems.append(Problem(path, first - 1, "a second lesson block; a lesson has one"))
-            meta, meta_line, meta_lines = data, first, line_of
+            meta, meta_lines = data, line_of
             for key in sorted(set(data) - LESSON_KEYS):
                 problems.append(Problem(path, line_of(key), f"unknown field {key!r} in the lesson block; expected id, topics, objectives"))
         else:

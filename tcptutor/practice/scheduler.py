@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 DECAY = 0.8  # weight of each older attempt relative to the next newer one
-PRIOR = 1.0  # evidence a topic needs before its mastery can approach 1
+PRIOR = 1.0  # pulls mastery toward 0 while there are few attempts; its pull fades as they add up
 GAP_AFTER_MISS = 2  # a missed question returns once this many others were asked
 FIRST_INTERVAL = timedelta(days=1)  # a question answered right returns after a day, then 2, 4, ...
 
@@ -43,7 +43,7 @@ def topic_mastery(history: list[AttemptRecord], topics) -> dict[str, Mastery]:
     for topic in topics:
         scores = [a.score for a in sorted(history, key=lambda a: a.at) if topic in a.topics and a.score is not None]
         weights = [DECAY ** (len(scores) - 1 - i) for i in range(len(scores))]
-        value = sum(w * s for w, s in zip(weights, scores)) / (sum(weights) + PRIOR) if scores else 0.0
+        value = sum(w * s for w, s in zip(weights, scores)) / (sum(weights) + PRIOR / len(scores)) if scores else 0.0
         result[topic] = Mastery(round(value, 4), len(scores))
     return result
 
@@ -72,7 +72,9 @@ def priority(candidate: Candidate, history: list[AttemptRecord], mastery: dict[s
         return 2.0 + weakness
     last = max(mine, key=lambda a: a.at)
     if last.score is None or last.score < 1.0:
-        return 3.0 + weakness + 0.5 * bool(last.misconceptions)
+        # Missed: back soon, but each retry in this session lowers it, so that a question
+        # missed again and again cannot keep the unseen ones away for ever.
+        return 3.0 + weakness + 0.5 * bool(last.misconceptions) - 1.5 * session.count(candidate.question_id)
     interval = FIRST_INTERVAL * 2 ** (_streak(sorted(mine, key=lambda a: a.at)) - 1)
     if now - last.at >= interval:
         return 1.0 + weakness

@@ -11,6 +11,7 @@ import hashlib
 import random
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from dataclasses import dataclass
 from string import Template
 
@@ -69,6 +70,12 @@ def params_for(question: Question, seed: int) -> dict:
     return {name: draw(spec, rng) for name, spec in specs.items()}
 
 
+@lru_cache(maxsize=256)
+def _parse_named(text: str, path: str) -> Scenario:
+    """A named scenario's text is the same for every seed: parse it once (Scenario is frozen)."""
+    return parse_scenario(text, path)
+
+
 def is_inline(scenario: str) -> bool:
     return "steps" in scenario and "\n" in scenario
 
@@ -89,7 +96,7 @@ def scenario_for(question: Question, params: dict, scenarios: Mapping[str, str])
     else:
         if text not in scenarios:
             raise VariantError(f"no scenario named {text!r}; named scenarios: {', '.join(sorted(scenarios))}")
-        scenario = parse_scenario(scenarios[text], f"scenarios/{text}.toml")
+        scenario = _parse_named(scenarios[text], f"scenarios/{text}.toml")
         named = True
     client, server = scenario.client, scenario.server
     if named or client.isn is None:

@@ -52,16 +52,17 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer, nullable=False),
         sa.UniqueConstraint("set_id", "member_id", "question_id"),
     )
-    with op.batch_alter_table("attempts") as batch:
-        batch.add_column(sa.Column("assignment_id", sa.Integer, nullable=True))
-        batch.create_foreign_key("fk_attempts_assignment", "assignments", ["assignment_id"], ["id"])
-        batch.create_unique_constraint("uq_attempts_assignment", ["assignment_id"])
+    # A plain ADD COLUMN and a unique index: no table rebuild, so every attempt stays put.
+    if op.get_bind().dialect.name == "sqlite":  # SQLite can add a nullable referencing column in place
+        op.execute("ALTER TABLE attempts ADD COLUMN assignment_id INTEGER REFERENCES assignments (id)")
+    else:
+        op.add_column("attempts", sa.Column("assignment_id", sa.Integer, sa.ForeignKey("assignments.id"), nullable=True))
+    op.create_index("uq_attempts_assignment", "attempts", ["assignment_id"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("uq_attempts_assignment", table_name="attempts")
     with op.batch_alter_table("attempts") as batch:
-        batch.drop_constraint("uq_attempts_assignment", type_="unique")
-        batch.drop_constraint("fk_attempts_assignment", type_="foreignkey")
         batch.drop_column("assignment_id")
     for table in ("assignments", "assessment_sets", "course_members", "courses"):
         op.drop_table(table)

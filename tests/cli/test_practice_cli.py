@@ -1,0 +1,616 @@
+"""`tcptutor practice`, `progress` and `quiz show/key/grade`, end to end through the real
+console script, on a tmp bank built from a tiny content folder of our own.
+
+A practice session is driven over pipes like a student at a terminal: the test reads the
+question id and seed the session prints, computes the answers with make_variant from the
+bank, and types them (right, wrong, in hex, in full-width digits, gibberish then right)."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tcptutor.bank import queries
+from tcptutor.bank.build import build
+from tcptutor.bank.db import open_engine
+from tcptutor.grading.misconceptions import BY_ID
+from tcptutor.questions.variants import make_variant
+
+EXE = shutil.which("tcptutor")
+MOD = 2**32
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+CHINESE = {"SYN-SENT": "同步已发送", "SYN-RECEIVED": "同步收到", "ESTABLISHED": "已建立连接", "LISTEN": "监听"}
+
+LESSON = textwrap.dedent('''\
+    # Handshake numbers
+
+    ```lesson
+    id = "hs"
+    topics = ["handshake"]
+    objectives = ["Compute the handshake's numbers"]
+    ```
+
+    Prose.
+
+    ```scenario
+    handshake
+    ```
+
+    ## Common mistakes
+
+    Forgetting that the SYN takes a sequence number.
+
+    ## Questions
+
+    ```question
+    id = "hs-synack"
+    kind = "predict"
+    topics = ["handshake", "sequence-numbers"]
+    difficulty = 1
+    scenario = "handshake"
+    prompt = "Client ISN {client_isn}, server ISN {server_isn}. Give the ack and the flags of the server's reply."
+    explanation = "The SYN-ACK acknowledges the client's SYN: client ISN + 1."
+
+    [[ask]]
+    field = "ack"
+    what = "ack"
+    segment = "server SYN+ACK"
+
+    [[ask]]
+    field = "flags"
+    what = "flags"
+    segment = "server SYN+ACK"
+    ```
+
+    ```question
+    id = "hs-ack-seq"
+    kind = "predict"
+    topics = ["handshake", "sequence-numbers"]
+    difficulty = 1
+    scenario = "handshake"
+    prompt = "Client ISN {client_isn}, server ISN {server_isn}. Give the seq of the client's final ACK and the server's state once it arrives."
+    explanation = "The client's SYN took one sequence number, so its ACK carries client ISN + 1."
+
+    [[ask]]
+    field = "seq"
+    what = "seq"
+    segment = "client ACK"
+
+    [[ask]]
+    field = "state"
+    what = "state"
+    endpoint = "server"
+    at = "client ACK"
+    ```
+
+    ```question
+    id = "hs-ack-ack"
+    kind = "predict"
+    topics = ["handshake"]
+    difficulty = 1
+    scenario = "handshake"
+    prompt = "Client ISN {client_isn}, server ISN {server_isn}. Give the ack of the client's final ACK and the client's state once the SYN-ACK arrives."
+    explanation = "The server's SYN took one sequence number: server ISN + 1."
+
+    [[ask]]
+    field = "ack"
+    what = "ack"
+    segment = "client ACK"
+
+    [[ask]]
+    field = "state"
+    what = "state"
+    endpoint = "client"
+    at = "server SYN+ACK"
+    ```
+
+    ```question
+    id = "hs-which"
+    kind = "single"
+    topics = ["handshake"]
+    prompt = "Which segment carries both SYN and ACK?"
+    explanation = "The server's answer to the SYN."
+
+    [[options]]
+    text = "The server's SYN+ACK"
+    correct = true
+    feedback = "Yes: it acknowledges the SYN and carries the server's own."
+
+    [[options]]
+    text = "The client's final ACK"
+    correct = false
+    feedback = "It carries no SYN."
+    ```
+''')
+
+PREDICT_IDS = ("hs-synack", "hs-ack-seq", "hs-ack-ack")
+
+
+# ----------------------------------------------------------------------- plumbing
+
+
+def command(*args: str) -> list[str]:
+    return [EXE, *args] if EXE else [sys.executable, "-m", "tcptutor", *args]
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for key in ("TCPTUTOR_DB", "TCPTUTOR_STUDENT"):
+        env.pop(key, None)
+    env.update(PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    return env
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command(*args), capture_output=True, text=True, encoding="utf-8", env=child_env(), timeout=120)
+
+
+class Terminal:
+    """A child process whose stdout is watched for patterns, and whose stdin is typed into."""
+
+    def __init__(self, *args: str):
+        self.proc = subprocess.Popen(command(*args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=child_env())
+        self.out = ""
+        self.pos = 0
+        self.eof = False
+        self.err = b""
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+
+    def _read(self) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        fd = self.proc.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            with self.cond:
+                if not chunk:
+                    self.eof = True
+                    self.cond.notify_all()
+                    return
+                self.out += decoder.decode(chunk)
+                self.cond.notify_all()
+
+    def _drain_stderr(self) -> None:
+        self.err = self.proc.stderr.read()
+
+    def expect(self, pattern: str, timeout: float = 60) -> re.Match:
+        """Wait for `pattern` after everything matched so far; consume up to its end."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                m = regex.search(self.out, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if self.eof or left <= 0:
+                    why = "end of output" if self.eof else "timeout"
+                    raise AssertionError(f"{why} waiting for {pattern!r}; unread output:\n{self.out[self.pos:]}\n"
+                                         f"stderr:\n{self.err.decode(errors='replace')}")
+                self.cond.wait(left)
+
+    def type(self, line: str) -> None:
+        self.proc.stdin.write((line + "\n").encode("utf-8"))
+        self.proc.stdin.flush()
+
+    def close_stdin(self) -> None:
+        self.proc.stdin.close()
+
+    def wait_until_reading_stdin(self, timeout: float = 30) -> None:
+        """Block until the child sits in read(0, ...). A SIGINT that lands after input() wrote its
+        prompt but before it entered read() only sets CPython's flag, and read() then blocks on:
+        a race of the interpreter, not of tcptutor, that a loaded machine makes likely."""
+        read_syscall = {"x86_64": "0", "aarch64": "63"}.get(os.uname().machine)
+        path = Path(f"/proc/{self.proc.pid}/syscall")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                words = path.read_text().split()
+            except OSError:
+                break  # no /proc (or no permission): fall back to a pause
+            if read_syscall and words[:2] == [read_syscall, "0x0"]:
+                return
+            if not read_syscall:
+                break
+            time.sleep(0.02)
+        time.sleep(1.0)
+
+    def wait(self, timeout: float = 60) -> int:
+        rc = self.proc.wait(timeout=timeout)
+        with self.cond:
+            self.cond.wait_for(lambda: self.eof, timeout=10)
+        return rc
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    root = tmp_path / "content"
+    (root / "lessons").mkdir(parents=True)
+    (root / "lessons" / "01-hs.md").write_text(LESSON, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def bank(tmp_path, content) -> str:
+    url = f"sqlite:///{tmp_path}/b.sqlite"
+    engine = open_engine(url)
+    try:
+        build(engine, content)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def terminals():
+    opened: list[Terminal] = []
+    yield opened
+    for t in opened:
+        t.kill()
+
+
+def bank_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
+def load_variant(url: str, qid: str, seed: int):
+    engine = open_engine(url)
+    try:
+        with Session(engine) as session:
+            loaded = queries.load_question(session, qid)
+        return loaded, make_variant(loaded.question, seed, loaded.scenarios)
+    finally:
+        engine.dispose()
+
+
+def right(e) -> str:
+    return str(e.value)
+
+
+def numeric_field(variant) -> str:
+    (name,) = [n for n, e in variant.expected.items() if e.what in ("seq", "ack")]
+    return name
+
+
+def answers_for(mode: str, variant) -> list[tuple[str, list[str], str, str]]:
+    """For each field: (name, what to type, the answer finally kept, its verdict)."""
+    num = numeric_field(variant)
+    out = []
+    for name, e in variant.expected.items():
+        kept = right(e)
+        verdict = "correct"
+        typed = []
+        if name == num:
+            if mode == "wrong":
+                kept, verdict = str((e.value - 1) % MOD), "wrong"  # the SYN not counted
+            elif mode == "hex":
+                kept = hex(e.value)
+            elif mode == "fullwidth":
+                kept = str(e.value).translate(FULL_WIDTH)
+            elif mode == "gibberish":
+                typed.append("banana")
+        elif mode == "fullwidth":
+            kept = CHINESE.get(e.value, "ＳＹＮ＋ＡＣＫ" if e.value == "SYN+ACK" else kept)
+        typed.append(kept)
+        out.append((name, typed, kept, verdict))
+    return out
+
+
+def attempts_of(url: str, student: str) -> list[dict]:
+    con = sqlite3.connect(bank_path(url))
+    con.row_factory = sqlite3.Row
+    try:
+        rows = [dict(r) for r in con.execute(
+            "SELECT a.* FROM attempts a JOIN students s ON s.id = a.student_id WHERE s.name = ? ORDER BY a.id", (student,))]
+        for row in rows:
+            row["fields"] = [dict(f) for f in con.execute(
+                "SELECT field, given, expected, verdict, misconception, credit, carried_from FROM attempt_fields "
+                "WHERE attempt_id = ? ORDER BY id", (row["id"],))]
+        return rows
+    finally:
+        con.close()
+
+
+def answer_question(term: Terminal, url: str, number: int, count: int, mode: str) -> dict:
+    """Read one question off the terminal, type the answers for `mode`, check the feedback."""
+    term.expect(re.escape(f"── Question {number}/{count} "))
+    m = term.expect(r"(?m)^(\S+) \(seed (\d+)\) · predict · ")
+    qid, seed = m.group(1), int(m.group(2))
+    loaded, variant = load_variant(url, qid, seed)
+    term.expect(re.escape(variant.prompt))
+    plan = answers_for(mode, variant)
+    for name, typed, _, _ in plan:
+        label = variant.expected[name].label
+        for i, text in enumerate(typed):
+            term.expect(re.escape(f"  {name} ({label})? "))
+            term.type(text)
+            if i < len(typed) - 1:  # the unreadable one: explained and asked again
+                term.expect(re.escape(f"? could not read {text!r}: expected a whole number such as 1001"))
+                term.expect(re.escape("Not counted; try again."))
+    for name, _, kept, verdict in plan:
+        mark = "✓" if verdict == "correct" else "✗"
+        term.expect(re.escape(f"  {mark} {name} = {kept}") + r"\n")
+        feedback = term.expect(r"      (.*)\n").group(1)
+        e = variant.expected[name]
+        if verdict == "correct":
+            assert feedback.startswith("Right: "), feedback
+        else:
+            assert BY_ID["syn-not-counted"].explanation in feedback
+            assert f"Expected {e.value}: {e.value} = {e.value - 1} + 1" in feedback
+    term.expect(re.escape(f"Why: {variant.explanation}"))
+    score = float(term.expect(r"score (\S+) · running").group(1))
+    assert score == (0.5 if mode == "wrong" else 1.0)
+    return {"qid": qid, "seed": seed, "version_id": loaded.version_id, "plan": plan, "variant": variant}
+
+
+# ----------------------------------------------------------------------- practice
+
+
+def test_a_practice_session_grades_every_kind_of_answer_and_stores_it(bank, terminals):
+    modes = ["right", "wrong", "hex", "fullwidth", "gibberish"]
+    term = Terminal("practice", "--count", "5", "--kind", "predict", "--seed", "11", "--student", "ann", "--db", bank)
+    terminals.append(term)
+    term.expect(r"Practice for ann: 5 questions\.")
+    asked = [answer_question(term, bank, n, 5, mode) for n, mode in enumerate(modes, 1)]
+    term.expect(re.escape("── Summary"))
+    term.expect(re.escape("5 question(s), average score 90%."))
+    term.expect(re.escape(f"misconception: {BY_ID['syn-not-counted'].title} (×1)"))
+    term.close_stdin()
+    assert term.wait() == 0, term.err.decode()
+    assert {a["qid"] for a in asked} <= set(PREDICT_IDS)
+
+    rows = attempts_of(bank, "ann")
+    assert len(rows) == 5
+    for row, a in zip(rows, asked):
+        assert (row["question_id"], row["seed"], row["version_id"]) == (a["qid"], a["seed"], a["version_id"])
+        assert row["complete"] == 1 and row["source"] == "practice"
+        assert [(f["field"], f["given"], f["verdict"]) for f in row["fields"]] == [
+            (name, kept, verdict) for name, _, kept, verdict in a["plan"]]
+        assert [f["expected"] for f in row["fields"]] == [str(e.value) for e in a["variant"].expected.values()]
+    wrong = rows[1]
+    assert wrong["score"] == 0.5
+    assert [f["misconception"] for f in wrong["fields"]] == ["syn-not-counted", None]
+    assert [r["score"] for r in rows] == [1.0, 0.5, 1.0, 1.0, 1.0]
+
+    out = run("progress", "--json", "--student", "ann", "--db", bank)
+    assert out.returncode == 0, out.stderr
+    progress = json.loads(out.stdout)
+    assert progress["student"] == "ann"
+    assert progress["attempts"] == 5
+    assert progress["recent_accuracy"] == pytest.approx(0.9)
+    assert {"id": "syn-not-counted", "title": BY_ID["syn-not-counted"].title, "count": 1} in progress["misconceptions"]
+    assert progress["topics"]["handshake"]["attempts"] == 5
+    assert progress["topics"]["handshake"]["mastery"] > 0
+    assert progress["topics"]["teardown"] == {"title": progress["topics"]["teardown"]["title"], "mastery": 0.0, "attempts": 0}
+    assert len(progress["next"]) == 3 and "handshake" not in progress["next"]
+
+    text = run("progress", "--student", "ann", "--db", bank)
+    assert text.returncode == 0 and "Progress of ann: 5 attempts" in text.stdout
+    assert BY_ID["syn-not-counted"].title in text.stdout
+
+
+def test_the_same_seed_gives_the_same_session(bank, terminals):
+    seen = []
+    for student in ("sam", "sue"):
+        term = Terminal("practice", "--count", "2", "--kind", "predict", "--seed", "5", "--student", student, "--db", bank)
+        terminals.append(term)
+        seen.append([(a["qid"], a["seed"]) for a in (answer_question(term, bank, n, 2, "right") for n in (1, 2))])
+        term.close_stdin()
+        assert term.wait() == 0
+    assert seen[0] == seen[1]
+
+
+def _interrupted_session(bank, terminals, student: str, stop) -> None:
+    term = Terminal("practice", "--count", "3", "--kind", "predict", "--seed", "3", "--student", student, "--db", bank)
+    terminals.append(term)
+    first = answer_question(term, bank, 1, 3, "right")
+    term.expect(re.escape("── Question 2/3 "))
+    m = term.expect(r"(?m)^(\S+) \(seed (\d+)\) · predict")
+    _, variant = load_variant(bank, m.group(1), int(m.group(2)))
+    (name1, e1), (name2, e2) = variant.expected.items()
+    term.expect(re.escape(f"  {name1} ({e1.label})? "))
+    term.type(str(e1.value))
+    term.expect(re.escape(f"  {name2} ({e2.label})? "))
+    stop(term)
+    term.expect(re.escape("Stopped. Every answer so far is saved (1 in the unfinished question)."))
+    assert term.wait() == 130
+
+    rows = attempts_of(bank, student)
+    assert len(rows) == 2
+    done, unfinished = rows
+    assert (done["question_id"], done["seed"], done["complete"], done["score"]) == (first["qid"], first["seed"], 1, 1.0)
+    assert len(done["fields"]) == 2
+    assert (unfinished["question_id"], unfinished["seed"]) == (m.group(1), int(m.group(2)))
+    assert unfinished["complete"] == 0
+    assert [(f["field"], f["given"], f["verdict"]) for f in unfinished["fields"]] == [(name1, str(e1.value), "correct")]
+    assert unfinished["score"] == 1.0  # over what was answered
+
+
+def test_closing_stdin_mid_question_exits_130_and_keeps_the_answers(bank, terminals):
+    _interrupted_session(bank, terminals, "bob", lambda term: term.close_stdin())
+
+
+def test_ctrl_c_mid_question_exits_130_and_keeps_the_answers(bank, terminals):
+    def ctrl_c(term: Terminal) -> None:
+        term.wait_until_reading_stdin()
+        term.proc.send_signal(signal.SIGINT)
+
+    _interrupted_session(bank, terminals, "cid", ctrl_c)
+
+
+def test_closing_stdin_before_any_answer_stores_nothing(bank, terminals):
+    term = Terminal("practice", "--count", "2", "--kind", "predict", "--seed", "1", "--student", "dee", "--db", bank)
+    terminals.append(term)
+    term.expect(r"\? $")
+    term.close_stdin()
+    term.expect(re.escape("Stopped."))
+    assert term.wait() == 130
+    assert attempts_of(bank, "dee") == []
+
+
+def test_practice_with_nothing_to_ask_fails_cleanly(bank):
+    out = run("practice", "--kind", "ordering", "--student", "ann", "--db", bank)
+    assert out.returncode == 2
+    assert "no questions match" in out.stderr and "Traceback" not in out.stderr
+
+
+# ----------------------------------------------------------------------- quiz show / key / grade
+
+
+def typed(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " -> ".join(value)
+    return str(value)
+
+
+def test_quiz_show_json(bank):
+    out = run("quiz", "show", "hs-synack", "--seed", "5", "--json", "--db", bank)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    _, variant = load_variant(bank, "hs-synack", 5)
+    assert data == {
+        "question": "hs-synack", "seed": 5, "kind": "predict", "topics": ["handshake", "sequence-numbers"],
+        "prompt": variant.prompt,
+        "fields": [{"name": "ack", "label": "ack of server SYN+ACK"}, {"name": "flags", "label": "flags of server SYN+ACK"}],
+    }
+    assert str(variant.params["client_isn"]) in data["prompt"]
+    data = json.loads(run("quiz", "show", "hs-which", "--json", "--db", bank).stdout)
+    assert data["options"] == [{"letter": "A", "text": "The server's SYN+ACK"}, {"letter": "B", "text": "The client's final ACK"}]
+
+
+def test_quiz_key_json(bank):
+    out = run("quiz", "key", "hs-synack", "--seed", "5", "--json", "--db", bank)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    _, variant = load_variant(bank, "hs-synack", 5)
+    assert set(data) == {"question", "seed", "fields", "solutions", "explanation"}
+    assert (data["question"], data["seed"]) == ("hs-synack", 5)
+    assert data["fields"] == {"ack": (variant.params["client_isn"] + 1) % MOD, "flags": "SYN+ACK"}
+    assert " + 1" in data["solutions"]["ack"] and "SYN" in data["solutions"]["ack"]
+    assert data["explanation"].startswith("The SYN-ACK acknowledges")
+
+
+def test_quiz_grade_json_shape_and_verdicts(bank):
+    _, variant = load_variant(bank, "hs-synack", 5)
+    ack = variant.answer_key["ack"]
+    out = run("quiz", "grade", "hs-synack", f"ack={(ack - 1) % MOD}", "flags=SYN", "--seed", "5", "--json", "--db", bank)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {"question", "seed", "score", "fields"} <= set(data)
+    assert (data["question"], data["seed"], data["score"]) == ("hs-synack", 5, 0.0)
+    assert 0.0 <= data["score"] <= 1.0
+    for f in data["fields"]:
+        assert {"field", "verdict", "given", "expected", "misconception", "feedback"} <= set(f)
+    ack_f, flags_f = data["fields"]
+    assert (ack_f["field"], ack_f["verdict"], ack_f["given"], ack_f["expected"], ack_f["misconception"]) == (
+        "ack", "wrong", str((ack - 1) % MOD), ack, "syn-not-counted")
+    assert (flags_f["verdict"], flags_f["given"], flags_f["expected"], flags_f["misconception"]) == (
+        "wrong", "SYN", "SYN+ACK", "synack-one-flag")
+    assert BY_ID["synack-one-flag"].explanation in flags_f["feedback"]
+
+    out = run("quiz", "grade", "hs-synack", "ack=banana", "flags=S.", "--seed", "5", "--json", "--db", bank)
+    data = json.loads(out.stdout)
+    assert [f["verdict"] for f in data["fields"]] == ["unreadable", "correct"]
+    assert data["score"] == 0.5  # no credit for what could not be read ...
+    assert (data["readable_score"], data["unreadable"]) == (1.0, 1)  # ... but it is not a mistake
+    assert data["fields"][0]["misconception"] is None
+    assert "a whole number such as 1001" in data["fields"][0]["feedback"]
+
+    out = run("quiz", "grade", "hs-which", "answer=B", "--seed", "0", "--json", "--db", bank)
+    (f,) = json.loads(out.stdout)["fields"]
+    assert f["verdict"] == "wrong" and "B (you chose): It carries no SYN." in f["feedback"]
+    assert "A (the right option)" in f["feedback"]
+
+
+def test_quiz_grade_rejects_unknown_fields(bank):
+    out = run("quiz", "grade", "hs-synack", "seq=1", "--seed", "5", "--db", bank)
+    assert out.returncode == 2
+    assert "no field 'seq'" in out.stderr and "ack, flags" in out.stderr
+
+
+def test_every_key_graded_through_quiz_grade_scores_1(bank):
+    from concurrent.futures import ThreadPoolExecutor
+
+    listed = json.loads(run("quiz", "list", "--json", "--db", bank).stdout)
+    assert [q["id"] for q in listed] == [*PREDICT_IDS, "hs-which"]
+
+    def key_then_grade(job):
+        qid, seed = job
+        key = json.loads(run("quiz", "key", qid, "--seed", str(seed), "--json", "--db", bank).stdout)
+        pairs = [f"{name}={typed(value)}" for name, value in key["fields"].items()]
+        out = run("quiz", "grade", qid, *pairs, "--seed", str(seed), "--json", "--db", bank)
+        assert out.returncode == 0, out.stderr
+        return job, json.loads(out.stdout)
+
+    jobs = [(q["id"], seed) for q, seed in zip(listed, (0, 7, 123456, 5))]
+    with ThreadPoolExecutor(2) as pool:
+        for (qid, seed), result in pool.map(key_then_grade, jobs):
+            assert (result["question"], result["seed"]) == (qid, seed)
+            assert result["score"] == 1.0, result
+            assert all(f["verdict"] == "correct" for f in result["fields"])
+
+
+def test_quiz_grade_with_student_records_an_attempt(bank):
+    _, variant = load_variant(bank, "hs-ack-seq", 9)
+    out = run("quiz", "grade", "hs-ack-seq", f"seq={variant.answer_key['seq']}", "state=ESTAB", "--seed", "9",
+              "--student", "eve", "--db", bank)
+    assert out.returncode == 0, out.stderr
+    assert "score: 1.0" in out.stdout
+    (row,) = attempts_of(bank, "eve")
+    assert (row["question_id"], row["seed"], row["source"], row["score"], row["complete"]) == ("hs-ack-seq", 9, "quiz", 1.0, 1)
+    assert [(f["field"], f["given"], f["expected"]) for f in row["fields"]] == [
+        ("seq", str(variant.answer_key["seq"]), str(variant.answer_key["seq"])), ("state", "ESTAB", "ESTABLISHED")]
+
+
+def test_unreadable_answers_do_not_lower_mastery(bank):
+    _, variant = load_variant(bank, "hs-synack", 3)
+    out = run("quiz", "grade", "hs-synack", "ack=banana", "flags=SYN+ACK", "--seed", "3", "--student", "gus", "--db", bank)
+    assert out.returncode == 0, out.stderr
+    (row,) = attempts_of(bank, "gus")
+    assert [f["verdict"] for f in row["fields"]] == ["unreadable", "correct"]
+    assert row["fields"][0]["misconception"] is None
+    progress = json.loads(run("progress", "--json", "--student", "gus", "--db", bank).stdout)
+    assert progress["recent_accuracy"] == 1.0  # measured on what could be read
+    assert progress["topics"]["handshake"]["mastery"] == 0.5  # one fully right attempt, shrunk: 1 / (1 + PRIOR)
+    assert progress["misconceptions"] == []
+
+
+def test_a_bank_built_from_its_own_folder_before_content_source_existed_is_kept(bank):
+    """open_bank rebuilds a bank from the shipped lessons when they changed; a bank built
+    from an instructor's folder, even by a tcptutor that did not record content_source yet,
+    must be left alone."""
+    con = sqlite3.connect(bank_path(bank))
+    try:
+        keys = [r[0] for r in con.execute("SELECT key FROM bank_meta")]
+        assert "content_source" in keys
+        con.execute("DELETE FROM bank_meta WHERE key = 'content_source'")  # as a bank built by an earlier tcptutor
+        con.commit()
+    finally:
+        con.close()
+    out = run("quiz", "list", "--json", "--db", bank)
+    assert out.returncode == 0, out.stderr
+    assert [q["id"] for q in json.loads(out.stdout)] == [*PREDICT_IDS, "hs-which"]

@@ -1,0 +1,427 @@
+"""Grading a variant (tcptutor.grading.grader.grade): verdicts, the misconception behind each
+classic mistake, unreadable answers that never lower the score, error carried forward, worked
+solutions and option feedback. Questions are built in code over the shipped named scenarios;
+their expected answers come from the simulator, never from this file."""
+
+from __future__ import annotations
+
+import pytest
+
+from tcptutor import library
+from tcptutor.grading.grader import CARRIED_CREDIT, CORRECT, UNREADABLE, WRONG, grade
+from tcptutor.grading.misconceptions import BY_ID, CATALOG
+from tcptutor.questions.model import question_from_toml
+from tcptutor.questions.variants import make_variant
+
+MOD = 2**32
+SCENARIOS = {p.stem: p.read_text(encoding="utf-8") for p in library.SCENARIOS.glob("*.toml")}
+TOPICS = {"handshake", "teardown", "header-flags", "syn-attacks", "time-wait", "sequence-numbers", "resets",
+          "simultaneous", "retransmission", "misconceptions"}
+SEEDS = (0, 1, 7)
+
+
+def question(scenario: str, *asks: dict, qid: str = "q", kind: str = "predict", **extra):
+    data = {"id": qid, "kind": kind, "topics": ["handshake"], "difficulty": 1, "prompt": "Client ISN {client_isn}.",
+            "explanation": "Because TCP.", **extra}
+    if kind == "predict":
+        data["scenario"] = scenario
+        data["ask"] = list(asks)
+    q, problems = question_from_toml(data, path="test.md", line_of=lambda key: 1, lesson="test", topics=TOPICS)
+    assert not problems, problems
+    return q
+
+
+def variant(scenario: str, *asks: dict, seed: int = 0, **extra):
+    return make_variant(question(scenario, *asks, **extra), seed, SCENARIOS)
+
+
+def seg(what: str, segment: str, field: str = "f") -> dict:
+    return {"field": field, "what": what, "segment": segment}
+
+
+def state(endpoint: str, at: str, field: str = "f") -> dict:
+    return {"field": field, "what": "state", "endpoint": endpoint, "at": at}
+
+
+def timeout(endpoint: str, timer: str, nth: int = 1, field: str = "f") -> dict:
+    return {"field": field, "what": "timeout", "endpoint": endpoint, "timer": timer, "nth": nth}
+
+
+def one(v, answer: str, **kwargs):
+    """Grade a one-field variant; return that field's verdict."""
+    (name,) = v.expected
+    g = grade(v, {name: answer}, **kwargs)
+    (f,) = g.fields
+    return f
+
+
+def expected(v, name: str = "f"):
+    return v.expected[name].value
+
+
+# ----------------------------------------------------------------------- verdicts
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_right_answers_are_correct_and_score_1(seed):
+    v = variant("handshake", seg("seq", "server SYN+ACK", "seq"), seg("ack", "server SYN+ACK", "ack"),
+                seg("flags", "server SYN+ACK", "flags"), state("server", "server SYN+ACK", "st"), seed=seed)
+    assert expected(v, "seq") == v.params["server_isn"]
+    assert expected(v, "ack") == (v.params["client_isn"] + 1) % MOD
+    g = grade(v, {"seq": str(expected(v, "seq")), "ack": hex(expected(v, "ack")), "flags": "S.", "st": "SYN_RCVD"})
+    assert [f.verdict for f in g.fields] == [CORRECT] * 4
+    assert [f.credit for f in g.fields] == [1.0] * 4
+    assert all(f.misconception is None and f.feedback.startswith("Right") for f in g.fields)
+    assert g.score == 1.0
+    assert (g.question, g.seed) == ("q", seed)
+
+
+def test_a_wrong_answer_is_wrong_with_the_expected_value_in_the_feedback():
+    v = variant("handshake", seg("ack", "server SYN+ACK"))
+    f = one(v, str((expected(v) + 777) % MOD))
+    assert (f.verdict, f.credit, f.misconception, f.carried_from) == (WRONG, 0.0, None, None)
+    assert f"Expected {expected(v)}" in f.feedback
+    assert f.given == str((expected(v) + 777) % MOD) and f.parsed == (expected(v) + 777) % MOD
+
+
+def test_a_missing_answer_is_wrong_not_unreadable():
+    v = variant("handshake", seg("seq", "server SYN+ACK", "seq"), seg("ack", "server SYN+ACK", "ack"))
+    g = grade(v, {"seq": str(expected(v, "seq"))})
+    assert [f.verdict for f in g.fields] == [CORRECT, WRONG]
+    assert g.fields[1].feedback.startswith("No answer. Expected")
+    assert g.score == 0.5
+
+
+def test_unreadable_is_not_wrong_and_never_lowers_the_readable_score():
+    """An unreadable answer earns no credit, but it is never a mistake: it names no
+    misconception, says what was expected, and the readable score (what mastery is measured
+    on) is computed over the readable fields only."""
+    v = variant("handshake", seg("seq", "server SYN+ACK", "seq"), seg("ack", "server SYN+ACK", "ack"),
+                state("server", "server SYN+ACK", "st"))
+    g = grade(v, {"seq": str(expected(v, "seq")), "ack": "banana", "st": "SYN_RCVD"})
+    assert [f.verdict for f in g.fields] == [CORRECT, UNREADABLE, CORRECT]
+    assert g.readable_score == 1.0  # over the two fields that could be read
+    assert g.score == pytest.approx(2 / 3, abs=1e-4)  # no credit for the unreadable one
+    assert [f.field for f in g.unreadable] == ["ack"]
+    bad = g.fields[1]
+    assert (bad.misconception, bad.given, bad.credit, bad.carried_from) == (None, "banana", 0.0, None)
+    assert "Could not read 'banana'" in bad.feedback
+    assert "a whole number such as 1001" in bad.feedback  # what was expected
+    assert "not counted as a mistake" in bad.feedback
+    data = g.to_json()
+    assert (data["score"], data["readable_score"], data["unreadable"]) == (g.score, 1.0, 1)
+
+    wrong = grade(v, {"seq": str(expected(v, "seq") + 1), "ack": "banana", "st": "ESTABLISHED"})
+    assert wrong.readable_score == 0.0  # two readable, both wrong; the unreadable one changes nothing
+    assert [f.verdict for f in wrong.fields] == [WRONG, UNREADABLE, WRONG]
+
+    # an unreadable answer scores like a missing one, but unlike it, it is not a wrong answer
+    missing = grade(v, {"seq": str(expected(v, "seq")), "st": "SYN_RCVD"})
+    assert missing.score == g.score and missing.readable_score == pytest.approx(2 / 3, abs=1e-4)
+    assert missing.fields[1].verdict == WRONG
+
+    g = grade(v, {"seq": "?", "ack": "banana", "st": "the good one"})
+    assert [f.verdict for f in g.fields] == [UNREADABLE] * 3
+    assert g.readable_score is None and g.score == 0.0
+    assert "TCP state such as" in g.fields[2].feedback
+
+
+def test_to_json_shape():
+    v = variant("handshake", seg("ack", "server SYN+ACK", "ack"))
+    data = grade(v, {"ack": str(expected(v, "ack") - 1)}).to_json()
+    assert set(data) == {"question", "seed", "score", "readable_score", "unreadable", "fields"}
+    assert (data["score"], data["readable_score"], data["unreadable"]) == (0.0, 0.0, 0)
+    (f,) = data["fields"]
+    assert set(f) == {"field", "label", "verdict", "given", "expected", "misconception", "feedback", "solution",
+                      "credit", "carried_from"}
+    assert f["misconception"] == "syn-not-counted"
+
+
+# ----------------------------------------------------------------------- misconceptions
+
+
+def _wrap_variant():
+    """A wraparound question whose client sequence numbers really wrap for this seed."""
+    q = question("wraparound", seg("seq", "client DATA 2"), vary={"client_isn": "isn-wrap"})
+    for s in range(200):
+        v = make_variant(q, s, SCENARIOS)
+        if v.params["client_isn"] + 1 + 200 >= MOD:
+            return v
+    raise AssertionError("no seed wraps")
+
+
+def _unwrapped(v):
+    return v.params["client_isn"] + 1 + 200  # the sum a student forgets to take modulo 2^32
+
+
+# Each case: (misconception id, how to build the variant, the classic wrong answer for it).
+CASES = [
+    ("no-wraparound", _wrap_variant, lambda v: str(_unwrapped(v))),
+    ("relative-numbers", lambda: variant("handshake", seg("ack", "server SYN+ACK")), lambda v: "1"),
+    ("relative-numbers", lambda: variant("data-transfer", seg("seq", "client DATA 2")), lambda v: "101"),
+    ("seq-ack-swapped", lambda: variant("handshake", seg("seq", "server SYN+ACK")),
+     lambda v: str(v.expected["f"].segment["ack"])),
+    ("seq-ack-swapped", lambda: variant("data-transfer", seg("ack", "client DATA 1")),
+     lambda v: str(v.expected["f"].segment["seq"])),
+    ("ack-without-ack-flag", lambda: variant("handshake", seg("ack", "client SYN")),
+     lambda v: str(v.params["server_isn"])),
+    ("syn-not-counted", lambda: variant("handshake", seg("ack", "server SYN+ACK")), lambda v: str(v.params["client_isn"])),
+    ("syn-not-counted", lambda: variant("handshake", seg("seq", "client ACK")), lambda v: str(v.params["client_isn"])),
+    ("syn-not-counted", lambda: variant("handshake", seg("ack", "client ACK")), lambda v: str(v.params["server_isn"])),
+    ("fin-not-counted", lambda: variant("active-close", seg("ack", "server ACK")),
+     lambda v: str((expected(v) - 1) % MOD)),
+    ("fin-not-counted", lambda: variant("passive-close", seg("ack", "client ACK 2")),
+     lambda v: str((expected(v) - 1) % MOD)),
+    ("ack-is-seq-plus-one", lambda: variant("data-transfer", seg("ack", "server ACK")),
+     lambda v: str((v.params["client_isn"] + 2) % MOD)),
+    ("ack-names-last-byte", lambda: variant("data-transfer", seg("ack", "server ACK")),
+     lambda v: str((expected(v) - 1) % MOD)),
+    ("ack-equals-received-seq", lambda: variant("data-transfer", seg("ack", "server ACK")),
+     lambda v: str((v.params["client_isn"] + 1) % MOD)),
+    ("data-not-counted", lambda: variant("data-transfer", seg("seq", "client DATA 2")),
+     lambda v: str((v.params["client_isn"] + 1) % MOD)),
+    ("pure-ack-consumes", lambda: variant("data-transfer", seg("seq", "client DATA 1")),
+     lambda v: str((v.params["client_isn"] + 2) % MOD)),
+    ("synack-one-flag", lambda: variant("handshake", seg("flags", "server SYN+ACK")), lambda v: "SYN"),
+    ("synack-one-flag", lambda: variant("handshake", seg("flags", "server SYN+ACK")), lambda v: "ACK"),
+    ("ack-flag-forgotten", lambda: variant("active-close", seg("flags", "client FIN")), lambda v: "FIN"),
+    ("ack-flag-forgotten", lambda: variant("passive-close", seg("flags", "server FIN")), lambda v: "F"),
+    ("established-after-synack", lambda: variant("handshake", state("server", "server SYN+ACK")), lambda v: "ESTABLISHED"),
+    ("time-wait-on-passive-closer", lambda: variant("passive-close", state("client", "end")), lambda v: "TIME_WAIT"),
+    ("time-wait-on-passive-closer", lambda: variant("active-close", state("server", "#7")), lambda v: "time wait"),
+    ("close-wait-fin-wait-2-swapped", lambda: variant("active-close", state("client", "server ACK")), lambda v: "CLOSE_WAIT"),
+    ("close-wait-fin-wait-2-swapped", lambda: variant("active-close", state("server", "client FIN")), lambda v: "FIN-WAIT-2"),
+    ("fin-wait-1-vs-2", lambda: variant("active-close", state("client", "client FIN")), lambda v: "FIN_WAIT_2"),
+    ("fin-wait-1-vs-2", lambda: variant("passive-close", state("server", "client ACK 2")), lambda v: "终止等待1"),
+    ("states-are-segments", lambda: variant("handshake", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> SYN-SENT -> SYN-RECEIVED -> ESTABLISHED"),
+    ("retransmit-everything", lambda: variant("lost-data", seg("count", "client DATA retransmission")), lambda v: "3"),
+    ("retransmit-everything", lambda: variant("fast-retransmit", seg("count", "client DATA retransmission")), lambda v: "5"),
+    ("time-wait-is-one-msl", lambda: variant("active-close", timeout("client", "time-wait")), lambda v: "2 min"),
+    ("time-wait-is-one-msl", lambda: variant("linux-time-wait", timeout("client", "time-wait")), lambda v: "30s"),
+    ("time-wait-profile-mixup", lambda: variant("linux-time-wait", timeout("client", "time-wait")), lambda v: "4 min"),
+    ("time-wait-profile-mixup", lambda: variant("active-close", timeout("client", "time-wait")), lambda v: "60"),
+    ("rto-no-backoff", lambda: variant("syn-timeout", timeout("client", "syn", nth=3)), lambda v: "1"),
+]
+
+
+def test_every_misconception_in_the_catalog_is_planted_below():
+    assert {mid for mid, _, _ in CASES} == set(BY_ID) == {m.id for m in CATALOG}
+
+
+@pytest.mark.parametrize("mid, make, answer", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_the_classic_mistake_names_its_misconception(mid, make, answer):
+    v = make()
+    given = answer(v)
+    f = one(v, given)
+    assert f.verdict == WRONG, (given, f.expected)
+    assert f.misconception == mid, (given, f.expected, f.feedback)
+    assert f.credit == 0.0
+    assert BY_ID[mid].explanation in f.feedback  # the rule that was broken, in words
+    assert "Expected " in f.feedback
+
+
+# A plain wrong answer on the same questions names no misconception.
+CONTROLS = [
+    (lambda: variant("handshake", seg("ack", "server SYN+ACK")), lambda v: str((expected(v) + 777) % MOD)),
+    (lambda: variant("handshake", seg("seq", "server SYN+ACK")), lambda v: str((expected(v) + 3) % MOD)),
+    (lambda: variant("handshake", seg("ack", "client SYN")), lambda v: "0"),  # right, as a control of the control
+    (lambda: variant("data-transfer", seg("ack", "server ACK")), lambda v: str((expected(v) + 5) % MOD)),
+    (lambda: variant("data-transfer", seg("seq", "client DATA 2")), lambda v: str((expected(v) + 1000) % MOD)),
+    (lambda: variant("active-close", seg("ack", "server ACK")), lambda v: str((expected(v) + 2) % MOD)),
+    (lambda: variant("handshake", seg("flags", "server SYN+ACK")), lambda v: "FIN"),
+    (lambda: variant("active-close", seg("flags", "client FIN")), lambda v: "SYN+ACK"),
+    (lambda: variant("handshake", state("server", "server SYN+ACK")), lambda v: "LAST-ACK"),
+    (lambda: variant("passive-close", state("client", "end")), lambda v: "LISTEN"),
+    (lambda: variant("active-close", state("client", "server ACK")), lambda v: "CLOSING"),
+    (lambda: variant("handshake", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> ESTABLISHED"),
+    (lambda: variant("lost-data", seg("count", "client DATA retransmission")), lambda v: "2"),
+    (lambda: variant("active-close", timeout("client", "time-wait")), lambda v: "100"),
+    (lambda: variant("linux-time-wait", timeout("client", "time-wait")), lambda v: "45"),
+    (lambda: variant("syn-timeout", timeout("client", "syn", nth=3)), lambda v: "3"),
+    (lambda: _wrap_variant(), lambda v: str(expected(v) + 1)),
+]
+
+
+@pytest.mark.parametrize("make, answer", CONTROLS)
+def test_a_plain_wrong_answer_names_no_misconception(make, answer):
+    v = make()
+    f = one(v, answer(v))
+    assert f.misconception is None, f.feedback
+    if f.verdict == WRONG:
+        assert f.feedback.startswith("Expected ")
+    else:
+        assert f.verdict == CORRECT
+
+
+def test_a_number_past_2_32_whose_remainder_is_right_is_no_wraparound():
+    v = variant("handshake", seg("ack", "server SYN+ACK"))
+    for given in (expected(v) + MOD, expected(v) + 3 * MOD):
+        f = one(v, str(given))
+        assert (f.verdict, f.misconception, f.credit) == (WRONG, "no-wraparound", 0.0)
+    v = _wrap_variant()
+    assert _unwrapped(v) == expected(v) + MOD and expected(v) < v.params["client_isn"]
+    f = one(v, hex(_unwrapped(v)))
+    assert f.misconception == "no-wraparound"
+    assert "modulo 2^32" in f.feedback  # the worked solution says so too
+
+
+def test_misconceptions_are_only_diagnosed_for_predict_questions():
+    v = make_variant(question("", qid="tw", kind="numeric", answer=240, unit="s"), 0, SCENARIOS)
+    f = one(v, "120")
+    assert (f.verdict, f.misconception) == (WRONG, None)
+
+
+# ----------------------------------------------------------------------- error carried forward
+
+
+def _two_data_segments(seed=0):
+    return variant("data-transfer", seg("seq", "client DATA 1", "first"), seg("seq", "client DATA 2", "second"), seed=seed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_an_error_carried_forward_earns_partial_credit(seed):
+    v = _two_data_segments(seed)
+    first, second = expected(v, "first"), expected(v, "second")
+    assert (second - first) % MOD == 100
+    g = grade(v, {"first": str((first - 1) % MOD), "second": str((second - 1) % MOD)})
+    f1, f2 = g.fields
+    assert (f1.verdict, f1.credit, f1.carried_from) == (WRONG, 0.0, None)
+    assert f1.misconception == "syn-not-counted"
+    assert (f2.verdict, f2.credit, f2.carried_from) == (WRONG, CARRIED_CREDIT, "first")
+    assert CARRIED_CREDIT == 0.5
+    assert "follows correctly from your answer to first" in f2.feedback
+    assert g.score == 0.25
+
+    g = grade(v, {"first": str((first - 1) % MOD), "second": str((second - 1) % MOD)}, carry_forward=False)
+    f1, f2 = g.fields
+    assert (f2.verdict, f2.credit, f2.carried_from) == (WRONG, 0.0, None)
+    assert "follows correctly" not in f2.feedback
+    assert g.score == 0.0
+
+
+def test_no_carry_when_the_second_answer_does_not_follow_from_the_first():
+    v = _two_data_segments()
+    first, second = expected(v, "first"), expected(v, "second")
+    g = grade(v, {"first": str((first - 1) % MOD), "second": str((second + 7) % MOD)})
+    assert [(f.credit, f.carried_from) for f in g.fields] == [(0.0, None), (0.0, None)]
+    g = grade(v, {"first": str(first), "second": str((second - 1) % MOD)})  # the first was right: nothing to carry
+    assert [(f.verdict, f.credit, f.carried_from) for f in g.fields] == [(CORRECT, 1.0, None), (WRONG, 0.0, None)]
+
+
+# ----------------------------------------------------------------------- worked solutions
+
+
+def test_the_solution_for_the_synack_ack_says_the_syn_takes_one():
+    v = variant("handshake", seg("ack", "server SYN+ACK"))
+    isn = v.params["client_isn"]
+    f = one(v, str(expected(v)))
+    assert f.solution.startswith(f"{(isn + 1) % MOD} = {isn} + 1")
+    assert "SYN" in f.solution and "one sequence number" in f.solution
+    assert f.solution in f.feedback
+    wrong = one(v, str(isn))
+    assert wrong.solution == f.solution and f.solution in wrong.feedback
+
+
+def test_the_solution_after_a_100_byte_segment_counts_the_data_bytes():
+    v = variant("data-transfer", seg("ack", "server ACK"))
+    start = (v.params["client_isn"] + 1) % MOD
+    f = one(v, "1")
+    assert f.solution.startswith(f"{(start + 100) % MOD} = {start} + 100")
+    assert "+ 100" in f.solution and "data bytes" in f.solution
+    v = variant("data-transfer", seg("seq", "client DATA 2"))
+    assert "+ 100" in one(v, "1").solution and "data bytes" in one(v, "1").solution
+
+
+def test_the_solution_after_a_fin_counts_the_fin():
+    v = variant("active-close", seg("ack", "server ACK"))
+    f = one(v, "1")
+    assert "+ 1" in f.solution and "FIN takes one sequence number" in f.solution
+
+
+def test_the_solution_for_time_wait_is_2msl_or_linux_60s():
+    f = one(variant("active-close", timeout("client", "time-wait")), "1")
+    assert "2 × MSL" in f.solution and "240" in f.solution
+    f = one(variant("linux-time-wait", timeout("client", "time-wait")), "1")
+    assert "Linux" in f.solution and "60 s" in f.solution
+
+
+def test_the_solution_for_a_state_names_its_meaning():
+    f = one(variant("handshake", state("server", "server SYN+ACK")), "ESTABLISHED")
+    assert f.solution.startswith("SYN-RECEIVED") and "waits for the ACK" in f.solution
+
+
+def test_the_solution_for_synack_flags():
+    f = one(variant("handshake", seg("flags", "server SYN+ACK")), "SYN")
+    assert "acknowledges" in f.solution and "SYN" in f.solution
+
+
+def test_the_solution_for_fin_flags_gives_the_rule():
+    f = one(variant("active-close", seg("flags", "client FIN")), "FIN")
+    assert "no more data" in f.solution and "the flags the sender set" not in f.solution
+
+
+# ----------------------------------------------------------------------- other kinds
+
+
+def _single():
+    return question(
+        "", qid="which", kind="single",
+        options=[{"text": "The server's SYN+ACK", "correct": True, "feedback": "Yes: it acknowledges the SYN and carries its own."},
+                 {"text": "The client's final ACK", "correct": False, "feedback": "That ACK carries no SYN."},
+                 {"text": "The client's SYN", "correct": False, "feedback": "Nothing to acknowledge yet."}],
+    )
+
+
+def test_choice_questions_give_option_feedback():
+    v = make_variant(_single(), 0, SCENARIOS)
+    assert v.answer_key == {"answer": "A"}
+    right = one(v, "a")
+    assert right.verdict == CORRECT
+    assert "A (you chose): Yes: it acknowledges" in right.feedback
+    wrong = one(v, "B")
+    assert (wrong.verdict, wrong.credit, wrong.misconception) == (WRONG, 0.0, None)
+    assert "B (you chose): That ACK carries no SYN." in wrong.feedback
+    assert "A (the right option): Yes: it acknowledges" in wrong.feedback
+    assert "Nothing to acknowledge yet" not in wrong.feedback  # an option neither chosen nor right
+    assert "Because TCP." in wrong.feedback  # the question's explanation
+    two = one(v, "A, B")
+    assert two.verdict == UNREADABLE and "exactly one option letter" in two.feedback
+
+
+def test_multiple_choice_needs_every_right_letter():
+    q = question("", qid="many", kind="multiple",
+                 options=[{"text": "SYN", "correct": True, "feedback": "A SYN takes one."},
+                          {"text": "pure ACK", "correct": False, "feedback": "Takes none."},
+                          {"text": "FIN", "correct": True, "feedback": "A FIN takes one."}])
+    v = make_variant(q, 0, SCENARIOS)
+    assert one(v, "C, A").verdict == CORRECT
+    f = one(v, "A")
+    assert f.verdict == WRONG and "C (the right option): A FIN takes one." in f.feedback
+    f = one(v, "ABC")
+    assert f.verdict == WRONG and "B (you chose): Takes none." in f.feedback
+
+
+def test_truefalse_numeric_and_ordering():
+    v = make_variant(question("", qid="tf", kind="truefalse", answer=False), 0, SCENARIOS)
+    assert one(v, "错").verdict == CORRECT and one(v, "对").verdict == WRONG and one(v, "?").verdict == UNREADABLE
+    v = make_variant(question("", qid="num", kind="numeric", answer=240, tolerance=1, unit="s"), 0, SCENARIOS)
+    assert one(v, "240").verdict == CORRECT and one(v, "4 min").verdict == CORRECT
+    assert one(v, "241").verdict == CORRECT and one(v, "242").verdict == WRONG
+    q = question("", qid="ord", kind="ordering", items=["CLOSED", "SYN-SENT", "ESTABLISHED"])
+    v = make_variant(q, 0, SCENARIOS)
+    shown = [q.items[i] for i in v.order]
+    letters = " ".join(chr(65 + shown.index(item)) for item in q.items)
+    assert one(v, letters).verdict == CORRECT
+    assert one(v, "CLOSED, SYN-SENT, ESTABLISHED").verdict == CORRECT
+    assert one(v, "A B C").verdict == WRONG  # shown shuffled, so A B C is never the right order
+
+
+def test_times_are_graded_to_the_millisecond():
+    v = variant("handshake", seg("arrived_at", "server SYN+ACK"))
+    assert expected(v) == pytest.approx(0.02)
+    assert one(v, "0.02").verdict == CORRECT
+    assert one(v, "20ms").verdict == CORRECT
+    assert one(v, "0.0204").verdict == CORRECT
+    assert one(v, "0.021").verdict == WRONG
