@@ -72,9 +72,10 @@ def priority(candidate: Candidate, history: list[AttemptRecord], mastery: dict[s
         return 2.0 + weakness
     last = max(mine, key=lambda a: a.at)
     if last.score is None or last.score < 1.0:
-        # Missed: back soon, but each retry in this session lowers it, so that a question
-        # missed again and again cannot keep the unseen ones away for ever.
-        return 3.0 + weakness + 0.5 * bool(last.misconceptions) - 1.5 * session.count(candidate.question_id)
+        # Missed: back soon (right after the gap). Missed again in the same session, it yields
+        # to questions not seen yet, so that it cannot keep them away for ever.
+        retries = max(0, session.count(candidate.question_id) - 1)
+        return 3.0 + weakness + 0.5 * bool(last.misconceptions) - 1.5 * retries
     interval = FIRST_INTERVAL * 2 ** (_streak(sorted(mine, key=lambda a: a.at)) - 1)
     if now - last.at >= interval:
         return 1.0 + weakness

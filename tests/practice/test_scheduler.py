@@ -65,7 +65,7 @@ def test_recent_answers_weigh_more():
     # the exact recency weights: the newest counts 1, the one before DECAY, then DECAY^2 ...
     scores = [0.0, 1.0, 0.5]
     weights = [DECAY**2, DECAY, 1.0]
-    want = sum(w * s for w, s in zip(weights, scores)) / (sum(weights) + PRIOR)
+    want = sum(w * s for w, s in zip(weights, scores)) / (sum(weights) + PRIOR / len(scores))
     assert mastery_of(series(scores)) == pytest.approx(want, abs=1e-4)
 
 
@@ -237,3 +237,10 @@ def test_suggestions_from_history():
     history = series([1.0, 1.0, 1.0], topics=("handshake",)) + series([0.0, 1.0], topics=("teardown",))
     mastery = topic_mastery(history, ["handshake", "teardown", "time-wait"])
     assert suggestions(mastery, limit=2) == ["time-wait", "teardown"]
+
+
+def test_a_question_missed_twice_in_a_session_yields_to_unseen_ones():
+    candidates = [Candidate("missed", TOPIC)] + [Candidate(f"new{i}", TOPIC) for i in range(8)]
+    session = run_session(candidates, [], T0, "missed", 0.0, picks=2 * (GAP_AFTER_MISS + 1) + 1,
+                          answer=lambda qid: 0.0 if qid == "missed" else 1.0)
+    assert session.count("missed") == 2  # once at the start, once right after the gap, then the new ones
