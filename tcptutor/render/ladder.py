@@ -326,7 +326,7 @@ def _long_wait(before: float, after: float) -> bool:
     return round(after - before, 6) > GAP
 
 
-def _group(rows: list[tuple[str, dict]]) -> list[tuple[str, object]]:
+def _group(rows: list[tuple[str, dict]], highlight=()) -> list[tuple[str, object]]:
     """Runs of consecutive flood rows become one ("flood", [rows]) entry.
 
     A run also ends at a silence longer than GAP, so SYN-ACK retries that come in
@@ -335,7 +335,7 @@ def _group(rows: list[tuple[str, dict]]) -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = []
     latest = None
     for kind, item in rows:
-        if _is_flood(kind, item):
+        if _is_flood(kind, item) and not (kind == "seg" and item["n"] in highlight):
             joins = out and out[-1][0] == "flood" and not _long_wait(latest, _start(kind, item))
             if joins:
                 out[-1][1].append((kind, item))
@@ -460,7 +460,7 @@ def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highl
     out.append(grid.pair("start", _initial(events, "client"), _initial(events, "server")))
 
     latest = None
-    for kind, item in _group(_chronology(segments, events)):
+    for kind, item in _group(_chronology(segments, events), highlight):
         rows = item if kind == "flood" else [(kind, item)]
         start = _start(*rows[0])
         if latest is not None and _long_wait(latest, start):
@@ -470,6 +470,9 @@ def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highl
                 out += grid.banner(line, _t(start) if i == 0 else "")
         elif kind == "seg":
             label = _label(item, rel, dups)
+            spoof = next((e for e in (item["src"], item["dst"]) if e not in ENDPOINTS), None)
+            if spoof:  # a spoofed source's segment drawn on its own: say whose it is
+                label += f" ({'from' if item['src'] == spoof else 'to'} {spoof})"
             if item["n"] in highlight:
                 label = f">> {label} <<"
             out += grid.arrow(item, label)

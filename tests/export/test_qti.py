@@ -1,0 +1,222 @@
+"""`tcptutor export qti`: the whole shipped bank as a Canvas QTI 1.2 zip, validated against the
+IMS QTI 1.2.1 DTD with lxml (shared/validators/ims_qtiasiv1p2p1.dtd, beside the repository),
+with every number equal to the grader's key for the same seeds.
+
+The DTD lives in shared/, outside the repository: a checkout without it skips these tests,
+but in CI (CI=true) a missing DTD or lxml fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tcptutor.bank import queries
+from tcptutor.bank.build import build
+from tcptutor.bank.db import open_engine
+from tcptutor.export import load_formats
+from tcptutor.export._fields import variant_ident
+from tcptutor.export.select import collect
+from tcptutor.grading.grader import show
+from tcptutor.questions.variants import make_variant
+
+ROOT = Path(__file__).resolve().parents[2]
+DTD = ROOT.parent / "shared" / "validators" / "ims_qtiasiv1p2p1.dtd"
+VARIANTS = 2
+SEED = 21
+
+
+def unavailable(reason: str):
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI must run this test)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def etree():
+    try:
+        from lxml import etree
+    except ImportError:
+        unavailable("lxml is not installed (pip install -e '.[test]')")
+    return etree
+
+
+@pytest.fixture(scope="module")
+def dtd(etree):
+    if not DTD.is_file():
+        unavailable(f"the QTI DTD is not at {DTD} (shared/ beside the repository)")
+    return etree.DTD(str(DTD))
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.sqlite'}"
+    engine = open_engine(url)
+    build(engine)
+    return url, engine
+
+
+@pytest.fixture(scope="module")
+def selection(bank):
+    return collect(bank[1], variants=VARIANTS, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def package(selection, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("qti") / "bank.zip"
+    assert load_formats()["qti"](selection, path) == [path]
+    return path
+
+
+def assessment_bytes(etree, path: Path) -> bytes:
+    """The assessment the manifest names, read from the zip."""
+    with zipfile.ZipFile(path) as zf:
+        manifest = etree.fromstring(zf.read("imsmanifest.xml"))
+        ns = {"cp": "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"}
+        resources = manifest.findall(".//cp:resource[@type='imsqti_xmlv1p2']", ns)
+        assert len(resources) == 1
+        href = resources[0].find("cp:file", ns).get("href")
+        assert href in zf.namelist()
+        return zf.read(href)
+
+
+def for_dtd(etree, data: bytes):
+    """The document with its namespace and xsi: attributes stripped, as the DTD knows it."""
+    doc = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    for el in doc.iter():
+        if isinstance(el.tag, str) and el.tag.startswith("{"):
+            el.tag = el.tag.split("}", 1)[1]
+        for name in [a for a in el.attrib if a.startswith("{")]:
+            del el.attrib[name]
+    etree.cleanup_namespaces(doc)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def doc(etree, package):
+    return for_dtd(etree, assessment_bytes(etree, package))
+
+
+def test_the_assessment_validates_against_the_qti_dtd(dtd, doc):
+    assert doc.tag == "questestinterop"
+    valid = dtd.validate(doc)
+    assert valid, "\n".join(str(e) for e in list(dtd.error_log)[:20])
+
+
+def test_the_dtd_catches_a_broken_item(dtd, doc, etree):
+    broken = etree.fromstring(etree.tostring(doc))
+    item = broken.find(".//item")
+    item.insert(0, item.find("presentation"))  # presentation before itemmetadata: out of order
+    assert not dtd.validate(broken)
+
+
+def test_items_cover_the_bank_with_canvas_types(doc, selection):
+    items = doc.findall(".//item")
+    idents = [i.get("ident") for i in items]
+    assert len(idents) == len(set(idents))
+    expected = set()
+    for item in selection.items:
+        for k, v in enumerate(item.variants):
+            base = variant_ident(item.question.id, k)
+            expected |= {f"{base}-{f}" for f in v.expected} if item.question.kind == "predict" else {base}
+    assert set(idents) == expected
+    types = {i.findtext(".//qtimetadatafield[fieldlabel='question_type']/fieldentry") for i in items}
+    assert types == {"multiple_choice_question", "multiple_answers_question", "true_false_question",
+                     "numerical_question", "short_answer_question", "matching_question"}
+    # --variants 2: each question field is a Canvas question group drawing one of its variants
+    groups = doc.findall(".//section/section")
+    assert groups and all(g.findtext("selection_ordering/selection/selection_number") == "1" for g in groups)
+    assert all(len(g.findall("item")) == VARIANTS for g in groups)
+
+
+def test_numbers_match_the_key(doc, selection, bank):
+    items = {i.get("ident"): i for i in doc.findall(".//item")}
+    with Session(bank[1]) as session:
+        loaded = {item.question.id: queries.load_question(session, item.question.id) for item in selection.items}
+    checked = 0
+    for item in selection.items:
+        q, lq = item.question, loaded[item.question.id]
+        for k in range(VARIANTS):
+            variant = make_variant(lq.question, SEED + k, lq.scenarios)
+            key = variant.answer_key
+            if q.kind == "predict":
+                for name, value in key.items():
+                    el = items[f"{variant_ident(q.id, k)}-{name}"]
+                    qtype = el.findtext(".//qtimetadatafield[fieldlabel='question_type']/fieldentry")
+                    scoring = [c for c in el.findall(".//respcondition") if c.findtext("setvar")]
+                    (cond,) = scoring
+                    if qtype == "numerical_question":
+                        exact = cond.findtext("conditionvar/or/varequal")
+                        assert float(exact) == pytest.approx(value, abs=1e-9)
+                        assert isinstance(value, float) or int(exact) == value
+                        assert cond.findtext("conditionvar/or/and/vargte") == exact == cond.findtext("conditionvar/or/and/varlte")
+                    elif qtype == "multiple_choice_question":
+                        right = cond.findtext("conditionvar/varequal")
+                        label = el.find(f".//response_label[@ident='{right}']")
+                        assert label.findtext("material/mattext") == show(value)
+                        feedback = {c.findtext("conditionvar/varequal") for c in el.findall(".//respcondition")
+                                    if c.find("displayfeedback") is not None and c.findtext("conditionvar/varequal")}
+                        assert len(feedback) == len(el.findall(".//response_label"))  # feedback on every option
+                    else:
+                        assert qtype == "short_answer_question"
+                        assert cond.findtext("conditionvar/varequal") == show(value)
+                    checked += 1
+                continue
+            el = items[variant_ident(q.id, k)]
+            value = key["answer"]
+            labels = [lab.get("ident") for lab in el.findall(".//response_label")]
+            scoring = [c for c in el.findall(".//respcondition") if c.findtext("setvar")]
+            if q.kind in ("single", "truefalse"):
+                (cond,) = scoring
+                index = labels.index(cond.findtext("conditionvar/varequal"))
+                if q.kind == "single":
+                    assert chr(65 + index) == value
+                else:
+                    assert (index == 0) is value  # True is listed first
+            elif q.kind == "multiple":
+                (cond,) = scoring
+                right = [v.text for v in cond.findall("conditionvar/and/varequal")]
+                assert "".join(chr(65 + labels.index(r)) for r in right) == value
+                assert len(cond.findall("conditionvar/and/not")) == len(labels) - len(value)
+            elif q.kind == "numeric":
+                (cond,) = scoring
+                assert float(cond.findtext("conditionvar/or/varequal")) == pytest.approx(value)
+                low = float(cond.findtext("conditionvar/or/and/vargte"))
+                high = float(cond.findtext("conditionvar/or/and/varlte"))
+                assert (low, high) == pytest.approx((value - q.tolerance, value + q.tolerance))
+            elif q.kind == "ordering":
+                lefts = el.findall("presentation/response_lid")
+                position = {}
+                for lid in lefts:
+                    cond = next(c for c in scoring if c.find("conditionvar/varequal").get("respident") == lid.get("ident"))
+                    right = cond.findtext("conditionvar/varequal")
+                    position[lid.findtext("material/mattext")] = int(
+                        lid.find(f".//response_label[@ident='{right}']").findtext("material/mattext"))
+                assert sorted(position, key=position.get) == value
+            checked += 1
+    assert checked == sum(len(v.expected) for i in selection.items for v in i.variants)
+
+
+def test_manifest_is_well_formed(etree, package):
+    with zipfile.ZipFile(package) as zf:
+        names = zf.namelist()
+        manifest = etree.fromstring(zf.read("imsmanifest.xml"))
+    assert names[0] == "imsmanifest.xml"
+    assert manifest.tag == "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}manifest"
+
+
+def test_cli_export_qti(bank, tmp_path, etree, dtd):
+    url, _ = bank
+    out = tmp_path / "hs.zip"
+    done = subprocess.run([sys.executable, "-m", "tcptutor", "export", "qti", "--out", str(out), "--db", url,
+                           "--lesson", "handshake"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    doc = for_dtd(etree, assessment_bytes(etree, out))
+    assert dtd.validate(doc), dtd.error_log
+    assert doc.find(".//item[@ident='hs-synack-numbers-v1-seq']") is not None
