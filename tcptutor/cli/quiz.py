@@ -91,15 +91,13 @@ def answer_key(
     db: str = DB_OPTION,
 ) -> None:
     """The expected answers and the worked solution (for instructors)."""
-    from ..grading.explain import explain
+    from ..grading.explain import worked_solutions
     from ..grading.grader import show
     from ..render.ladder import render_ladder
 
     with reported_errors():
         _, _, variant = _variant(db, qid, seed)
-    predict = variant.question.kind == "predict"
-    solutions = {n: (explain(e, variant.trace) if predict else variant.explanation)
-                 for n, e in variant.expected.items()}
+    solutions = worked_solutions(variant)
     if json_output:
         print_json({"question": qid, "seed": seed, "fields": variant.answer_key,
                     "solutions": solutions, "explanation": variant.explanation})

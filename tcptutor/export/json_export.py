@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from .. import __version__
-from ..grading.explain import explain
+from ..grading.explain import worked_solutions
 from ..grading.grader import show
 from ..questions.model import vary_spec
 from ..questions.variants import LETTERS, Variant
@@ -36,14 +36,6 @@ def _jsonable(value):
     return value
 
 
-def solutions(variant: Variant) -> dict[str, str]:
-    """Field -> worked solution: the rule read off the trace for predict questions, the
-    question's explanation (with this variant's values) for the others."""
-    if variant.question.kind == "predict":
-        return {name: explain(e, variant.trace) for name, e in variant.expected.items()}
-    return {name: variant.explanation for name in variant.expected}
-
-
 def shown_items(variant: Variant) -> list[dict]:
     """Ordering questions: the items as shown to the student (shuffled), with their letters."""
     q = variant.question
@@ -52,7 +44,7 @@ def shown_items(variant: Variant) -> list[dict]:
 
 def variant_json(variant: Variant) -> dict:
     q = variant.question
-    solved = solutions(variant)
+    solved = worked_solutions(variant)
     out: dict = {
         "seed": variant.seed,
         "params": _jsonable(variant.params),

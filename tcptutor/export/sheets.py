@@ -34,7 +34,8 @@ from ..questions.variants import LETTERS, Variant
 from ..render.ladder import render_ladder
 from ..render.svg import render_ladder_svg
 from . import ExportItem, ExportSet, register
-from .json_export import shown_items, solutions
+from ..grading.explain import worked_solutions
+from .json_export import shown_items
 
 ANSWER_HINTS = {
     "seq": "a number", "ack": "a number", "len": "bytes", "win": "bytes", "count": "a number",
@@ -156,7 +157,7 @@ def markdown_sheet(selection: ExportSet) -> str:
 
 def _md_key_question(entry: Entry) -> list[str]:
     q, v = entry.item.question, entry.variant
-    solved = solutions(v)
+    solved = worked_solutions(v)
     lines = [f"### {entry.number}. {q.id}", "",
              f"*{q.kind}, lesson {entry.item.lesson}, question version {entry.item.version}, seed {v.seed}*", ""]
     lines += ["> " + line if line else ">" for line in v.prompt.splitlines()] + [""]
@@ -313,7 +314,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
         out += _figure(render_ladder_svg(v.trace), "The scenario of this question.")
     out.append(f'<table class="{"keytable" if key else "fields"}">')
     if key:
-        solved = solutions(v)
+        solved = worked_solutions(v)
         out.append("<tr><th>field</th><th>answer</th><th>worked solution</th></tr>")
         for name, e in v.expected.items():
             solution = _e(solved[name]) if q.kind == "predict" else ""

@@ -98,8 +98,16 @@ _FLAG_REASONS = {
 
 def explain_flags(value: str, seg: dict) -> str:
     if seg["len"] and value == "ACK":
-        return f"ACK: a data segment after the handshake carries ACK (PSH, often set too, is not graded)"
+        return "ACK: a data segment after the handshake carries ACK (PSH, often set too, is not graded)"
     return f"{value}: {_FLAG_REASONS.get(value, 'the flags the sender set')}"
+
+
+def worked_solutions(variant) -> dict[str, str]:
+    """Field -> worked solution: the rule read off the trace for predict questions, the
+    question's explanation (with this variant's values) for the others."""
+    if variant.question.kind == "predict":
+        return {name: explain(e, variant.trace) for name, e in variant.expected.items()}
+    return {name: variant.explanation for name in variant.expected}
 
 
 def explain(expected: Expected, trace: dict | None) -> str:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from ..questions.expected import Expected
 from ..questions.variants import LETTERS, Variant
 from . import answers as read
-from .explain import explain
+from .explain import worked_solutions
 from .misconceptions import Context, diagnose
 
 MOD = 2**32
@@ -134,8 +134,9 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
     asks = {a.field: a for a in variant.question.asks}
     verdicts: list[FieldVerdict] = []
     wrong_numbers: list[tuple[str, int, int]] = []  # (field, given, expected) of wrong seq/ack answers
+    solutions = worked_solutions(variant)
     for name, expected in variant.expected.items():
-        solution = explain(expected, variant.trace) if variant.question.kind == "predict" else variant.explanation
+        solution = solutions[name]
         text = answers.get(name)
         if text is None or not str(text).strip():
             verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,
