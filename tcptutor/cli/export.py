@@ -21,6 +21,8 @@ def export_questions(
     topic: str = typer.Option(None, "--topic", help="Only questions on this topic."),
     variants: int = typer.Option(1, "--variants", min=1, help="Numbered variants of each question (a quiz can draw at random)."),
     seed: int = typer.Option(0, "--seed", help="Variant k uses seed S+k: the same numbers in every format."),
+    set_name: str = typer.Option(None, "--set", help="Only the questions of this assessment set (see `tcptutor course`)."),
+    course_dir: Path = typer.Option(Path("."), "--course", help="With --set: the course folder."),
     scenario: str = typer.Option(None, "--scenario", help="pcap only: capture this scenario (a shipped name or a file) instead of the question variants."),
     db: str = DB_OPTION,
 ) -> None:
@@ -39,7 +41,15 @@ def export_questions(
                 typer.echo(str(path))
             return
         engine = open_bank(db)
-        selection = collect(engine, lesson=lesson, topic=topic, variants=variants, seed=seed)
+        question_ids = None
+        title = "tcptutor questions"
+        if set_name:
+            from ..course.service import open_course, set_questions
+
+            course = open_course(course_dir)
+            title, question_ids = set_questions(engine, course, set_name)
+        selection = collect(engine, lesson=lesson, topic=topic, question_ids=question_ids, variants=variants,
+                            seed=seed, title=title)
         if not selection.items:
             raise InputError("export", None, "no questions match the selection")
         written = formats[format](selection, out)

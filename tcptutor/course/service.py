@@ -597,5 +597,15 @@ def class_results(engine: Engine, course: CourseDir, set_name: str) -> statistic
     return statistics.ClassResults(questions, points, topics, scores, field_counts, misconceptions)
 
 
+def set_questions(engine: Engine, course: CourseDir, set_name: str) -> tuple[str, list[str]]:
+    """An assigned set's title and its questions in set order (the same for every student)."""
+    with Session(engine) as session:
+        set_row = _set_row(session, course, set_name)
+        rows = session.execute(select(m.Assignment.question_id, m.Assignment.position)
+                               .where(m.Assignment.set_id == set_row.id).distinct()
+                               .order_by(m.Assignment.position)).all()
+        return set_row.title, list(dict.fromkeys(q for q, _ in rows))
+
+
 def set_statistics(engine: Engine, course: CourseDir, set_name: str) -> dict:
     return statistics.summary(class_results(engine, course, set_name))

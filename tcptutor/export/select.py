@@ -18,9 +18,9 @@ def collect(engine: Engine, *, lesson: str | None = None, topic: str | None = No
     in every format."""
     with Session(engine) as session:
         rows = queries.questions(session, lesson=lesson, topic=topic)
-        if question_ids is not None:
-            wanted = set(question_ids)
-            rows = [r for r in rows if r.id in wanted]
+        if question_ids is not None:  # in the order given (an assessment set's order)
+            by_id = {r.id: r for r in rows}
+            rows = [by_id[q] for q in question_ids if q in by_id]
         loaded = [queries.load_question(session, r.id) for r in rows]
         lessons = {l.id: l.title for l in session.scalars(select(m.Lesson).where(m.Lesson.active).order_by(m.Lesson.position))}
         topics = {t.id: t.title for t in session.scalars(select(m.Topic))}
