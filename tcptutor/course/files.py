@@ -110,7 +110,11 @@ def read_set(text: str, path: str, name: str) -> tuple[SetSpec | None, list[Prob
         problems.append(Problem(path, _line_of(text, rf"{re.escape(key)}\s*="), f"unknown key {key!r}; expected title, carry_forward, [[pick]]"))
     pick_lines = [i for i, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*pick\s*\]\]", line)]
     picks = []
-    for i, raw in enumerate(data.get("pick", []), 1):
+    raw_picks = data.get("pick", [])
+    if not isinstance(raw_picks, list):
+        problems.append(Problem(path, _line_of(text, r"pick\s*="), "pick must be tables: write each as [[pick]]"))
+        raw_picks = []
+    for i, raw in enumerate(raw_picks, 1):
         where = f"pick {i}"
         at = pick_lines[i - 1] if i <= len(pick_lines) else 1
         if not isinstance(raw, dict):
@@ -133,7 +137,7 @@ def read_set(text: str, path: str, name: str) -> tuple[SetSpec | None, list[Prob
         problems.append(Problem(path, 1, "a set needs at least one [[pick]]"))
     carry = data.get("carry_forward", True)
     if not isinstance(carry, bool):
-        problems.append(Problem(path, 1, "carry_forward must be true or false"))
+        problems.append(Problem(path, _line_of(text, r"carry_forward\s*="), "carry_forward must be true or false"))
     if problems:
         return None, problems
     return SetSpec(name, str(data.get("title", name)), carry, tuple(picks)), []

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..bank import models as m
@@ -119,7 +119,7 @@ class RosterReport:
 def sync_roster(engine: Engine, course: CourseDir) -> RosterReport:
     """Upsert the course and its roster; rows with problems are reported, the rest kept."""
     try:
-        with course.roster.open(encoding="utf-8", newline="") as f:
+        with course.roster.open(encoding="utf-8-sig", newline="") as f:  # spreadsheets add a BOM
             members, problems = read_roster(f, str(course.roster))
     except OSError as err:
         raise CourseError(f"{course.roster}: cannot read the roster: {err}") from None
@@ -256,18 +256,26 @@ def assign(engine: Engine, course: CourseDir, set_name: str) -> AssignReport:
         set_row = _upsert_set(session, course, spec)
         chosen = resolve_questions(session, spec, set_seed(secret, course.id, spec.name), str(course.set_file(set_name)))
         report.questions = len(chosen)
-        members = list(session.scalars(select(m.CourseMember).where(
-            m.CourseMember.course_id == course.id, m.CourseMember.active).order_by(m.CourseMember.roster_id)))
-        have = {(a.member_id, a.question_id) for a in session.scalars(select(m.Assignment).where(m.Assignment.set_id == set_row.id))}
+        members = session.execute(select(m.CourseMember.id, m.CourseMember.roster_id).where(
+            m.CourseMember.course_id == course.id, m.CourseMember.active).order_by(m.CourseMember.roster_id)).all()
+        have = set(session.execute(select(m.Assignment.member_id, m.Assignment.question_id)
+                                   .where(m.Assignment.set_id == set_row.id)).all())
         current = {q.id: q.current_version_id for q in session.scalars(select(m.Question).where(m.Question.id.in_([q for q, _ in chosen])))}
-        for member in members:
+        batch: list[dict] = []
+        for member_id, roster_id in members:
             for position, (qid, points) in enumerate(chosen):
-                if (member.id, qid) in have:
+                if (member_id, qid) in have:
                     continue
-                session.add(m.Assignment(
-                    set_id=set_row.id, member_id=member.id, question_id=qid, version_id=current[qid],
-                    seed=variant_seed(secret, course.id, spec.name, member.roster_id, qid), points=points, position=position))
-                report.new_assignments += 1
+                batch.append(dict(set_id=set_row.id, member_id=member_id, question_id=qid, version_id=current[qid],
+                                  seed=variant_seed(secret, course.id, spec.name, roster_id, qid),
+                                  points=points, position=position))
+                if len(batch) >= 5000:  # plain inserts in batches: memory stays bounded
+                    session.execute(insert(m.Assignment), batch)
+                    report.new_assignments += len(batch)
+                    batch.clear()
+        if batch:
+            session.execute(insert(m.Assignment), batch)
+            report.new_assignments += len(batch)
         report.students = len(members)
     report.handouts, report.key = _write_handouts(engine, course, spec)
     return report
@@ -280,6 +288,7 @@ def _assignments_by_member(session: Session, set_id: int):
         .join(m.Assignment, m.Assignment.member_id == m.CourseMember.id)
         .where(m.Assignment.set_id == set_id)
         .order_by(m.CourseMember.roster_id, m.Assignment.position)
+        .execution_options(yield_per=1000)  # streamed: memory does not grow with the class
     )
     member, items = None, []
     for mem, a in rows:
@@ -425,16 +434,18 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
     report.feedback = feedback_dir
     with Session(engine) as session:
         set_row = _set_row(session, course, set_name)
-        members = {mem.roster_id: mem for mem in session.scalars(select(m.CourseMember).where(m.CourseMember.course_id == course.id))}
+        set_id, set_title, carry_forward = set_row.id, set_row.title, set_row.carry_forward
         cache = VariantCache(session)
         pending = 0
         for roster_id, rows in _students(cursor):
-            member = members.get(roster_id)
+            member = session.scalar(select(m.CourseMember).where(
+                m.CourseMember.course_id == course.id, m.CourseMember.roster_id == roster_id))
             if member is None:
-                report.add(Problem(path, rows[0][4], f"unknown student {roster_id!r}: not on the roster of {course.id}"))
+                first = min(r[4] for r in rows)
+                report.add(Problem(path, first, f"unknown student {roster_id!r}: not on the roster of {course.id}"))
                 continue
             assignments = {a.question_id: a for a in session.scalars(
-                select(m.Assignment).where(m.Assignment.set_id == set_row.id, m.Assignment.member_id == member.id))}
+                select(m.Assignment).where(m.Assignment.set_id == set_id, m.Assignment.member_id == member.id))}
             answers: dict[str, dict[str, str]] = {}
             for _, qid, fname, text, line in rows:
                 if qid not in assignments:
@@ -451,25 +462,36 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
                 continue
             report.students += 1
             grades = []
+            previous = _attempts_for(session, [assignments[q].id for q in answers])
             for qid, given in answers.items():
                 a = assignments[qid]
-                result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=set_row.carry_forward)
-                changed = _store(session, member, a, result, now, set_name)
+                result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=carry_forward)
+                changed = _store(session, member, a, result, now, set_name, previous.get(a.id))
                 report.graded += changed
                 report.unchanged += not changed
                 grades.append((a, result))
-            _write_feedback(feedback_dir / f"{roster_id}.md", set_row.title, member, grades)
+            _write_feedback(feedback_dir / f"{roster_id}.md", set_title, member, grades)
             pending += 1
             if pending >= BATCH:
                 session.commit()
+                session.expunge_all()  # let go of this batch's rows: memory stays flat
                 pending = 0
         session.commit()
 
 
-def _store(session: Session, member: m.CourseMember, a: m.Assignment, result: Grade, now: datetime, set_name: str) -> bool:
+def _attempts_for(session: Session, assignment_ids: list[int]) -> dict[int, m.Attempt]:
+    """The stored attempts of these assignments, with their fields, in one query."""
+    from sqlalchemy.orm import selectinload
+
+    with session.no_autoflush:
+        return {a.assignment_id: a for a in session.scalars(
+            select(m.Attempt).where(m.Attempt.assignment_id.in_(assignment_ids)).options(selectinload(m.Attempt.fields)))}
+
+
+def _store(session: Session, member: m.CourseMember, a: m.Assignment, result: Grade, now: datetime, set_name: str,
+           existing: m.Attempt | None) -> bool:
     """One attempt per assignment; the same answers graded the same way change nothing."""
     fields = [(f.field, f.given, show(f.expected), f.verdict, f.misconception, f.credit, f.carried_from) for f in result.fields]
-    existing = session.scalar(select(m.Attempt).where(m.Attempt.assignment_id == a.id))
     if existing is not None:
         old = [(x.field, x.given, x.expected, x.verdict, x.misconception, x.credit, x.carried_from) for x in existing.fields]
         if old == fields and existing.score == result.score and existing.version_id == a.version_id:
@@ -499,36 +521,49 @@ def _write_feedback(path: Path, title: str, member: m.CourseMember, grades: list
 
 
 def write_gradebook(engine: Engine, course: CourseDir, set_name: str) -> Path:
-    """student, name, total, max, percent, then points per question, for every assigned student."""
+    """student, name, submitted, total, max, percent, to_review (unreadable answers), then
+    points per question, for every assigned student: one streamed query, flat memory."""
     path = course.out("grades", set_name) / "gradebook.csv"
+    unreadable = (select(m.AttemptField.attempt_id, func.count().label("n"))
+                  .where(m.AttemptField.verdict == "unreadable").group_by(m.AttemptField.attempt_id).subquery())
     with Session(engine) as session, path.open("w", encoding="utf-8", newline="") as f:
-        set_row = _set_row(session, course, set_name)
-        scores = dict(session.execute(
-            select(m.Attempt.assignment_id, m.Attempt.score)
-            .join(m.Assignment, m.Assignment.id == m.Attempt.assignment_id)
-            .where(m.Assignment.set_id == set_row.id)).all())
-        unreadable = dict(session.execute(
-            select(m.Attempt.assignment_id, func.count())
-            .join(m.AttemptField, m.AttemptField.attempt_id == m.Attempt.id)
-            .join(m.Assignment, m.Assignment.id == m.Attempt.assignment_id)
-            .where(m.Assignment.set_id == set_row.id, m.AttemptField.verdict == "unreadable")
-            .group_by(m.Attempt.assignment_id)).all())
+        set_id = _set_row(session, course, set_name).id
+        rows = session.execute(
+            select(m.CourseMember.roster_id, m.CourseMember.name, m.Assignment.question_id, m.Assignment.points,
+                   m.Attempt.id, m.Attempt.score, unreadable.c.n)
+            .join(m.Assignment, m.Assignment.member_id == m.CourseMember.id)
+            .outerjoin(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
+            .outerjoin(unreadable, unreadable.c.attempt_id == m.Attempt.id)
+            .where(m.Assignment.set_id == set_id)
+            .order_by(m.CourseMember.roster_id, m.Assignment.position)
+            .execution_options(yield_per=2000))
         writer = csv.writer(f)
         header_written = False
-        for member, items in _assignments_by_member(session, set_row.id):
+        for roster_id, items in _grouped(rows):
             if not header_written:
                 writer.writerow(["student", "name", "submitted", "total", "max", "percent", "to_review",
-                                 *[a.question_id for a in items]])
+                                 *[r.question_id for r in items]])
                 header_written = True
-            earned = [(scores.get(a.id) or 0.0) * a.points for a in items]
-            maximum = sum(a.points for a in items)
-            submitted = any(a.id in scores for a in items)
-            writer.writerow(safe_row([member.roster_id, member.name, "yes" if submitted else "no",
-                                      f"{round(sum(earned), 4):g}", f"{maximum:g}",
-                                      f"{100 * sum(earned) / maximum:.1f}" if maximum else "",
-                                      sum(unreadable.get(a.id, 0) for a in items),
-                                      *[f"{round(e, 4):g}" for e in earned]]))
+            earned = [(r.score or 0.0) * r.points for r in items]
+            maximum = sum(r.points for r in items)
+            writer.writerow(safe_row([
+                roster_id, items[0].name, "yes" if any(r.id is not None for r in items) else "no",
+                f"{round(sum(earned), 4):g}", f"{maximum:g}", f"{100 * sum(earned) / maximum:.1f}" if maximum else "",
+                sum(r.n or 0 for r in items), *[f"{round(e, 4):g}" for e in earned]]))
     return path
+
+
+def _grouped(rows):
+    """(roster_id, [rows]) from rows sorted by roster_id (the first column)."""
+    key, items = None, []
+    for row in rows:
+        if items and row[0] != key:
+            yield key, items
+            items = []
+        key = row[0]
+        items.append(row)
+    if items:
+        yield key, items
 
 
 def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_versions: bool = False,
@@ -552,7 +587,7 @@ def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_version
         for a, attempt in rows:
             given = {f.field: f.given for f in attempt.fields}
             result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=set_row.carry_forward)
-            changed = _store(session, members[a.member_id], a, result, now, set_name)
+            changed = _store(session, members[a.member_id], a, result, now, set_name, attempt)
             report.graded += changed
             report.unchanged += not changed
         session.commit()
