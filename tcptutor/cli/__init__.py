@@ -16,12 +16,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import bank as _bank  # noqa: E402,F401  (each module registers its commands)
+# Registration order is the order `tcptutor --help` lists: students first, then instructors.
+from . import practice as _practice  # noqa: E402,F401
+from . import simulate as _simulate  # noqa: E402,F401
+from . import bank as _bank  # noqa: E402,F401
+from . import quiz as _quiz  # noqa: E402,F401
 from . import course as _course  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
-from . import practice as _practice  # noqa: E402,F401
-from . import quiz as _quiz  # noqa: E402,F401
-from . import simulate as _simulate  # noqa: E402,F401
 
 
 def main() -> None:
