@@ -20,8 +20,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tcptutor.bank import queries
-from tcptutor.bank.build import build
-from tcptutor.bank.db import open_engine
 from tcptutor.export import load_formats
 from tcptutor.export.anki import FIELDS, MODEL_ID, MODEL_NAME
 from tcptutor.export._fields import number_text, text_html
@@ -48,14 +46,6 @@ def anki():
     except ImportError as err:
         unavailable(f"the anki and genanki packages are needed: {err}")
     return Collection, ImportAnkiPackageRequest, ImportAnkiPackageOptions
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.sqlite'}"
-    engine = open_engine(url)
-    build(engine)
-    return url, engine
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tcptutor.bank import queries
-from tcptutor.bank.build import build
-from tcptutor.bank.db import open_engine
 from tcptutor.export import load_formats
 from tcptutor.export.gift import gift_escape
 from tcptutor.export._fields import misconception_answers, text_html, variant_ident
@@ -60,14 +58,6 @@ def run_node(script: str, path: Path) -> dict:
     done = subprocess.run(["node", str(NODE_DIR / script), str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.sqlite'}"
-    engine = open_engine(url)
-    build(engine)
-    return url, engine
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tcptutor.bank import queries
-from tcptutor.bank.build import build
-from tcptutor.bank.db import open_engine
 from tcptutor.export import load_formats
 from tcptutor.export.json_export import FORMAT, SCHEMA_PATH, load_schema
 from tcptutor.export.select import collect
@@ -27,14 +25,6 @@ from tcptutor.questions.variants import make_variant
 ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = 2
 SEED = 3
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.sqlite'}"
-    engine = open_engine(url)
-    build(engine)
-    return url, engine
 
 
 @pytest.fixture(scope="module")

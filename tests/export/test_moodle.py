@@ -24,8 +24,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tcptutor.bank import queries
-from tcptutor.bank.build import build
-from tcptutor.bank.db import open_engine
 from tcptutor.export import load_formats
 from tcptutor.export._fields import Part, Wrong, misconception_answers, variant_ident
 from tcptutor.export.moodle import cloze_subquestion
@@ -73,14 +71,6 @@ def run_node(script: str, path: Path) -> dict:
     done = subprocess.run(["node", str(NODE_DIR / script), str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.sqlite'}"
-    engine = open_engine(url)
-    build(engine)
-    return url, engine
 
 
 @pytest.fixture(scope="module")

@@ -195,13 +195,8 @@ def test_capture_summary_names_the_trace(tshark, captures):
 
 
 @pytest.fixture(scope="module")
-def bank_url(tmp_path_factory) -> str:
-    from tcptutor.bank.build import build
-    from tcptutor.bank.db import open_engine
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.sqlite'}"
-    build(open_engine(url))
-    return url
+def bank_url(bank) -> str:
+    return bank[0]
 
 
 def cli(*args: str, db: str | None = None) -> subprocess.CompletedProcess:

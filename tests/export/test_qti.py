@@ -18,8 +18,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tcptutor.bank import queries
-from tcptutor.bank.build import build
-from tcptutor.bank.db import open_engine
 from tcptutor.export import load_formats
 from tcptutor.export._fields import variant_ident
 from tcptutor.export.select import collect
@@ -52,14 +50,6 @@ def dtd(etree):
     if not DTD.is_file():
         unavailable(f"the QTI DTD is not at {DTD} (shared/ beside the repository)")
     return etree.DTD(str(DTD))
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.sqlite'}"
-    engine = open_engine(url)
-    build(engine)
-    return url, engine
 
 
 @pytest.fixture(scope="module")

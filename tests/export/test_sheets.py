@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 
 from tcptutor import library
-from tcptutor.bank.build import build
-from tcptutor.bank.db import open_engine
 from tcptutor.export import ExportItem, ExportSet, load_formats
 from tcptutor.export.select import collect
 from tcptutor.export.sheets import sheet_paths
@@ -30,14 +28,6 @@ from tcptutor.tcp.simulator import simulate
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"
 VARIANTS = 2
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.sqlite'}"
-    engine = open_engine(url)
-    build(engine)
-    return url, engine
 
 
 @pytest.fixture(scope="module")
