@@ -17,7 +17,6 @@ from .host import Host, Outcome
 from .profiles import Profile, resolve
 from .scenario import Calls, Drop, Flood, Scenario, Step, Wait
 from .segment import Segment
-from .states import State
 from .trace import SegmentRecord, Trace, TraceEvent, seconds
 
 NAMED = ("client", "server")
@@ -222,5 +221,3 @@ def simulate(scenario: Scenario) -> Trace:
     """Simulate a scenario from start to end (pure: same scenario, same trace)."""
     return Simulator(scenario).run()
 
-
-__all__ = ["simulate", "Simulator", "State"]
