@@ -11,31 +11,24 @@ Without the anki package these tests skip outside CI and fail in CI (CI=true).
 from __future__ import annotations
 
 import html
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from readers import unavailable
 from sqlalchemy.orm import Session
 
 from tcptutor.bank import queries
 from tcptutor.export import load_formats
 from tcptutor.export.anki import FIELDS, MODEL_ID, MODEL_NAME
 from tcptutor.export._fields import number_text, text_html
-from tcptutor.export.select import collect
 from tcptutor.grading.grader import show
 from tcptutor.questions.variants import make_variant
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = 2
 SEED = 31
-
-
-def unavailable(reason: str):
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason} (CI must run this test: pip install -e '.[test]')")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +39,6 @@ def anki():
     except ImportError as err:
         unavailable(f"the anki and genanki packages are needed: {err}")
     return Collection, ImportAnkiPackageRequest, ImportAnkiPackageOptions
-
-
-@pytest.fixture(scope="module")
-def selection(bank):
-    return collect(bank[1], variants=VARIANTS, seed=SEED)
 
 
 def export(selection, path: Path) -> Path:

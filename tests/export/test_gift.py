@@ -7,71 +7,23 @@ node or npm skips these tests; in CI (CI=true) they fail instead.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
+from readers import run_node
 
-from tcptutor.bank import queries
 from tcptutor.export import load_formats
 from tcptutor.export.gift import gift_escape
 from tcptutor.export._fields import misconception_answers, text_html, variant_ident
-from tcptutor.export.select import collect
 from tcptutor.grading.grader import show
 from tcptutor.grading.misconceptions import BY_ID
-from tcptutor.questions.variants import LETTERS, make_variant
+from tcptutor.questions.variants import LETTERS
 
 ROOT = Path(__file__).resolve().parents[2]
-NODE_DIR = Path(__file__).resolve().parent / "node"
 VARIANTS = 2
 SEED = 11
-
-
-def unavailable(reason: str):
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason} (CI must run this test: .ci/run installs it)")
-    pytest.skip(reason)
-
-
-def node_readers() -> Path:
-    """tests/export/node with its npm packages installed (npm ci on first use)."""
-    node = shutil.which("node")
-    if node is None:
-        unavailable("node is not installed")
-    if not (NODE_DIR / "node_modules" / "gift-pegjs").is_dir():
-        npm = shutil.which("npm")
-        if npm is None:
-            unavailable("npm is not installed, so tests/export/node's readers cannot be installed")
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True, text=True)
-        if done.returncode != 0:
-            unavailable(f"npm ci in tests/export/node failed: {done.stderr[-500:]}")
-    return NODE_DIR
-
-
-def run_node(script: str, path: Path) -> dict:
-    node_readers()
-    done = subprocess.run(["node", str(NODE_DIR / script), str(path)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-@pytest.fixture(scope="module")
-def selection(bank):
-    return collect(bank[1], variants=VARIANTS, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def keys(bank, selection):
-    """question id -> [answer key of variant k], recomputed by the grader's make_variant."""
-    with Session(bank[1]) as session:
-        loaded = {item.question.id: queries.load_question(session, item.question.id) for item in selection.items}
-    return {qid: [make_variant(lq.question, SEED + k, lq.scenarios).answer_key for k in range(VARIANTS)]
-            for qid, lq in loaded.items()}
 
 
 @pytest.fixture(scope="module")

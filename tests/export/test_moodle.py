@@ -12,37 +12,24 @@ Without node/npm these tests skip outside CI and fail in CI (CI=true).
 from __future__ import annotations
 
 import html
-import json
-import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
+from readers import unavailable, run_node
 
-from tcptutor.bank import queries
 from tcptutor.export import load_formats
 from tcptutor.export._fields import Part, Wrong, misconception_answers, variant_ident
 from tcptutor.export.moodle import cloze_subquestion
-from tcptutor.export.select import collect
 from tcptutor.grading.grader import show
 from tcptutor.grading.misconceptions import CATALOG, Context, diagnose
-from tcptutor.questions.variants import make_variant
 
 ROOT = Path(__file__).resolve().parents[2]
-NODE_DIR = Path(__file__).resolve().parent / "node"
 VARIANTS = 2
 SEED = 7
 NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout")
-
-
-def unavailable(reason: str):
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason} (CI must run this test: .ci/run installs it)")
-    pytest.skip(reason)
 
 
 def need_lxml():
@@ -51,39 +38,6 @@ def need_lxml():
     except ImportError:
         unavailable("lxml is not installed (pip install -e '.[test]')")
     return etree
-
-
-def node_readers() -> Path:
-    if shutil.which("node") is None:
-        unavailable("node is not installed")
-    if not (NODE_DIR / "node_modules" / "moodlexml-to-json").is_dir():
-        npm = shutil.which("npm")
-        if npm is None:
-            unavailable("npm is not installed, so tests/export/node's readers cannot be installed")
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True, text=True)
-        if done.returncode != 0:
-            unavailable(f"npm ci in tests/export/node failed: {done.stderr[-500:]}")
-    return NODE_DIR
-
-
-def run_node(script: str, path: Path) -> dict:
-    node_readers()
-    done = subprocess.run(["node", str(NODE_DIR / script), str(path)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-@pytest.fixture(scope="module")
-def selection(bank):
-    return collect(bank[1], variants=VARIANTS, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def keys(bank, selection):
-    with Session(bank[1]) as session:
-        loaded = {item.question.id: queries.load_question(session, item.question.id) for item in selection.items}
-    return {qid: [make_variant(lq.question, SEED + k, lq.scenarios).answer_key for k in range(VARIANTS)]
-            for qid, lq in loaded.items()}
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import pytest
 
 from tcptutor import library
 from tcptutor.export import ExportItem, ExportSet, load_formats
-from tcptutor.export.select import collect
 from tcptutor.export.sheets import sheet_paths
 from tcptutor.grading.explain import explain
 from tcptutor.grading.grader import show
@@ -28,11 +27,6 @@ from tcptutor.tcp.simulator import simulate
 XHTML = "{http://www.w3.org/1999/xhtml}"
 SVG = "{http://www.w3.org/2000/svg}"
 VARIANTS = 2
-
-
-@pytest.fixture(scope="module")
-def selection(bank) -> ExportSet:
-    return collect(bank[1], variants=VARIANTS, seed=0)
 
 
 @pytest.fixture(scope="module")
