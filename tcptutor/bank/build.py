@@ -147,9 +147,9 @@ def build(engine: Engine, content: str | Path | None = None, *, force: bool = Fa
     with Session(engine) as session:
         stored = session.get(m.Meta, FINGERPRINT_KEY)
         if stored is not None and stored.value == fingerprint and not force:
-            lessons = session.scalars(select(m.Lesson).where(m.Lesson.active)).all()
+            lessons = session.scalar(select(func.count()).select_from(m.Lesson).where(m.Lesson.active))
             count = session.scalar(select(func.count()).select_from(m.Question).where(m.Question.active))
-            return BuildReport(lessons=len(lessons), questions=count or 0, unchanged=True)
+            return BuildReport(lessons=lessons or 0, questions=count or 0, unchanged=True)
     course, topics = compile_content(files)
     with Session(engine) as session, session.begin():
         report = _write(session, course, topics, files.scenarios)
@@ -162,15 +162,23 @@ def build(engine: Engine, content: str | Path | None = None, *, force: bool = Fa
     return report
 
 
-def shipped_content_changed(engine: Engine) -> bool:
-    """True when the bank was built from the shipped lessons and those have changed since
-    (a `git pull` or an upgrade): the bank then rebuilds itself instead of going stale."""
+def rebuild_reason(engine: Engine) -> str | None:
+    """Why the default bank should be built from the shipped lessons now, or None.
+
+    On first use it is empty; after a `git pull` or an upgrade the shipped lessons may have
+    changed, and the bank rebuilds itself instead of going stale. A bank built from an
+    instructor's folder (or by an older tcptutor, which recorded no source) is left alone.
+    """
     with Session(engine) as session:
         source = session.get(m.Meta, SOURCE_KEY)
         stored = session.get(m.Meta, FINGERPRINT_KEY)
-    if stored is None or source is None or source.value != SHIPPED:
-        return False  # built from an instructor's folder (or by an older tcptutor): leave it alone
-    return stored.value != read_content().fingerprint()
+    if stored is None:
+        return "building the question bank from the shipped lessons (first use)"
+    if source is None or source.value != SHIPPED:
+        return None
+    if stored.value != read_content().fingerprint():
+        return "the shipped lessons changed; rebuilding the question bank"
+    return None
 
 
 def version_spec(question: Question, scenarios: dict[str, str]) -> dict:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..errors import TcptutorError
 from ..questions.model import Question
 from . import models as m
-from .build import FINGERPRINT_KEY, BuildReport, build
+from .build import BuildReport, build, rebuild_reason
 
 
 class NotFound(TcptutorError):
@@ -18,11 +18,9 @@ class NotFound(TcptutorError):
 
 
 def ensure_built(engine: Engine) -> BuildReport | None:
-    """Build the bank from the shipped content on first use; None when it already exists."""
-    with Session(engine) as session:
-        if session.get(m.Meta, FINGERPRINT_KEY) is not None:
-            return None
-    return build(engine)
+    """Build the bank from the shipped content when it is empty or stale (see
+    build.rebuild_reason); None when it is up to date."""
+    return build(engine) if rebuild_reason(engine) else None
 
 
 @dataclass(frozen=True)

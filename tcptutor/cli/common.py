@@ -18,32 +18,17 @@ DB_OPTION = typer.Option(
 
 
 def open_bank(url: str | None, *, build_if_missing: bool = True):
-    """An engine on the bank; on first use, the shipped content is built into it."""
-    from ..bank.build import build, shipped_content_changed
+    """An engine on the bank; the shipped lessons are built into it on first use, and again
+    when they change (see bank.build.rebuild_reason)."""
+    from ..bank.build import build, rebuild_reason
     from ..bank.db import open_engine
-    from ..bank.queries import ensure_built
 
     engine = open_engine(url)
-    if build_if_missing and shipped_content_changed(engine):
-        typer.echo("tcptutor: the shipped lessons changed; rebuilding the question bank...", err=True)
+    reason = rebuild_reason(engine) if build_if_missing else None
+    if reason:
+        typer.echo(f"tcptutor: {reason}...", err=True)
         typer.echo(f"tcptutor: {build(engine).summary()}", err=True)
-    if build_if_missing:
-        if ensure_built_needed(engine):
-            typer.echo("tcptutor: building the question bank from the shipped lessons (first use)...", err=True)
-            report = ensure_built(engine)
-            if report is not None:
-                typer.echo(f"tcptutor: {report.summary()}", err=True)
     return engine
-
-
-def ensure_built_needed(engine) -> bool:
-    from sqlalchemy.orm import Session
-
-    from ..bank import models
-    from ..bank.build import FINGERPRINT_KEY
-
-    with Session(engine) as session:
-        return session.get(models.Meta, FINGERPRINT_KEY) is None
 
 
 @contextmanager

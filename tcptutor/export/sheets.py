@@ -137,22 +137,27 @@ def _md_question(entry: Entry) -> list[str]:
     return lines + ["", "---", ""]
 
 
-def markdown_sheet(selection: ExportSet) -> str:
+def _md_document(selection: ExportSet, header: list[str], render_entry) -> str:
+    """The header, then every version's lessons and their questions, as `render_entry` draws them."""
     vs = versions(selection)
-    many = len(vs) > 1
-    total = sum(len(entries) for v in vs for _, entries in v.lessons)
-    lines = [f"# {selection.title}", "",
-             f"Question sheet: {total} questions. Answer each field in the blank after it. "
-             f"Written by tcptutor {__version__}; the answer key is a separate file.", "",
-             "Name: ______________________________", ""]
+    lines = list(header)
     for version in vs:
-        if many:
+        if len(vs) > 1:
             lines += [f"## {_heading(version)}", ""]
         for lesson, entries in version.lessons:
             lines += [f"## Lesson: {selection.lessons.get(lesson, lesson)}", ""]
             for entry in entries:
-                lines += _md_question(entry)
+                lines += render_entry(entry)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def markdown_sheet(selection: ExportSet) -> str:
+    total = sum(len(entries) for v in versions(selection) for _, entries in v.lessons)
+    header = [f"# {selection.title}", "",
+              f"Question sheet: {total} questions. Answer each field in the blank after it. "
+              f"Written by tcptutor {__version__}; the answer key is a separate file.", "",
+              "Name: ______________________________", ""]
+    return _md_document(selection, header, _md_question)
 
 
 def _md_key_question(entry: Entry) -> list[str]:
@@ -181,19 +186,10 @@ def _md_key_question(entry: Entry) -> list[str]:
 
 
 def markdown_key(selection: ExportSet, sheet_name: str) -> str:
-    vs = versions(selection)
-    many = len(vs) > 1
-    lines = [f"# {selection.title}: answer key", "",
-             f"The answers to {sheet_name}, with worked solutions. For instructors: keep it apart from the sheet. "
-             f"Segments a question asks about are marked >> << in its diagram.", ""]
-    for version in vs:
-        if many:
-            lines += [f"## {_heading(version)}", ""]
-        for lesson, entries in version.lessons:
-            lines += [f"## Lesson: {selection.lessons.get(lesson, lesson)}", ""]
-            for entry in entries:
-                lines += _md_key_question(entry)
-    return "\n".join(lines).rstrip() + "\n"
+    header = [f"# {selection.title}: answer key", "",
+              f"The answers to {sheet_name}, with worked solutions. For instructors: keep it apart from the sheet. "
+              f"Segments a question asks about are marked >> << in its diagram.", ""]
+    return _md_document(selection, header, _md_key_question)
 
 
 @register("markdown")
