@@ -141,11 +141,11 @@ def detect_encoding(path: Path) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if len(head) >= 2:
+    if len(head) >= 2:  # the header is ASCII: in UTF-16 its first character has a NUL byte
         even, odd = head[0::2], head[1::2]
-        if odd.count(0) > len(odd) // 3 and even.count(0) == 0:
+        if head[1] == 0 != head[0] and odd.count(0) > len(odd) // 3 and even.count(0) == 0:
             return "utf-16-le"
-        if even.count(0) > len(even) // 3 and odd.count(0) == 0:
+        if head[0] == 0 != head[1] and even.count(0) > len(even) // 3 and odd.count(0) == 0:
             return "utf-16-be"
     if _decodes(path, "utf-8"):
         return "utf-8"
