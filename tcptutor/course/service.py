@@ -454,9 +454,9 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
     report.feedback = feedback_dir
     bad_columns: set[str] = set()  # a wide header cell's problem is reported once, on line 1
 
-    def problem(line: int, column: str | None, message: str) -> None:
+    def problem(line: int, column: str | None, message: str, student: str) -> None:
         if column is None:
-            report.add(Problem(path, line, message))
+            report.add(Problem(path, line, f"{message} for student {student}"))
         elif column not in bad_columns:
             bad_columns.add(column)
             report.add(Problem(path, 1, f"column {column!r}: {message} (reported once for the whole column)"))
@@ -479,11 +479,11 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
             first_line: dict[str, int] = {}
             for _, qid, fname, text, line, column in rows:
                 if qid not in assignments:
-                    problem(line, column, f"question {qid!r} is not in set {set_name} for student {roster_id}")
+                    problem(line, column, f"question {qid!r} is not in set {set_name}", roster_id)
                     continue
                 fields = cache.question(assignments[qid].version_id).question.fields
                 if fname not in fields:
-                    problem(line, column, f"question {qid} has no field {fname!r}; fields: {', '.join(fields)}")
+                    problem(line, column, f"question {qid} has no field {fname!r} (fields: {', '.join(fields)})", roster_id)
                     continue
                 if fname in answers.setdefault(qid, {}):
                     report.add(Problem(path, line, f"{roster_id} answered {qid}.{fname} twice; the later answer counts"))

@@ -111,6 +111,10 @@ def test_roster_and_submissions_in_spreadsheet_encodings(kind, encoding, make_ba
         report = course.grade(tmp_path, "".join(r.replace(",", delimiter) + "\r\n" for r in rows).encode(encoding))
         assert report.problem_count == 0, report.problems
         assert (report.students, report.graded) == (2, 4)
+        if encoding == "utf-16":  # said on stderr; ASCII answers in GBK or cp1252 are plain UTF-8
+            assert "UTF-16" in report.encoding
+        else:
+            assert report.encoding is None
         assert {s: r["name"] for s, r in course.book().items()} == {"s1": names[0], "s2": names[1]}
         feedback = (course.dir.root / "grades" / "quiz" / "feedback" / "s1.md").read_text(encoding="utf-8")
         assert names[0] in feedback
