@@ -70,12 +70,16 @@ def grade(
 
 
 def _report(report, json_output: bool) -> None:
+    problems = report.sorted_problems()  # in line order, as the instructor reads the file
     if json_output:
         print_json({"rows": report.rows, "students": report.students, "graded": report.graded,
-                    "unchanged": report.unchanged, "problems": [str(p) for p in report.problems],
-                    "problem_count": report.problem_count, "gradebook": str(report.gradebook)})
+                    "unchanged": report.unchanged, "problems": [str(p) for p in problems],
+                    "problem_count": report.problem_count, "gradebook": str(report.gradebook),
+                    "encoding": report.encoding})
     else:
-        _problems(report.problems, report.problem_count)
+        if report.encoding:
+            typer.echo(f"tcptutor: note: the submissions were read as {report.encoding}", err=True)
+        _problems(problems, report.problem_count)
         typer.echo(f"{report.rows} answers from {report.students} students: {report.graded} attempts graded, "
                    f"{report.unchanged} unchanged, {report.problem_count} problems", err=True)
         typer.echo(f"gradebook: {report.gradebook}", err=True)

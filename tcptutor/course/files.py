@@ -6,13 +6,13 @@ in a roster of 300 never blocks the other 299.
 
 from __future__ import annotations
 
-import csv
 import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..problems import Problem
+from .csvread import csv_rows
 
 ROSTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -27,21 +27,27 @@ class Member:
 
 
 def read_roster(lines: Iterable[str], path: str) -> tuple[list[Member], list[Problem]]:
-    """CSV with a header naming id, name and email (in any order, case-insensitive)."""
-    reader = csv.reader(lines)
+    """CSV with a header naming id, name and email (in any order, case-insensitive).
+    Each physical line is one row: an unterminated quote costs only its own line."""
+    reader = csv_rows(lines, path)
     problems: list[Problem] = []
     members: list[Member] = []
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
+    first = next(reader, None)
+    if first is None:
         return [], [Problem(path, 1, "empty roster: expected a header line id,name,email")]
+    if isinstance(first, Problem):
+        return [], [Problem(path, 1, f"the header line cannot be read: {first.message}")]
+    header = [h.strip().lower() for h in first.cells]
     missing = [c for c in ("id", "name", "email") if c not in header]
     if missing:
         return [], [Problem(path, 1, f"the header must name the columns id, name, email; missing: {', '.join(missing)}")]
     col = {c: header.index(c) for c in ("id", "name", "email")}
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for item in reader:
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        line, row = item.line, item.cells
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header):

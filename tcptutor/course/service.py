@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
 
 from ..bank import models as m
 from ..bank.queries import from_version
@@ -30,6 +31,7 @@ from ..grading.grader import Grade, grade as grade_variant, show
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
 from . import stats as statistics
+from .csvread import ENCODING_NOTES, open_lines
 from .csvsafe import safe_row
 from .files import SetSpec, read_roster, read_set
 from .seeds import set_seed, variant_seed
@@ -37,6 +39,7 @@ from .submissions import read_submissions
 
 SECRET_FILE = ".tcptutor-secret"
 BATCH = 500  # students graded per transaction
+REGRADE_BATCH = 1000  # attempts re-scored per transaction
 
 
 class CourseError(TcptutorError):
@@ -119,8 +122,8 @@ class RosterReport:
 def sync_roster(engine: Engine, course: CourseDir) -> RosterReport:
     """Upsert the course and its roster; rows with problems are reported, the rest kept."""
     try:
-        with course.roster.open(encoding="utf-8-sig", newline="") as f:  # spreadsheets add a BOM
-            members, problems = read_roster(f, str(course.roster))
+        with open_lines(course.roster) as (lines, _encoding):  # BOMs, UTF-16, GBK, Windows-1252
+            members, problems = read_roster(lines, str(course.roster))
     except OSError as err:
         raise CourseError(f"{course.roster}: cannot read the roster: {err}") from None
     with Session(engine) as session, session.begin():
@@ -376,11 +379,23 @@ class GradeReport:
     problem_count: int = 0
     gradebook: Path | None = None
     feedback: Path | None = None
+    encoding: str | None = None  # set when the submissions were not plain UTF-8
+    keep: int = 1000
 
-    def add(self, problem: Problem, keep: int = 1000) -> None:
+    def add(self, problem: Problem) -> None:
+        """Count every problem; keep the `keep` with the lowest lines (memory stays flat)."""
         self.problem_count += 1
-        if len(self.problems) < keep:
-            self.problems.append(problem)
+        self.problems.append(problem)
+        if len(self.problems) >= 2 * self.keep:
+            self.problems = sorted(self.problems, key=_by_line)[:self.keep]
+
+    def sorted_problems(self) -> list[Problem]:
+        """The kept problems in line order, as an instructor reads the file."""
+        return sorted(self.problems, key=_by_line)[:self.keep]
+
+
+def _by_line(problem: Problem) -> tuple:
+    return problem.path, problem.line, problem.message
 
 
 def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissions: Path, *,
@@ -392,24 +407,27 @@ def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissi
     shown = str(submissions)
     with tempfile.TemporaryDirectory(prefix="tcptutor-grade-") as tmp:
         stage = sqlite3.connect(Path(tmp) / "stage.sqlite")
-        stage.execute("CREATE TABLE rows (student TEXT, question TEXT, field TEXT, answer TEXT, line INTEGER)")
+        stage.execute("CREATE TABLE rows (student TEXT, question TEXT, field TEXT, answer TEXT, line INTEGER, "
+                      "col TEXT)")
         try:
-            with submissions.open(encoding="utf-8-sig", newline="") as f:
+            with open_lines(submissions) as (lines, encoding):  # any spreadsheet encoding, see csvread
+                report.encoding = ENCODING_NOTES.get(encoding)
                 batch = []
-                for item in read_submissions(f, shown, form):
+                for item in read_submissions(lines, shown, form):
                     if isinstance(item, Problem):
                         report.add(item)
                         continue
                     report.rows += 1
-                    batch.append((item.student, item.question, item.field, item.text, item.line))
+                    batch.append((item.student, item.question, item.field, item.text, item.line, item.column))
                     if len(batch) >= 10_000:
-                        stage.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", batch)
+                        stage.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", batch)
                         batch.clear()
-                stage.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", batch)
-        except (OSError, UnicodeDecodeError) as err:
+                stage.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", batch)
+        except OSError as err:
             raise CourseError(f"{shown}: cannot read: {err}") from None
         stage.commit()
-        cursor = stage.execute("SELECT student, question, field, answer, line FROM rows ORDER BY student, question, line")
+        cursor = stage.execute("SELECT student, question, field, answer, line, col FROM rows "
+                               "ORDER BY student, question, line")
         _grade_staged(engine, course, set_name, cursor, shown, report, now)
         stage.close()
     report.gradebook = write_gradebook(engine, course, set_name)
@@ -430,13 +448,24 @@ def _students(cursor):
 
 
 def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, now: datetime) -> None:
+    """Grade student by student, BATCH students a transaction. A batch's feedback files are
+    written only after its commit, so a crash leaves no feedback for rolled-back grades."""
     feedback_dir = course.out("grades", set_name, "feedback")
     report.feedback = feedback_dir
+    bad_columns: set[str] = set()  # a wide header cell's problem is reported once, on line 1
+
+    def problem(line: int, column: str | None, message: str, student: str) -> None:
+        if column is None:
+            report.add(Problem(path, line, f"{message} for student {student}"))
+        elif column not in bad_columns:
+            bad_columns.add(column)
+            report.add(Problem(path, 1, f"column {column!r}: {message} (reported once for the whole column)"))
+
     with Session(engine) as session:
         set_row = _set_row(session, course, set_name)
         set_id, set_title, carry_forward = set_row.id, set_row.title, set_row.carry_forward
         cache = VariantCache(session)
-        pending = 0
+        feedback: list[tuple[Path, str]] = []  # written once their batch is committed
         for roster_id, rows in _students(cursor):
             member = session.scalar(select(m.CourseMember).where(
                 m.CourseMember.course_id == course.id, m.CourseMember.roster_id == roster_id))
@@ -447,17 +476,19 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
             assignments = {a.question_id: a for a in session.scalars(
                 select(m.Assignment).where(m.Assignment.set_id == set_id, m.Assignment.member_id == member.id))}
             answers: dict[str, dict[str, str]] = {}
-            for _, qid, fname, text, line in rows:
+            first_line: dict[str, int] = {}
+            for _, qid, fname, text, line, column in rows:
                 if qid not in assignments:
-                    report.add(Problem(path, line, f"question {qid!r} is not in set {set_name} for student {roster_id}"))
+                    problem(line, column, f"question {qid!r} is not in set {set_name}", roster_id)
                     continue
                 fields = cache.question(assignments[qid].version_id).question.fields
                 if fname not in fields:
-                    report.add(Problem(path, line, f"question {qid} has no field {fname!r}; fields: {', '.join(fields)}"))
+                    problem(line, column, f"question {qid} has no field {fname!r} (fields: {', '.join(fields)})", roster_id)
                     continue
                 if fname in answers.setdefault(qid, {}):
                     report.add(Problem(path, line, f"{roster_id} answered {qid}.{fname} twice; the later answer counts"))
                 answers[qid][fname] = text
+                first_line.setdefault(qid, line)
             if not answers:
                 continue
             report.students += 1
@@ -465,18 +496,26 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
             previous = _attempts_for(session, [assignments[q].id for q in answers])
             for qid, given in answers.items():
                 a = assignments[qid]
-                result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=carry_forward)
+                try:
+                    result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=carry_forward)
+                except SQLAlchemyError:
+                    raise
+                except Exception as err:  # defence in depth: one answer never stops the class
+                    report.add(Problem(path, first_line[qid], f"{roster_id}: {qid} could not be graded "
+                                                              f"({type(err).__name__}: {err}); nothing stored for it"))
+                    continue
                 changed = _store(session, member, a, result, now, set_name, previous.get(a.id))
                 report.graded += changed
                 report.unchanged += not changed
                 grades.append((a, result))
-            _write_feedback(feedback_dir / f"{roster_id}.md", set_title, member, grades)
-            pending += 1
-            if pending >= BATCH:
+            if grades:
+                feedback.append((feedback_dir / f"{roster_id}.md", _feedback_text(set_title, member, grades)))
+            if len(feedback) >= BATCH:
                 session.commit()
+                _write_feedback_files(feedback)
                 session.expunge_all()  # let go of this batch's rows: memory stays flat
-                pending = 0
         session.commit()
+        _write_feedback_files(feedback)
 
 
 def _attempts_for(session: Session, assignment_ids: list[int]) -> dict[int, m.Attempt]:
@@ -488,7 +527,15 @@ def _attempts_for(session: Session, assignment_ids: list[int]) -> dict[int, m.At
             select(m.Attempt).where(m.Attempt.assignment_id.in_(assignment_ids)).options(selectinload(m.Attempt.fields)))}
 
 
-def _store(session: Session, member: m.CourseMember, a: m.Assignment, result: Grade, now: datetime, set_name: str,
+@dataclass(frozen=True)
+class _MemberRef:
+    """What _store needs of a course member."""
+
+    student_id: int
+    course_id: str
+
+
+def _store(session: Session, member: m.CourseMember | _MemberRef, a: m.Assignment, result: Grade, now: datetime, set_name: str,
            existing: m.Attempt | None) -> bool:
     """One attempt per assignment; the same answers graded the same way change nothing."""
     fields = [(f.field, f.given, show(f.expected), f.verdict, f.misconception, f.credit, f.carried_from) for f in result.fields]
@@ -508,16 +555,39 @@ def _store(session: Session, member: m.CourseMember, a: m.Assignment, result: Gr
     return True
 
 
-def _write_feedback(path: Path, title: str, member: m.CourseMember, grades: list[tuple[m.Assignment, Grade]]) -> None:
-    lines = [f"# {title}: feedback for {member.name} ({member.roster_id})", ""]
+def _feedback_text(title: str, member: m.CourseMember, grades: list[tuple[m.Assignment, Grade]]) -> str:
+    """One student's Markdown feedback. What the student typed is shown on one line with
+    Markdown and HTML escaped, so an answer cannot forge a heading or a score."""
+    lines = [f"# {_course_markdown_inline(title)}: feedback for {_course_markdown_inline(member.name)} "
+             f"({member.roster_id})", ""]
     for a, g in sorted(grades, key=lambda x: x[0].position):
         earned = (g.score or 0.0) * a.points
         lines += [f"## `{a.question_id}`: {earned:g} / {a.points:g} points", ""]
         for f in g.fields:
             mark = {"correct": "right", "wrong": "wrong", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
-            lines.append(f"- `{f.field}` = {f.given or '(no answer)'}: {mark}. {f.feedback}")
+            given = _course_markdown_inline(f.given) if f.given else "(no answer)"
+            explanation = html.escape(" ".join(f.feedback.split()), quote=False)  # may quote the answer: one line
+            lines.append(f"- `{f.field}` = {given}: {mark}. {explanation}")
         lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
+    return "\n".join(lines)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^])")
+
+
+def _course_markdown_inline(text: str) -> str:
+    """Text as inert inline Markdown: one line, Markdown punctuation and HTML escaped.
+    (Private stand-in for tcptutor.grading.textsafe.markdown_inline until that lands.)"""
+    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split())), quote=False)
+
+
+def _write_feedback_files(pending: list[tuple[Path, str]]) -> None:
+    """Write committed students' feedback, each file whole or not at all (temp + rename)."""
+    for path, text in pending:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    pending.clear()
 
 
 def write_gradebook(engine: Engine, course: CourseDir, set_name: str) -> Path:
@@ -569,28 +639,45 @@ def _grouped(rows):
 def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_versions: bool = False,
             now: datetime | None = None) -> GradeReport:
     """Re-score every stored answer of the set. With current_versions, students move to the
-    questions' current versions first (e.g. after the instructor fixed a question)."""
+    questions' current versions first (e.g. after the instructor fixed a question).
+
+    Commits every REGRADE_BATCH attempts: one long transaction would hold SQLite's write
+    lock past a practice session's busy timeout. Re-running after a crash finishes the job
+    (an unchanged attempt is left alone)."""
     report = GradeReport()
     now = now or datetime.now()
     with Session(engine) as session:
         set_row = _set_row(session, course, set_name)
-        if current_versions:
-            for a in session.scalars(select(m.Assignment).where(m.Assignment.set_id == set_row.id)):
-                current = session.get(m.Question, a.question_id).current_version_id
-                if current != a.version_id:
-                    a.version_id = current
-            session.flush()
+        set_id, carry_forward = set_row.id, set_row.carry_forward
+        if current_versions:  # one UPDATE per question of the set: a short transaction
+            qids = session.scalars(select(m.Assignment.question_id).where(m.Assignment.set_id == set_id).distinct()).all()
+            for qid in qids:
+                current = session.get(m.Question, qid).current_version_id
+                session.execute(update(m.Assignment)
+                                .where(m.Assignment.set_id == set_id, m.Assignment.question_id == qid,
+                                       m.Assignment.version_id != current)
+                                .values(version_id=current))
+            session.commit()
         cache = VariantCache(session)
-        members = {mem.id: mem for mem in session.scalars(select(m.CourseMember).where(m.CourseMember.course_id == course.id))}
-        rows = session.execute(select(m.Assignment, m.Attempt).join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
-                               .where(m.Assignment.set_id == set_row.id)).all()
-        for a, attempt in rows:
-            given = {f.field: f.given for f in attempt.fields}
-            result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=set_row.carry_forward)
-            changed = _store(session, members[a.member_id], a, result, now, set_name, attempt)
-            report.graded += changed
-            report.unchanged += not changed
-        session.commit()
+        members = {mid: _MemberRef(sid, cid) for mid, sid, cid in session.execute(
+            select(m.CourseMember.id, m.CourseMember.student_id, m.CourseMember.course_id)
+            .where(m.CourseMember.course_id == course.id))}  # plain values: they outlive each commit
+        attempt_ids = session.scalars(select(m.Attempt.id).join(m.Assignment, m.Attempt.assignment_id == m.Assignment.id)
+                                      .where(m.Assignment.set_id == set_id).order_by(m.Attempt.id)).all()
+        for start in range(0, len(attempt_ids), REGRADE_BATCH):
+            chunk = attempt_ids[start:start + REGRADE_BATCH]
+            rows = session.execute(select(m.Assignment, m.Attempt)
+                                   .join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
+                                   .where(m.Attempt.id.in_(chunk))
+                                   .options(selectinload(m.Attempt.fields))).all()
+            for a, attempt in rows:
+                given = {f.field: f.given for f in attempt.fields}
+                result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=carry_forward)
+                changed = _store(session, members[a.member_id], a, result, now, set_name, attempt)
+                report.graded += changed
+                report.unchanged += not changed
+            session.commit()
+            session.expunge_all()
     report.gradebook = write_gradebook(engine, course, set_name)
     return report
 

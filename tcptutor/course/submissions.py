@@ -4,16 +4,17 @@ long:  student,question,field,answer          one answer per row
 wide:  student,QID.field,QID.field,...        one row per student
 
 The form is detected from the header (or forced with --form). A broken row becomes a
-Problem with its line number; every other row is still read.
+Problem with its line number; every other row is still read. Each physical line is one
+row (see csvread: an unterminated quote costs only its own line).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..problems import Problem
+from .csvread import Row, csv_rows
 
 LONG_COLUMNS = ("student", "question", "field", "answer")
 STUDENT_HEADERS = ("student", "id", "student_id", "roster_id")
@@ -26,6 +27,7 @@ class Answer:
     question: str
     field: str
     text: str
+    column: str | None = None  # wide form: the header cell this answer came from
 
 
 def detect_form(header: list[str]) -> str | None:
@@ -38,12 +40,15 @@ def detect_form(header: list[str]) -> str | None:
 
 
 def read_submissions(lines: Iterable[str], path: str, form: str = "auto") -> Iterator[Answer | Problem]:
-    reader = csv.reader(lines)
-    try:
-        header = next(reader)
-    except StopIteration:
+    reader = csv_rows(lines, path)
+    first = next(reader, None)
+    if first is None:
         yield Problem(path, 1, "empty file: expected a header line")
         return
+    if isinstance(first, Problem):  # an unreadable header: nothing below it can be placed
+        yield Problem(path, 1, f"the header line cannot be read: {first.message}")
+        return
+    header = first.cells
     detected = detect_form(header)
     if form == "auto":
         if detected is None:
@@ -59,15 +64,18 @@ def read_submissions(lines: Iterable[str], path: str, form: str = "auto") -> Ite
         yield Problem(path, 1, f"unknown form {form!r}: expected long, wide or auto")
 
 
-def _long(reader, header: list[str], path: str) -> Iterator[Answer | Problem]:
+def _long(reader: Iterator[Row | Problem], header: list[str], path: str) -> Iterator[Answer | Problem]:
     names = [h.strip().lower() for h in header]
     missing = [c for c in LONG_COLUMNS if c not in names]
     if missing:
         yield Problem(path, 1, f"the long form needs the columns {', '.join(LONG_COLUMNS)}; missing {', '.join(missing)}")
         return
     col = {c: names.index(c) for c in LONG_COLUMNS}
-    for row in reader:
-        line = reader.line_num
+    for item in reader:
+        if isinstance(item, Problem):
+            yield item
+            continue
+        line, row = item.line, item.cells
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -80,7 +88,7 @@ def _long(reader, header: list[str], path: str) -> Iterator[Answer | Problem]:
         yield Answer(line, student.strip(), question.strip(), field.strip(), answer)
 
 
-def _wide(reader, header: list[str], path: str) -> Iterator[Answer | Problem]:
+def _wide(reader: Iterator[Row | Problem], header: list[str], path: str) -> Iterator[Answer | Problem]:
     columns = []
     for i, name in enumerate(header[1:], 1):
         question, dot, field = name.strip().rpartition(".")
@@ -88,8 +96,11 @@ def _wide(reader, header: list[str], path: str) -> Iterator[Answer | Problem]:
             yield Problem(path, 1, f"column {i + 1} ({name!r}) is not QID.field")
             return
         columns.append((i, question, field))
-    for row in reader:
-        line = reader.line_num
+    for item in reader:
+        if isinstance(item, Problem):
+            yield item
+            continue
+        line, row = item.line, item.cells
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -100,4 +111,4 @@ def _wide(reader, header: list[str], path: str) -> Iterator[Answer | Problem]:
             yield Problem(path, line, "the student column is empty")
             continue
         for i, question, field in columns:
-            yield Answer(line, student, question, field, row[i])
+            yield Answer(line, student, question, field, row[i], header[i].strip())

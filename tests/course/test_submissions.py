@@ -103,19 +103,21 @@ def test_long_form_broken_rows_are_problems_with_their_lines_and_the_rest_is_rea
         """)
     answers, problems = split(items)
     assert [(p.line, p.path) for p in problems] == [(3, "sub.csv"), (4, "sub.csv"), (5, "sub.csv"), (6, "sub.csv"),
-                                                    (7, "sub.csv")]
+                                                    (7, "sub.csv"), (11, "sub.csv"), (12, "sub.csv")]
     assert "expected 4 columns" in problems[0].message and "got 3" in problems[0].message
     assert all("must not be empty" in p.message for p in problems[1:4])
     assert "got 5" in problems[4].message
+    # a quote left open does not swallow the next line: each physical line is one row
+    assert "unterminated quote" in problems[5].message and "not supported" in problems[5].message
+    assert "got 1" in problems[6].message
     assert [(a.line, a.student, a.question, a.field, a.text) for a in answers] == [
         (2, "s001", "q1", "seq", "100"),
         (9, "s003", "q1", "ack", ""),  # an empty answer is an answer (graded "no answer"), not a broken row
         (10, "s004", "q1", "ack", "7"),  # ids are trimmed
-        (12, "s005", "q1", "seq", "multi\nline"),  # a quoted newline: the line the row ends on
         (13, "s006", "q1", "seq", "9"),
     ]
     # order is the file's order: problems and answers interleave as they are met
-    assert [i.line for i in items] == [2, 3, 4, 5, 6, 7, 9, 10, 12, 13]
+    assert [i.line for i in items] == [2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13]
 
 
 def test_long_form_with_a_header_missing_a_column_when_forced():
