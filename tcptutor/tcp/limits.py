@@ -1,0 +1,61 @@
+"""What tcptutor refuses, in one place: the reach of a teaching simulator, with headroom.
+
+A scenario beyond these is refused when it is parsed (or, for what only a run can tell,
+when it is simulated) with one line that names the limit, instead of running for minutes
+and ending in a MemoryError. Within them the simulator is linear (log-linear for timers)
+in the number of segments, so the largest scenario allowed still runs in seconds.
+"""
+
+from __future__ import annotations
+
+import re
+
+TEACHING = "tcptutor is a teaching simulator"
+
+MAX_STEPS = 10_000  # steps in one scenario
+MAX_FLOOD_SYNS = 100_000  # spoofed SYNs over all `flood` steps of a scenario
+MAX_BACKLOG = 65_535  # [server] backlog: half-open entries (the old u16 somaxconn cap)
+MAX_DURATION = 24 * 3600 * 1_000_000  # microseconds: any wait, latency, rto or msl (a day)
+# Segments on the wire in one scenario, counted as they are sent. Leaves room for the
+# largest flood answered by SYN cookies (2 segments per spoofed SYN) and a connection.
+MAX_SEGMENTS = 250_000
+# Data segments `send` may ask for in a scenario, estimated when parsing: each one is
+# acknowledged, so together they stay within MAX_SEGMENTS.
+MAX_DATA_SEGMENTS = MAX_SEGMENTS // 2
+
+# TOML nesting: tcptutor's own files nest three levels at most; tomllib recurses once per
+# level and would end in a RecursionError (a traceback) on `a = [[[[...]]]]`.
+MAX_TOML_DEPTH = 32
+
+_NESTING_TOKEN = re.compile(
+    r'"""(?:\\.|[^\\])*?"""{1,3}'  # multi-line basic string
+    r"|'''[\s\S]*?'''{1,3}"  # multi-line literal string
+    r'|"(?:\\.|[^"\\\n])*"'  # basic string
+    r"|'[^'\n]*'"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|[\[\]{}\n]",
+)
+
+
+def toml_too_deep(text: str) -> int | None:
+    """The 1-based line where `text` nests arrays/tables deeper than MAX_TOML_DEPTH, else None.
+
+    Cheap (one regex pass that skips everything but brackets, strings and comments), so it
+    runs before tomllib on every scenario and lesson block, however large.
+    """
+    depth, line = 0, 1
+    for match in _NESTING_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_TOML_DEPTH:
+                return line
+        elif token in "]}":
+            depth = max(depth - 1, 0)
+        else:
+            line += token.count("\n")
+    return None
+
+
+def too_deep_message() -> str:
+    return f"too deeply nested: at most {MAX_TOML_DEPTH} levels of [ ] and {{ }} ({TEACHING})"
