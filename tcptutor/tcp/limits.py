@@ -57,5 +57,6 @@ def toml_too_deep(text: str) -> int | None:
     return None
 
 
-def too_deep_message() -> str:
-    return f"too deeply nested: at most {MAX_TOML_DEPTH} levels of [ ] and {{ }} ({TEACHING})"
+def too_deep_message(where: str = "") -> str:
+    """`where`: " in the question block", say, placed as in "malformed TOML in the ..."."""
+    return f"too deeply nested{where}: at most {MAX_TOML_DEPTH} levels of [ ] and {{ }} ({TEACHING})"
