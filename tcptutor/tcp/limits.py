@@ -27,33 +27,37 @@ MAX_DATA_SEGMENTS = MAX_SEGMENTS // 2
 # level and would end in a RecursionError (a traceback) on `a = [[[[...]]]]`.
 MAX_TOML_DEPTH = 32
 
+# Unrolled loops ([^"\\]* eats long runs at C speed; a lazy (?:.|.)*? took minutes on a
+# 50 MB string). A closing """ may be followed by one or two quotes of the string's own.
 _NESTING_TOKEN = re.compile(
-    r'"""(?:\\.|[^\\])*?"""{1,3}'  # multi-line basic string
-    r"|'''[\s\S]*?'''{1,3}"  # multi-line literal string
-    r'|"(?:\\.|[^"\\\n])*"'  # basic string
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""(?:"{1,2})?'  # multi-line basic string
+    r"|'''[^']*(?:'(?!'')[^']*)*'''(?:'{1,2})?"  # multi-line literal string
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'  # basic string
     r"|'[^'\n]*'"  # literal string
     r"|#[^\n]*"  # comment
-    r"|[\[\]{}\n]",
+    r"|[\[{]+|[\]}]+",  # runs of opening or closing brackets
 )
 
 
 def toml_too_deep(text: str) -> int | None:
     """The 1-based line where `text` nests arrays/tables deeper than MAX_TOML_DEPTH, else None.
 
-    Cheap (one regex pass that skips everything but brackets, strings and comments), so it
-    runs before tomllib on every scenario and lesson block, however large.
+    Cheap, so that it can run before tomllib on every scenario and lesson block however
+    large: a count when there are few brackets, else one regex pass that skips everything
+    but brackets, strings and comments.
     """
-    depth, line = 0, 1
+    if text.count("[") + text.count("{") <= MAX_TOML_DEPTH:
+        return None
+    depth = 0
     for match in _NESTING_TOKEN.finditer(text):
         token = match.group()
-        if token in "[{":
-            depth += 1
+        if token[0] in "[{":
+            depth += len(token)
             if depth > MAX_TOML_DEPTH:
-                return line
-        elif token in "]}":
-            depth = max(depth - 1, 0)
-        else:
-            line += token.count("\n")
+                crossing = match.end() - (depth - MAX_TOML_DEPTH)
+                return text.count("\n", 0, crossing) + 1
+        elif token[0] in "]}":
+            depth = max(depth - len(token), 0)
     return None
 
 
