@@ -4,11 +4,14 @@
     python bench/bench_simulator.py --quick    # smaller, for a quick look
     python bench/bench_simulator.py --profile  # cProfile of the bulk transfer, top 25
 
-Two workloads, each timed best-of-N with time.perf_counter (parsing is done beforehand;
+Three workloads, each timed best-of-N with time.perf_counter (parsing is done beforehand;
 the timed part is simulate() plus Trace.to_json()):
   (a) a bulk transfer: one `client send` of SEGMENTS * MSS bytes, lossless, then both close;
   (b) a batch of seeded random scenarios (sends, drops, waits, closes, both profiles).
-Each is compared with a BASELINE measured in the same run: building the same number of
+  (c) a SYN flood into a backlog as large (issue 14: `flood 1600`, backlog 1600, was
+      quadratic at 25.7 s), at N and 4N SYNs: the ratio of the two times is printed, and
+      linear work gives about 4.0x.
+(a) and (b) are compared with a BASELINE measured in the same run: building the same number of
 Segment + SegmentRecord objects with incrementing numbers and calling .to_json() on each,
 i.e. the cost of producing the trace with no protocol logic at all.
 """
@@ -64,6 +67,11 @@ def transfer_scenario(segments: int):
     steps = ["server listen", "client connect", f"client send {segments * MSS}",
              "client close", "server close"]
     return parse_scenario(f"steps = {json.dumps(steps)}\n[client]\nmss = {MSS}\n[server]\nmss = {MSS}\n")
+
+
+def flood_scenario(syns: int):
+    steps = ["server listen", f"flood {syns}", "client connect", "wait 2min"]
+    return parse_scenario(f"steps = {json.dumps(steps)}\n[server]\nbacklog = {syns}\n")
 
 
 def random_steps(rng: random.Random) -> list[str]:
@@ -144,6 +152,14 @@ def main(argv=None) -> int:
     count = sum(len(t["segments"]) for t in traces)
     base_s, _ = best_of(repeats, lambda: baseline(count))
     report(f"{n_scenarios:,} random scenarios", sim_s, count, base_s)
+
+    small = 200 if args.quick else 400
+    times = {}
+    for syns in (small, 4 * small):
+        scenario = flood_scenario(syns)
+        times[syns], _ = best_of(repeats, lambda: simulate(scenario).to_json())
+    print(f"flood {4 * small:,} vs flood {small:,} (backlog as large): {times[4 * small]:.3f} s vs"
+          f" {times[small]:.3f} s; ratio {times[4 * small] / times[small]:.1f}x (linear: 4.0x)")
     return 0
 
 
