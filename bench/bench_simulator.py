@@ -126,12 +126,15 @@ def report(name: str, sim_s: float, segments: int, base_s: float) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="1,000-segment transfer, 100 scenarios")
+    ap.add_argument("--quick", action="store_true", help="1,000-segment transfer, 100 scenarios, flood 200/800")
     ap.add_argument("--repeats", type=int, help="best of N (default 5, quick 3)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the random scenarios")
     ap.add_argument("--profile", action="store_true", help="cProfile the transfer once and stop")
     args = ap.parse_args(argv)
-    n_segments, n_scenarios = (1_000, 100) if args.quick else (10_000, 1_000)
+    # 5,000, not 10,000: a lossless transfer of 10,000 x MSS bytes puts about 233,000 segments
+    # on the wire (the receive window reopens in small pieces: no SWS avoidance is modelled),
+    # which is beyond tcp/limits.MAX_SEGMENTS.
+    n_segments, n_scenarios = (1_000, 100) if args.quick else (5_000, 1_000)
     repeats = args.repeats or (3 if args.quick else 5)
 
     transfer = transfer_scenario(n_segments)
