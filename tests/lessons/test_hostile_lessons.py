@@ -14,7 +14,7 @@ import pytest
 
 from tcptutor import library
 from tcptutor.grading.grader import grade
-from tcptutor.lessons.parser import parse_lesson, parse_topics
+from tcptutor.lessons.parser import parse_lesson, parse_topics, verify_question
 from tcptutor.questions.variants import make_variant
 from tcptutor.tcp import limits
 
@@ -165,8 +165,6 @@ def test_an_inline_scenario_beyond_the_simulator_limits_is_a_problem_of_the_ques
     text = HEAD + question(body, "predict")
     lesson, problems = parse_lesson(text, "l.md", topics=topics, scenario_names=set())
     assert problems == []
-    from tcptutor.lessons.parser import verify_question
-
     (problem,) = verify_question(lesson.questions[0], {}, seeds=range(1))
     assert problem.line == line_of(text, 'id = "q"')
     assert 'step "flood 10000000": at most 100000 spoofed SYNs in a scenario' in problem.message
