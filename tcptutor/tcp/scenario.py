@@ -464,6 +464,9 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     Every error carries the line to fix, because the people reading these messages are
     students editing a file, not programmers reading a traceback.
     """
+    if len(text) > limits.MAX_SCENARIO_CHARS:
+        raise ScenarioError(path, None, f"{len(text)} characters: a scenario can be at most"
+                                        f" {limits.MAX_SCENARIO_CHARS} characters ({limits.TEACHING})")
     data = _load_toml(text, path)
     where = _Positions(text)
 

@@ -76,6 +76,13 @@ def test_too_many_steps():
     assert error_of(text) == f"lab.toml:1: {limits.MAX_STEPS + 1} steps: at most 10000 steps in a scenario {TEACHING}"
 
 
+def test_a_huge_scenario_file_is_refused_before_it_is_read_as_toml():
+    text = steps("server listen") + "# " + "x" * limits.MAX_SCENARIO_CHARS + "\n"
+    assert error_of(text) == (
+        f"lab.toml: {len(text)} characters: a scenario can be at most 2000000 characters {TEACHING}"
+    )
+
+
 def test_right_at_the_limits_is_accepted():
     """The limits themselves are allowed (parsed only: simulating them takes seconds)."""
     parse_scenario(steps("server listen", "flood 60000", "flood 40000"))
