@@ -532,8 +532,9 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
 def _check_reach(scenario: Scenario) -> None:
     """Refuse, at the step that crosses it, a flood or a transfer beyond tcp/limits.py.
 
-    A send's data segments are estimated as the simulator cuts them (connection.send and
-    _flush): each write in pieces of at most min(both MSS, the peer's window) bytes.
+    A send's data segments are counted at least as the simulator cuts them (connection.send
+    and _flush): each write in pieces of at most min(both MSS, the peer's window) bytes. A
+    window that reopens in small pieces cuts more; the simulator's MAX_SEGMENTS stops those.
     """
     floods, data_segments = 0, 0
     params = {"client": scenario.client, "server": scenario.server}
