@@ -15,6 +15,7 @@ TEACHING = "tcptutor is a teaching simulator"
 MAX_STEPS = 10_000  # steps in one scenario
 MAX_SCENARIO_CHARS = 2_000_000  # a scenario's text: room for MAX_STEPS steps of 200 characters
 MAX_FLOOD_SYNS = 100_000  # spoofed SYNs over all `flood` steps of a scenario
+MAX_DROPS = 100  # `drop` steps: every segment is matched against the pending ones
 MAX_BACKLOG = 65_535  # [server] backlog: half-open entries (the old u16 somaxconn cap)
 MAX_DURATION = 24 * 3600 * 1_000_000  # microseconds: any wait, latency, rto or msl (a day)
 # Segments on the wire in one scenario, counted as they are sent. Leaves room for the

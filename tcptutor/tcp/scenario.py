@@ -536,7 +536,7 @@ def _check_reach(scenario: Scenario) -> None:
     and _flush): each write in pieces of at most min(both MSS, the peer's window) bytes. A
     window that reopens in small pieces cuts more; the simulator's MAX_SEGMENTS stops those.
     """
-    floods, data_segments = 0, 0
+    floods, drops, data_segments = 0, 0, 0
     params = {"client": scenario.client, "server": scenario.server}
     for step in scenario.steps:
         action = step.action
@@ -544,7 +544,11 @@ def _check_reach(scenario: Scenario) -> None:
         def refuse(message: str):
             raise ScenarioError(scenario.path, step.line, f'step "{step.text}": {message} ({limits.TEACHING})')
 
-        if isinstance(action, Flood):
+        if isinstance(action, Drop):
+            drops += 1
+            if drops > limits.MAX_DROPS:
+                refuse(f"at most {limits.MAX_DROPS} drop steps in a scenario")
+        elif isinstance(action, Flood):
             floods += action.count
             if floods > limits.MAX_FLOOD_SYNS:
                 refuse(f"at most {limits.MAX_FLOOD_SYNS} spoofed SYNs in a scenario")

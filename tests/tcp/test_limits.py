@@ -76,6 +76,16 @@ def test_too_many_steps():
     assert error_of(text) == f"lab.toml:1: {limits.MAX_STEPS + 1} steps: at most 10000 steps in a scenario {TEACHING}"
 
 
+def test_too_many_drop_rules():
+    """Every segment is matched against the pending drops: their number is bounded."""
+    text = steps("server listen", *["drop next client->server RST"] * (limits.MAX_DROPS + 1))
+    assert error_of(text) == (
+        f'lab.toml:{limits.MAX_DROPS + 3}: step "drop next client->server RST": at most 100 drop steps'
+        f" in a scenario {TEACHING}"
+    )
+    parse_scenario(steps("server listen", *["drop next client->server RST"] * limits.MAX_DROPS))
+
+
 def test_a_huge_scenario_file_is_refused_before_it_is_read_as_toml():
     text = steps("server listen") + "# " + "x" * limits.MAX_SCENARIO_CHARS + "\n"
     assert error_of(text) == (
