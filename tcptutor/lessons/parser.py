@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from ..problems import Problem
 from ..questions.model import ID_RE, Question, question_from_toml
 from ..questions.variants import VariantError, is_inline, make_variant
+from ..tcp.limits import too_deep_message, toml_too_deep
 from ..tcp.scenario import parse_scenario
 from ..errors import ScenarioError
 
@@ -65,11 +66,28 @@ class Course:
         return [q for lesson in self.lessons for q in lesson.questions]
 
 
-def parse_topics(text: str, path: str) -> tuple[dict[str, str], list[Problem]]:
+def _load_block(content: str, offset: int, path: str, where: str = "") -> tuple[dict | None, Problem | None]:
+    """tomllib on one block (or file): a problem instead of a traceback, whatever the text.
+
+    Nesting is checked first: tomllib recurses once per level, and `a = [[[[...]]]]` would
+    end in a RecursionError. `offset` is the file line before the block's first line;
+    `where` is worded like " in the question block".
+    """
+    deep_at = toml_too_deep(content)
+    if deep_at is not None:
+        return None, Problem(path, offset + deep_at, too_deep_message(where))
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(content), None
+    except RecursionError:  # the pre-check is the guard; this only backs it up
+        return None, Problem(path, offset + 1, too_deep_message(where))
     except tomllib.TOMLDecodeError as err:
-        return {}, [Problem(path, _toml_line(err, 0), f"malformed TOML: {_toml_message(err)}")]
+        return None, Problem(path, _toml_line(err, offset), f"malformed TOML{where}: {_toml_message(err)}")
+
+
+def parse_topics(text: str, path: str) -> tuple[dict[str, str], list[Problem]]:
+    data, problem = _load_block(text, 0, path)
+    if problem:
+        return {}, [problem]
     topics = data.get("topics")
     if not isinstance(topics, dict) or not all(isinstance(v, str) for v in topics.values()):
         return {}, [Problem(path, 1, "expected a [topics] table of id = \"title\"")]
@@ -134,10 +152,9 @@ def parse_lesson(text: str, path: str, *, topics: Mapping[str, str], scenario_na
             else:
                 blocks.append(block)
             continue
-        try:
-            data = tomllib.loads(tok.content)
-        except tomllib.TOMLDecodeError as err:
-            problems.append(Problem(path, _toml_line(err, first - 1), f"malformed TOML in the {kind} block: {_toml_message(err)}"))
+        data, problem = _load_block(tok.content, first - 1, path, f" in the {kind} block")
+        if problem:
+            problems.append(problem)
             continue
         line_of = _key_line_finder(tok.content, first)
         if kind == "lesson":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ TIMER_KINDS = ("time-wait", "retransmission", "syn", "synack")
 ENDPOINTS = ("client", "server")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FIELD_RE = re.compile(r"^[a-z0-9_]+$")
+MAX_CHOICES = 26  # options and ordering items: one letter each, A to Z (variants.LETTERS)
 
 COMMON_KEYS = {"id", "kind", "topics", "difficulty", "prompt", "explanation", "scenario", "profile"}
 KIND_KEYS = {
@@ -164,7 +166,7 @@ def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: s
         if t not in topics:
             c.bad("topics", f"question {qid}: unknown topic {t!r}; known topics: {', '.join(sorted(topics))}")
     difficulty = data.get("difficulty", 1)
-    if difficulty not in (1, 2, 3):
+    if isinstance(difficulty, bool) or not isinstance(difficulty, int) or difficulty not in (1, 2, 3):
         c.bad("difficulty", f"question {qid}: difficulty must be 1, 2 or 3; got {difficulty!r}")
     for key in ("prompt", "explanation"):
         if not isinstance(data.get(key), str) or not data[key].strip():
@@ -190,14 +192,19 @@ def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: s
         if not isinstance(items, list) or len(items) < 3 or not all(isinstance(i, str) for i in items) or len(set(items)) != len(items):
             c.bad("items" if "items" in data else "kind", f"question {qid}: an ordering question needs items: at least 3 distinct strings, in the correct order")
             items = []
+        elif len(items) > MAX_CHOICES:
+            c.bad("items", f"question {qid}: {len(items)} items; at most {MAX_CHOICES}, one letter each (A to Z)")
+            items = []
         extra = {"items": tuple(items)}
     elif kind == "numeric":
         answer = data.get("answer")
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
             c.bad("answer" if "answer" in data else "kind", f"question {qid}: a numeric question needs a numeric answer")
+        elif not math.isfinite(answer):  # nan and inf are TOML floats; JSON has no such numbers
+            c.bad("answer", f"question {qid}: answer must be a finite number; got {answer}")
         tol = data.get("tolerance", 0)
-        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0:
-            c.bad("tolerance", f"question {qid}: tolerance must be a number >= 0")
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not math.isfinite(tol) or tol < 0:
+            c.bad("tolerance", f"question {qid}: tolerance must be a finite number >= 0; got {tol!r}")
             tol = 0
         extra = {"answer": answer, "tolerance": float(tol), "unit": str(data.get("unit", ""))}
     if c.problems:
@@ -291,6 +298,8 @@ def _vary_problem(spec) -> str | None:
         return "a range must be [lo, hi], two whole numbers with lo <= hi"
     if isinstance(spec, dict):
         if set(spec) == {"choice"} and isinstance(spec["choice"], list) and spec["choice"]:
+            if any(isinstance(v, float) and not math.isfinite(v) for v in spec["choice"]):
+                return "choice values must be finite numbers (no nan or inf)"
             return None
         return "expected { choice = [values...] }"
     return 'expected "isn", "isn-wrap", [lo, hi] or { choice = [...] }'
@@ -300,6 +309,9 @@ def _check_choice(c: _Checker, qid: str, kind: str, data: dict) -> dict:
     raw = data.get("options")
     if not isinstance(raw, list) or len(raw) < 2:
         c.bad("options" if "options" in data else "kind", f"question {qid}: a {kind} question needs at least two [[options]]")
+        return {}
+    if len(raw) > MAX_CHOICES:
+        c.bad("options", f"question {qid}: {len(raw)} options; at most {MAX_CHOICES}, one letter each (A to Z)")
         return {}
     options = []
     for i, o in enumerate(raw, 1):

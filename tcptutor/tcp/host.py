@@ -7,6 +7,8 @@ listener decides whether a SYN gets a half-open entry, a SYN cookie, or nothing 
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import random
 from dataclasses import dataclass, field
 
@@ -43,6 +45,13 @@ class Host:
         self.listening = False
         self.conns: dict[str, Connection] = {}
         self.ended: dict[str, Connection] = {}  # the last connection with a peer, once it is over
+        # Kept up to date by _collect (every change to a connection goes through it), so that
+        # a flood of N half-open entries costs O(N log N), not O(N^2) scans of self.conns.
+        self._half_open: set[str] = set()
+        self._deadlines: list[tuple[int, int, int, str, Connection]] = []  # lazy heap: stale entries skipped
+        self._order: dict[str, int] = {}  # peer -> when it entered self.conns: ties go to the oldest
+        self._arrivals = itertools.count()
+        self._pushes = itertools.count()  # unique: heap entries never compare connections
         self.cookie_secret = rng.getrandbits(64).to_bytes(8, "big")
 
     # ------------------------------------------------------------------ views
@@ -61,7 +70,8 @@ class Host:
         return self.conns.get(peer) or self.ended.get(peer)
 
     def half_open(self) -> int:
-        return sum(1 for c in self.conns.values() if c.passive and c.state == S.SYN_RECEIVED)
+        """Passive connections in SYN-RECEIVED: the listener's half-open queue."""
+        return len(self._half_open)
 
     @property
     def backlog_capacity(self) -> int:
@@ -80,9 +90,27 @@ class Host:
             local=self.name, remote=peer, iss=self._new_isn(peer), params=self.params,
             profile=self.profile, passive=passive,
         )
+        if peer not in self.conns:
+            self._order[peer] = next(self._arrivals)
         self.conns[peer] = conn
         self.ended.pop(peer, None)
         return conn
+
+    def _forget(self, peer: str) -> None:
+        """A connection leaves self.conns (its heap entries go stale and are skipped)."""
+        del self.conns[peer]
+        self._half_open.discard(peer)
+        self._order.pop(peer, None)
+
+    def _note_timers_and_queue(self, peer: str, conn: Connection) -> None:
+        """After a change to a live connection: its place in the half-open queue and the timer heap."""
+        if conn.passive and conn.state == S.SYN_RECEIVED:
+            self._half_open.add(peer)
+        else:
+            self._half_open.discard(peer)
+        due = conn.deadline()
+        if due is not None:
+            heapq.heappush(self._deadlines, (due, self._order[peer], next(self._pushes), peer, conn))
 
     def _collect(self, peer: str, before: State, conn: Connection | None, note: str = "",
                  extra: list[Segment] | None = None, moves: list[Move] | None = None) -> Outcome:
@@ -92,10 +120,12 @@ class Host:
             outcome.sent += conn.out
             conn.moves, conn.out = [], []
             if conn.state == S.CLOSED:
-                del self.conns[peer]
+                self._forget(peer)
                 self.ended[peer] = conn
             elif conn.state == S.LISTEN:  # a half-open entry returned to the listener
-                del self.conns[peer]
+                self._forget(peer)
+            else:
+                self._note_timers_and_queue(peer, conn)
         return outcome
 
     # ------------------------------------------------------------------ user calls
@@ -133,7 +163,7 @@ class Host:
         moves = [Move(transition(S.LISTEN, event))]
         for other in [p for p, c in self.conns.items() if c.passive and c.state == S.SYN_RECEIVED]:
             # Half-open entries belong to the listener and go with it.
-            del self.conns[other]
+            self._forget(other)
         return Outcome(peer, before, moves)
 
     # ------------------------------------------------------------------ segments
@@ -219,12 +249,15 @@ class Host:
     # ------------------------------------------------------------------ timers
 
     def next_deadline(self) -> tuple[int, str] | None:
-        best = None
-        for peer, conn in self.conns.items():
-            d = conn.deadline()
-            if d is not None and (best is None or d < best[0]):
-                best = (d, peer)
-        return best
+        """The earliest timer of any connection, and its peer; at equal deadlines the connection
+        that entered self.conns first (the order a scan of the dict would give)."""
+        heap = self._deadlines
+        while heap:
+            due, _, _, peer, conn = heap[0]
+            if self.conns.get(peer) is conn and conn.deadline() == due:
+                return due, peer
+            heapq.heappop(heap)  # stale: the connection's timers changed, or it is gone
+        return None
 
     def fire_timer(self, peer: str, now: int) -> tuple[Outcome, str, int]:
         conn = self.conns[peer]

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from tcptutor.errors import ScenarioError
 
+from . import limits
+
 ENDPOINTS = ("client", "server")
 SEQ_SPACE = 2**32
 MICROS = 1_000_000
@@ -163,6 +165,14 @@ def parse_duration(value) -> int:
     return micros
 
 
+def _bounded_duration(value) -> int:
+    """parse_duration, refusing what no TCP timer needs (limits.MAX_DURATION)."""
+    micros = parse_duration(value)
+    if micros > limits.MAX_DURATION:
+        raise ValueError(f"a duration can be at most 24h ({limits.TEACHING}); got {_show(value)}")
+    return micros
+
+
 def _endpoint_name(word: str) -> str:
     name = word.lower()
     if name not in ENDPOINTS:
@@ -271,7 +281,7 @@ def parse_step(text: str) -> Action:
     if first == "wait":
         if len(words) == 1:
             raise ValueError('wait needs a duration, like "wait 200ms"')
-        return Wait(parse_duration(text.split(None, 1)[1]))
+        return Wait(_bounded_duration(text.split(None, 1)[1]))
     return Calls((_parse_call(words),))
 
 
@@ -365,10 +375,16 @@ class _Positions:
 # Each checker takes (key, value) and returns the stored value or raises ValueError.
 
 
-def _whole_number(low: int, high: int | None = None):
+def _whole_number(low: int, high: int | None = None, why: str = ""):
+    """`why` set: only the lower bound is the field's own; the upper one is a limit of ours."""
+
     def check(key, value):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{key} must be a whole number (a TOML integer); got {_show(value)}")
+        if why and value < low:
+            raise ValueError(f"{key} must be at least {low}; got {value}")
+        if why and value > high:
+            raise ValueError(f"{key} can be at most {high} {why}; got {value}")
         if high is None and value < low:
             raise ValueError(f"{key} must be at least {low}; got {value}")
         if high is not None and not low <= value <= high:
@@ -396,7 +412,7 @@ def _one_of(*choices: str):
 def _duration(positive: bool = False):
     def check(key, value):
         try:
-            micros = parse_duration(value)
+            micros = _bounded_duration(value)
         except ValueError as error:
             raise ValueError(f"{key}: {error}") from None
         if positive and micros == 0:
@@ -410,7 +426,7 @@ _ENDPOINT_FIELDS = {
     "isn": _whole_number(0, SEQ_SPACE - 1),
     "window": _whole_number(1, 65535),
     "mss": _whole_number(1, 65495),
-    "backlog": _whole_number(1),
+    "backlog": _whole_number(1, limits.MAX_BACKLOG, why=f"half-open entries ({limits.TEACHING})"),
     "syncookies": _boolean,
 }
 _NET_FIELDS = {
@@ -427,8 +443,13 @@ _TOP_LEVEL = ("steps", "title", *(f"[{name}]" for name in _TABLES))
 
 
 def _load_toml(text: str, path: str) -> dict:
+    deep_at = limits.toml_too_deep(text)
+    if deep_at is not None:
+        raise ScenarioError(path, deep_at, limits.too_deep_message())
     try:
         return tomllib.loads(text)
+    except RecursionError:  # the pre-check is the guard; this only backs it up
+        raise ScenarioError(path, 1, limits.too_deep_message()) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         at = re.search(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$", message)
@@ -443,6 +464,9 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
     Every error carries the line to fix, because the people reading these messages are
     students editing a file, not programmers reading a traceback.
     """
+    if len(text) > limits.MAX_SCENARIO_CHARS:
+        raise ScenarioError(path, None, f"{len(text)} characters: a scenario can be at most"
+                                        f" {limits.MAX_SCENARIO_CHARS} characters ({limits.TEACHING})")
     data = _load_toml(text, path)
     where = _Positions(text)
 
@@ -462,6 +486,8 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
         fail(("steps",), f"steps must be a list of strings, like {example}; got {_show(steps)}")
     if not steps:
         fail(("steps",), "steps is empty: a scenario needs at least one step")
+    if len(steps) > limits.MAX_STEPS:
+        fail(("steps",), f"{len(steps)} steps: at most {limits.MAX_STEPS} steps in a scenario ({limits.TEACHING})")
     parsed_steps = []
     for index, step in enumerate(steps):
         line = where.step_lines[index] if index < len(where.step_lines) else where.line_of("steps")
@@ -491,7 +517,7 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
                 fail((name, key), str(error))
         tables[name] = values
 
-    return Scenario(
+    scenario = Scenario(
         steps=tuple(parsed_steps),
         title=title,
         client=EndpointParams(**tables["client"]),
@@ -499,3 +525,40 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
         net=NetParams(**tables["net"]),
         path=path,
     )
+    _check_reach(scenario)
+    return scenario
+
+
+def _check_reach(scenario: Scenario) -> None:
+    """Refuse, at the step that crosses it, a flood or a transfer beyond tcp/limits.py.
+
+    A send's data segments are counted at least as the simulator cuts them (connection.send
+    and _flush): each write in pieces of at most min(both MSS, the peer's window) bytes. A
+    window that reopens in small pieces cuts more; the simulator's MAX_SEGMENTS stops those.
+    """
+    floods, drops, data_segments = 0, 0, 0
+    params = {"client": scenario.client, "server": scenario.server}
+    for step in scenario.steps:
+        action = step.action
+
+        def refuse(message: str):
+            raise ScenarioError(scenario.path, step.line, f'step "{step.text}": {message} ({limits.TEACHING})')
+
+        if isinstance(action, Drop):
+            drops += 1
+            if drops > limits.MAX_DROPS:
+                refuse(f"at most {limits.MAX_DROPS} drop steps in a scenario")
+        elif isinstance(action, Flood):
+            floods += action.count
+            if floods > limits.MAX_FLOOD_SYNS:
+                refuse(f"at most {limits.MAX_FLOOD_SYNS} spoofed SYNs in a scenario")
+        elif isinstance(action, Calls):
+            for call in action.calls:
+                if call.verb != "send":
+                    continue
+                own, peer = params[call.endpoint], params["server" if call.endpoint == "client" else "client"]
+                piece = min(own.mss, peer.mss, peer.window)
+                data_segments += sum(-(-size // piece) for size in call.sizes)
+                if data_segments > limits.MAX_DATA_SEGMENTS:
+                    refuse(f"at most {limits.MAX_DATA_SEGMENTS} data segments in a scenario; with segments of"
+                           f" at most {piece} bytes (the smaller MSS, or the peer's window) this needs more")

@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 
 from ..errors import ScenarioError, SimulationError, UserCallError
+from . import limits
 from .host import Host, Outcome
 from .profiles import Profile, resolve
 from .scenario import Calls, Drop, Flood, Scenario, Step, Wait
@@ -49,12 +50,14 @@ class Simulator:
         self.events: list[TraceEvent] = []
         self.spoofs = 0
         self._budget = 0
+        self._step: Step | None = None
 
     # ------------------------------------------------------------------ running
 
     def run(self) -> Trace:
         for step in self.scenario.steps:
             self._budget = MAX_EVENTS_PER_STEP
+            self._step = step
             try:
                 self._run_step(step)
             except UserCallError as err:
@@ -142,6 +145,13 @@ class Simulator:
 
     def _put_on_wire(self, seg: Segment) -> SegmentRecord:
         n = len(self.records) + 1
+        if n > limits.MAX_SEGMENTS:  # what parsing cannot foresee: retransmissions, replies to floods
+            step = self._step
+            raise ScenarioError(
+                self.scenario.path, step.line if step else None,
+                f'step "{step.text if step else ""}": more than {limits.MAX_SEGMENTS} segments'
+                f" in a scenario ({limits.TEACHING})",
+            )
         dropped = self._match_drop(seg)
         arrive = None if dropped else self.now + self.profile.latency
         record = SegmentRecord(n, seg, self.now, "dropped" if dropped else "delivered", arrive)
