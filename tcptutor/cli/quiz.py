@@ -6,6 +6,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from ..bank import queries
+from ..grading.textsafe import ECHO_LIMIT, printable
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -149,5 +150,5 @@ def grade_answers(
         return
     for f in result.fields:
         mark = {"correct": "✓", "wrong": "✗", "unreadable": "?"}[f.verdict]
-        typer.echo(f"{mark} {f.field} = {f.given or '(none)'}: {f.feedback}")
+        typer.echo(f"{mark} {f.field} = {printable(f.given, limit=ECHO_LIMIT) or '(none)'}: {f.feedback}")
     typer.echo(f"score: {result.score if result.score is not None else 'n/a'}")

@@ -18,6 +18,7 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 # terminal. Zl, Zp: line and paragraph separators, which some renderers break lines at.
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+ECHO_LIMIT = 200  # characters of an answer a CLI echoes back; the rest is counted, not shown
 
 
 def _escaped(ch: str) -> str:
