@@ -28,7 +28,8 @@ STATES = (
 # is a few hundred characters; a longer cell is a paste accident or an attack, and reading it
 # would only cost time. It is Unreadable with a message that states the limit.
 MAX_ANSWER_CHARS = 1000
-# No TCP timer runs anywhere near this long (the longest, keep-alive, defaults to 7,200 s).
+# No TCP timer runs anywhere near this long: the longest, the keep-alive idle time, defaults to
+# two hours (RFC 1122 4.2.3.6, Linux tcp_keepalive_time 7,200 s).
 MAX_SECONDS = 1e9
 _SHOWN_CHARS = 60  # how much of an unreadable answer its message quotes
 

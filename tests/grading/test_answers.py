@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from tcptutor.grading import answers as _answers
 from tcptutor.grading.answers import (
+    MAX_ANSWER_CHARS,
+    MAX_SECONDS,
     STATES,
     Unreadable,
     normalize,
@@ -437,9 +440,6 @@ def test_normalize_folds_full_width_and_trims():
 
 
 # ----------------------------------------------------------------------- hostile answers (issue 16)
-
-from tcptutor.grading import answers as _answers  # noqa: E402
-from tcptutor.grading.answers import MAX_ANSWER_CHARS, MAX_SECONDS  # noqa: E402
 
 ALL_READERS = {
     "number": read_number,

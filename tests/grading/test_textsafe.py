@@ -5,6 +5,8 @@ markdown-it-py, reads back as exactly the text shown, with no heading, list or H
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,8 +33,6 @@ ATTACKS = [
 
 
 def _has_control(text: str) -> bool:
-    import unicodedata
-
     return any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
                for ch in text)
 
