@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import random
+import sys
 from datetime import datetime
 
 import typer
@@ -85,6 +86,8 @@ def practice(
         pool = attempts.candidates(engine, lesson=lesson, topic=topic, kind=kind)
         if not pool:
             raise queries.NotFound("no questions match; see `tcptutor quiz list` and `tcptutor lessons`")
+    if callable(getattr(sys.stdin, "reconfigure", None)):  # bytes that are not UTF-8 (a GBK terminal)
+        sys.stdin.reconfigure(errors="replace")  # become U+FFFD: unreadable, asked again, no traceback
     typer.echo(f"Practice for {name}: {count} question{'s' if count != 1 else ''}. Ctrl-C stops and keeps your answers.\n")
     asked: list[str] = []
     scores: list[float] = []

@@ -115,3 +115,20 @@ def test_practice_echoes_a_readable_answer_with_controls_as_visible_text(bank):
     assert len(echoed) == 2, out.stdout
     assert "\\x85\\x1f1001\\x85" in echoed[0] and "S.\\x1f" in echoed[1]
     assert _controls("\n".join(echoed)) == set()
+
+
+def test_practice_survives_input_that_is_not_utf8(bank):
+    """A terminal left in GBK sends bytes that are not UTF-8: the answer is unreadable and asked
+    again, not a UnicodeDecodeError traceback that ends the session."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TCPTUTOR_DB", "TCPTUTOR_STUDENT")}
+    env.update(PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    cmd = [EXE] if EXE else [sys.executable, "-m", "tcptutor"]
+    typed = "同步已发送".encode("gbk") + b"\n1001\nS.\n"
+    out = subprocess.run([*cmd, "practice", "--count", "1", "--seed", "3", "--student", "gbk", "--db", bank],
+                         input=typed, capture_output=True, env=env, timeout=120)
+    stdout, stderr = out.stdout.decode("utf-8"), out.stderr.decode("utf-8")
+    assert out.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    refused = next(line for line in stdout.splitlines() if "? could not read" in line)
+    assert "\ufffd" in refused and "Not counted; try again." in refused
+    assert " ack = 1001" in stdout and " flags = S." in stdout
