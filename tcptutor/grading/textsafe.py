@@ -38,6 +38,15 @@ def _shortened(text: str, limit: int | None) -> tuple[str, str]:
     return text[:limit], f"… ({len(text) - limit:,} more characters)"
 
 
+def without_surrogates(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD.
+
+    Python hands bytes that are not UTF-8 in argv and environment over as lone surrogates
+    (PEP 383); they cannot be encoded for stdout, JSON or a database, so an answer that
+    comes from outside is passed through this first, as a decoder with errors="replace" would."""
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
 def printable(text: str, *, limit: int | None = None) -> str:
     """`text` as one line that is safe to write to a terminal.
 

@@ -132,3 +132,17 @@ def test_practice_survives_input_that_is_not_utf8(bank):
     refused = next(line for line in stdout.splitlines() if "? could not read" in line)
     assert "\ufffd" in refused and "Not counted; try again." in refused
     assert " ack = 1001" in stdout and " flags = S." in stdout
+
+
+@pytest.mark.parametrize("json_flag", [(), ("--json",), ("--student", "zed")], ids=["text", "json", "stored"])
+def test_quiz_grade_survives_an_argument_that_is_not_utf8(bank, json_flag):
+    """Python hands such bytes over as lone surrogates (PEP 383), which cannot be printed,
+    written as JSON or stored: each becomes U+FFFD, as in a decoder with errors="replace"."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TCPTUTOR_DB", "TCPTUTOR_STUDENT")}
+    env.update(PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    cmd = [EXE] if EXE else [sys.executable, "-m", "tcptutor"]
+    out = subprocess.run([*cmd, "quiz", "grade", "hs-synack", b"ack=\xff\xfe1001", "flags=S.", "--seed", "5",
+                          *json_flag, "--db", bank], capture_output=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr.decode("utf-8", "replace")
+    assert b"Traceback" not in out.stderr
+    assert "\ufffd\ufffd1001".encode() in out.stdout

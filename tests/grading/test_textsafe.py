@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tcptutor.grading.textsafe import markdown_inline, printable
+from tcptutor.grading.textsafe import markdown_inline, printable, without_surrogates
 
 ATTACKS = [
     "\x1b[2J\x1b[H",  # clear the screen, cursor home
@@ -115,3 +115,10 @@ def test_markdown_inline_of_any_text_reads_back_verbatim(text):
     _, children = _read_back("answer: " + markdown_inline(text))
     codes = [c.content for c in children if c.type == "code_inline"]
     assert codes == [printable(text) or " "]
+
+
+def test_without_surrogates_replaces_each_lone_surrogate():
+    assert without_surrogates("ack=\udcff\udcfe1001") == "ack=\ufffd\ufffd1001"
+    assert without_surrogates("\ud800x\udfff") == "\ufffdx\ufffd"
+    assert without_surrogates("同步已发送 👍 1001") == "同步已发送 👍 1001"
+    without_surrogates("\udc80" * 10).encode("utf-8")
