@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import random
+import sys
 from datetime import datetime
 
 import typer
@@ -14,6 +15,7 @@ from ..bank import attempts, queries
 from ..grading.answers import Unreadable
 from ..grading.grader import grade, parse_answer
 from ..grading.misconceptions import BY_ID
+from ..grading.textsafe import ECHO_LIMIT, printable
 from ..practice.scheduler import choose_next, misconception_counts, suggestions, topic_mastery
 from ..questions.variants import make_variant
 from ..render.ladder import render_ladder
@@ -51,7 +53,7 @@ def _answer_fields(variant) -> dict[str, str]:
                 text = _ask(f"{name} ({expected.label})")
                 parsed = parse_answer(expected, text, variant) if text.strip() else Unreadable(text, "an answer")
                 if isinstance(parsed, Unreadable):
-                    typer.echo(f"    ? could not read {text!r}: expected {parsed.expected}. Not counted; try again.")
+                    typer.echo(f"    ? {parsed}. Not counted; try again.")  # str() quotes only the start
                     continue
                 given[name] = text
                 break
@@ -84,6 +86,8 @@ def practice(
         pool = attempts.candidates(engine, lesson=lesson, topic=topic, kind=kind)
         if not pool:
             raise queries.NotFound("no questions match; see `tcptutor quiz list` and `tcptutor lessons`")
+    if callable(getattr(sys.stdin, "reconfigure", None)):  # bytes that are not UTF-8 (a GBK terminal)
+        sys.stdin.reconfigure(errors="replace")  # become U+FFFD: unreadable, asked again, no traceback
     typer.echo(f"Practice for {name}: {count} question{'s' if count != 1 else ''}. Ctrl-C stops and keeps your answers.\n")
     asked: list[str] = []
     scores: list[float] = []
@@ -116,7 +120,7 @@ def practice(
         typer.echo("")
         for f in result.fields:
             credit = " (partial credit)" if f.credit and f.verdict != "correct" else ""
-            typer.echo(f"  {MARK[f.verdict]} {f.field} = {f.given}{credit}")
+            typer.echo(f"  {MARK[f.verdict]} {f.field} = {printable(f.given, limit=ECHO_LIMIT)}{credit}")
             typer.echo(f"      {f.feedback}")
             if f.misconception:
                 seen[f.misconception] = seen.get(f.misconception, 0) + 1

@@ -6,6 +6,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from ..bank import queries
+from ..grading.textsafe import ECHO_LIMIT, printable, without_surrogates
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -138,7 +139,7 @@ def grade_answers(
                 raise InputError("answers", None, f"expected FIELD=ANSWER, got {pair!r}; fields: {', '.join(variant.expected)}")
             if name.strip() not in variant.expected:
                 raise InputError("answers", None, f"question {qid} has no field {name.strip()!r}; fields: {', '.join(variant.expected)}")
-            given[name.strip()] = value
+            given[name.strip()] = without_surrogates(value)  # argv bytes that are not UTF-8
         result = grade(variant, given, carry_forward=not no_carry)
         if student:
             attempts.record(engine, student=attempts.student_id(engine, student), question_id=qid,
@@ -149,5 +150,5 @@ def grade_answers(
         return
     for f in result.fields:
         mark = {"correct": "✓", "wrong": "✗", "unreadable": "?"}[f.verdict]
-        typer.echo(f"{mark} {f.field} = {f.given or '(none)'}: {f.feedback}")
+        typer.echo(f"{mark} {f.field} = {printable(f.given, limit=ECHO_LIMIT) or '(none)'}: {f.feedback}")
     typer.echo(f"score: {result.score if result.score is not None else 'n/a'}")

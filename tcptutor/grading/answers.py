@@ -4,10 +4,17 @@ Numbers in decimal, hex (0x3e9) or full-width digits (１００１); states in e
 spelling (SYN_RCVD, SYN_RECV, ESTAB, time wait) and the Chinese textbook names; flags as
 SYN+ACK, SYN,ACK, SA, S. or [SYN, ACK]. An answer that cannot be read is Unreadable, with
 what was expected: it is never counted as wrong.
+
+Every reader runs in time linear in the answer's length: answers are tokenised with plain
+string operations and regular expressions that cannot backtrack (no nested or overlapping
+quantifiers), and an answer longer than MAX_ANSWER_CHARS is Unreadable before anything else
+is done with it. Numbers never overflow: digit strings are bounded by that limit (well under
+Python's 4,300-digit int-string limit) and times must be finite and at most MAX_SECONDS.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +24,14 @@ STATES = (
     "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
     "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
 )
+# The longest answer any reader looks at. The longest real answer (an ordering by item names)
+# is a few hundred characters; a longer cell is a paste accident or an attack, and reading it
+# would only cost time. It is Unreadable with a message that states the limit.
+MAX_ANSWER_CHARS = 1000
+# No TCP timer runs anywhere near this long: the longest, the keep-alive idle time, defaults to
+# two hours (RFC 1122 4.2.3.6, Linux tcp_keepalive_time 7,200 s).
+MAX_SECONDS = 1e9
+_SHOWN_CHARS = 60  # how much of an unreadable answer its message quotes
 
 
 @dataclass(frozen=True)
@@ -24,10 +39,12 @@ class Unreadable:
     """Why an answer could not be read, and what a readable one looks like."""
 
     given: str
-    expected: str  # e.g. "a number such as 1001 or 0x3e9"
+    expected: str  # e.g. "a number such as 1001 or 0x3e9"; includes any hint, so every caller shows it
+    suggestion: str | None = None  # the canonical value a near miss probably means (e.g. "SYN-SENT")
 
     def __str__(self) -> str:
-        return f"could not read {self.given!r}: expected {self.expected}"
+        shown = self.given if len(self.given) <= _SHOWN_CHARS else self.given[:_SHOWN_CHARS] + "…"
+        return f"could not read {shown!r}: expected {self.expected}"
 
 
 def normalize(text: str) -> str:
@@ -35,15 +52,31 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+def too_long(text: str) -> Unreadable | None:
+    """The Unreadable for an answer over MAX_ANSWER_CHARS, checked before any other work.
+
+    NFKC can make a text longer (one character can fold into up to 18), so the folded length
+    is checked too; folding at most MAX_ANSWER_CHARS characters is cheap."""
+    length = len(text)
+    if length <= MAX_ANSWER_CHARS:
+        length = len(normalize(text))
+        if length <= MAX_ANSWER_CHARS:
+            return None
+    return Unreadable(text, f"an answer of at most {MAX_ANSWER_CHARS:,} characters (this one has {length:,})")
+
+
 # ---------------------------------------------------------------- numbers
 
 _PREFIX = re.compile(r"^(seq|ack|len|win|n|number|num)\s*[=:]\s*", re.IGNORECASE)
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")  # linear: each step consumes a fixed "," then 3 digits
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 def read_number(text: str) -> int | Unreadable:
     """A whole number: 1001, 0x3e9, １００１, 1_001, 1,001, 'ack=1001'. May exceed 2**32-1
     (the grader then hints at wraparound); negative numbers are read too."""
+    if (refused := too_long(text)) is not None:
+        return refused
     raw = normalize(text)
     s = _PREFIX.sub("", raw).replace("_", "").replace(" ", "")
     if _THOUSANDS.match(s):
@@ -53,10 +86,11 @@ def read_number(text: str) -> int | Unreadable:
         sign, s = (-1 if s[0] == "-" else 1), s[1:]
     try:
         if s.lower().startswith("0x"):
-            return sign * int(s[2:], 16)
-        if s.isdigit():
+            if s[2:] and all(ch in _HEX_DIGITS for ch in s[2:]):  # int() would also take "0x-5"
+                return sign * int(s[2:], 16)
+        elif s.isdigit():
             return sign * int(s)
-    except ValueError:
+    except ValueError:  # a digit int() refuses (such as ①); past the digit limit, were it reached
         pass
     return Unreadable(text, "a whole number such as 1001 (hex like 0x3e9 works too)")
 
@@ -69,15 +103,31 @@ _UNITS = {
     "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0, "分钟": 60.0, "分": 60.0,
     "h": 3600.0, "hour": 3600.0, "hours": 3600.0, "小时": 3600.0,
 }
-_DURATION = re.compile(r"^([0-9]*\.?[0-9]+)\s*([a-z\u4e00-\u9fff]*)$", re.IGNORECASE)
+_DECIMAL_CHARS = frozenset("0123456789.")
+_SECONDS_EXAMPLE = "a time in seconds such as 1.5 (or with a unit: 200ms, 4min)"
+
+
+def _decimal_and_unit(s: str) -> tuple[str, str]:
+    """Split '200 ms' into ('200', 'ms') in one pass (a regex like [0-9]*\\.?[0-9]+ backtracks
+    quadratically on a long run of digits that does not match)."""
+    end = 0
+    while end < len(s) and s[end] in _DECIMAL_CHARS:
+        end += 1
+    return s[:end], s[end:].lstrip()
 
 
 def read_seconds(text: str) -> float | Unreadable:
-    """A time in seconds: 1, 1.5, 1s, 200ms, 4 min, 240秒."""
-    m = _DURATION.match(normalize(text).lower())
-    if m and m.group(2) in _UNITS:
-        return float(m.group(1)) * _UNITS[m.group(2)]
-    return Unreadable(text, "a time in seconds such as 1.5 (or with a unit: 200ms, 4min)")
+    """A time in seconds: 1, 1.5, 1s, 200ms, 4 min, 240秒. Finite and at most MAX_SECONDS."""
+    if (refused := too_long(text)) is not None:
+        return refused
+    number, unit = _decimal_and_unit(normalize(text).lower())
+    digits = number.replace(".", "", 1)
+    if not digits.isdigit() or number.endswith(".") or unit not in _UNITS:  # "", "1.2.3", "1." are not times
+        return Unreadable(text, _SECONDS_EXAMPLE)
+    seconds = float(number) * _UNITS[unit]
+    if not math.isfinite(seconds) or seconds > MAX_SECONDS:  # float("9" * 400) is inf
+        return Unreadable(text, f"{_SECONDS_EXAMPLE}, at most {MAX_SECONDS:,.0f} s (no TCP timer runs longer)")
+    return seconds
 
 
 # ---------------------------------------------------------------- states
@@ -104,26 +154,97 @@ _STATE_ALIASES = {
 _STATE_EXAMPLE = "a TCP state such as SYN-RECEIVED, SYN_RCVD, ESTAB, time wait or 同步收到"
 
 
+# The name a Chinese textbook gives each state, shown beside the RFC name in hints.
+_CHINESE_NAME = {
+    "CLOSED": "关闭", "LISTEN": "监听", "SYN-SENT": "同步已发送", "SYN-RECEIVED": "同步收到",
+    "ESTABLISHED": "已建立连接", "FIN-WAIT-1": "终止等待1", "FIN-WAIT-2": "终止等待2", "CLOSE-WAIT": "关闭等待",
+    "CLOSING": "正在关闭", "LAST-ACK": "最后确认", "TIME-WAIT": "时间等待",
+}
+# Spellings that are common enough to name (issue 9: SYN_SEND in many blog posts). They stay
+# Unreadable, so an exam does not accept a wrong name, and are not counted wrong either.
+_MISSPELLINGS = {"SYNSEND": "SYN-SENT", "SYNSENDED": "SYN-SENT"}
+_NEAR_MISS_KEYS = {alias.replace("-", ""): state for alias, state in _STATE_ALIASES.items()}
+_LONGEST_KEY = max(map(len, _NEAR_MISS_KEYS))
+
+
+def _named(state: str) -> str:
+    return f"{state} ({_CHINESE_NAME[state]})"
+
+
+def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
+    """Levenshtein distance <= limit, for short strings (both at most _LONGEST_KEY + 2)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+def _state_hint(key: str) -> tuple[str, str | None] | None:
+    """(hint, suggested state) for a near miss such as SYN_SEND or LISTN, or None."""
+    bare = key.replace("-", "")
+    if bare in _MISSPELLINGS:
+        state = _MISSPELLINGS[bare]
+        return f"{_named(state)} is meant", state
+    if len(bare) > _LONGEST_KEY + 2:  # too long to be a typo: no quadratic work on long input
+        return None
+    limit = 1 if len(bare) <= 5 else 2
+    near = sorted({state for alias, state in _NEAR_MISS_KEYS.items() if _edit_distance_at_most(bare, alias, limit)},
+                  key=STATES.index)
+    if not near:
+        return None
+    return "did you mean " + " or ".join(map(_named, near)) + "?", near[0] if len(near) == 1 else None
+
+
 def read_state(text: str) -> str | Unreadable:
-    key = re.sub(r"[\s_\-]+", "-", normalize(text).upper()).strip("-")
+    """A state in any common spelling; a near miss (SYN_SEND) is Unreadable with a hint."""
+    if (refused := too_long(text)) is not None:
+        return refused
+    key = re.sub(r"[\s_\-]+", "-", normalize(text).upper()).strip("-")  # linear: one class, one run
     key = key.removeprefix("TCP-").removesuffix("-STATE")
     for candidate in (key, key.replace("-", ""), key.replace("状态", "")):
         if candidate in _STATE_ALIASES:
             return _STATE_ALIASES[candidate]
-    return Unreadable(text, _STATE_EXAMPLE)
+    hint = _state_hint(key.replace("状态", ""))
+    if hint is None:
+        return Unreadable(text, _STATE_EXAMPLE)
+    return Unreadable(text, f"{_STATE_EXAMPLE}; {hint[0]}", hint[1])
 
 
-_LIST_SPLIT = re.compile(r"\s*(?:->|=>|→|⟶|>|,|，|;|；|、|\||\n)\s*")
+# Separators between list items, as plain alternatives: no \s* around them (that made every
+# start position in a long run of spaces rescan the run: quadratic); parts are stripped instead.
+_LIST_SEPARATORS = re.compile(r"->|=>|→|⟶|>|,|，|;|；|、|\||\n")
+_STATES_EXAMPLE = "states in order separated by commas or arrows, e.g. CLOSED, SYN-SENT, ESTABLISHED"
+
+
+def _list_parts(s: str) -> list[str]:
+    return [part for part in (p.strip() for p in _LIST_SEPARATORS.split(s)) if part]
 
 
 def read_states(text: str) -> list[str] | Unreadable:
     """States in order: 'CLOSED -> SYN-SENT -> ESTABLISHED', commas, arrows or spaces."""
-    parts = [p for p in _LIST_SPLIT.split(normalize(text)) if p]
+    if (refused := too_long(text)) is not None:
+        return refused
+    parts = _list_parts(normalize(text))
     if len(parts) == 1:
         parts = parts[0].split()
-    states = [read_state(p) for p in parts]
-    if not states or any(isinstance(s, Unreadable) for s in states):
-        return Unreadable(text, "states in order separated by commas or arrows, e.g. CLOSED, SYN-SENT, ESTABLISHED")
+    if not parts:
+        return Unreadable(text, _STATES_EXAMPLE)
+    states = []
+    for number, part in enumerate(parts, 1):
+        state = read_state(part)
+        if isinstance(state, Unreadable):  # stop at the first: one hint, and no work per bad part
+            if state.expected == _STATE_EXAMPLE:
+                return Unreadable(text, _STATES_EXAMPLE)
+            hint = state.expected.removeprefix(_STATE_EXAMPLE + "; ")
+            return Unreadable(text, f"{_STATES_EXAMPLE}; state {number}, {part[:_SHOWN_CHARS]!r}: {hint}")
+        states.append(state)
     return states
 
 
@@ -139,6 +260,8 @@ def read_flags(text: str) -> str | Unreadable:
 
     Accepts SYN+ACK, SYN,ACK, syn ack, [SYN, ACK], SA, S. (tcpdump), F., R., '.' (ACK).
     """
+    if (refused := too_long(text)) is not None:
+        return refused
     s = normalize(text).upper().strip("[]{}() ")
     if not s:
         return Unreadable(text, "flags such as SYN+ACK (or SA, S., [SYN, ACK])")
@@ -160,6 +283,8 @@ _FALSE = {"FALSE", "F", "NO", "N", "0", "错", "错误", "否", "×", "✗", "WR
 
 
 def read_bool(text: str) -> bool | Unreadable:
+    if (refused := too_long(text)) is not None:
+        return refused
     s = normalize(text).upper().rstrip(".!")
     if s in _TRUE:
         return True
@@ -170,11 +295,14 @@ def read_bool(text: str) -> bool | Unreadable:
 
 def read_letters(text: str, count: int) -> str | Unreadable:
     """Option letters, e.g. 'B', 'a, c', 'AC', '1 3' (numbers count from 1)."""
+    if (refused := too_long(text)) is not None:
+        return refused
     s = normalize(text).upper()
     tokens = [t for t in re.split(r"[\s,;/+&，、]+", s) if t]
     letters = []
     for token in tokens:
-        if token.isdigit() and 1 <= int(token) <= count:
+        # isdecimal: every such digit converts; a short token: no 4,301-digit int() to refuse
+        if token.isdecimal() and len(token) <= 6 and 1 <= int(token) <= count:
             letters.append(chr(ord("A") + int(token) - 1))
         elif token.isalpha() and all("A" <= ch < chr(ord("A") + count) for ch in token):
             letters.extend(token)
@@ -186,30 +314,43 @@ def read_letters(text: str, count: int) -> str | Unreadable:
     return "".join(sorted(set(letters)))
 
 
+_ARROWS = re.compile(r"->|=>|→|⟶")
+
+
 def read_order(text: str, shown: list[str]) -> list[str] | Unreadable:
     """The items in order, by the letters they were shown with ('C A B', 'C -> A -> B') or by
     name (separated by arrows, or by commas when no item contains one)."""
+    if (refused := too_long(text)) is not None:
+        return refused
     s = normalize(text)
-    tokens = [t for t in re.split(r"\s*(?:->|=>|→|>|,|，|;|、|\|)\s*|\s+", s.upper()) if t]
+    tokens = [t for part in _LIST_SEPARATORS.split(s.upper()) for t in part.split()]
     valid = {chr(65 + i) for i in range(len(shown))} | {str(i + 1) for i in range(len(shown))}
     if tokens and all(t in valid for t in tokens):
         picked = [shown[int(t) - 1] if t.isdigit() else shown[ord(t) - 65] for t in tokens]
         if len(picked) == len(shown) and len(set(picked)) == len(shown):
             return picked
     by_name = {item.upper(): item for item in shown}
-    arrows = re.compile(r"\s*(?:->|=>|→|⟶)\s*")
-    parts = [p for p in (arrows.split(s) if arrows.search(s) else _LIST_SPLIT.split(s)) if p.strip()]
-    if len(parts) == len(shown) and all(p.strip().upper() in by_name for p in parts):
-        return [by_name[p.strip().upper()] for p in parts]
+    parts = [p.strip() for p in (_ARROWS.split(s) if _ARROWS.search(s) else _LIST_SEPARATORS.split(s))]
+    parts = [p for p in parts if p]
+    if len(parts) == len(shown) and all(p.upper() in by_name for p in parts):
+        return [by_name[p.upper()] for p in parts]
     return Unreadable(text, f"all {len(shown)} letters in order, e.g. {' '.join(chr(65 + i) for i in range(len(shown)))}")
 
 
 def read_float(text: str) -> float | Unreadable:
-    s = normalize(text).replace(",", ".") if normalize(text).count(",") == 1 and "." not in text else normalize(text)
+    """A decimal number (1,5 is 1.5), or a time with a unit; never inf or nan."""
+    if (refused := too_long(text)) is not None:
+        return refused
+    s = normalize(text)
+    if s.count(",") == 1 and "." not in text:
+        s = s.replace(",", ".")
     try:
-        return float(s)
+        value = float(s)
     except ValueError:
         seconds = read_seconds(text)
         if isinstance(seconds, float):
             return seconds
         return Unreadable(text, "a number")
+    if not math.isfinite(value):  # "inf", "nan", "1e999"
+        return Unreadable(text, "a finite number, such as 240 or 2.5e2")
+    return value

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from tcptutor.grading import answers as _answers
 from tcptutor.grading.answers import (
+    MAX_ANSWER_CHARS,
+    MAX_SECONDS,
     STATES,
     Unreadable,
     normalize,
@@ -434,3 +437,138 @@ def test_unreadable_numeric_answer():
 
 def test_normalize_folds_full_width_and_trims():
     assert normalize("  ＳＹＮ＋ＡＣＫ　１００１ ") == "SYN+ACK 1001"
+
+
+# ----------------------------------------------------------------------- hostile answers (issue 16)
+
+ALL_READERS = {
+    "number": read_number,
+    "seconds": read_seconds,
+    "state": read_state,
+    "states": read_states,
+    "flags": read_flags,
+    "bool": read_bool,
+    "letters": lambda text: read_letters(text, 4),
+    "order": lambda text: read_order(text, SHOWN),
+    "float": read_float,
+}
+
+
+@pytest.mark.parametrize("reader", ALL_READERS.values(), ids=ALL_READERS.keys())
+@pytest.mark.parametrize("text", ["1" * (MAX_ANSWER_CHARS + 1), " " * 131_073, "A" + " " * 20_000 + "B"],
+                         ids=["1001-digits", "131073-spaces", "20002-spaced"])
+def test_an_answer_over_the_length_limit_is_unreadable_and_says_the_limit(reader, text):
+    got = reader(text)
+    assert isinstance(got, Unreadable)
+    assert f"at most {MAX_ANSWER_CHARS:,} characters" in got.expected
+    assert f"{len(text):,}" in got.expected
+    assert len(str(got)) < 300  # the message quotes the start of the answer, not all of it
+
+
+def test_the_length_limit_counts_the_folded_text():
+    """NFKC folds U+FDFA into 18 characters: 100 of them are 1,800 characters to read."""
+    got = read_state("\ufdfa" * 100)
+    assert isinstance(got, Unreadable) and "1,800" in got.expected
+
+
+def test_an_answer_at_the_length_limit_is_still_read():
+    assert read_number("0" * (MAX_ANSWER_CHARS - 4) + "1001") == 1001
+    assert read_seconds(" " * (MAX_ANSWER_CHARS - 5) + "200ms") == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("text", ["9" * 309, "9" * 400, "1" * MAX_ANSWER_CHARS, "99999999999 h", "1" * 12],
+                         ids=["309-digits", "400-digits", "1000-digits", "1e11-hours", "12-digits"])
+def test_a_time_too_large_for_any_tcp_timer_is_unreadable_not_inf(text):
+    """float('9' * 309) is inf, and round(inf) crashed the misconception detectors."""
+    got = read_seconds(text)
+    assert isinstance(got, Unreadable)
+    assert f"at most {MAX_SECONDS:,.0f} s" in got.expected
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "NaN", "infinity", "1e999", "9" * 309 + ".0"],
+                         ids=["inf", "-inf", "nan", "NaN", "infinity", "1e999", "309-digits"])
+def test_a_numeric_answer_must_be_finite(text):
+    got = read_float(text)
+    assert isinstance(got, Unreadable)
+    assert "finite" in got.expected
+
+
+@pytest.mark.parametrize("text", ["1" * 4_301, "1" * MAX_ANSWER_CHARS, "2" * 700 + " 1"],
+                         ids=["4301-digits", "1000-digits", "700-digits-and-1"])
+def test_a_choice_answer_of_thousands_of_digits_is_unreadable_not_a_crash(text):
+    got = read_letters(text, 4)
+    assert isinstance(got, Unreadable)
+
+
+@pytest.mark.parametrize("text", ["9" * 4_301, "9" * MAX_ANSWER_CHARS, "0x" + "f" * 998, "⑳" * 500],
+                         ids=["4301-digits", "1000-digits", "998-hex-digits", "500-circled-20"])
+def test_huge_numbers_never_crash(text):
+    got = read_number(text)
+    assert isinstance(got, (int, Unreadable))
+
+
+def test_a_thousand_digit_number_is_read_as_typed():
+    assert read_number("9" * MAX_ANSWER_CHARS) == int("9" * MAX_ANSWER_CHARS)
+
+
+@pytest.mark.parametrize("text", ["0x-5", "0x+5"])
+def test_hex_takes_hex_digits_only(text):
+    """int('-5', 16) is -5: the sign belongs before the 0x, not after it."""
+    assert isinstance(read_number(text), Unreadable)
+
+
+@pytest.mark.parametrize("text", ["1.", "1.2.3", ".", "1..5", "s", "ms"])
+def test_malformed_times_are_unreadable(text):
+    assert isinstance(read_seconds(text), Unreadable)
+
+
+def test_the_tokenisers_are_linear_on_the_former_quadratic_shapes():
+    """The shapes that took 30 s at 20,001 characters under the old regular expressions, at
+    ten times that length, below the length limit: each helper must still answer at once."""
+    digits = "1" * 200_000 + "!"
+    assert _answers._decimal_and_unit(digits) == ("1" * 200_000, "!")
+    spaces = "A" + " " * 200_000 + "B"
+    assert _answers._list_parts(spaces) == ["A" + " " * 200_000 + "B"]
+    assert _answers._list_parts("A" + " " * 200_000 + "-> B") == ["A", "B"]
+
+
+# ----------------------------------------------------------------------- near-miss state spellings (issue 9)
+
+
+@pytest.mark.parametrize("text", ["SYN_SEND", "syn send", "SYN-SEND", "SYNSEND", "ＳＹＮ＿ＳＥＮＤ"])
+def test_syn_send_is_unreadable_with_the_hint_that_syn_sent_is_meant(text):
+    got = read_state(text)
+    assert isinstance(got, Unreadable)
+    assert "SYN-SENT (同步已发送) is meant" in got.expected
+    assert got.suggestion == "SYN-SENT"
+    assert "TCP state" in got.expected
+
+
+@pytest.mark.parametrize("text, state", [("LISTN", "LISTEN"), ("ESTABLISED", "ESTABLISHED"), ("SYN_RECIEVED", "SYN-RECEIVED"),
+                                         ("TIME_WIAT", "TIME-WAIT"), ("LAST_ACKK", "LAST-ACK"), ("同步发送", "SYN-SENT")])
+def test_near_miss_state_spellings_get_a_did_you_mean(text, state):
+    got = read_state(text)
+    assert isinstance(got, Unreadable)
+    assert f"did you mean {state} (" in got.expected
+    assert got.suggestion == state
+
+
+def test_an_ambiguous_near_miss_names_every_candidate():
+    got = read_state("FIN_WAIT")
+    assert isinstance(got, Unreadable)
+    assert "did you mean FIN-WAIT-1 (终止等待1) or FIN-WAIT-2 (终止等待2)?" in got.expected
+    assert got.suggestion is None
+
+
+@pytest.mark.parametrize("text", ["foo", "SYN", "42", "等待", "ESTABLISHING-ISH", "x" * 40])
+def test_far_misses_get_no_hint(text):
+    got = read_state(text)
+    assert isinstance(got, Unreadable)
+    assert got.expected.endswith("同步收到") and got.suggestion is None
+
+
+def test_a_state_list_names_the_misspelled_state():
+    got = read_states("CLOSED -> SYN_SEND -> ESTABLISHED")
+    assert isinstance(got, Unreadable)
+    assert "in order" in got.expected
+    assert "state 2, 'SYN_SEND': SYN-SENT (同步已发送) is meant" in got.expected
