@@ -202,6 +202,19 @@ CASES = [
     ("time-wait-profile-mixup", lambda: variant("linux-time-wait", timeout("client", "time-wait")), lambda v: "4 min"),
     ("time-wait-profile-mixup", lambda: variant("active-close", timeout("client", "time-wait")), lambda v: "60"),
     ("rto-no-backoff", lambda: variant("syn-timeout", timeout("client", "syn", nth=3)), lambda v: "1"),
+    ("syn-seq-is-isn-plus-one", lambda: variant("handshake", seg("seq", "server SYN+ACK")),
+     lambda v: str((v.params["server_isn"] + 1) % MOD)),
+    ("syn-seq-is-isn-plus-one", lambda: variant("handshake", seg("seq", "client SYN")),
+     lambda v: str((v.params["client_isn"] + 1) % MOD)),
+    ("rst-ack-for-rfc-abort", lambda: variant("abort", seg("flags", "client RST")), lambda v: "RST+ACK"),
+    ("rst-ack-for-rfc-abort", lambda: variant("abort", seg("flags", "client RST")), lambda v: "R."),
+    ("other-endpoints-states", lambda: variant("handshake", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> LISTEN -> SYN-RECEIVED -> ESTABLISHED"),
+    ("fin-wait-2-skipped", lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> SYN-SENT -> ESTABLISHED -> FIN-WAIT-1 -> TIME-WAIT -> CLOSED"),
+    ("time-wait-in-passive-closers-states",
+     lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "server"}),
+     lambda v: "CLOSED -> LISTEN -> SYN-RECEIVED -> ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED"),
 ]
 
 
@@ -244,7 +257,24 @@ CONTROLS = [
     (lambda: variant("linux-time-wait", timeout("client", "time-wait")), lambda v: "45"),
     (lambda: variant("syn-timeout", timeout("client", "syn", nth=3)), lambda v: "3"),
     (lambda: _wrap_variant(), lambda v: str(expected(v) + 1)),
+    # the new detectors' controls: the same questions, a mistake that is not theirs
+    (lambda: variant("handshake", seg("seq", "client SYN")), lambda v: str((v.params["client_isn"] + 2) % MOD)),
+    (lambda: variant("abort", seg("flags", "client RST")), lambda v: "FIN"),
+    (lambda: _linux_abort(), lambda v: "RST"),  # under the linux profile RST+ACK is right, RST is no RFC slip
+    (lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> SYN-SENT -> ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> CLOSED"),
+    (lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "server"}),
+     lambda v: "CLOSED -> LISTEN -> SYN-RECEIVED -> ESTABLISHED -> LAST-ACK -> CLOSED"),
+    (lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> SYN-SENT -> ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT"),  # a suffix short
 ]
+
+
+def _linux_abort():
+    scenarios = dict(SCENARIOS, abort=SCENARIOS["abort"] + '\n[net]\nprofile = "linux"\n')
+    v = make_variant(question("abort", seg("flags", "client RST")), 0, scenarios)
+    assert expected(v) == "ACK+RST"  # Linux: tcp_send_active_reset sets ACK
+    return v
 
 
 @pytest.mark.parametrize("make, answer", CONTROLS)
