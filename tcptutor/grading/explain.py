@@ -23,6 +23,14 @@ def show(value: object) -> str:
     return str(value)
 
 
+def with_value(shown: str, solution: str) -> str:
+    """"<value>: <why>" with the value written once: a worked solution that already starts
+    with the value (every predict one does: "1001 = 1000 + 1: ...") is returned as it is."""
+    if solution == shown or solution.startswith((f"{shown}:", f"{shown} ")):
+        return solution
+    return f"{shown}: {solution}"
+
+
 def seg_len(seg: dict) -> int:
     return seg["len"] + ("SYN" in seg["flags"]) + ("FIN" in seg["flags"])
 

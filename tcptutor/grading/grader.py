@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from ..questions.expected import Expected
 from ..questions.variants import LETTERS, Variant
 from . import answers as read
-from .explain import show, worked_solutions
+from .explain import show, with_value, worked_solutions
 from .misconceptions import Context, diagnose
 
 MOD = 2**32
@@ -68,12 +68,8 @@ class Grade:
 
 
 def expected_line(value: object, solution: str) -> str:
-    """"Expected <value>: <why>", the value written once: a worked solution that already
-    starts with the value (every predict one does) is not prefixed with it again."""
-    shown = show(value)
-    if solution == shown or solution.startswith((f"{shown}:", f"{shown} ")):
-        return f"Expected {solution}"
-    return f"Expected {shown}: {solution}"
+    """"Expected <value>: <why>", the value written once (see explain.with_value)."""
+    return f"Expected {with_value(show(value), solution)}"
 
 
 def parse_answer(expected: Expected, text: str, variant: Variant):

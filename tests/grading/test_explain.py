@@ -247,3 +247,32 @@ def test_worked_solutions_show_flags_the_wireshark_way(shipped):
     assert "ACK+FIN from" not in " ".join(solutions.values())
     v, solutions = solved(shipped, "hs-final-ack-numbers", 0)
     assert "#2 ([SYN, ACK] from the server)" in solutions["ack"]
+
+
+def test_the_lms_general_feedback_writes_each_value_once(shipped):
+    """Moodle's and Canvas's worked answers are "field = <worked solution>", not "= 1001: 1001 = ..."."""
+    import html as html_lib
+
+    from tcptutor.export._fields import parts, solution_html
+
+    questions, _ = shipped
+    seen = 0
+    for qid, q in questions.items():
+        if q.kind != "predict":
+            continue
+        v, _ = solved(shipped, qid, 0)
+        text = html_lib.unescape(solution_html(v))
+        for p in parts(v):
+            assert f"{p.shown}: {p.shown}" not in text, (qid, p.field)
+            assert f"<b>{p.field}</b> = {p.solution}" in text, (qid, p.field)
+            seen += 1
+    assert seen > 100
+
+
+def test_with_value_prefixes_only_a_solution_that_does_not_start_with_it():
+    from tcptutor.grading.explain import with_value
+
+    assert with_value("1001", "1001 = 1000 + 1: the SYN") == "1001 = 1000 + 1: the SYN"
+    assert with_value("1001", "1001: a retransmission") == "1001: a retransmission"
+    assert with_value("1001", "The SYN-ACK acknowledges the SYN.") == "1001: The SYN-ACK acknowledges the SYN."
+    assert with_value("10", "1001: something") == "10: 1001: something"
