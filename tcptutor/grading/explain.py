@@ -342,8 +342,9 @@ def _explain_timeout(value: float, trace: dict, event: dict | None = None) -> st
         return (f"{v} s = 2 × {show(previous)} s: each timeout doubles the timer (RFC 6298 5.5, "
                 f"back-off), and no new RTT sample has reset it since the last one (Karn's algorithm: "
                 f"a retransmitted segment gives none, RFC 6298 3)")
-    if previous is not None and value < 2 * previous and value <= previous + 1e-6:
-        return f"{v} s: the doubling stops at the ceiling{cap}"
+    if previous is not None and previous - 1e-6 <= value < 2 * previous - 1e-6:
+        return (f"{v} s: doubling the previous {show(previous)} s would pass the ceiling, so the timer "
+                f"stays at {v} s{cap}")
     if kind in ("syn", "synack"):
         if previous is None and abs(value - net["rto"]) < 1e-6:
             whose = "SYN" if kind == "syn" else "SYN-ACK"

@@ -53,7 +53,8 @@ class Grade:
 
     @property
     def readable_score(self) -> float | None:
-        """Mean credit over the fields that could be read: what mastery is measured on."""
+        """Mean credit over the fields that could be read (unanswered ones included, at 0):
+        what mastery is measured on."""
         counted = [f for f in self.fields if f.verdict != UNREADABLE]
         return round(sum(f.credit for f in counted) / len(counted), 4) if counted else None
 

@@ -276,3 +276,20 @@ def test_with_value_prefixes_only_a_solution_that_does_not_start_with_it():
     assert with_value("1001", "1001: a retransmission") == "1001: a retransmission"
     assert with_value("1001", "The SYN-ACK acknowledges the SYN.") == "1001: The SYN-ACK acknowledges the SYN."
     assert with_value("10", "1001: something") == "10: 1001: something"
+
+
+def test_a_timeout_at_the_ceiling_says_the_doubling_stopped():
+    scenarios = {p.stem: p.read_text(encoding="utf-8") for p in library.SCENARIOS.glob("*.toml")}
+    texts = []
+    for nth in (6, 7, 8):
+        q = question_from_toml({"id": "t", "kind": "predict", "topics": ["retransmission"], "difficulty": 1,
+                                "prompt": "p", "explanation": "e", "scenario": "syn-timeout",
+                                "ask": [{"field": "t", "what": "timeout", "endpoint": "client", "timer": "syn", "nth": nth}]},
+                               path="t.md", line_of=lambda key: 1, lesson="t", topics={"retransmission"})[0]
+        v = make_variant(q, 0, scenarios)
+        texts.append((v.expected["t"].value, worked_solutions(v)["t"]))
+    (v6, t6), (v7, t7), (v8, t8) = texts
+    assert (v6, v7, v8) == (32.0, 60.0, 60.0)  # 1, 2, 4, ... 32, then the RFC profile's 60 s ceiling
+    assert t6.startswith("32 s = 2 × 16 s")
+    assert t7.startswith("60 s: doubling the previous 32 s would pass the ceiling") and "RFC 6298 2.5" in t7
+    assert t8.startswith("60 s: doubling the previous 60 s would pass the ceiling")
