@@ -73,9 +73,9 @@ def is_duplicate_ack(seg: dict, trace: dict) -> bool:
     prev = _previous_ack(seg, trace)
     if prev is None or prev["ack"] != seg["ack"] or prev["win"] != seg["win"]:
         return False
-    outstanding = [s for s in _before(trace, seg) if s["src"] == seg["dst"] and seg_len(s)
-                   and (s["seq"] + seg_len(s) - seg["ack"]) % MOD and (s["seq"] + seg_len(s) - seg["ack"]) % MOD < MOD // 2]
-    return bool(outstanding)
+    # Outstanding: the other side sent something that ends beyond this ack (not yet acknowledged).
+    return any(s["src"] == seg["dst"] and seg_len(s) and 0 < (s["seq"] + seg_len(s) - seg["ack"]) % MOD < MOD // 2
+               for s in _before(trace, seg))
 
 
 def _consumed(seg: dict) -> str:
