@@ -26,7 +26,7 @@ from .quiz import render_variant
 STUDENT_OPTION = typer.Option(
     None, "--student", envvar="TCPTUTOR_STUDENT", help="Whose progress this is (default: your login name)."
 )
-MARK = {"correct": "✓", "wrong": "✗", "unreadable": "?"}
+MARK = {"correct": "✓", "wrong": "✗", "unreadable": "?", "unanswered": "–"}
 
 
 def _student_name(student: str | None) -> str:
@@ -105,14 +105,18 @@ def practice(
             given = _answer_fields(variant)
         except _Interrupted as stop:
             given, complete = stop.given, False
-        result = grade(variant, given)
+        result = grade(variant, given, interrupted=not complete)
         if not complete:
-            answered = tuple(f for f in result.fields if f.field in given)
-            if answered:
-                result = type(result)(result.question, result.seed, answered)
+            # The fields not reached are stored as unanswered (no credit), so the attempt's
+            # score is what was answered over all fields, the same in the summary and `progress`.
+            if given:
                 attempts.record(engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
                                 seed=variant_seed, grade=result, now=datetime.now(), complete=False)
-            _summary(scores, seen, stopped=True, answered=len(answered))
+                scores.append(result.score)
+                for f in result.fields:
+                    if f.misconception:
+                        seen[f.misconception] = seen.get(f.misconception, 0) + 1
+            _summary(scores, seen, stopped=True, answered=len(given))
             raise typer.Exit(130)
         attempts.record(engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
                         seed=variant_seed, grade=result, now=datetime.now())

@@ -149,6 +149,6 @@ def grade_answers(
         print_json(result.to_json())
         return
     for f in result.fields:
-        mark = {"correct": "✓", "wrong": "✗", "unreadable": "?"}[f.verdict]
+        mark = {"correct": "✓", "wrong": "✗", "unreadable": "?", "unanswered": "–"}[f.verdict]
         typer.echo(f"{mark} {f.field} = {printable(f.given, limit=ECHO_LIMIT) or '(none)'}: {f.feedback}")
     typer.echo(f"score: {result.score if result.score is not None else 'n/a'}")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from ..grading.answers import STATES
-from ..grading.explain import STATE_MEANING, explain
+from ..grading.explain import STATE_MEANING, explain, with_value
 from ..grading.misconceptions import Context, basis, diagnose
 from ..questions.expected import Expected
 from ..questions.variants import Variant
@@ -279,7 +279,7 @@ def solution_html(variant: Variant) -> str:
     q = variant.question
     out = []
     if q.kind == "predict":
-        items = "".join(f"<li><b>{html.escape(p.field, quote=False)}</b> = {html.escape(p.shown, quote=False)}: {html.escape(p.solution, quote=False)}</li>"
+        items = "".join(f"<li><b>{html.escape(p.field, quote=False)}</b> = {html.escape(with_value(p.shown, p.solution), quote=False)}</li>"
                         for p in parts(variant))
         out.append(f"<ul>{items}</ul>")
     out.append(text_html(variant.explanation))

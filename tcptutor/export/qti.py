@@ -24,6 +24,7 @@ import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from ..grading.explain import with_value
 from ..questions.variants import Variant
 from . import ExportSet, register
 from ._fields import (
@@ -212,7 +213,7 @@ def _part_item(variant: Variant, index: int, part: Part, general: str) -> ET.Ele
     title = f"{variant_name(q.id, index)} {part.field}"
     question_html = text_html(variant.prompt) + (f"<p><b>{html.escape(part.field, quote=False)}</b>: "
                                                  f"{html.escape(part.label, quote=False)}</p>")
-    solution = f"<p>{html.escape(part.shown, quote=False)}: {html.escape(part.solution, quote=False)}</p>"
+    solution = f"<p>{html.escape(with_value(part.shown, part.solution), quote=False)}</p>"
     if part.style == "number":
         return _numerical_item(ident, title, question_html, part.value, part.tolerance, solution,
                                _wrong_list(part), general)

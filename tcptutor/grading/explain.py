@@ -7,8 +7,28 @@ see, not just "1001".
 from __future__ import annotations
 
 from ..questions.expected import Expected
+from ..segment_flags import wireshark_flags
 
 MOD = 2**32
+
+
+def show(value: object) -> str:
+    """An expected value the way a student would write it (every worked solution starts so)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " → ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def with_value(shown: str, solution: str) -> str:
+    """"<value>: <why>" with the value written once: a worked solution that already starts
+    with the value (every predict one does: "1001 = 1000 + 1: ...") is returned as it is."""
+    if solution == shown or solution.startswith((f"{shown}:", f"{shown} ")):
+        return solution
+    return f"{shown}: {solution}"
 
 
 def seg_len(seg: dict) -> int:
@@ -16,10 +36,46 @@ def seg_len(seg: dict) -> int:
 
 
 def describe(seg: dict) -> str:
-    flags = "+".join(f for f in seg["flags"] if f != "PSH")
-    what = f"{flags} " if flags != "ACK" or not seg["len"] else ""
+    """"#2 ([SYN, ACK] from the server)", "#4 (with 800 bytes from the client)": flags as
+    Wireshark lists them, left out for a plain ACK or a data segment."""
+    plain = {f for f in seg["flags"] if f != "PSH"} == {"ACK"}
+    what = "" if plain and seg["len"] else f"{wireshark_flags(seg['flags'])} "
     data = f"with {seg['len']} bytes " if seg["len"] else ""
-    return f"#{seg['n']} ({what}{data}from the {seg['src']})".replace("  ", " ").replace("( ", "(")
+    return f"#{seg['n']} ({what}{data}from the {seg['src']})"
+
+
+def _same_occupancy(a: dict, b: dict) -> bool:
+    """Both occupy the same sequence space: same seq, same length, same SYN and FIN."""
+    return (a["seq"] == b["seq"] and a["len"] == b["len"]
+            and ("SYN" in a["flags"]) == ("SYN" in b["flags"]) and ("FIN" in a["flags"]) == ("FIN" in b["flags"]))
+
+
+def resent_original(seg: dict, trace: dict) -> dict | None:
+    """The segment a retransmission resends: the first earlier one from the same sender that
+    occupied the same sequence space (a bare ACK that shares the seq occupies none)."""
+    return next((s for s in _before(trace, seg) if s["src"] == seg["src"] and seg_len(s)
+                 and "RST" not in s["flags"] and _same_occupancy(s, seg)), None)
+
+
+def _previous_ack(seg: dict, trace: dict) -> dict | None:
+    return next((s for s in reversed(_before(trace, seg)) if s["src"] == seg["src"] and "ACK" in s["flags"]
+                 and "RST" not in s["flags"]), None)
+
+
+def is_duplicate_ack(seg: dict, trace: dict) -> bool:
+    """RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT": no data, no SYN or FIN, the same ack and the
+    same window as the previous ACK, while the receiver of it has data outstanding. A
+    cumulative ACK that advances the ack is not one; neither is a challenge ACK (RFC 5961)."""
+    if seg["len"] or {"SYN", "FIN", "RST"} & set(seg["flags"]) or "ACK" not in seg["flags"]:
+        return False
+    if seg.get("note") == "challenge ACK":
+        return False
+    prev = _previous_ack(seg, trace)
+    if prev is None or prev["ack"] != seg["ack"] or prev["win"] != seg["win"]:
+        return False
+    # Outstanding: the other side sent something that ends beyond this ack (not yet acknowledged).
+    return any(s["src"] == seg["dst"] and seg_len(s) and 0 < (s["seq"] + seg_len(s) - seg["ack"]) % MOD < MOD // 2
+               for s in _before(trace, seg))
 
 
 def _consumed(seg: dict) -> str:
@@ -44,10 +100,11 @@ def explain_seq(seg: dict, trace: dict) -> str:
             return "0: a RST answering a segment that had no ACK uses seq 0 and acknowledges that segment (RFC 9293 3.10.7.1)"
         return f"{seq}: a RST answering a segment that had an ACK takes that segment's ack as its seq (RFC 9293 3.10.7.1)"
     if seg.get("retransmission"):
-        original = next((s for s in _before(trace, seg) if s["src"] == seg["src"] and s["seq"] == seq
-                         and not s.get("retransmission")), None)
+        original = resent_original(seg, trace)
         if original:
-            return f"{seq}: a retransmission repeats the seq of the segment it resends, #{original['n']}"
+            lost = ", which was lost" if original["fate"] != "delivered" else ""
+            return (f"{seq}: a retransmission repeats the seq of the segment it resends, "
+                    f"{describe(original)}{lost}")
     if "SYN" in seg["flags"]:
         return f"{seq}: a SYN carries the sender's initial sequence number (ISN)"
     mine = [s for s in _before(trace, seg) if s["src"] == seg["src"] and "RST" not in s["flags"]]
@@ -73,17 +130,40 @@ def explain_ack(seg: dict, trace: dict) -> str:
     for prev in reversed(arrived):
         used = seg_len(prev)
         if used and (prev["seq"] + used) % MOD == ack:
-            later = [s for s in arrived if s["n"] > prev["n"] and seg_len(s) and s["seq"] != ack and s["seq"] != prev["seq"]]
-            gap = ""
-            if later:
-                gap = (f"; the {peer}'s later segments (#{', #'.join(str(s['n']) for s in later)}) arrived out of "
-                       f"order, so the ACK still asks for {ack} (a duplicate ACK)")
             wrap = " (modulo 2^32)" if prev["seq"] + used >= MOD else ""
-            return (f"{ack} = {prev['seq']} + {used}{wrap}: ack is the next sequence number the {sender} expects; "
-                    f"{describe(prev)} started at {prev['seq']} and {_consumed(prev)}{gap}")
+            rule = (f"{ack} = {prev['seq']} + {used}{wrap}: ack is the next sequence number the {sender} expects; "
+                    f"{describe(prev)} started at {prev['seq']} and {_consumed(prev)}")
+            return rule + _why_this_ack(seg, trace, prev, arrived)
     if "RST" in seg["flags"]:
         return f"{ack}: the RST acknowledges everything the segment it answers occupied (SEG.SEQ + SEG.LEN)"
     return f"{ack}: the next sequence number the {sender} expects from the {peer} (RCV.NXT)"
+
+
+def _why_this_ack(seg: dict, trace: dict, basis: dict, arrived: list[dict]) -> str:
+    """What kind of ACK this is, when that is the point: a challenge ACK, a duplicate ACK, or
+    the cumulative ACK that fills a hole."""
+    ack = seg["ack"]
+    beyond = [s for s in arrived if seg_len(s) and 0 < (s["seq"] - ack) % MOD < MOD // 2]
+    if seg.get("note") == "challenge ACK":
+        return (f"; this is a challenge ACK (RFC 5961 3.2, 4.2): the {seg['src']} answers a RST or SYN "
+                f"it cannot trust by restating what it expects")
+    if is_duplicate_ack(seg, trace):
+        held = f" (#{', #'.join(str(s['n']) for s in beyond)} arrived beyond it, out of order)" if beyond else ""
+        return (f"; the byte at {ack} has not arrived{held}, so the ACK repeats ack {ack}: "
+                f"a duplicate ACK (RFC 5681 2)")
+    if seg.get("note") == "ACK of an unacceptable segment":
+        return (f"; it answers a segment outside the {seg['src']}'s receive window, which is not acceptable: "
+                f"such a segment is dropped and answered with an ACK restating what is expected "
+                f"(RFC 9293 3.10.7.4, first check)")
+    # A hole filled: the previous ACK asked for the seq of the segment that just arrived, and
+    # this one jumps past the data that had been held beyond it.
+    last = max((s for s in arrived if seg_len(s)), key=lambda s: (s["arrived_at"], s["n"]), default=None)
+    previous = _previous_ack(seg, trace)
+    if (last is not None and last["n"] != basis["n"] and previous is not None and previous["ack"] == last["seq"]
+            and "SYN" not in last["flags"] and basis["arrived_at"] <= last["arrived_at"]):
+        return (f"; {describe(last)} filled the hole at {last['seq']}, so this cumulative ACK also covers "
+                f"#{basis['n']}, which had arrived out of order and was held (RFC 9293 3.10.7.4)")
+    return ""
 
 
 _FLAG_REASONS = {
@@ -97,9 +177,10 @@ _FLAG_REASONS = {
 
 
 def explain_flags(value: str, seg: dict) -> str:
+    shown = f"{value} (Wireshark: {wireshark_flags(seg['flags'])})"
     if seg["len"] and value == "ACK":
-        return "ACK: a data segment after the handshake carries ACK (PSH, often set too, is not graded)"
-    return f"{value}: {_FLAG_REASONS.get(value, 'the flags the sender set')}"
+        return f"{shown}: a data segment after the handshake carries ACK (PSH, often set too, is not graded)"
+    return f"{shown}: {_FLAG_REASONS.get(value, 'the flags the sender set')}"
 
 
 def worked_solutions(variant) -> dict[str, str]:
@@ -134,12 +215,12 @@ def explain(expected: Expected, trace: dict | None) -> str:
     if expected.what in ("sent_at", "arrived_at") and seg:
         note = f" ({seg['note']})" if seg.get("note") else ""
         verb = "leaves" if expected.what == "sent_at" else "arrives"
-        return f"{value} s: #{seg['n']} {verb} then{note}; latency is {trace['params']['net']['latency']} s each way"
+        return f"{show(value)} s: #{seg['n']} {verb} then{note}; latency is {show(trace['params']['net']['latency'])} s each way"
     if expected.what == "timeout":
-        return _explain_timeout(value, trace)
+        return _explain_timeout(value, trace, expected.event)
     if expected.what == "count":
-        return f"{value}: that many segments in the trace match"
-    return str(value)
+        return _explain_count(value, expected.matches, trace)
+    return show(value)
 
 
 STATE_MEANING = {
@@ -170,10 +251,124 @@ def _explain_state(expected: Expected, trace: dict) -> str:
     return f"{value}: {meaning}; segment #{seg['n']} does not change the state"
 
 
-def _explain_timeout(value: float, trace: dict) -> str:
+def _numbers(segs) -> str:
+    names = [f"#{s['n']}" for s in segs]
+    if len(names) > 6:
+        names = names[:3] + ["…"] + names[-1:]
+        return ", ".join(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _explain_count(value: int, segs: tuple[dict, ...], trace: dict) -> str:
+    """"3: #4, #6 and #8 (duplicate ACKs of ack 1001)": the segments counted, by number."""
+    if not segs:
+        return f"{value}: no segment in the trace matches"
+    first = segs[0]
+    if all(is_duplicate_ack(s, trace) for s in segs) and len({s["ack"] for s in segs}) == 1:
+        what = f"duplicate ACKs of ack {first['ack']}"
+    elif all(s.get("retransmission") for s in segs):
+        what = "retransmissions" + (f" of seq {first['seq']}" if len({s["seq"] for s in segs}) == 1 else "")
+    elif len({(s["src"], tuple(sorted(set(s["flags"]) - {"PSH"}))) for s in segs}) == 1:
+        plain = {f for f in first["flags"] if f != "PSH"} == {"ACK"}
+        kind = ("data segments" if all(s["len"] for s in segs) else "ACKs") if plain else \
+            f"{wireshark_flags(set(first['flags']) - {'PSH'})} segments"
+        what = f"{kind} from the {first['src']}"
+    elif len(segs) <= 4:
+        return f"{value}: " + ", ".join(describe(s) for s in segs)
+    else:
+        what = "the segments that match"
+    if value == 1:
+        what = what.replace("ACKs", "ACK").replace("segments", "segment").replace("retransmissions", "retransmission")
+    return f"{value}: {_numbers(segs)} ({what})"
+
+
+def _rtt_estimate(trace: dict, endpoint: str, before: float) -> tuple[float, float] | None:
+    """(SRTT, RTTVAR) of `endpoint` just before `before`, replayed from the trace the way the
+    sender measures: one sample per ACK of segments never retransmitted (Karn's algorithm,
+    RFC 6298 3), the first sample sets SRTT = R, RTTVAR = R/2 (2.2), later ones smooth (2.3)."""
+    outstanding: list[dict] = []  # the endpoint's segments not yet acknowledged, in order
+    srtt = rttvar = None
+    events = []
+    for s in trace["segments"]:
+        if s["src"] == endpoint and seg_len(s) and s["sent_at"] < before:
+            events.append((s["sent_at"], 1, s))
+        elif s["dst"] == endpoint and "ACK" in s["flags"] and s["fate"] == "delivered" \
+                and s["arrived_at"] is not None and s["arrived_at"] < before:
+            events.append((s["arrived_at"], 0, s))
+    for _, kind, s in sorted(events, key=lambda e: (e[0], e[1], e[2]["n"])):
+        if kind == 1:
+            same = next((o for o in outstanding if _same_occupancy(o["seg"], s)), None)
+            if same is not None:
+                same["retransmitted"] = True
+            elif s.get("retransmission"):
+                continue
+            else:
+                outstanding.append({"seg": s, "end": (s["seq"] + seg_len(s)) % MOD, "sent": s["sent_at"],
+                                    "retransmitted": False})
+            continue
+        acked = [o for o in outstanding if (s["ack"] - o["end"]) % MOD < MOD // 2]
+        if not acked:
+            continue
+        outstanding = [o for o in outstanding if o not in acked]
+        if any(o["retransmitted"] for o in acked):
+            continue
+        r = s["arrived_at"] - acked[-1]["sent"]
+        if srtt is None:
+            srtt, rttvar = r, r / 2
+        else:
+            rttvar = 0.75 * rttvar + 0.25 * abs(srtt - r)
+            srtt = 0.875 * srtt + 0.125 * r
+    return None if srtt is None else (srtt, rttvar)
+
+
+def _explain_timeout(value: float, trace: dict, event: dict | None = None) -> str:
+    """The timer value actually used, and the rule that set it (RFC 6298, or Linux's)."""
     net = trace["params"]["net"]
-    if value == net.get("time_wait"):
-        if net.get("profile") == "linux":
-            return f"{value} s: Linux holds TIME-WAIT for a fixed 60 s (TCP_TIMEWAIT_LEN)"
-        return f"{value} s = 2 × MSL = 2 × {net['msl']} s (RFC 9293 3.10.8)"
-    return f"{value} s: the timer's value then (RFC 6298: the initial RTO is 1 s and it doubles after each timeout)"
+    linux = net.get("profile") == "linux"
+    v = show(value)
+    if value == net.get("time_wait") and (event is None or event["timer"]["kind"] == "time-wait"):
+        if linux:
+            return f"{v} s: Linux holds TIME-WAIT for a fixed 60 s (TCP_TIMEWAIT_LEN)"
+        return f"{v} s = 2 × MSL = 2 × {show(net['msl'])} s (RFC 9293 3.10.8)"
+    if event is None:
+        return f"{v} s: the timer's value then"
+    kind, endpoint = event["timer"]["kind"], event["endpoint"]
+    fired = [e for e in trace["events"] if e.get("timer") and e["endpoint"] == endpoint
+             and e["timer"]["kind"] in ("syn", "synack", "retransmission") and e["at"] < event["at"]]
+    same = [e for e in fired if e["timer"]["kind"] == kind]
+    previous = same[-1]["timer"]["timeout"] if same else None
+    cap = " (Linux: TCP_RTO_MAX)" if linux else " (RFC 6298 2.5 allows a ceiling of at least 60 s)"
+    if previous is not None and abs(value - 2 * previous) < 1e-6:
+        return (f"{v} s = 2 × {show(previous)} s: each timeout doubles the timer (RFC 6298 5.5, "
+                f"back-off), and no new RTT sample has reset it since the last one (Karn's algorithm: "
+                f"a retransmitted segment gives none, RFC 6298 3)")
+    if previous is not None and previous - 1e-6 <= value < 2 * previous - 1e-6:
+        return (f"{v} s: doubling the previous {show(previous)} s would pass the ceiling, so the timer "
+                f"stays at {v} s{cap}")
+    if kind in ("syn", "synack"):
+        if previous is None and abs(value - net["rto"]) < 1e-6:
+            whose = "SYN" if kind == "syn" else "SYN-ACK"
+            return (f"{v} s: the initial RTO (RFC 6298 2.1): nothing has been measured yet when the "
+                    f"{whose} goes out")
+        return f"{v} s: the {kind} timer then (initial RTO {show(net['rto'])} s, doubling after each timeout)"
+    estimate = _rtt_estimate(trace, endpoint, event["at"])
+    if estimate is None:
+        if any(e["timer"]["kind"] == "syn" for e in fired) and abs(value - 3.0) < 1e-6:
+            return (f"{v} s: the SYN was retransmitted, so no RTT was measured and data starts with an "
+                    f"RTO of 3 s (RFC 6298 5.7)")
+        return f"{v} s: the initial RTO (RFC 6298 2.1): no RTT has been measured yet"
+    srtt, rttvar = estimate
+    if linux:
+        floor = net.get("rto_min", 0.2)
+        if 4 * rttvar < floor:
+            return (f"{v} s = SRTT {show(round(srtt, 4))} s + {show(floor)} s: Linux takes SRTT + max(4 × RTTVAR, "
+                    f"{show(floor * 1000)} ms), and 4 × RTTVAR = {show(round(4 * rttvar, 4))} s is below the "
+                    f"200 ms floor TCP_RTO_MIN (tcp_set_rto)")
+        return (f"{v} s = SRTT {show(round(srtt, 4))} s + 4 × RTTVAR {show(round(rttvar, 4))} s "
+                f"(Linux: SRTT + max(4 × RTTVAR, TCP_RTO_MIN), tcp_set_rto)")
+    computed = srtt + 4 * rttvar
+    if computed < net.get("rto_min", 1.0) - 1e-6:
+        return (f"{v} s: SRTT + 4 × RTTVAR = {show(round(computed, 4))} s is below the minimum RTO of "
+                f"{show(net.get('rto_min', 1.0))} s, so the minimum is used (RFC 6298 2.4)")
+    return (f"{v} s = SRTT + 4 × RTTVAR = {show(round(srtt, 4))} + 4 × {show(round(rttvar, 4))} s, from the "
+            f"RTT measured on this connection (RFC 6298 2.2, 2.3)")

@@ -9,11 +9,11 @@ from dataclasses import asdict, dataclass
 from ..questions.expected import Expected
 from ..questions.variants import LETTERS, Variant
 from . import answers as read
-from .explain import worked_solutions
+from .explain import show, with_value, worked_solutions
 from .misconceptions import Context, diagnose
 
 MOD = 2**32
-CORRECT, WRONG, UNREADABLE = "correct", "wrong", "unreadable"
+CORRECT, WRONG, UNREADABLE, UNANSWERED = "correct", "wrong", "unreadable", "unanswered"
 CARRIED_CREDIT = 0.5
 TIME_TOLERANCE = 0.0005  # seconds: answers to the millisecond are exact enough
 
@@ -22,7 +22,7 @@ TIME_TOLERANCE = 0.0005  # seconds: answers to the millisecond are exact enough
 class FieldVerdict:
     field: str
     label: str
-    verdict: str  # correct | wrong | unreadable
+    verdict: str  # correct | wrong | unreadable | unanswered
     given: str
     expected: object
     misconception: str | None
@@ -47,12 +47,14 @@ class Grade:
     @property
     def score(self) -> float | None:
         """Mean credit over all fields. An unreadable field earns nothing but is not wrong: it
-        names no misconception, does not lower mastery, and is flagged for review."""
+        names no misconception, does not lower mastery, and is flagged for review. A field left
+        unanswered (the session stopped first) earns nothing and counts against the score."""
         return round(sum(f.credit for f in self.fields) / len(self.fields), 4) if self.fields else None
 
     @property
     def readable_score(self) -> float | None:
-        """Mean credit over the fields that could be read: what mastery is measured on."""
+        """Mean credit over the fields that could be read (unanswered ones included, at 0):
+        what mastery is measured on."""
         counted = [f for f in self.fields if f.verdict != UNREADABLE]
         return round(sum(f.credit for f in counted) / len(counted), 4) if counted else None
 
@@ -66,15 +68,9 @@ class Grade:
                 "fields": [f.to_json() for f in self.fields]}
 
 
-def show(value: object) -> str:
-    """An expected value the way a student would write it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return " → ".join(map(str, value))
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+def expected_line(value: object, solution: str) -> str:
+    """"Expected <value>: <why>", the value written once (see explain.with_value)."""
+    return f"Expected {with_value(show(value), solution)}"
 
 
 def parse_answer(expected: Expected, text: str, variant: Variant):
@@ -129,8 +125,14 @@ def _choice_feedback(variant: Variant, given: str, correct: bool) -> str:
     return " ".join(notes)
 
 
-def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool = True) -> Grade:
-    """Grade every field of the variant. `answers` maps field name -> what the student typed."""
+def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool = True,
+          interrupted: bool = False) -> Grade:
+    """Grade every field of the variant. `answers` maps field name -> what the student typed.
+
+    interrupted: the student stopped before answering every field (Ctrl-C in practice). The
+    fields not reached are UNANSWERED: no credit, not a mistake, and still counted in the score,
+    so one right answer out of three scores 1/3, never 1.0. Otherwise a missing answer is wrong.
+    """
     asks = {a.field: a for a in variant.question.asks}
     verdicts: list[FieldVerdict] = []
     wrong_numbers: list[tuple[str, int, int]] = []  # (field, given, expected) of wrong seq/ack answers
@@ -139,8 +141,13 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         solution = solutions[name]
         text = answers.get(name)
         if text is None or not str(text).strip():
-            verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,
-                                         f"No answer. Expected {show(expected.value)}: {solution}", solution, 0.0))
+            if interrupted:
+                verdicts.append(FieldVerdict(name, expected.label, UNANSWERED, "", expected.value, None,
+                                             f"Not answered (the session stopped). {expected_line(expected.value, solution)}",
+                                             solution, 0.0))
+            else:
+                verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,
+                                             f"No answer. {expected_line(expected.value, solution)}", solution, 0.0))
             continue
         text = str(text)
         given = parse_answer(expected, text, variant)
@@ -164,6 +171,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
             carried = next((f for f, g, e in wrong_numbers
                             if (given - g) % MOD == (expected.value - e) % MOD), None)
             wrong_numbers.append((name, given, expected.value))
+        credit = CARRIED_CREDIT if carried else 0.0
         parts = []
         if carried:
             parts.append(f"This follows correctly from your answer to {carried}, which was wrong: partial credit.")
@@ -171,8 +179,72 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
             parts.append(misconception.explanation)
         if expected.what in ("single", "multiple"):
             parts.append(_choice_feedback(variant, given, False))
-        parts.append(f"Expected {show(expected.value)}: {solution}")
+        parts.append(expected_line(expected.value, solution))
+        if expected.what == "states" and isinstance(given, list):
+            credit = states_credit(given, list(expected.value))
+            parts[-1] = parts[-1].rstrip(".") + "."
+            parts.append(f"You gave {show(given)}: {states_diff(given, list(expected.value))}")
         verdicts.append(FieldVerdict(
             name, expected.label, WRONG, text, expected.value, misconception.id if misconception else None,
-            " ".join(parts), solution, CARRIED_CREDIT if carried else 0.0, carried, given))
+            " ".join(p for p in parts if p), solution, credit, carried, given))
     return Grade(variant.question.id, variant.seed, tuple(verdicts))
+
+
+# ----------------------------------------------------------------------- state lists
+
+
+def _lcs_table(given: list[str], expected: list[str]) -> list[list[int]]:
+    """table[i][j]: the longest common subsequence of given[i:] and expected[j:]."""
+    table = [[0] * (len(expected) + 1) for _ in range(len(given) + 1)]
+    for i in range(len(given) - 1, -1, -1):
+        for j in range(len(expected) - 1, -1, -1):
+            table[i][j] = (table[i + 1][j + 1] + 1 if given[i] == expected[j]
+                           else max(table[i + 1][j], table[i][j + 1]))
+    return table
+
+
+def states_credit(given: list[str], expected: list[str]) -> float:
+    """Partial credit for a list of states: the states given in the right order (the longest
+    common subsequence of the two lists) divided by the length of the longer list.
+
+    A teacher can say it in one sentence: "you had 6 of the 7 states in order", and both a
+    missing state and an extra one cost a share. The exact list earns 1; a right suffix
+    (the first CLOSED left out) earns (n-1)/n; nothing in common earns 0.
+    """
+    if not given or not expected:
+        return 0.0
+    common = _lcs_table(given, expected)[0][0]
+    return round(common / max(len(given), len(expected)), 4)
+
+
+def states_diff(given: list[str], expected: list[str]) -> str:
+    """Which states are missing, extra or wrong, aligned on the longest common subsequence
+    (a state given where another belongs, with the rest aligned, is "wrong")."""
+    table = _lcs_table(given, expected)
+    missing: list[str] = []
+    extra: list[str] = []
+    wrong: list[str] = []
+    i = j = 0
+    while i < len(given) or j < len(expected):
+        if i < len(given) and j < len(expected):
+            if given[i] == expected[j]:
+                i, j = i + 1, j + 1
+                continue
+            if table[i + 1][j + 1] == table[i][j]:
+                wrong.append(f"{given[i]} instead of {expected[j]}")
+                i, j = i + 1, j + 1
+                continue
+        if j < len(expected) and (i == len(given) or table[i][j + 1] >= table[i + 1][j]):
+            missing.append(expected[j])
+            j += 1
+        else:
+            extra.append(given[i])
+            i += 1
+    notes = [f"{table[0][0]} of the {len(expected)} states in the right order"]
+    if wrong:
+        notes.append("wrong: " + ", ".join(wrong))
+    if missing:
+        notes.append("missing: " + ", ".join(missing))
+    if extra:
+        notes.append("not passed through here: " + ", ".join(extra))
+    return "; ".join(notes) + "."

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..questions.expected import Expected
+from ..questions.expected import Expected, states_of
 from ..questions.model import Ask
 
 MOD = 2**32
@@ -154,7 +154,9 @@ def ack_flag_forgotten(ctx: Context) -> bool:
         return False
     expected = set(str(ctx.expected.value).split("+"))
     given = set(ctx.given.split("+")) - {""}
-    return "ACK" in expected and given == expected - {"ACK"} and bool(given)
+    # Not for a RST: whether a reset carries ACK is no "every segment carries ACK" rule (RFC 9293
+    # 3.10.5's ABORT sends none; Linux's does).
+    return "ACK" in expected and "RST" not in expected and given == expected - {"ACK"} and bool(given)
 
 
 def established_after_synack(ctx: Context) -> bool:
@@ -186,6 +188,45 @@ def states_are_segments(ctx: Context) -> bool:
         return False
     expected = set(ctx.expected.value)
     return {"SYN-SENT", "SYN-RECEIVED"} <= set(ctx.given) and not {"SYN-SENT", "SYN-RECEIVED"} <= expected
+
+
+def syn_seq_is_isn_plus_one(ctx: Context) -> bool:
+    """The SYN's (or SYN-ACK's) own seq given as ISN + 1: the +1 belongs to the ack that answers it."""
+    return ctx.what == "seq" and ctx.seg is not None and "SYN" in ctx.seg["flags"] and _off_by(ctx, 1)
+
+
+def rst_ack_for_rfc_abort(ctx: Context) -> bool:
+    """RFC 9293 3.10.5 ABORT sends <SEQ=SND.NXT><CTL=RST>; RST+ACK is Linux's (tcp_send_active_reset)."""
+    return (ctx.what == "flags" and ctx.seg is not None and ctx.seg.get("note") == "abort"
+            and ctx.expected.value == "RST" and ctx.given == "ACK+RST" and ctx.trace is not None
+            and ctx.trace["params"]["net"].get("profile") == "rfc9293")
+
+
+def fin_wait_2_skipped(ctx: Context) -> bool:
+    """FIN-WAIT-1 straight to TIME-WAIT where the trace passes through FIN-WAIT-2."""
+    if ctx.what != "states" or not isinstance(ctx.given, list):
+        return False
+    expected, given = list(ctx.expected.value), ctx.given
+    if "FIN-WAIT-2" not in expected or "FIN-WAIT-2" in given or "FIN-WAIT-1" not in given:
+        return False
+    after_given = given[given.index("FIN-WAIT-1") + 1:][:1]
+    after_expected = expected[expected.index("FIN-WAIT-2") + 1:][:1]
+    return after_given == after_expected
+
+
+def time_wait_in_passive_closers_states(ctx: Context) -> bool:
+    """A state list with TIME-WAIT for the side that closed second (it ends in LAST-ACK, CLOSED)."""
+    if ctx.what != "states" or not isinstance(ctx.given, list) or ctx.trace is None or ctx.ask is None:
+        return False
+    return ("TIME-WAIT" in ctx.given and "TIME-WAIT" not in ctx.expected.value and ctx.ask.endpoint is not None
+            and _closed_first(ctx.trace, "client" if ctx.ask.endpoint == "server" else "server"))
+
+
+def other_endpoints_states(ctx: Context) -> bool:
+    if ctx.what != "states" or not isinstance(ctx.given, list) or ctx.trace is None or ctx.ask is None:
+        return False
+    other = {"client": "server", "server": "client"}.get(ctx.ask.endpoint or "")
+    return other is not None and ctx.given == states_of(ctx.trace, other) != list(ctx.expected.value)
 
 
 def retransmit_everything(ctx: Context) -> bool:
@@ -276,6 +317,21 @@ CATALOG: tuple[Misconception, ...] = (
     Misconception("states-are-segments", "The handshake's steps are LISTEN, SYN-SENT and SYN-RECEIVED",
                   "Those are states of two different endpoints, not three steps of one: the client goes CLOSED, SYN-SENT, ESTABLISHED; only the server passes through SYN-RECEIVED.",
                   states_are_segments),
+    Misconception("other-endpoints-states", "The other endpoint's states",
+                  "That is the other endpoint's path through the state diagram. Client and server pass through different states: the one that opens actively goes SYN-SENT, the one that listens goes LISTEN, SYN-RECEIVED; the one that closes first ends in TIME-WAIT, the other in CLOSE-WAIT, LAST-ACK.",
+                  other_endpoints_states),
+    Misconception("fin-wait-2-skipped", "FIN-WAIT-1 goes straight to TIME-WAIT",
+                  "When the peer acknowledges our FIN before sending its own, we move FIN-WAIT-1 -> FIN-WAIT-2 on that ACK, and only the peer's FIN takes us to TIME-WAIT (RFC 9293 3.10.7.4). Only a FIN that also acknowledges ours skips FIN-WAIT-2.",
+                  fin_wait_2_skipped),
+    Misconception("time-wait-in-passive-closers-states", "TIME-WAIT in the passive closer's states",
+                  "TIME-WAIT is entered only by the side that sent the first FIN (the active closer). The side that received it goes CLOSE-WAIT, LAST-ACK, then CLOSED when its own FIN is acknowledged.",
+                  time_wait_in_passive_closers_states),
+    Misconception("syn-seq-is-isn-plus-one", "A SYN's seq is ISN + 1",
+                  "A SYN carries the sender's ISN itself as its seq; the SYN then occupies that number, so what is ISN + 1 is the ack that answers it and the sender's next seq, not the SYN's own.",
+                  syn_seq_is_isn_plus_one),
+    Misconception("rst-ack-for-rfc-abort", "An RFC 9293 abort sends RST+ACK",
+                  "RFC 9293 3.10.5 ABORT sends <SEQ=SND.NXT><CTL=RST>: a RST with no ACK flag. RST+ACK is what Linux sends (tcp_send_active_reset); this question follows the RFC.",
+                  rst_ack_for_rfc_abort),
     Misconception("retransmit-everything", "A timeout resends everything unacknowledged",
                   "On a retransmission timeout TCP resends only the earliest unacknowledged segment (RFC 6298 5.4), then waits for what the ACK says.",
                   retransmit_everything),

@@ -20,6 +20,8 @@ class Expected:
     value: object  # int | str | float | list[str] | bool
     label: str
     segment: dict | None = None  # the segment the answer is about, if any
+    matches: tuple[dict, ...] = ()  # count answers: the segments counted
+    event: dict | None = None  # timeout answers: the expiry event asked about
 
 
 def expected_from_trace(question: Question, trace: dict) -> dict[str, Expected]:
@@ -29,8 +31,8 @@ def expected_from_trace(question: Question, trace: dict) -> dict[str, Expected]:
 def _answer(ask: Ask, trace: dict) -> Expected:
     what = ask.what
     if what == "count":
-        value = len(select_all(parse_selector(ask.segment), trace))
-        return Expected(ask.field, what, value, ask.shown_label)
+        matches = tuple(select_all(parse_selector(ask.segment), trace))
+        return Expected(ask.field, what, len(matches), ask.shown_label, matches=matches)
     if ask.segment is not None and what in ("seq", "ack", "len", "win", "flags", "sent_at", "arrived_at"):
         seg = _segment(ask.segment, trace)
         if what == "flags":
@@ -53,7 +55,7 @@ def _answer(ask: Ask, trace: dict) -> Expected:
         index = ask.nth - 1 if ask.nth > 0 else ask.nth
         if not -len(fired) <= index < len(fired):
             raise Unanswerable(f"the {ask.endpoint}'s {ask.timer} timer expired {len(fired)} time(s); no expiry number {ask.nth}")
-        return Expected(ask.field, what, fired[index]["timer"]["timeout"], ask.shown_label)
+        return Expected(ask.field, what, fired[index]["timer"]["timeout"], ask.shown_label, event=fired[index])
     raise Unanswerable(f"cannot answer what = {what!r}")
 
 

@@ -358,7 +358,8 @@ def answer_question(term: Terminal, url: str, number: int, count: int, mode: str
             assert feedback.startswith("Right: "), feedback
         else:
             assert BY_ID["syn-not-counted"].explanation in feedback
-            assert f"Expected {e.value}: {e.value} = {e.value - 1} + 1" in feedback
+            assert f"Expected {e.value} = {e.value - 1} + 1" in feedback
+            assert f"{e.value}: {e.value}" not in feedback  # the value is written once
     term.expect(re.escape(f"Why: {variant.explanation}"))
     score = float(term.expect(r"score (\S+) · running").group(1))
     assert score == (0.5 if mode == "wrong" else 1.0)
@@ -435,6 +436,8 @@ def _interrupted_session(bank, terminals, student: str, stop) -> None:
     term.expect(re.escape(f"  {name2} ({e2.label})? "))
     stop(term)
     term.expect(re.escape("Stopped. Every answer so far is saved (1 in the unfinished question)."))
+    # 1.0 for the first question, 1 of 2 fields for the unfinished one: the session averages 75%
+    term.expect(re.escape("2 question(s), average score 75%."))
     assert term.wait() == 130
 
     rows = attempts_of(bank, student)
@@ -444,8 +447,13 @@ def _interrupted_session(bank, terminals, student: str, stop) -> None:
     assert len(done["fields"]) == 2
     assert (unfinished["question_id"], unfinished["seed"]) == (m.group(1), int(m.group(2)))
     assert unfinished["complete"] == 0
-    assert [(f["field"], f["given"], f["verdict"]) for f in unfinished["fields"]] == [(name1, str(e1.value), "correct")]
-    assert unfinished["score"] == 1.0  # over what was answered
+    assert [(f["field"], f["given"], f["verdict"], f["credit"]) for f in unfinished["fields"]] == [
+        (name1, str(e1.value), "correct", 1.0), (name2, "", "unanswered", 0.0)]
+    assert unfinished["score"] == 0.5  # what was answered, over all the question's fields
+
+    progress = json.loads(run("progress", "--json", "--student", student, "--db", bank).stdout)
+    assert progress["attempts"] == 2
+    assert progress["recent_accuracy"] == pytest.approx(0.75)  # the same as the session summary
 
 
 def test_closing_stdin_mid_question_exits_130_and_keeps_the_answers(bank, terminals):

@@ -98,7 +98,7 @@ def plant(j: int, expected: dict[tuple[str, str], str], params: dict[str, dict])
     if j % 4 in (0, 1):
         wrong(Q1, "ack", (num(Q1, "ack") - 1) % MOD, "syn-not-counted")  # ack = client ISN
     elif j % 4 == 2:  # seq one too high, and the ack follows from that error: carried forward, half credit
-        wrong(Q1, "seq", (num(Q1, "seq") + 1) % MOD, None)
+        wrong(Q1, "seq", (num(Q1, "seq") + 1) % MOD, "syn-seq-is-isn-plus-one")  # the SYN-ACK's seq as ISN + 1
         wrong(Q1, "ack", (num(Q1, "ack") + 1) % MOD, None, credit=0.5)
     elif j == 3:  # right, written in hex: still right
         out[Q1, "ack"] = Planted(hex(num(Q1, "ack")), 1.0, "correct")
@@ -348,6 +348,7 @@ def test_misconception_counts_are_exactly_what_was_planted(graded):
         "syn-not-counted": 50, "ack-is-seq-plus-one": 40, "ack-equals-received-seq": 20,
         "time-wait-on-passive-closer": 40, "close-wait-fin-wait-2-swapped": 30, "fin-wait-1-vs-2": 10,
         "established-after-synack": 34, "fin-not-counted": 50, "pure-ack-consumes": 50,
+        "syn-seq-is-isn-plus-one": 25,
     }
     got = {r["id"]: r["count"] for r in graded.stats["misconceptions"]}
     assert got == dict(planted)

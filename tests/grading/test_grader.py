@@ -202,6 +202,19 @@ CASES = [
     ("time-wait-profile-mixup", lambda: variant("linux-time-wait", timeout("client", "time-wait")), lambda v: "4 min"),
     ("time-wait-profile-mixup", lambda: variant("active-close", timeout("client", "time-wait")), lambda v: "60"),
     ("rto-no-backoff", lambda: variant("syn-timeout", timeout("client", "syn", nth=3)), lambda v: "1"),
+    ("syn-seq-is-isn-plus-one", lambda: variant("handshake", seg("seq", "server SYN+ACK")),
+     lambda v: str((v.params["server_isn"] + 1) % MOD)),
+    ("syn-seq-is-isn-plus-one", lambda: variant("handshake", seg("seq", "client SYN")),
+     lambda v: str((v.params["client_isn"] + 1) % MOD)),
+    ("rst-ack-for-rfc-abort", lambda: variant("abort", seg("flags", "client RST")), lambda v: "RST+ACK"),
+    ("rst-ack-for-rfc-abort", lambda: variant("abort", seg("flags", "client RST")), lambda v: "R."),
+    ("other-endpoints-states", lambda: variant("handshake", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> LISTEN -> SYN-RECEIVED -> ESTABLISHED"),
+    ("fin-wait-2-skipped", lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> SYN-SENT -> ESTABLISHED -> FIN-WAIT-1 -> TIME-WAIT -> CLOSED"),
+    ("time-wait-in-passive-closers-states",
+     lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "server"}),
+     lambda v: "CLOSED -> LISTEN -> SYN-RECEIVED -> ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED"),
 ]
 
 
@@ -216,7 +229,10 @@ def test_the_classic_mistake_names_its_misconception(mid, make, answer):
     f = one(v, given)
     assert f.verdict == WRONG, (given, f.expected)
     assert f.misconception == mid, (given, f.expected, f.feedback)
-    assert f.credit == 0.0
+    if v.expected["f"].what == "states":
+        assert 0.0 < f.credit < 1.0  # a list of states earns partial credit for the states in order
+    else:
+        assert f.credit == 0.0
     assert BY_ID[mid].explanation in f.feedback  # the rule that was broken, in words
     assert "Expected " in f.feedback
 
@@ -241,7 +257,24 @@ CONTROLS = [
     (lambda: variant("linux-time-wait", timeout("client", "time-wait")), lambda v: "45"),
     (lambda: variant("syn-timeout", timeout("client", "syn", nth=3)), lambda v: "3"),
     (lambda: _wrap_variant(), lambda v: str(expected(v) + 1)),
+    # the new detectors' controls: the same questions, a mistake that is not theirs
+    (lambda: variant("handshake", seg("seq", "client SYN")), lambda v: str((v.params["client_isn"] + 2) % MOD)),
+    (lambda: variant("abort", seg("flags", "client RST")), lambda v: "FIN"),
+    (lambda: _linux_abort(), lambda v: "RST"),  # under the linux profile RST+ACK is right, RST is no RFC slip
+    (lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> SYN-SENT -> ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> CLOSED"),
+    (lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "server"}),
+     lambda v: "CLOSED -> LISTEN -> SYN-RECEIVED -> ESTABLISHED -> LAST-ACK -> CLOSED"),
+    (lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "client"}),
+     lambda v: "CLOSED -> SYN-SENT -> ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT"),  # a suffix short
 ]
+
+
+def _linux_abort():
+    scenarios = dict(SCENARIOS, abort=SCENARIOS["abort"] + '\n[net]\nprofile = "linux"\n')
+    v = make_variant(question("abort", seg("flags", "client RST")), 0, scenarios)
+    assert expected(v) == "ACK+RST"  # Linux: tcp_send_active_reset sets ACK
+    return v
 
 
 @pytest.mark.parametrize("make, answer", CONTROLS)
@@ -425,3 +458,83 @@ def test_times_are_graded_to_the_millisecond():
     assert one(v, "20ms").verdict == CORRECT
     assert one(v, "0.0204").verdict == CORRECT
     assert one(v, "0.021").verdict == WRONG
+
+
+# ----------------------------------------------------------------------- unanswered fields
+
+
+def test_fields_left_unanswered_by_an_interrupted_session_are_unanswered_not_correct():
+    """Ctrl-C after one of three fields: the other two earn nothing and are not mistakes, and
+    the score is one third, never the 1.0 of the one field that was answered."""
+    from tcptutor.grading.grader import UNANSWERED
+
+    v = variant("handshake", seg("seq", "server SYN+ACK", "seq"), seg("ack", "server SYN+ACK", "ack"),
+                seg("flags", "server SYN+ACK", "flags"))
+    g = grade(v, {"seq": str(expected(v, "seq"))}, interrupted=True)
+    assert [f.verdict for f in g.fields] == [CORRECT, UNANSWERED, UNANSWERED]
+    assert [f.credit for f in g.fields] == [1.0, 0.0, 0.0]
+    assert [f.misconception for f in g.fields] == [None, None, None]
+    assert g.score == pytest.approx(1 / 3, abs=1e-4)
+    assert g.readable_score == pytest.approx(1 / 3, abs=1e-4)
+    assert g.fields[1].feedback.startswith("Not answered")
+    assert g.to_json()["fields"][2]["verdict"] == "unanswered"
+
+
+# ----------------------------------------------------------------------- the value written once
+
+
+@pytest.mark.parametrize("make, answer", [
+    (lambda: variant("handshake", seg("ack", "server SYN+ACK")), lambda v: str((expected(v) + 777) % MOD)),
+    (lambda: variant("lost-data", seg("seq", "client DATA retransmission")), lambda v: "5"),
+    (lambda: variant("handshake", seg("flags", "server SYN+ACK")), lambda v: "RST"),
+    (lambda: variant("active-close", timeout("client", "time-wait")), lambda v: "7"),
+    (lambda: variant("handshake", {"field": "f", "what": "states", "endpoint": "client"}), lambda v: "LISTEN"),
+    (lambda: variant("handshake", state("server", "server SYN+ACK")), lambda v: "CLOSED"),
+])
+def test_the_expected_value_is_written_once_in_the_feedback(make, answer):
+    from tcptutor.grading.explain import show
+
+    v = make()
+    f = one(v, answer(v))
+    shown = show(expected(v))
+    assert f.verdict == WRONG
+    assert f"Expected {shown}" in f.feedback
+    assert f"{shown}: {shown}" not in f.feedback and f.feedback.count(f"Expected {shown}") == 1
+    missing = grade(v, {})
+    assert f"{shown}: {shown}" not in missing.fields[0].feedback
+
+
+# ----------------------------------------------------------------------- state lists
+
+
+ACTIVE = ["CLOSED", "SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSED"]
+
+
+def _active_states():
+    v = variant("active-close", {"field": "f", "what": "states", "endpoint": "client"})
+    assert expected(v) == ACTIVE  # read off the simulator
+    return v
+
+
+def test_a_right_suffix_of_the_states_earns_partial_credit_and_says_what_is_missing():
+    v = _active_states()
+    f = one(v, " -> ".join(ACTIVE[1:]))
+    assert f.verdict == WRONG
+    assert f.credit == pytest.approx(6 / 7, abs=1e-4)
+    assert "6 of the 7 states in the right order" in f.feedback and "missing: CLOSED" in f.feedback
+    assert f.feedback.count(" → ".join(ACTIVE)) == 1  # the expected list, once
+
+
+def test_a_state_list_diff_names_wrong_and_extra_states():
+    from tcptutor.grading.grader import states_credit, states_diff
+
+    swapped = ACTIVE[:4] + ["CLOSE-WAIT"] + ACTIVE[5:]
+    assert states_credit(swapped, ACTIVE) == pytest.approx(6 / 7, abs=1e-4)
+    assert "wrong: CLOSE-WAIT instead of FIN-WAIT-2" in states_diff(swapped, ACTIVE)
+    extra = ACTIVE[:3] + ["CLOSE-WAIT"] + ACTIVE[3:]
+    assert states_credit(extra, ACTIVE) == pytest.approx(7 / 8, abs=1e-4)
+    assert "not passed through here: CLOSE-WAIT" in states_diff(extra, ACTIVE)
+    assert states_credit(["LISTEN"], ACTIVE) == 0.0
+    assert states_credit(ACTIVE, ACTIVE) == 1.0
+    g = grade(_active_states(), {"f": " -> ".join(swapped)})
+    assert g.score == pytest.approx(6 / 7, abs=1e-4)
