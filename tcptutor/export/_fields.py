@@ -70,6 +70,18 @@ def variant_ident(question_id: str, index: int) -> str:
     return f"{question_id}-v{index + 1}"
 
 
+def seeded_name(variant: Variant, index: int) -> str:
+    """'hs-synack-numbers v1 (seed 7)': the seed the variant was drawn from, so that two
+    exports with different seeds can be imported side by side and told apart."""
+    return f"{variant_name(variant.question.id, index)} (seed {variant.seed})"
+
+
+def seeded_ident(variant: Variant, index: int) -> str:
+    """'hs-synack-numbers-v1-s7': unique across exports with different seeds (Moodle refuses
+    a second question with the same idnumber in one category)."""
+    return f"{variant_ident(variant.question.id, index)}-s{variant.seed}"
+
+
 def number_text(value) -> str:
     """A number as LMS parsers read it: no exponent, no trailing .0."""
     if isinstance(value, bool):
