@@ -282,8 +282,16 @@ def lesson_title(selection: ExportSet, item: ExportItem) -> str:
 
 
 def category_path(*names: str) -> str:
-    """$course$/tcptutor/<names...>; a '/' inside a name is doubled, as Moodle expects."""
-    return "/".join([ROOT_CATEGORY, *(n.replace("/", "//") for n in names)])
+    """$course$/tcptutor/<names...>, for Moodle XML and GIFT alike.
+
+    A '/' inside a name is doubled, as Moodle expects. Moodle keeps a category name as
+    text that it later prints as HTML, so a lesson title's `<`, `>` and `&` are written as
+    character references (shown as typed, never obeyed as a tag), and line breaks become
+    spaces (a GIFT $CATEGORY line ends at the line break). GIFT's backslash escapes are
+    not used here: Moodle's GIFT reader takes the category line before it undoes them, so
+    `\\:` would name the category with a placeholder."""
+    clean = (" ".join(html.escape(n, quote=False).split()).replace("/", "//") for n in names)
+    return "/".join([ROOT_CATEGORY, *clean])
 
 
 def solution_html(variant: Variant) -> str:
