@@ -16,7 +16,7 @@ import pytest
 
 from tcptutor import library
 from tcptutor.export import ExportItem, ExportSet, load_formats
-from tcptutor.export.sheets import sheet_paths
+from tcptutor.export.sheets import md_text, sheet_paths
 from tcptutor.grading.explain import explain
 from tcptutor.grading.grader import show
 from tcptutor.questions.model import Option, Question
@@ -125,14 +125,14 @@ def test_markdown_key_has_every_answer_and_solution(files, selection):
         for item in selection.items:
             v = item.variants[k]
             for name, e in v.expected.items():
-                line = f"- **{name}** ({e.label}): **{show(e.value)}**"
+                line = f"- **{name}** ({md_text(e.label)}): **{md_text(show(e.value))}**"
                 found = key.find(line, pos)
                 assert found >= 0, f"{v.question.id} seed {v.seed}: {line!r} not in order in the key"
                 pos = found
                 if v.question.kind == "predict":
-                    assert f"  - {explain(e, v.trace)}" in key
+                    assert f"  - {md_text(explain(e, v.trace))}" in key
             if v.explanation:
-                assert v.explanation in key
+                assert md_text(v.explanation) in key
 
 
 def test_html_key_has_every_answer_and_solution(files, selection):
