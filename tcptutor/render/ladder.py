@@ -246,9 +246,11 @@ class _Grid:
                          line.center(self.inner) if center else f" {line}", bar="┊")
                 for i, line in enumerate(lines)]
 
-    def arrow(self, s: dict, label: str) -> list[str]:
-        """One segment: a shaft from sender to receiver, cut short with ✕ if lost."""
-        rightward = s["src"] == "client" or s["dst"] == "server"
+    def arrow(self, s: dict, label: str, arrival_below: bool = False) -> list[str]:
+        """One segment: a shaft from sender to receiver, cut short with ✕ if lost.
+
+        arrival_below: the arrival time is on a later row of its own ("#n arrives")."""
+        rightward = _rightward(s)
         lost = s.get("fate") == "dropped"
         shaft = self.inner - (len(" ✕ lost") + 8 if lost else 1)
         above = []
@@ -264,6 +266,8 @@ class _Grid:
             mid = ("lost ✕" if lost else "◄") + body
             mid = mid.rjust(self.inner)
             ltime, rtime = _t(s.get("arrived_at")), _t(s["sent_at"])
+        if arrival_below:
+            ltime, rtime = (ltime, "") if rightward else ("", rtime)
         return above + [self.row(ltime, mid, rtime)]
 
 
@@ -344,6 +348,78 @@ def _group(rows: list[tuple[str, dict]], highlight=()) -> list[tuple[str, object
         else:
             out.append((kind, item))
         latest = max(latest or 0.0, _end(kind, item))
+    return out
+
+
+def _rightward(s: dict) -> bool:
+    """Drawn left to right: the client's lifeline is on the left."""
+    return s["src"] == "client" or s["dst"] == "server"
+
+
+def _row_times(kind: str, item) -> dict[str, float]:
+    """The times a row shows, by column ("left" is the client's, "right" the server's).
+
+    A segment's own row shows its send time; its arrival time is counted separately
+    (see _schedule), since it may have to be drawn further down."""
+    if kind == "flood":
+        return {"left": _start(*item[0])}
+    if kind == "seg":
+        return {"left" if _rightward(item) else "right": item["sent_at"]}
+    return {"left" if item.get("endpoint") == "client" else "right": item["at"]}
+
+
+def _arrival(kind: str, item) -> tuple[str, float] | None:
+    """(column, time) of a segment's arrival, if it arrives at a lifeline."""
+    if kind != "seg" or item.get("arrived_at") is None or item.get("fate") == "dropped":
+        return None
+    return ("right" if _rightward(item) else "left"), item["arrived_at"]
+
+
+def _schedule(groups: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """Rows in an order in which each time column never goes back.
+
+    Wire order alone does not do it: in a simultaneous close the two FINs cross, so the
+    client's FIN arrives (0.040) after the server has already sent its own FIN (0.030),
+    and an arrow drawn on one row would show the server's times going 0.040, 0.030.
+    A segment's arrival stays on its arrow's row when no later row of the receiver's
+    column shows an earlier time; otherwise the arrow's row shows only the send time
+    ("sent") and the arrival gets its own row ("arrival") just before the receiver's
+    first row at or after that time. Rows keep their order otherwise.
+    """
+    n = len(groups)
+    later_min = {"left": [float("inf")] * (n + 1), "right": [float("inf")] * (n + 1)}
+    for i in range(n - 1, -1, -1):
+        kind, item = groups[i]
+        times = dict(_row_times(kind, item))
+        arrival = _arrival(kind, item)
+        for col in later_min:
+            t = times.get(col, float("inf"))
+            if arrival and arrival[0] == col:
+                t = min(t, arrival[1])
+            later_min[col][i] = min(later_min[col][i + 1], t)
+    out: list[tuple[str, object]] = []
+    pending: list[tuple[float, int, str, dict]] = []  # (time, order, column, segment)
+
+    def flush(col: str, upto: float) -> None:
+        due = sorted(p for p in pending if p[2] == col and round(p[0] - upto, 6) <= 0)
+        for p in due:
+            pending.remove(p)
+            out.append(("arrival", p[3]))
+
+    for i, (kind, item) in enumerate(groups):
+        times = _row_times(kind, item)
+        arrival = _arrival(kind, item)
+        inline = arrival is not None and round(later_min[arrival[0]][i + 1] - arrival[1], 6) >= 0
+        if inline:
+            times = {**times, arrival[0]: arrival[1]}
+        for col, t in times.items():
+            flush(col, t)
+        if arrival is not None and not inline:
+            out.append(("sent", item))
+            pending.append((arrival[1], i, arrival[0], item))
+        else:
+            out.append((kind, item))
+    out += [("arrival", p[3]) for p in sorted(pending)]
     return out
 
 
@@ -460,29 +536,37 @@ def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highl
     out.append(grid.pair("start", _initial(events, "client"), _initial(events, "server")))
 
     latest = None
-    for kind, item in _group(_chronology(segments, events), highlight):
-        rows = item if kind == "flood" else [(kind, item)]
+    for kind, item in _schedule(_group(_chronology(segments, events), highlight)):
+        if kind == "arrival":  # a crossing segment's arrival, on a row of its own
+            side = "server" if _rightward(item) else "client"
+            out += grid.cells(side, [f"#{item['n']} arrives"], _t(item["arrived_at"]))
+            latest = max(latest or 0.0, item["arrived_at"])
+            continue
+        rows = item if kind == "flood" else [("seg" if kind == "sent" else kind, item)]
         start = _start(*rows[0])
         if latest is not None and _long_wait(latest, start):
             out += grid.banner(f"⋮ {_dur(start - latest)} later ⋮", center=True)
         if kind == "flood":
             for i, line in enumerate(_flood_summary(rows)):
                 out += grid.banner(line, _t(start) if i == 0 else "")
-        elif kind == "seg":
+        elif kind in ("seg", "sent"):
             label = _label(item, rel, dups)
             spoof = next((e for e in (item["src"], item["dst"]) if e not in ENDPOINTS), None)
             if spoof:  # a spoofed source's segment drawn on its own: say whose it is
                 label += f" ({'from' if item['src'] == spoof else 'to'} {spoof})"
             if item["n"] in highlight:
                 label = f">> {label} <<"
-            out += grid.arrow(item, label)
+            out += grid.arrow(item, label, arrival_below=kind == "sent")
         else:
             side = "client" if item.get("endpoint") == "client" else "server"
             lines = _event_lines(item)
             if item.get("endpoint") not in (None, *ENDPOINTS):
                 lines = [f"{item['endpoint']}: {line}" for line in lines]
             out += grid.cells(side, lines, _t(item["at"]))
-        latest = max([latest or 0.0] + [_end(k, i) for k, i in rows])
+        if kind == "sent":
+            latest = max(latest or 0.0, item["sent_at"])
+        else:
+            latest = max([latest or 0.0] + [_end(k, i) for k, i in rows])
 
     final = trace.get("final", {})
     out.append(grid.pair("final", final.get("client", "?"), final.get("server", "?")))

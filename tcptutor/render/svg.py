@@ -28,6 +28,7 @@ from .ladder import (
     _initial,
     _label,
     _long_wait,
+    _schedule,
     _start,
     _end,
     _t,
@@ -168,8 +169,23 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=()) -> s
         rows.extend(drawn)
         y += height
 
+    departed: dict[int, float] = {}  # n -> top of the row of a segment whose arrival is drawn later
+
     latest = None
-    for kind, item in _group(_chronology(segments, events)):
+    for kind, item in _schedule(_group(_chronology(segments, events))):
+        if kind == "sent":  # the arrow leaves here and reaches its receiver at its "arrival" row
+            departed[item["n"]] = y
+            y += _segment(item, _label(item, rel, dups), item["n"] in highlight, y)[1]
+            latest = max(latest or 0.0, item["sent_at"])
+            continue
+        if kind == "arrival":
+            y += LINE
+            drawn, _ = _segment(item, _label(item, rel, dups), item["n"] in highlight, departed.pop(item["n"]),
+                                arrive_y=y - 4)
+            rows.extend(drawn)
+            y += 4
+            latest = max(latest or 0.0, item["arrived_at"])
+            continue
         group_rows = item if kind == "flood" else [(kind, item)]
         start = _start(*group_rows[0])
         if latest is not None and _long_wait(latest, start):
@@ -252,9 +268,10 @@ def _time_at(endpoint: str, y: float, seconds: float | None) -> str:
     return _text(X_S + 12, y + 4, _t(seconds), size=10, fill=GREY)
 
 
-def _segment(s: dict, label: str, marked: bool, y: float) -> tuple[list[str], float]:
+def _segment(s: dict, label: str, marked: bool, y: float, arrive_y: float | None = None) -> tuple[list[str], float]:
     """One segment's band, arrow, label, times and (lost) cross; y is the top of its row.
-    Returns the elements and the row's height."""
+    arrive_y: where the arrow meets the receiver when that is further down (a crossing
+    segment, see ladder._schedule). Returns the elements and the row's height."""
     out = []
     main, note = _split_label(label)
     foreign = [e for e in (s["src"], s["dst"]) if e not in ENDPOINTS]
@@ -265,7 +282,7 @@ def _segment(s: dict, label: str, marked: bool, y: float) -> tuple[list[str], fl
     if xa == xb:  # nowhere to go: a stub to the right
         xb = xa + INNER / 4
     rightward = xb > xa
-    y1 = y0 + SLANT * abs(xb - xa) / INNER  # and reaches the receiver here
+    y1 = y0 + SLANT * abs(xb - xa) / INNER if arrive_y is None else arrive_y  # and reaches the receiver here
     lost = s.get("fate") == "dropped"
     colour = HIGHLIGHT if marked else (GREY if lost else INK)
     height = LINE + 2 + SLANT + (LINE if note else 0) + 6
