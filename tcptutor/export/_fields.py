@@ -273,7 +273,7 @@ def ladder_html(variant: Variant) -> str:
     if variant.trace is None:
         return ""
     marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
-    text = render_ladder(variant.trace, width=80, highlight=marked)
+    text = render_ladder(variant.trace, width=80, highlight=marked, seed=variant.seed)
     return '<pre style="font-family: monospace; line-height: 1.2">' + html.escape(text, quote=False) + "</pre>"
 
 

@@ -148,7 +148,7 @@ def _md_question(entry: Entry) -> list[str]:
     if choices:
         lines += choices + [""]
     if sheet_diagram(v):
-        lines += ["```text", render_ladder(v.trace, width=80), "```", ""]
+        lines += ["```text", render_ladder(v.trace, width=80, seed=v.seed), "```", ""]
     for name, e in v.expected.items():
         hint = _field_hint(v, name)
         label = e.label if q.kind == "predict" else "Answer"
@@ -200,7 +200,7 @@ def _md_key_question(entry: Entry) -> list[str]:
         lines += [f"**Why:** {md_text(v.explanation)}", ""]
     if v.trace is not None:
         marked = asked_segments(v) if q.kind == "predict" else set()
-        lines += ["```text", render_ladder(v.trace, width=80, highlight=marked), "```", ""]
+        lines += ["```text", render_ladder(v.trace, width=80, highlight=marked, seed=v.seed), "```", ""]
     return lines + ["---", ""]
 
 
@@ -326,7 +326,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
            f'<div class="prompt">{_md.render(v.prompt)}</div>']
     out += _html_choices(entry, key)
     if not key and sheet_diagram(v):
-        out += _figure(render_ladder_svg(v.trace), "The scenario of this question.")
+        out += _figure(render_ladder_svg(v.trace, seed=v.seed), "The scenario of this question.")
     out.append(f'<table class="{"keytable" if key else "fields"}">')
     if key:
         solved = worked_solutions(v)
@@ -349,7 +349,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
             marked = asked_segments(v) if q.kind == "predict" else set()
             caption = ("Highlighted: the segments this question asks about." if marked
                        else "The scenario of this question.")
-            out += _figure(render_ladder_svg(v.trace, highlight=marked), caption)
+            out += _figure(render_ladder_svg(v.trace, highlight=marked, seed=v.seed), caption)
     out.append("</div>")
     return out
 

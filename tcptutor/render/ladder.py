@@ -479,8 +479,13 @@ def _flood_summary(run: list[tuple[str, dict]]) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def _header(trace: dict, relative: bool, width: int) -> list[str]:
-    """Title, network parameters, and a one-sentence key to the two time columns."""
+def _header(trace: dict, relative: bool, width: int, seed: int | None = None) -> list[str]:
+    """Title, network parameters, and a one-sentence key to the two time columns.
+
+    The caption names what made these numbers: the question variant's seed when the
+    caller passes it, and the ISNs. The scenario's [net] seed only draws ISNs that the
+    scenario leaves open; a question variant always sets them, so "seed 0" there would
+    name a seed that played no part. It is shown only when it is not the default 0."""
     params = trace.get("params", {})
     net = params.get("net", {})
     facts = []
@@ -490,13 +495,17 @@ def _header(trace: dict, relative: bool, width: int) -> list[str]:
                       ("time_wait", "TIME-WAIT")):
         if net.get(key) is not None:
             facts.append(f"{name} {_dur(net[key])}" + (" one way" if key == "latency" else ""))
-    if "seed" in net:
-        facts.append(f"seed {net['seed']}")
+    isn = _isns(trace)
+    c = params.get("client", {}).get("isn", isn.get(("client", "server"), "?"))
+    s = params.get("server", {}).get("isn", isn.get(("server", "client"), "?"))
+    if seed is not None:
+        facts.append(f"seed {seed}")
+    elif net.get("seed"):
+        facts.append(f"simulator seed {net['seed']}")
+    if not relative:
+        facts.append(f"ISN client {c}, server {s}")
     text = [trace.get("title") or "TCP trace", ", ".join(facts)]
     if relative:
-        isn = _isns(trace)
-        c = params.get("client", {}).get("isn", isn.get(("client", "server"), "?"))
-        s = params.get("server", {}).get("isn", isn.get(("server", "client"), "?"))
         text.append("seq/ack are relative (Wireshark style): seq counts from the sender's"
                     f" ISN, ack from the receiver's (client ISN {c}, server ISN {s}).")
     text.append("Times in seconds: left column at the client, right column at the server;"
@@ -515,11 +524,13 @@ def _initial(events: list[dict], endpoint: str) -> str:
     return "CLOSED"
 
 
-def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highlight=()) -> str:
+def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highlight=(),
+                  seed: int | None = None) -> str:
     """The ladder diagram of `trace` in at most `width` columns, as one string.
 
     relative=True shows Wireshark-style relative seq/ack (see trace_relative_numbers).
     Segments numbered in `highlight` (the ones a question asked about) are marked >> <<.
+    seed: the question variant's seed, for the caption (a variant's trace cannot tell).
     """
     width = min(width, MAX_WIDTH)
     segments = trace.get("segments", [])
@@ -530,7 +541,7 @@ def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highl
     tw = max(5, *(len(_t(t)) for t in times))
     grid = _Grid(width, tw)
 
-    out = _header(trace, relative, width) + [""]
+    out = _header(trace, relative, width, seed) + [""]
     heading = " CLIENT".ljust(grid.half) + "SERVER ".rjust(grid.inner - grid.half)
     out.append(grid.row("time", heading, "time").replace("│", " "))
     out.append(grid.pair("start", _initial(events, "client"), _initial(events, "server")))

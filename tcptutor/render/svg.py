@@ -112,7 +112,7 @@ def _split_label(label: str) -> tuple[str, str]:
     return (main, sep.strip() + rest) if sep else (label, "")
 
 
-def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=()) -> str:
+def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed: int | None = None) -> str:
     """The ladder diagram of `trace` as an <svg> element (a complete SVG document body).
 
     relative=True labels Wireshark-style relative seq/ack; segments numbered in
@@ -127,7 +127,7 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=()) -> s
     y = MARGIN
 
     # Title and facts, wrapped to the diagram's width.
-    head = _header(trace, relative, int((WIDTH - 2 * MARGIN) / (0.6 * 10)) - 6)
+    head = _header(trace, relative, int((WIDTH - 2 * MARGIN) / (0.6 * 10)) - 6, seed)
     title, facts = head[0], head[1:]
     y += 14
     body.append(_text(MARGIN, y, title, size=13, weight="bold"))
