@@ -15,6 +15,7 @@ of diagrams can sit inline in one XHTML page, which stays well-formed XML.
 from __future__ import annotations
 
 import math
+import unicodedata
 from xml.sax.saxutils import escape, quoteattr
 
 from .ladder import (
@@ -56,8 +57,37 @@ HIGHLIGHT_BG = "#fdecea"
 STATE_INK = "#1a3d7c"
 
 
+def text_width(text: str, size: float) -> float:
+    """Estimated width of `text` at font `size` px: 0.6 em a character (a monospace
+    advance), a wide East Asian character two. What drawings are sized with, so no
+    text is clipped at the edge of the viewBox."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text) * 0.6 * size
+
+
+def wrap_px(text: str, size: float, max_px: float) -> list[str]:
+    """Greedy word wrap to `max_px` by text_width; a word too long on its own (or a run of
+    CJK, which has no spaces) is cut by character."""
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size) <= max_px:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for ch in word:
+            if text_width(line + ch, size) > max_px and line:
+                lines.append(line)
+                line = ""
+            line += ch
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
 def _w(text: str, size: float = SIZE) -> float:
-    return len(text) * 0.6 * size
+    return text_width(text, size)
 
 
 def _text(x: float, y: float, text: str, *, anchor: str = "start", size: float = SIZE, fill: str = INK,
@@ -126,15 +156,15 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed
     body: list[str] = []
     y = MARGIN
 
-    # Title and facts, wrapped to the diagram's width.
-    head = _header(trace, relative, int((WIDTH - 2 * MARGIN) / (0.6 * 10)) - 6, seed)
-    title, facts = head[0], head[1:]
-    y += 14
-    body.append(_text(MARGIN, y, title, size=13, weight="bold"))
-    for line in facts:
-        if line:
-            y += 13
-            body.append(_text(MARGIN, y, line, size=10, fill=GREY))
+    # Title and facts, each paragraph wrapped to the diagram's width at its own font size.
+    title, *facts = _header(trace, relative, 10**6, seed)  # one line per paragraph
+    room = WIDTH - 2 * MARGIN
+    for i, line in enumerate(wrap_px(title, 13, room)):
+        y += 14 if i == 0 else 16
+        body.append(_text(MARGIN, y, line, size=13, weight="bold"))
+    for line in (w for f in facts if f for w in wrap_px(f, 10, room)):
+        y += 13
+        body.append(_text(MARGIN, y, line, size=10, fill=GREY))
     y += 24
     body.append(_text(X_C, y, "CLIENT", anchor="middle", size=12, weight="bold"))
     body.append(_text(X_S, y, "SERVER", anchor="middle", size=12, weight="bold"))
