@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 
 import typer
 from sqlalchemy.orm import Session
 
 from ..bank import queries
 from ..bank.build import build as build_bank, check as check_content
-from ..render.lesson import lesson_for_terminal
+from ..render.lesson import diagram_width, lesson_for_terminal
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -67,12 +69,25 @@ def read(
         with Session(engine) as session:
             row = queries.lesson(session, lesson)
             markdown, scenarios = row.markdown, dict(row.scenarios)
-        text = lesson_for_terminal(markdown, scenarios)
+        width = _output_width()
+        text = lesson_for_terminal(markdown, scenarios, width=width if plain else diagram_width(width))
     if plain:
         typer.echo(text)
         return
     from rich.console import Console
     from rich.markdown import Markdown
 
-    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
     Console(width=width).print(Markdown(text, code_theme="ansi_dark"))
+
+
+def _output_width() -> int:
+    """The columns `read` may fill: the terminal's width; when stdout is not a terminal
+    (piped to less, say), $COLUMNS if it is set, else 80. Never wider than that, so
+    nothing wraps."""
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    return columns if columns > 0 else 80

@@ -127,10 +127,23 @@ def _histogram(percents: list[float]) -> dict[str, int]:
 
 
 def bar_chart_svg(title: str, bars: list[tuple[str, float]], *, horizontal: bool = False) -> str:
-    """A small, dependency-free SVG bar chart."""
+    """A small, dependency-free SVG bar chart.
+
+    Sized to its text (render.svg.text_width estimates): the label column is as wide as
+    the longest label, and the chart as wide as its title, so no text is clipped."""
     from xml.sax.saxutils import escape
 
-    width, bar_h, label_w = 640, 22, 260 if horizontal else 0
+    from ..render.svg import text_width
+
+    value_w = max([text_width(f"{v:g}", 12) for _, v in bars] + [0]) + 12
+    longest = max([text_width(label, 12 if horizontal else 10) for label, _ in bars] + [0])
+    bar_h, label_w = 22, (max(longest + 16, 60) if horizontal else 0)
+    width = max(640, text_width(title, 15) + 20)
+    if horizontal:
+        width = max(width, label_w + 200 + value_w)
+    else:  # each label centred under its bar: a slot at least as wide as the label
+        width = max(width, 60 + len(bars) * (longest + 8))
+    width = round(width)
     top = 40
     if horizontal:
         height = top + bar_h * len(bars) + 20
@@ -138,7 +151,7 @@ def bar_chart_svg(title: str, bars: list[tuple[str, float]], *, horizontal: bool
         parts = []
         for i, (label, value) in enumerate(bars):
             y = top + i * bar_h
-            w = (width - label_w - 60) * value / peak
+            w = (width - label_w - value_w) * value / peak
             parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
                          f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar_h - 6}" fill="#4e79a7"/>'
                          f'<text x="{label_w + w + 6:.1f}" y="{y + 15}">{value:g}</text>')
@@ -155,6 +168,6 @@ def bar_chart_svg(title: str, bars: list[tuple[str, float]], *, horizontal: bool
             parts.append(f'<rect x="{x + 4:.1f}" y="{y:.1f}" width="{slot - 8:.1f}" height="{h:.1f}" fill="#4e79a7"/>'
                          f'<text x="{x + slot / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{value:g}</text>'
                          f'<text x="{x + slot / 2:.1f}" y="{height - 24}" text-anchor="middle" font-size="10">{escape(label)}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
             f'font-family="sans-serif" font-size="12"><text x="10" y="22" font-size="15">{escape(title)}</text>'
             + "".join(parts) + "</svg>\n")

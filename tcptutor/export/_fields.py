@@ -70,6 +70,18 @@ def variant_ident(question_id: str, index: int) -> str:
     return f"{question_id}-v{index + 1}"
 
 
+def seeded_name(variant: Variant, index: int) -> str:
+    """'hs-synack-numbers v1 (seed 7)': the seed the variant was drawn from, so that two
+    exports with different seeds can be imported side by side and told apart."""
+    return f"{variant_name(variant.question.id, index)} (seed {variant.seed})"
+
+
+def seeded_ident(variant: Variant, index: int) -> str:
+    """'hs-synack-numbers-v1-s7': unique across exports with different seeds (Moodle refuses
+    a second question with the same idnumber in one category)."""
+    return f"{variant_ident(variant.question.id, index)}-s{variant.seed}"
+
+
 def number_text(value) -> str:
     """A number as LMS parsers read it: no exponent, no trailing .0."""
     if isinstance(value, bool):
@@ -261,7 +273,7 @@ def ladder_html(variant: Variant) -> str:
     if variant.trace is None:
         return ""
     marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
-    text = render_ladder(variant.trace, width=80, highlight=marked)
+    text = render_ladder(variant.trace, width=80, highlight=marked, seed=variant.seed)
     return '<pre style="font-family: monospace; line-height: 1.2">' + html.escape(text, quote=False) + "</pre>"
 
 
@@ -270,8 +282,16 @@ def lesson_title(selection: ExportSet, item: ExportItem) -> str:
 
 
 def category_path(*names: str) -> str:
-    """$course$/tcptutor/<names...>; a '/' inside a name is doubled, as Moodle expects."""
-    return "/".join([ROOT_CATEGORY, *(n.replace("/", "//") for n in names)])
+    """$course$/tcptutor/<names...>, for Moodle XML and GIFT alike.
+
+    A '/' inside a name is doubled, as Moodle expects. Moodle keeps a category name as
+    text that it later prints as HTML, so a lesson title's `<`, `>` and `&` are written as
+    character references (shown as typed, never obeyed as a tag), and line breaks become
+    spaces (a GIFT $CATEGORY line ends at the line break). GIFT's backslash escapes are
+    not used here: Moodle's GIFT reader takes the category line before it undoes them, so
+    `\\:` would name the category with a placeholder."""
+    clean = (" ".join(html.escape(n, quote=False).split()).replace("/", "//") for n in names)
+    return "/".join([ROOT_CATEGORY, *clean])
 
 
 def solution_html(variant: Variant) -> str:

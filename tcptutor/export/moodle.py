@@ -5,6 +5,13 @@ NUMERICAL for numbers, MULTICHOICE for flags and a single state, SHORTANSWER for
 states. Wrong values a classic misconception produces get that misconception's explanation
 as their feedback (see _fields.py), so Moodle says exactly what `tcptutor quiz grade` would say.
 
+HTML text goes in CDATA sections, as Moodle's own exporter writes it (qformat_xml::writetext).
+Moodle's reader (core_xml_parser in lib/xmlize.php) feeds the file to the XML parser in
+4,096-byte pieces and drops every piece of character data that is only white space; escaped
+text arrives split at each character reference and at piece boundaries, so a run of spaces
+in a ladder diagram between two references or at a boundary silently vanished. A CDATA
+section arrives as one piece per parse chunk and keeps every space.
+
 Cloze escaping follows Moodle's own reader (qtype_multianswer_extract_question): it splits a
 sub-question on unescaped ~ # }, then html-decodes each answer and feedback once and turns
 only `\\}` and `\\#` back into `}` and `#` (a backslash before ~, / or " would be shown
@@ -25,7 +32,7 @@ from . import ExportSet, register
 from ._fields import (
     XML_BAD,
     Part, category_path, choice_fraction, lesson_title, number_text, output_file, parts,
-    solution_html, text_html, variant_ident, variant_name,
+    seeded_ident, seeded_name, solution_html, text_html,
 )
 
 
@@ -87,6 +94,28 @@ def _clean(text: str) -> str:
     return XML_BAD.sub("", text)
 
 
+def cdata(text: str) -> str:
+    """A CDATA section holding `text`; a "]]>" inside is split across two sections."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _serialise(root: ET.Element) -> str:
+    """ElementTree's XML, except that the <text> of every HTML field is a CDATA section.
+
+    ElementTree cannot write CDATA, so those texts are stood in for by numbered
+    private-use markers while it serialises, then put back as CDATA."""
+    texts: list[str] = []
+    for el in root.iter():
+        text_el = el.find("text") if el.get("format") in ("html", "moodle_auto_format") else None
+        if text_el is not None and text_el.text:
+            texts.append(text_el.text)
+            text_el.text = f"\ue000{len(texts) - 1}\ue001"
+    xml = ET.tostring(root, encoding="unicode")
+    for i, text in enumerate(texts):
+        xml = xml.replace(f"\ue000{i}\ue001", cdata(text), 1)
+    return xml
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
     el = ET.SubElement(parent, tag, attrs)
     if text is not None:
@@ -133,7 +162,7 @@ def _combined_feedback(q_el: ET.Element) -> None:
 
 def question_element(variant: Variant, index: int) -> ET.Element:
     q = variant.question
-    name, ident = variant_name(q.id, index), variant_ident(q.id, index)
+    name, ident = seeded_name(variant, index), seeded_ident(variant, index)
     general = solution_html(variant)
     kind = q.kind
     if kind == "predict":
@@ -221,8 +250,12 @@ def moodle_document(selection: ExportSet) -> ET.Element:
 def write_moodle(selection: ExportSet, out: Path) -> list[Path]:
     """One Moodle XML quiz file (import it in the question bank with "Get category from file")."""
     path = output_file(out, "tcptutor-moodle.xml")
+    path.write_text(moodle_xml(selection), encoding="utf-8")
+    return [path]
+
+
+def moodle_xml(selection: ExportSet) -> str:
+    """The whole Moodle XML file as text, HTML in CDATA sections."""
     root = moodle_document(selection)
     ET.indent(root, space="  ")
-    body = ET.tostring(root, encoding="unicode")
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n", encoding="utf-8")
-    return [path]
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _serialise(root) + "\n"

@@ -11,9 +11,10 @@ What is in a capture
   segment). The interface's link type is LINKTYPE_RAW (101): each packet is a bare IPv4
   datagram, as on a tun device, so no MAC addresses have to be invented. Timestamps use
   the default resolution (if_tsresol absent: microseconds).
-- Timestamps are the simulation clock: a packet's time is its segment's `sent_at`, counted
-  from the Unix epoch (the simulation starts at 1970-01-01 00:00:00 UTC), so Wireshark's
-  "seconds since the beginning of capture" and the trace's times are the same numbers.
+- Timestamps are the simulation clock on a real date: a packet's time is its segment's
+  `sent_at` after a fixed base, 2026-01-01 00:00:00 UTC (EPOCH), so Wireshark shows a
+  plausible date (not 1 January 1970), its "seconds since the beginning of capture" are
+  the trace's times, and the same trace always gives the same bytes.
 - Capture point: the sender of each segment. Every segment the trace lists is in the
   capture, in wire order, at the moment it was put on the wire, including the segments
   the network then lost (`fate = dropped`): they were transmitted, as a capture at the
@@ -53,7 +54,7 @@ CLIENT = ("10.0.0.1", 40000)
 SERVER = ("10.0.0.2", 80)
 SPOOF_BASE = int(ipaddress.IPv4Address("198.18.0.0"))
 OTHER_BASE = int(ipaddress.IPv4Address("198.19.0.0"))
-EPOCH = 0  # Unix time of the simulation's t = 0
+EPOCH = 1_767_225_600  # Unix time of the simulation's t = 0: 2026-01-01T00:00:00Z
 TTL = 64
 FLAG_BITS = {"FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08, "ACK": 0x10, "URG": 0x20}
 LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"

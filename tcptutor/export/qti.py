@@ -91,8 +91,13 @@ class _Item:
         self.conditions.append(cond)
         return var
 
-    def add_feedback(self, ident: str, text_html_: str) -> str:
-        self.feedback.append((ident, text_html_))
+    def add_feedback(self, ident: str, text: str, texttype: str = "text/html") -> str:
+        """Feedback as HTML (the general feedback: explanation and ladder) or as plain text.
+
+        Short feedback is written as text/plain, unescaped, the way Canvas's own exporter
+        writes an answer's `comments`: Canvas keeps the text of short feedback and shows a
+        character reference from escaped HTML (`&gt;`) literally."""
+        self.feedback.append((ident, text, texttype))
         return ident
 
     def finish(self) -> ET.Element:
@@ -100,9 +105,9 @@ class _Item:
         _sub(_sub(proc, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
         for cond in self.conditions:
             proc.append(cond)
-        for ident, text in self.feedback:
+        for ident, text, texttype in self.feedback:
             flow = _sub(_sub(self.el, "itemfeedback", ident=ident), "flow_mat")
-            _mattext(flow, text)
+            _mattext(flow, text, texttype)
         return self.el
 
 
@@ -114,7 +119,7 @@ def _general_feedback(item: _Item, general: str) -> None:
 
 def _choice_item(ident: str, title: str, question_html: str, options: list[tuple[str, bool, str]],
                  multiple: bool, general: str, qtype: str | None = None) -> ET.Element:
-    """options: (html text, correct, html feedback)."""
+    """options: (html text, correct, plain-text feedback)."""
     ids = [f"{ident}-c{i + 1}" for i in range(len(options))]
     item = _Item(ident, title, qtype or ("multiple_answers_question" if multiple else "multiple_choice_question"), ids)
     item.prompt(question_html)
@@ -125,7 +130,7 @@ def _choice_item(ident: str, title: str, question_html: str, options: list[tuple
     _general_feedback(item, general)
     for cid, (_, _, feedback) in zip(ids, options):
         if feedback:
-            fb = item.add_feedback(f"{cid}_fb", feedback)
+            fb = item.add_feedback(f"{cid}_fb", feedback, "text/plain")
             _sub(item.condition(cont=True, feedback=fb), "varequal", cid, respident="response1")
     if multiple:
         var = item.condition(cont=False, setvar=("Set", "100"))
@@ -149,7 +154,7 @@ def _numerical_item(ident: str, title: str, question_html: str, value, tolerance
                "render_fib", fibtype="Decimal")
     _sub(fib, "response_label", ident="answer1")
     _general_feedback(item, general)
-    correct = item.add_feedback("correct_fb", correct_fb) if correct_fb else None
+    correct = item.add_feedback("correct_fb", correct_fb, "text/plain") if correct_fb else None
     var = item.condition(cont=False, setvar=("Set", "100"), feedback=correct)
     either = _sub(var, "or")
     _sub(either, "varequal", number_text(value), respident="response1")
@@ -158,7 +163,7 @@ def _numerical_item(ident: str, title: str, question_html: str, value, tolerance
     _sub(between, "vargte", number_text(low), respident="response1")
     _sub(between, "varlte", number_text(high), respident="response1")
     if incorrect_fb:
-        fb = item.add_feedback("general_incorrect_fb", incorrect_fb)
+        fb = item.add_feedback("general_incorrect_fb", incorrect_fb, "text/plain")
         _sub(item.condition(cont=True, feedback=fb), "other")
     return item.finish()
 
@@ -170,29 +175,34 @@ def _short_answer_item(ident: str, title: str, question_html: str, accepted: tup
     fib = _sub(_sub(item.presentation, "response_str", ident="response1", rcardinality="Single"), "render_fib")
     _sub(fib, "response_label", ident="answer1", rshuffle="No")
     _general_feedback(item, general)
-    correct = item.add_feedback("correct_fb", correct_fb) if correct_fb else None
+    correct = item.add_feedback("correct_fb", correct_fb, "text/plain") if correct_fb else None
     var = item.condition(cont=False, setvar=("Set", "100"), feedback=correct)
     for text in accepted:
         _sub(var, "varequal", text, respident="response1")
     if incorrect_fb:
-        fb = item.add_feedback("general_incorrect_fb", incorrect_fb)
+        fb = item.add_feedback("general_incorrect_fb", incorrect_fb, "text/plain")
         _sub(item.condition(cont=True, feedback=fb), "other")
     return item.finish()
 
 
 def _matching_item(ident: str, title: str, question_html: str, pairs: list[tuple[str, str]], general: str) -> ET.Element:
-    """pairs: (left text, right text); every left is shown with every right as a choice."""
+    """pairs: (left text, right text); every left is shown with every right as a choice.
+
+    Identifiers are plain numbers, as Canvas's own exporter writes them: Canvas takes an
+    answer's and a match's id from the number in its identifier (an identifier with a
+    letter in it gets a random answer id, and `...-v1-r2` reads as match 1 for every
+    match, so every left item was keyed to the same right one)."""
     rights = sorted({r for _, r in pairs})
-    right_ids = {r: f"{ident}-r{i + 1}" for i, r in enumerate(rights)}
-    left_ids = [f"{ident}-l{i + 1}" for i in range(len(pairs))]
+    right_ids = {r: str(i + 1) for i, r in enumerate(rights)}
+    left_ids = [str(i + 1) for i in range(len(pairs))]
     item = _Item(ident, title, "matching_question", left_ids)
     item.prompt(question_html)
     for lid_ident, (left, _) in zip(left_ids, pairs):
         lid = _sub(item.presentation, "response_lid", ident=f"response_{lid_ident}")
-        _mattext(lid, html.escape(left, quote=False), "text/plain")
+        _mattext(lid, left, "text/plain")
         choices = _sub(lid, "render_choice")
         for r in rights:
-            _mattext(_sub(choices, "response_label", ident=right_ids[r]), html.escape(r, quote=False), "text/plain")
+            _mattext(_sub(choices, "response_label", ident=right_ids[r]), r, "text/plain")
     _general_feedback(item, general)
     share = f"{100 / len(pairs):.2f}"
     for lid_ident, (_, right) in zip(left_ids, pairs):
@@ -202,9 +212,10 @@ def _matching_item(ident: str, title: str, question_html: str, pairs: list[tuple
 
 
 def _wrong_list(part: Part) -> str:
-    rows = [f"<li>{html.escape(str(w.value) if part.style != 'number' else number_text(w.value), quote=False)}: "
-            f"{html.escape(w.feedback, quote=False)}</li>" for w in part.wrong if w.misconception]
-    return f"<p>Common wrong answers:</p><ul>{''.join(rows)}</ul>" if rows else ""
+    """Plain text: the misconceptions' wrong values and what each means."""
+    rows = [f"- {str(w.value) if part.style != 'number' else number_text(w.value)}: {w.feedback}"
+            for w in part.wrong if w.misconception]
+    return "Common wrong answers:\n" + "\n".join(rows) if rows else ""
 
 
 def _part_item(variant: Variant, index: int, part: Part, general: str) -> ET.Element:
@@ -213,14 +224,14 @@ def _part_item(variant: Variant, index: int, part: Part, general: str) -> ET.Ele
     title = f"{variant_name(q.id, index)} {part.field}"
     question_html = text_html(variant.prompt) + (f"<p><b>{html.escape(part.field, quote=False)}</b>: "
                                                  f"{html.escape(part.label, quote=False)}</p>")
-    solution = f"<p>{html.escape(with_value(part.shown, part.solution), quote=False)}</p>"
+    solution = with_value(part.shown, part.solution)
     if part.style == "number":
         return _numerical_item(ident, title, question_html, part.value, part.tolerance, solution,
                                _wrong_list(part), general)
     if part.style == "choice":
         feedback = {w.value: w.feedback for w in part.wrong}
         options = [(html.escape(c, quote=False), c == part.value,
-                    solution if c == part.value else f"<p>{html.escape(feedback.get(c, ''), quote=False)}</p>")
+                    solution if c == part.value else feedback.get(c, ""))
                    for c in part.choices]
         return _choice_item(ident, title, question_html, options, False, general)
     question_html += "<p>Write the states in order, separated by commas or arrows (→).</p>"
@@ -236,7 +247,7 @@ def items_for(variant: Variant, index: int) -> list[tuple[str, ET.Element]]:
     ident, title = _ident(variant_ident(q.id, index)), variant_name(q.id, index)
     prompt = text_html(variant.prompt)
     if q.kind in ("single", "multiple"):
-        options = [(text_html(o.text), o.correct, text_html(o.feedback)) for o in q.options]
+        options = [(text_html(o.text), o.correct, " ".join(o.feedback.split())) for o in q.options]
         item = _choice_item(ident, title, prompt, options, q.kind == "multiple", general)
     elif q.kind == "truefalse":
         answer = bool(q.answer)

@@ -23,6 +23,7 @@ XML (XHTML syntax), so any XML or HTML parser reads them.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,27 +114,45 @@ def _heading(version: Version) -> str:
 # ---------------------------------------------------------------------------
 
 
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
+
+
+def md_text(text: str) -> str:
+    """Lesson text for a Markdown file: its Markdown kept, its HTML shown as text.
+
+    A `<` or `&` outside a code span gets a backslash (CommonMark's escape for ASCII
+    punctuation), so `<SEQ=SEG.ACK>` or `<b>` is printed, not taken as an HTML tag that a
+    renderer would hide or obey; code spans are literal already and stay as written."""
+    out, last = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(re.sub(r"([<&])", r"\\\1", text[last:m.start()]))
+        out.append(m.group())
+        last = m.end()
+    out.append(re.sub(r"([<&])", r"\\\1", text[last:]))
+    return "".join(out)
+
+
 def _md_choices(entry: Entry) -> list[str]:
     q, v = entry.item.question, entry.variant
     if q.kind in ("single", "multiple"):
-        return [f"- **{LETTERS[i]}.** {o.text}" for i, o in enumerate(q.options)]
+        return [f"- **{LETTERS[i]}.** {md_text(o.text)}" for i, o in enumerate(q.options)]
     if q.kind == "ordering":
-        return [f"- **{it['letter']}.** {it['text']}" for it in shown_items(v)]
+        return [f"- **{it['letter']}.** {md_text(it['text'])}" for it in shown_items(v)]
     return []
 
 
 def _md_question(entry: Entry) -> list[str]:
     q, v = entry.item.question, entry.variant
-    lines = [f"### {entry.number}. {q.id}", "", f"*{q.kind}, difficulty {q.difficulty}, seed {v.seed}*", "", v.prompt, ""]
+    lines = [f"### {entry.number}. {q.id}", "", f"*{q.kind}, difficulty {q.difficulty}, seed {v.seed}*", "", md_text(v.prompt), ""]
     choices = _md_choices(entry)
     if choices:
         lines += choices + [""]
     if sheet_diagram(v):
-        lines += ["```text", render_ladder(v.trace, width=80), "```", ""]
+        lines += ["```text", render_ladder(v.trace, width=80, seed=v.seed), "```", ""]
     for name, e in v.expected.items():
         hint = _field_hint(v, name)
         label = e.label if q.kind == "predict" else "Answer"
-        lines.append(f"- {label}{f' ({hint})' if hint else ''}: `{name}` = ____________________")
+        lines.append(f"- {md_text(label)}{f' ({hint})' if hint else ''}: `{name}` = ____________________")
     return lines + ["", "---", ""]
 
 
@@ -145,7 +164,7 @@ def _md_document(selection: ExportSet, header: list[str], render_entry) -> str:
         if len(vs) > 1:
             lines += [f"## {_heading(version)}", ""]
         for lesson, entries in version.lessons:
-            lines += [f"## Lesson: {selection.lessons.get(lesson, lesson)}", ""]
+            lines += [f"## Lesson: {md_text(selection.lessons.get(lesson, lesson))}", ""]
             for entry in entries:
                 lines += render_entry(entry)
     return "\n".join(lines).rstrip() + "\n"
@@ -153,7 +172,7 @@ def _md_document(selection: ExportSet, header: list[str], render_entry) -> str:
 
 def markdown_sheet(selection: ExportSet) -> str:
     total = sum(len(entries) for v in versions(selection) for _, entries in v.lessons)
-    header = [f"# {selection.title}", "",
+    header = [f"# {md_text(selection.title)}", "",
               f"Question sheet: {total} questions. Answer each field in the blank after it. "
               f"Written by tcptutor {__version__}; the answer key is a separate file.", "",
               "Name: ______________________________", ""]
@@ -165,28 +184,28 @@ def _md_key_question(entry: Entry) -> list[str]:
     solved = worked_solutions(v)
     lines = [f"### {entry.number}. {q.id}", "",
              f"*{q.kind}, lesson {entry.item.lesson}, question version {entry.item.version}, seed {v.seed}*", ""]
-    lines += ["> " + line if line else ">" for line in v.prompt.splitlines()] + [""]
+    lines += ["> " + line if line else ">" for line in md_text(v.prompt).splitlines()] + [""]
     lines += _md_choices(entry) + ([""] if _md_choices(entry) else [])
     for name, e in v.expected.items():
-        lines.append(f"- **{name}** ({e.label}): **{show(e.value)}**")
+        lines.append(f"- **{name}** ({md_text(e.label)}): **{md_text(show(e.value))}**")
         if q.kind == "predict":
-            lines.append(f"  - {solved[name]}")
+            lines.append(f"  - {md_text(solved[name])}")
     lines.append("")
     if q.kind in ("single", "multiple"):
         for i, o in enumerate(q.options):
             mark = "correct" if o.correct else "wrong"
-            lines.append(f"- {LETTERS[i]} ({mark}): {o.feedback}")
+            lines.append(f"- {LETTERS[i]} ({mark}): {md_text(o.feedback)}")
         lines.append("")
     if v.explanation:
-        lines += [f"**Why:** {v.explanation}", ""]
+        lines += [f"**Why:** {md_text(v.explanation)}", ""]
     if v.trace is not None:
         marked = asked_segments(v) if q.kind == "predict" else set()
-        lines += ["```text", render_ladder(v.trace, width=80, highlight=marked), "```", ""]
+        lines += ["```text", render_ladder(v.trace, width=80, highlight=marked, seed=v.seed), "```", ""]
     return lines + ["---", ""]
 
 
 def markdown_key(selection: ExportSet, sheet_name: str) -> str:
-    header = [f"# {selection.title}: answer key", "",
+    header = [f"# {md_text(selection.title)}: answer key", "",
               f"The answers to {sheet_name}, with worked solutions. For instructors: keep it apart from the sheet. "
               f"Segments a question asks about are marked >> << in its diagram.", ""]
     return _md_document(selection, header, _md_key_question)
@@ -307,7 +326,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
            f'<div class="prompt">{_md.render(v.prompt)}</div>']
     out += _html_choices(entry, key)
     if not key and sheet_diagram(v):
-        out += _figure(render_ladder_svg(v.trace), "The scenario of this question.")
+        out += _figure(render_ladder_svg(v.trace, seed=v.seed), "The scenario of this question.")
     out.append(f'<table class="{"keytable" if key else "fields"}">')
     if key:
         solved = worked_solutions(v)
@@ -330,7 +349,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
             marked = asked_segments(v) if q.kind == "predict" else set()
             caption = ("Highlighted: the segments this question asks about." if marked
                        else "The scenario of this question.")
-            out += _figure(render_ladder_svg(v.trace, highlight=marked), caption)
+            out += _figure(render_ladder_svg(v.trace, highlight=marked, seed=v.seed), caption)
     out.append("</div>")
     return out
 

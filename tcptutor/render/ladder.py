@@ -246,9 +246,11 @@ class _Grid:
                          line.center(self.inner) if center else f" {line}", bar="┊")
                 for i, line in enumerate(lines)]
 
-    def arrow(self, s: dict, label: str) -> list[str]:
-        """One segment: a shaft from sender to receiver, cut short with ✕ if lost."""
-        rightward = s["src"] == "client" or s["dst"] == "server"
+    def arrow(self, s: dict, label: str, arrival_below: bool = False) -> list[str]:
+        """One segment: a shaft from sender to receiver, cut short with ✕ if lost.
+
+        arrival_below: the arrival time is on a later row of its own ("#n arrives")."""
+        rightward = _rightward(s)
         lost = s.get("fate") == "dropped"
         shaft = self.inner - (len(" ✕ lost") + 8 if lost else 1)
         above = []
@@ -264,6 +266,8 @@ class _Grid:
             mid = ("lost ✕" if lost else "◄") + body
             mid = mid.rjust(self.inner)
             ltime, rtime = _t(s.get("arrived_at")), _t(s["sent_at"])
+        if arrival_below:
+            ltime, rtime = (ltime, "") if rightward else ("", rtime)
         return above + [self.row(ltime, mid, rtime)]
 
 
@@ -347,6 +351,78 @@ def _group(rows: list[tuple[str, dict]], highlight=()) -> list[tuple[str, object
     return out
 
 
+def _rightward(s: dict) -> bool:
+    """Drawn left to right: the client's lifeline is on the left."""
+    return s["src"] == "client" or s["dst"] == "server"
+
+
+def _row_times(kind: str, item) -> dict[str, float]:
+    """The times a row shows, by column ("left" is the client's, "right" the server's).
+
+    A segment's own row shows its send time; its arrival time is counted separately
+    (see _schedule), since it may have to be drawn further down."""
+    if kind == "flood":
+        return {"left": _start(*item[0])}
+    if kind == "seg":
+        return {"left" if _rightward(item) else "right": item["sent_at"]}
+    return {"left" if item.get("endpoint") == "client" else "right": item["at"]}
+
+
+def _arrival(kind: str, item) -> tuple[str, float] | None:
+    """(column, time) of a segment's arrival, if it arrives at a lifeline."""
+    if kind != "seg" or item.get("arrived_at") is None or item.get("fate") == "dropped":
+        return None
+    return ("right" if _rightward(item) else "left"), item["arrived_at"]
+
+
+def _schedule(groups: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """Rows in an order in which each time column never goes back.
+
+    Wire order alone does not do it: in a simultaneous close the two FINs cross, so the
+    client's FIN arrives (0.040) after the server has already sent its own FIN (0.030),
+    and an arrow drawn on one row would show the server's times going 0.040, 0.030.
+    A segment's arrival stays on its arrow's row when no later row of the receiver's
+    column shows an earlier time; otherwise the arrow's row shows only the send time
+    ("sent") and the arrival gets its own row ("arrival") just before the receiver's
+    first row at or after that time. Rows keep their order otherwise.
+    """
+    n = len(groups)
+    later_min = {"left": [float("inf")] * (n + 1), "right": [float("inf")] * (n + 1)}
+    for i in range(n - 1, -1, -1):
+        kind, item = groups[i]
+        times = dict(_row_times(kind, item))
+        arrival = _arrival(kind, item)
+        for col in later_min:
+            t = times.get(col, float("inf"))
+            if arrival and arrival[0] == col:
+                t = min(t, arrival[1])
+            later_min[col][i] = min(later_min[col][i + 1], t)
+    out: list[tuple[str, object]] = []
+    pending: list[tuple[float, int, str, dict]] = []  # (time, order, column, segment)
+
+    def flush(col: str, upto: float) -> None:
+        due = sorted(p for p in pending if p[2] == col and round(p[0] - upto, 6) <= 0)
+        for p in due:
+            pending.remove(p)
+            out.append(("arrival", p[3]))
+
+    for i, (kind, item) in enumerate(groups):
+        times = _row_times(kind, item)
+        arrival = _arrival(kind, item)
+        inline = arrival is not None and round(later_min[arrival[0]][i + 1] - arrival[1], 6) >= 0
+        if inline:
+            times = {**times, arrival[0]: arrival[1]}
+        for col, t in times.items():
+            flush(col, t)
+        if arrival is not None and not inline:
+            out.append(("sent", item))
+            pending.append((arrival[1], i, arrival[0], item))
+        else:
+            out.append((kind, item))
+    out += [("arrival", p[3]) for p in sorted(pending)]
+    return out
+
+
 def _spoof_range(names: list[str]) -> str:
     """spoof-1..spoof-128 (by number), or the single name."""
     def num(name: str) -> int:
@@ -403,8 +479,13 @@ def _flood_summary(run: list[tuple[str, dict]]) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def _header(trace: dict, relative: bool, width: int) -> list[str]:
-    """Title, network parameters, and a one-sentence key to the two time columns."""
+def _header(trace: dict, relative: bool, width: int, seed: int | None = None) -> list[str]:
+    """Title, network parameters, and a one-sentence key to the two time columns.
+
+    The caption names what made these numbers: the question variant's seed when the
+    caller passes it, and the ISNs. The scenario's [net] seed only draws ISNs that the
+    scenario leaves open; a question variant always sets them, so "seed 0" there would
+    name a seed that played no part. It is shown only when it is not the default 0."""
     params = trace.get("params", {})
     net = params.get("net", {})
     facts = []
@@ -414,13 +495,17 @@ def _header(trace: dict, relative: bool, width: int) -> list[str]:
                       ("time_wait", "TIME-WAIT")):
         if net.get(key) is not None:
             facts.append(f"{name} {_dur(net[key])}" + (" one way" if key == "latency" else ""))
-    if "seed" in net:
-        facts.append(f"seed {net['seed']}")
+    isn = _isns(trace)
+    c = params.get("client", {}).get("isn", isn.get(("client", "server"), "?"))
+    s = params.get("server", {}).get("isn", isn.get(("server", "client"), "?"))
+    if seed is not None:
+        facts.append(f"seed {seed}")
+    elif net.get("seed"):
+        facts.append(f"simulator seed {net['seed']}")
+    if not relative:
+        facts.append(f"ISN client {c}, server {s}")
     text = [trace.get("title") or "TCP trace", ", ".join(facts)]
     if relative:
-        isn = _isns(trace)
-        c = params.get("client", {}).get("isn", isn.get(("client", "server"), "?"))
-        s = params.get("server", {}).get("isn", isn.get(("server", "client"), "?"))
         text.append("seq/ack are relative (Wireshark style): seq counts from the sender's"
                     f" ISN, ack from the receiver's (client ISN {c}, server ISN {s}).")
     text.append("Times in seconds: left column at the client, right column at the server;"
@@ -439,11 +524,13 @@ def _initial(events: list[dict], endpoint: str) -> str:
     return "CLOSED"
 
 
-def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highlight=()) -> str:
+def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highlight=(),
+                  seed: int | None = None) -> str:
     """The ladder diagram of `trace` in at most `width` columns, as one string.
 
     relative=True shows Wireshark-style relative seq/ack (see trace_relative_numbers).
     Segments numbered in `highlight` (the ones a question asked about) are marked >> <<.
+    seed: the question variant's seed, for the caption (a variant's trace cannot tell).
     """
     width = min(width, MAX_WIDTH)
     segments = trace.get("segments", [])
@@ -454,35 +541,43 @@ def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highl
     tw = max(5, *(len(_t(t)) for t in times))
     grid = _Grid(width, tw)
 
-    out = _header(trace, relative, width) + [""]
+    out = _header(trace, relative, width, seed) + [""]
     heading = " CLIENT".ljust(grid.half) + "SERVER ".rjust(grid.inner - grid.half)
     out.append(grid.row("time", heading, "time").replace("│", " "))
     out.append(grid.pair("start", _initial(events, "client"), _initial(events, "server")))
 
     latest = None
-    for kind, item in _group(_chronology(segments, events), highlight):
-        rows = item if kind == "flood" else [(kind, item)]
+    for kind, item in _schedule(_group(_chronology(segments, events), highlight)):
+        if kind == "arrival":  # a crossing segment's arrival, on a row of its own
+            side = "server" if _rightward(item) else "client"
+            out += grid.cells(side, [f"#{item['n']} arrives"], _t(item["arrived_at"]))
+            latest = max(latest or 0.0, item["arrived_at"])
+            continue
+        rows = item if kind == "flood" else [("seg" if kind == "sent" else kind, item)]
         start = _start(*rows[0])
         if latest is not None and _long_wait(latest, start):
             out += grid.banner(f"⋮ {_dur(start - latest)} later ⋮", center=True)
         if kind == "flood":
             for i, line in enumerate(_flood_summary(rows)):
                 out += grid.banner(line, _t(start) if i == 0 else "")
-        elif kind == "seg":
+        elif kind in ("seg", "sent"):
             label = _label(item, rel, dups)
             spoof = next((e for e in (item["src"], item["dst"]) if e not in ENDPOINTS), None)
             if spoof:  # a spoofed source's segment drawn on its own: say whose it is
                 label += f" ({'from' if item['src'] == spoof else 'to'} {spoof})"
             if item["n"] in highlight:
                 label = f">> {label} <<"
-            out += grid.arrow(item, label)
+            out += grid.arrow(item, label, arrival_below=kind == "sent")
         else:
             side = "client" if item.get("endpoint") == "client" else "server"
             lines = _event_lines(item)
             if item.get("endpoint") not in (None, *ENDPOINTS):
                 lines = [f"{item['endpoint']}: {line}" for line in lines]
             out += grid.cells(side, lines, _t(item["at"]))
-        latest = max([latest or 0.0] + [_end(k, i) for k, i in rows])
+        if kind == "sent":
+            latest = max(latest or 0.0, item["sent_at"])
+        else:
+            latest = max([latest or 0.0] + [_end(k, i) for k, i in rows])
 
     final = trace.get("final", {})
     out.append(grid.pair("final", final.get("client", "?"), final.get("server", "?")))

@@ -11,6 +11,15 @@ from ..tcp.scenario import parse_scenario
 from ..tcp.simulator import simulate
 from .ladder import render_ladder
 
+# rich's Markdown draws a fenced code block with one column of padding on each side
+# (rich.markdown.CodeBlock: Syntax(..., padding=1)), so a diagram has two columns less.
+CODE_BLOCK_PADDING = 2
+
+
+def diagram_width(console_width: int) -> int:
+    """The widest ladder that a Markdown code block shows unwrapped on this console."""
+    return max(console_width - CODE_BLOCK_PADDING, 20)
+
 
 def lesson_for_terminal(markdown: str, scenarios: Mapping[str, str], *, width: int = 80) -> str:
     tokens = MarkdownIt("commonmark").parse(markdown)

@@ -15,6 +15,7 @@ of diagrams can sit inline in one XHTML page, which stays well-formed XML.
 from __future__ import annotations
 
 import math
+import unicodedata
 from xml.sax.saxutils import escape, quoteattr
 
 from .ladder import (
@@ -28,6 +29,7 @@ from .ladder import (
     _initial,
     _label,
     _long_wait,
+    _schedule,
     _start,
     _end,
     _t,
@@ -55,8 +57,37 @@ HIGHLIGHT_BG = "#fdecea"
 STATE_INK = "#1a3d7c"
 
 
+def text_width(text: str, size: float) -> float:
+    """Estimated width of `text` at font `size` px: 0.6 em a character (a monospace
+    advance), a wide East Asian character two. What drawings are sized with, so no
+    text is clipped at the edge of the viewBox."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text) * 0.6 * size
+
+
+def wrap_px(text: str, size: float, max_px: float) -> list[str]:
+    """Greedy word wrap to `max_px` by text_width; a word too long on its own (or a run of
+    CJK, which has no spaces) is cut by character."""
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size) <= max_px:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for ch in word:
+            if text_width(line + ch, size) > max_px and line:
+                lines.append(line)
+                line = ""
+            line += ch
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
 def _w(text: str, size: float = SIZE) -> float:
-    return len(text) * 0.6 * size
+    return text_width(text, size)
 
 
 def _text(x: float, y: float, text: str, *, anchor: str = "start", size: float = SIZE, fill: str = INK,
@@ -111,7 +142,7 @@ def _split_label(label: str) -> tuple[str, str]:
     return (main, sep.strip() + rest) if sep else (label, "")
 
 
-def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=()) -> str:
+def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed: int | None = None) -> str:
     """The ladder diagram of `trace` as an <svg> element (a complete SVG document body).
 
     relative=True labels Wireshark-style relative seq/ack; segments numbered in
@@ -125,15 +156,15 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=()) -> s
     body: list[str] = []
     y = MARGIN
 
-    # Title and facts, wrapped to the diagram's width.
-    head = _header(trace, relative, int((WIDTH - 2 * MARGIN) / (0.6 * 10)) - 6)
-    title, facts = head[0], head[1:]
-    y += 14
-    body.append(_text(MARGIN, y, title, size=13, weight="bold"))
-    for line in facts:
-        if line:
-            y += 13
-            body.append(_text(MARGIN, y, line, size=10, fill=GREY))
+    # Title and facts, each paragraph wrapped to the diagram's width at its own font size.
+    title, *facts = _header(trace, relative, 10**6, seed)  # one line per paragraph
+    room = WIDTH - 2 * MARGIN
+    for i, line in enumerate(wrap_px(title, 13, room)):
+        y += 14 if i == 0 else 16
+        body.append(_text(MARGIN, y, line, size=13, weight="bold"))
+    for line in (w for f in facts if f for w in wrap_px(f, 10, room)):
+        y += 13
+        body.append(_text(MARGIN, y, line, size=10, fill=GREY))
     y += 24
     body.append(_text(X_C, y, "CLIENT", anchor="middle", size=12, weight="bold"))
     body.append(_text(X_S, y, "SERVER", anchor="middle", size=12, weight="bold"))
@@ -168,8 +199,23 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=()) -> s
         rows.extend(drawn)
         y += height
 
+    departed: dict[int, float] = {}  # n -> top of the row of a segment whose arrival is drawn later
+
     latest = None
-    for kind, item in _group(_chronology(segments, events)):
+    for kind, item in _schedule(_group(_chronology(segments, events))):
+        if kind == "sent":  # the arrow leaves here and reaches its receiver at its "arrival" row
+            departed[item["n"]] = y
+            y += _segment(item, _label(item, rel, dups), item["n"] in highlight, y)[1]
+            latest = max(latest or 0.0, item["sent_at"])
+            continue
+        if kind == "arrival":
+            y += LINE
+            drawn, _ = _segment(item, _label(item, rel, dups), item["n"] in highlight, departed.pop(item["n"]),
+                                arrive_y=y - 4)
+            rows.extend(drawn)
+            y += 4
+            latest = max(latest or 0.0, item["arrived_at"])
+            continue
         group_rows = item if kind == "flood" else [(kind, item)]
         start = _start(*group_rows[0])
         if latest is not None and _long_wait(latest, start):
@@ -252,9 +298,10 @@ def _time_at(endpoint: str, y: float, seconds: float | None) -> str:
     return _text(X_S + 12, y + 4, _t(seconds), size=10, fill=GREY)
 
 
-def _segment(s: dict, label: str, marked: bool, y: float) -> tuple[list[str], float]:
+def _segment(s: dict, label: str, marked: bool, y: float, arrive_y: float | None = None) -> tuple[list[str], float]:
     """One segment's band, arrow, label, times and (lost) cross; y is the top of its row.
-    Returns the elements and the row's height."""
+    arrive_y: where the arrow meets the receiver when that is further down (a crossing
+    segment, see ladder._schedule). Returns the elements and the row's height."""
     out = []
     main, note = _split_label(label)
     foreign = [e for e in (s["src"], s["dst"]) if e not in ENDPOINTS]
@@ -265,7 +312,7 @@ def _segment(s: dict, label: str, marked: bool, y: float) -> tuple[list[str], fl
     if xa == xb:  # nowhere to go: a stub to the right
         xb = xa + INNER / 4
     rightward = xb > xa
-    y1 = y0 + SLANT * abs(xb - xa) / INNER  # and reaches the receiver here
+    y1 = y0 + SLANT * abs(xb - xa) / INNER if arrive_y is None else arrive_y  # and reaches the receiver here
     lost = s.get("fate") == "dropped"
     colour = HIGHLIGHT if marked else (GREY if lost else INK)
     height = LINE + 2 + SLANT + (LINE if note else 0) + 6

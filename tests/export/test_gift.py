@@ -173,3 +173,25 @@ def test_cli_export_gift(bank, tmp_path):
     questions = [q for q in run_node("parse_gift.js", out)["questions"] if q["type"] != "Category"]
     assert {q["id"].rsplit("-", 1)[0] for q in questions if q["id"].startswith("hs-synack-numbers-")} == \
         {"hs-synack-numbers-v1", "hs-synack-numbers-v2", "hs-synack-numbers-v3"}
+
+
+def test_category_paths_show_html_as_text(selection, tmp_path):
+    """A lesson title with HTML and GIFT's special characters: the category read back is
+    the title with <, > and & as character references (Moodle prints category names as
+    HTML), and the GIFT and Moodle XML exports name the same category."""
+    import dataclasses
+
+    title = "Close <b>fast</b> & {slow}: a ~ b = c # d \\ e\nsecond line"
+    lessons = dict.fromkeys(selection.lessons, title)
+    nasty = dataclasses.replace(selection, items=selection.items[:2], lessons=lessons)
+    gift = tmp_path / "n.gift.txt"
+    load_formats()["gift"](nasty, gift)
+    moodle = tmp_path / "n.xml"
+    load_formats()["moodle-xml"](nasty, moodle)
+    expected = "$course$/tcptutor/Close &lt;b&gt;fast&lt;//b&gt; &amp; {slow}: a ~ b = c # d \\ e second line"
+    gift_categories = {q["title"] for q in run_node("parse_gift.js", gift)["questions"] if q["type"] == "Category"}
+    moodle_categories = {q["category"] for q in run_node("parse_moodle.js", moodle)["questions"]
+                         if q["type"] == "category"}
+    assert gift_categories and all(c == expected or c.startswith(expected + "/") for c in gift_categories)
+    assert gift_categories == moodle_categories
+    assert all("<" not in c for c in gift_categories)

@@ -123,6 +123,39 @@ def test_the_schema_rejects_broken_exports(exported, validator):
     assert broken(lambda d: d["questions"][0].update(kind="essay"))
     assert broken(lambda d: d["questions"][-1].update(difficulty=4))
     assert broken(lambda d: d["questions"][0]["variants"][0]["key"]["seq"].update(value={"x": 1}))
+    assert broken(lambda d: d["questions"][0]["variants"][0]["key"]["seq"].update(value=2**32))
+    assert broken(lambda d: d["questions"][0]["variants"][0]["key"]["seq"].update(value=-1))
+    assert broken(lambda d: d["questions"][0]["variants"][0]["trace"]["segments"][0].update(ack=-1))
+
+    def single(doc) -> dict:
+        return next(q for q in doc["questions"] if q["kind"] == "single")
+
+    def second_correct(doc) -> None:
+        next(o for o in single(doc)["options"] if not o["correct"]).update(correct=True)
+
+    def none_correct(doc) -> None:
+        for o in single(doc)["options"]:
+            o["correct"] = False
+
+    assert broken(second_correct)
+    assert broken(none_correct)
+    assert broken(lambda d: [o.update(correct=False) for q in d["questions"] if q["kind"] == "multiple"
+                             for o in q["options"]])
+
+
+def test_every_asked_field_has_a_key(exported):
+    """Checked here, not in the schema: JSON Schema cannot require the properties of one
+    object (key) to be the names listed in another (fields, asks)."""
+    for q in exported["questions"]:
+        for v in q["variants"]:
+            names = [f["name"] for f in v["fields"]]
+            assert list(v["key"]) == names, q["id"]
+            if q["kind"] == "predict":
+                assert names == [a["field"] for a in q["asks"]], q["id"]
+                for a in q["asks"]:
+                    if a["what"] in ("seq", "ack"):
+                        value = v["key"][a["field"]]["value"]
+                        assert isinstance(value, int) and 0 <= value < 2**32, q["id"]
 
 
 def test_cli_export_json(bank, tmp_path, validator):

@@ -21,7 +21,7 @@ import pytest
 from readers import unavailable, run_node
 
 from tcptutor.export import load_formats
-from tcptutor.export._fields import Part, Wrong, misconception_answers, variant_ident
+from tcptutor.export._fields import Part, Wrong, misconception_answers, seeded_ident
 from tcptutor.export.moodle import cloze_subquestion
 from tcptutor.grading.grader import show
 from tcptutor.grading.misconceptions import CATALOG, Context, diagnose
@@ -78,19 +78,19 @@ def test_well_formed_with_categories_per_lesson(moodle_file, selection):
         assert any(c == prefix or c.startswith(prefix + "/") for c in categories), lesson
     names = [q.findtext("name/text") for q in root.findall("question") if q.get("type") != "category"]
     assert len(names) == len(set(names)) == sum(len(i.variants) for i in selection.items)
-    assert "hs-synack-numbers v1" in names and "hs-synack-numbers v2" in names
+    assert "hs-synack-numbers v1 (seed 7)" in names and "hs-synack-numbers v2 (seed 8)" in names
     types = {q.get("type") for q in root.findall("question")}
     assert types == {"category", "multianswer", "multichoice", "truefalse", "numerical", "ordering"}
 
 
 def test_every_question_is_read_back(moodle, selection):
     read = questions(moodle)
-    assert set(read) == {variant_ident(i.question.id, k) for i in selection.items for k in range(len(i.variants))}
+    assert set(read) == {seeded_ident(v, k) for i in selection.items for k, v in enumerate(i.variants)}
     readers = {q["reader"] for q in moodle}
     assert {"moodlexml-to-json", "moodle-cloze-port"} <= readers
     for item in selection.items:
         for k, variant in enumerate(item.variants):
-            q = read[variant_ident(item.question.id, k)]
+            q = read[seeded_ident(variant, k)]
             if item.question.kind == "predict":
                 assert len(q["subquestions"]) == len(variant.expected)
                 assert all(f"{{#{n}}}" in q["text"] for n in range(1, len(variant.expected) + 1))
@@ -102,7 +102,7 @@ def test_numbers_match_the_key(moodle, selection, keys):
     for item in selection.items:
         q = item.question
         for k, variant in enumerate(item.variants):
-            m = read[variant_ident(q.id, k)]
+            m = read[seeded_ident(variant, k)]
             key = keys[q.id][k]
             if q.kind == "predict":
                 for sub, (name, value) in zip(m["subquestions"], key.items()):
@@ -129,11 +129,12 @@ def test_answers_equal_the_gift_export(moodle, gift, selection):
     read = questions(moodle)
     compared = 0
     for ident, m in read.items():
+        base = ident.rsplit("-s", 1)[0]  # GIFT has no idnumber: its titles carry no seed
         if m["type"] == "multianswer":
             variant = next(v for i in selection.items for k, v in enumerate(i.variants)
-                           if variant_ident(i.question.id, k) == ident)
+                           if seeded_ident(v, k) == ident)
             for sub, name in zip(m["subquestions"], variant.expected):
-                g = gift[f"{ident}-{name}"]
+                g = gift[f"{base}-{name}"]
                 gift_right = [c for c in g["choices"] if c["isCorrect"] and c["weight"] in (None, 100)]
                 if sub["type"] == "numerical":
                     (right,) = correct(sub["alternatives"])
@@ -149,7 +150,7 @@ def test_answers_equal_the_gift_export(moodle, gift, selection):
                     assert [a["answer"] for a in correct(sub["alternatives"])] == [c["text"]["text"] for c in gift_right]
                 compared += 1
             continue
-        g = gift[ident]
+        g = gift[base]
         if m["type"] == "multichoice":
             right = {m["answers"][i]["text"] for i in m["correctAnswer"]}
             assert right == {c["text"]["text"] for c in g["choices"] if (c["weight"] or 0) > 0 or
@@ -174,7 +175,7 @@ def test_wrong_values_name_the_misconception_the_grader_would(moodle, selection)
         if item.question.kind != "predict":
             continue
         for k, variant in enumerate(item.variants):
-            m = read[variant_ident(item.question.id, k)]
+            m = read[seeded_ident(variant, k)]
             for sub, (name, e) in zip(m["subquestions"], variant.expected.items()):
                 if sub["type"] != "numerical":
                     continue
@@ -190,6 +191,95 @@ def test_wrong_values_name_the_misconception_the_grader_would(moodle, selection)
     variant = next(i for i in selection.items if i.question.id == "hs-synack-numbers").variants[0]
     wrong = {w.misconception for w in misconception_answers(variant, "ack")}
     assert {"syn-not-counted", "relative-numbers"} <= wrong
+
+
+def moodle_reader_texts(path: Path) -> list[str]:
+    """Every <text> as Moodle's core_xml_parser (lib/xmlize.php) reads it.
+
+    It passes the file to the XML parser in 4,096-byte pieces and its characterdata()
+    drops every piece of character data that trims to nothing. Escaped text reaches it
+    split at every character reference (and at line ends, with expat) and at every piece
+    boundary; a CDATA section reaches it as one piece per parse chunk (libxml2's
+    cdataBlock), which is what the merging below emulates.
+    """
+    import xml.parsers.expat
+
+    parser = xml.parsers.expat.ParserCreate("UTF-8")
+    parser.buffer_text = False
+    texts: list[str] = []
+    state = {"in_text": False, "in_cdata": False, "pending": ""}
+
+    def keep(piece: str) -> None:
+        if state["in_text"] and piece.strip() != "":
+            texts[-1] += piece
+
+    def start(name, attrs):
+        if name == "text":
+            state["in_text"] = True
+            texts.append("")
+
+    def end(name):
+        if name == "text":
+            state["in_text"] = False
+
+    def chars(data):
+        if state["in_cdata"]:
+            state["pending"] += data
+        else:
+            keep(data)
+
+    def cdata_start():
+        state["in_cdata"], state["pending"] = True, ""
+
+    def cdata_end():
+        keep(state["pending"])
+        state["in_cdata"], state["pending"] = False, ""
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = chars
+    parser.StartCdataSectionHandler, parser.EndCdataSectionHandler = cdata_start, cdata_end
+    data = path.read_bytes().strip()
+    for i in range(0, len(data), 4096):
+        parser.Parse(data[i:i + 4096], False)
+        if state["in_cdata"]:  # the chunk ends inside a CDATA section: its piece so far
+            keep(state["pending"])
+            state["pending"] = ""
+    parser.Parse(b"", True)
+    return texts
+
+
+def test_moodle_reader_gets_every_text_intact(moodle_file):
+    etree = need_lxml()
+    root = etree.parse(str(moodle_file)).getroot()
+    written = [el.text or "" for el in root.iter("text")]
+    read = moodle_reader_texts(moodle_file)
+    assert len(read) == len(written)
+    damaged = [w[:60] for w, r in zip(written, read) if w.strip() != r.strip()]
+    assert damaged == []
+    assert "<![CDATA[" in moodle_file.read_text(encoding="utf-8")
+
+
+def test_two_seeds_have_disjoint_idnumbers(bank, tmp_path):
+    from tcptutor.export.select import collect
+
+    idents = []
+    for seed in (7, 100):
+        path = tmp_path / f"seed{seed}.xml"
+        load_formats()["moodle-xml"](collect(bank[1], variants=2, seed=seed), path)
+        root = ET.parse(path).getroot()
+        idents.append({q.findtext("idnumber") for q in root.findall("question") if q.get("type") != "category"})
+        names = {q.findtext("name/text") for q in root.findall("question") if q.get("type") != "category"}
+        assert f"hs-synack-numbers v1 (seed {seed})" in names
+    assert idents[0] and idents[1] and not idents[0] & idents[1]
+
+
+def test_cdata_splits_its_end_marker():
+    from lxml import etree
+
+    from tcptutor.export.moodle import cdata
+
+    text = "<p>a ]]> b ]]]]> c</p>"
+    assert etree.fromstring(f"<t>{cdata(text)}</t>").text == text
 
 
 def test_cloze_special_characters_round_trip(tmp_path):
@@ -228,6 +318,6 @@ def test_cli_export_moodle_with_variants(bank, tmp_path):
     assert done.returncode == 0, done.stderr
     read = run_node("parse_moodle.js", out)["questions"]
     names = [q["name"] for q in read if q["type"] != "category"]
-    assert {"hs-synack-numbers v1", "hs-synack-numbers v2", "hs-synack-numbers v3"} <= set(names)
+    assert {"hs-synack-numbers v1 (seed 0)", "hs-synack-numbers v2 (seed 1)", "hs-synack-numbers v3 (seed 2)"} <= set(names)
     categories = {q["category"] for q in read if q["type"] == "category"}
     assert "$course$/tcptutor/The three-way handshake/hs-synack-numbers" in categories  # one per question: draw at random

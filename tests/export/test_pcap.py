@@ -10,6 +10,7 @@ tests below them need nothing but Python.
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import struct
@@ -21,6 +22,7 @@ import pytest
 
 from tcptutor.export.pcap import (
     CLIENT,
+    EPOCH,
     LINKTYPE_RAW,
     SERVER,
     Addresses,
@@ -103,7 +105,7 @@ def test_tshark_reads_every_segment(tshark, captures, name):
         got = dict(zip(FIELDS, row))
         where = f"{name} #{seg['n']}"
         assert int(got["frame.number"]) == seg["n"], where
-        assert abs(float(got["frame.time_epoch"]) - seg["sent_at"]) < 1e-6, where
+        assert abs(float(got["frame.time_epoch"]) - (EPOCH + seg["sent_at"])) < 1e-6, where
         assert (got["ip.src"], int(got["tcp.srcport"])) == addr(seg["src"]), where
         assert (got["ip.dst"], int(got["tcp.dstport"])) == addr(seg["dst"]), where
         assert int(got["tcp.seq_raw"]) == seg["seq"], where
@@ -115,6 +117,15 @@ def test_tshark_reads_every_segment(tshark, captures, name):
         assert good(got["ip.checksum.status"]), f"{where}: IP checksum {got['ip.checksum.status']}"
         if "SYN" in seg["flags"]:
             assert int(got["tcp.options.mss_val"]) == seg["options"]["mss"], where
+
+
+def test_packets_are_on_a_real_date(tshark, captures):
+    trace, path = captures["handshake"]
+    rows = run_tshark(tshark, path, ["frame.time_epoch", "frame.time_relative"])
+    for (epoch, relative), seg in zip(rows, trace["segments"]):
+        when = datetime.datetime.fromtimestamp(float(epoch), datetime.timezone.utc)
+        assert when.date() == datetime.date(2026, 1, 1)
+        assert float(relative) == pytest.approx(seg["sent_at"] - trace["segments"][0]["sent_at"], abs=1e-6)
 
 
 def test_addresses_are_the_documented_ones(tshark, captures):
@@ -289,7 +300,7 @@ def test_pcapng_structure_and_checksums(name):
     assert blocks[1][0] == 1 and struct.unpack_from("<H", blocks[1][1])[0] == LINKTYPE_RAW
     assert len(packets) == len(trace["segments"])
     for (micros, packet, opts), seg in zip(packets, trace["segments"]):
-        assert micros == round(seg["sent_at"] * 1_000_000)
+        assert micros == EPOCH * 1_000_000 + round(seg["sent_at"] * 1_000_000)
         assert packet[0] == 0x45 and packet[9] == 6
         assert checksum(packet[:20]) == 0  # a correct header sums to 0xFFFF
         tcp = packet[20:]

@@ -8,6 +8,7 @@ but in CI (CI=true) a missing DTD or lxml fails them.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -198,3 +199,54 @@ def test_cli_export_qti(bank, tmp_path, etree, dtd):
     doc = for_dtd(etree, assessment_bytes(etree, out))
     assert dtd.validate(doc), dtd.error_log
     assert doc.find(".//item[@ident='hs-synack-numbers-v1-seq']") is not None
+
+
+QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+
+
+def canvas_answer_id(identifier: str) -> int | None:
+    """The id Canvas's QTI importer gives an answer or a match: the number in its identifier
+    (`response_` dropped); None where a letter makes Canvas draw a random one instead."""
+    ident = identifier.removeprefix("response_")
+    if not ident.isdigit() or int(ident) == 0:
+        return None
+    return int(ident)
+
+
+def test_matching_ids_are_what_canvas_reads(etree, package):
+    doc = etree.fromstring(assessment_bytes(etree, package))
+    matching = [i for i in doc.iter(f"{QTI}item")
+                if "matching_question" in [f.text for f in i.iter(f"{QTI}fieldentry")]]
+    assert matching
+    for item in matching:
+        lefts = [lid.get("ident") for lid in item.iter(f"{QTI}response_lid")]
+        left_ids = [canvas_answer_id(ident) for ident in lefts]
+        assert None not in left_ids and len(set(left_ids)) == len(lefts), item.get("ident")
+        for lid in item.iter(f"{QTI}response_lid"):
+            rights = [lab.get("ident") for lab in lid.iter(f"{QTI}response_label")]
+            match_ids = [int(re.search(r"\d+", r).group()) for r in rights]  # the first run of digits
+            assert len(set(match_ids)) == len(rights), item.get("ident")
+            # and the match an answer is keyed to is the one whose text is its position
+            texts = {lab.get("ident"): lab.findtext(f"{QTI}material/{QTI}mattext")
+                     for lab in lid.iter(f"{QTI}response_label")}
+            assert all(texts[r] == r for r in rights)
+
+
+def test_plain_feedback_has_no_character_references(etree, package):
+    doc = etree.fromstring(assessment_bytes(etree, package))
+    plain = html_ = 0
+    for fb in doc.iter(f"{QTI}itemfeedback"):
+        for m in fb.iter(f"{QTI}mattext"):
+            text = m.text or ""
+            if m.get("texttype") == "text/plain":
+                plain += 1
+                assert not re.search(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", text, re.I), text
+                assert "<p>" not in text and "<li>" not in text
+            else:
+                html_ += 1
+                etree.fromstring(f"<div>{text}</div>", etree.HTMLParser())
+    assert plain > 100 and html_ > 100
+    # a feedback with angle brackets reaches Canvas as those characters
+    texts = [m.text for fb in doc.iter(f"{QTI}itemfeedback") for m in fb.iter(f"{QTI}mattext")
+             if m.get("texttype") == "text/plain"]
+    assert any("state -> CLOSED" in t for t in texts) and any("SND.UNA < SEG.ACK" in t for t in texts)

@@ -16,7 +16,7 @@ import pytest
 
 from tcptutor import library
 from tcptutor.export import ExportItem, ExportSet, load_formats
-from tcptutor.export.sheets import sheet_paths
+from tcptutor.export.sheets import md_text, sheet_paths
 from tcptutor.grading.explain import explain
 from tcptutor.grading.grader import show
 from tcptutor.questions.model import Option, Question
@@ -125,14 +125,14 @@ def test_markdown_key_has_every_answer_and_solution(files, selection):
         for item in selection.items:
             v = item.variants[k]
             for name, e in v.expected.items():
-                line = f"- **{name}** ({e.label}): **{show(e.value)}**"
+                line = f"- **{name}** ({md_text(e.label)}): **{md_text(show(e.value))}**"
                 found = key.find(line, pos)
                 assert found >= 0, f"{v.question.id} seed {v.seed}: {line!r} not in order in the key"
                 pos = found
                 if v.question.kind == "predict":
-                    assert f"  - {explain(e, v.trace)}" in key
+                    assert f"  - {md_text(explain(e, v.trace))}" in key
             if v.explanation:
-                assert v.explanation in key
+                assert md_text(v.explanation) in key
 
 
 def test_html_key_has_every_answer_and_solution(files, selection):
@@ -331,3 +331,37 @@ def test_cli_writes_exactly_the_sheet_and_its_key(bank, tmp_path, fmt, suffix):
 def test_sheet_paths():
     assert sheet_paths(Path("a/quiz.md"), ".md") == (Path("a/quiz.md"), Path("a/quiz.key.md"))
     assert sheet_paths(Path("a/quiz"), ".html") == (Path("a/quiz.html"), Path("a/quiz.key.html"))
+
+
+# ---------------------------------------------------------------------------
+# Lesson text with HTML in it: Markdown files show it, never carry it as HTML
+# ---------------------------------------------------------------------------
+
+NASTY = "Reply <SEQ=SEG.ACK><CTL=RST> & <b>bold</b> <script>alert(1)</script>, see `<code>`"
+
+
+def nasty_choice() -> ExportSet:
+    q = Question(
+        id="x-nasty", kind="single", topics=("handshake",), difficulty=1,
+        prompt=f"Which one? {NASTY}", explanation=f"Because {NASTY}",
+        path="test", line=1, lesson="handshake",
+        options=(Option(f"A {NASTY}", True, f"Right: {NASTY}"), Option("B", False, "No.")),
+    )
+    v = make_variant(q, 0, {})
+    return ExportSet(f"Set {NASTY}", (ExportItem(q, "handshake", 1, (v,)),), {"handshake": f"Lesson {NASTY}"}, {})
+
+
+def test_markdown_sheet_and_key_show_html_as_text(tmp_path):
+    from markdown_it import MarkdownIt
+
+    sheet, key = load_formats()["markdown"](nasty_choice(), tmp_path / "n.md")
+    renderer = MarkdownIt("commonmark")  # raw HTML on, as GitHub and most viewers render it
+    for path in (sheet, key):
+        text = path.read_text()
+        tokens = renderer.parse(text)
+        kinds = {t.type for t in tokens} | {c.type for t in tokens for c in (t.children or [])}
+        assert not kinds & {"html_inline", "html_block"}, path.name
+        rendered = renderer.render(text)
+        assert "<script>" not in rendered and "<b>" not in rendered
+        assert "&lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in rendered
+        assert "<code>&lt;code&gt;</code>" in rendered  # a code span stays a code span

@@ -358,3 +358,26 @@ def test_relative_flood_uses_each_connection_isn():
     rel = trace_relative_numbers(flood_trace(n_spoofed=3, backlog=2))
     assert rel[1] == (0, 0)  # spoof-1's SYN
     assert rel[4] == (0, 1)  # server's SYN-ACK to spoof-1, with its own ISN
+
+
+def test_caption_names_the_seed_and_isns_actually_used():
+    """A question variant sets the ISNs itself, so the scenario's [net] seed 0 is not what
+    made its numbers: the caption shows the variant's seed (when given) and the ISNs."""
+    trace = handshake_trace()
+    head = " ".join(render_ladder(trace).splitlines()[:3])
+    assert "seed 0" not in head
+    assert "ISN client 1000, server 5000" in head
+    assert "seed 7," in " ".join(render_ladder(trace, seed=7).splitlines()[:3])
+
+
+def test_exported_ladders_show_the_variant_seed():
+    from tcptutor.export._fields import ladder_html
+    from tcptutor.questions.model import Question
+    from tcptutor.questions.variants import make_variant
+    from tcptutor import library
+
+    q = Question(id="x-seed", kind="truefalse", topics=("handshake",), difficulty=1, prompt="True?",
+                 explanation="Yes.", path="test", line=1, lesson="handshake", scenario="handshake", answer=True)
+    v = make_variant(q, 7, {"handshake": (library.SCENARIOS / "handshake.toml").read_text()})
+    shown = ladder_html(v)
+    assert "seed 7," in shown and "seed 0" not in shown
