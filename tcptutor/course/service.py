@@ -558,14 +558,14 @@ def _store(session: Session, member: m.CourseMember | _MemberRef, a: m.Assignmen
 def _feedback_text(title: str, member: m.CourseMember, grades: list[tuple[m.Assignment, Grade]]) -> str:
     """One student's Markdown feedback. What the student typed is shown on one line with
     Markdown and HTML escaped, so an answer cannot forge a heading or a score."""
-    lines = [f"# {_course_markdown_inline(title)}: feedback for {_course_markdown_inline(member.name)} "
+    lines = [f"# {_markdown_text(title)}: feedback for {_markdown_text(member.name)} "
              f"({member.roster_id})", ""]
     for a, g in sorted(grades, key=lambda x: x[0].position):
         earned = (g.score or 0.0) * a.points
         lines += [f"## `{a.question_id}`: {earned:g} / {a.points:g} points", ""]
         for f in g.fields:
-            mark = {"correct": "right", "wrong": "wrong", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
-            given = _course_markdown_inline(f.given) if f.given else "(no answer)"
+            mark = {"correct": "right", "wrong": "wrong", "unanswered": "not answered", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
+            given = _markdown_text(f.given) if f.given else "(no answer)"
             explanation = html.escape(" ".join(f.feedback.split()), quote=False)  # may quote the answer: one line
             lines.append(f"- `{f.field}` = {given}: {mark}. {explanation}")
         lines.append("")
@@ -575,9 +575,9 @@ def _feedback_text(title: str, member: m.CourseMember, grades: list[tuple[m.Assi
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^])")
 
 
-def _course_markdown_inline(text: str) -> str:
-    """Text as inert inline Markdown: one line, Markdown punctuation and HTML escaped.
-    (Private stand-in for tcptutor.grading.textsafe.markdown_inline until that lands.)"""
+def _markdown_text(text: str) -> str:
+    """Text (a title, a name, a student's answer) as inert inline Markdown: one line, Markdown
+    punctuation and HTML escaped, so no "<" survives for any renderer, CommonMark or not."""
     return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split())), quote=False)
 
 

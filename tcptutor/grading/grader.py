@@ -154,7 +154,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         if isinstance(given, read.Unreadable):
             verdicts.append(FieldVerdict(
                 name, expected.label, UNREADABLE, text, expected.value, None,
-                f"Could not read {text!r}: expected {given.expected}. No credit, but not counted as a mistake.",
+                f"{str(given)[0].upper()}{str(given)[1:]}. No credit, but not counted as a mistake.",
                 solution, 0.0))
             continue
         if _matches(expected, given, variant):
