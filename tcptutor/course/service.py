@@ -28,6 +28,7 @@ from ..bank import models as m
 from ..bank.queries import from_version
 from ..errors import InputError, TcptutorError
 from ..grading.grader import Grade, grade as grade_variant, show
+from ..grading.textsafe import ECHO_LIMIT, markdown_inline
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
 from . import stats as statistics
@@ -565,7 +566,7 @@ def _feedback_text(title: str, member: m.CourseMember, grades: list[tuple[m.Assi
         lines += [f"## `{a.question_id}`: {earned:g} / {a.points:g} points", ""]
         for f in g.fields:
             mark = {"correct": "right", "wrong": "wrong", "unanswered": "not answered", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
-            given = _markdown_text(f.given) if f.given else "(no answer)"
+            given = markdown_inline(f.given, limit=ECHO_LIMIT) if f.given else "(no answer)"
             explanation = html.escape(" ".join(f.feedback.split()), quote=False)  # may quote the answer: one line
             lines.append(f"- `{f.field}` = {given}: {mark}. {explanation}")
         lines.append("")
@@ -576,8 +577,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^])")
 
 
 def _markdown_text(text: str) -> str:
-    """Text (a title, a name, a student's answer) as inert inline Markdown: one line, Markdown
-    punctuation and HTML escaped, so no "<" survives for any renderer, CommonMark or not."""
+    """Prose (a set title, a student's name) as inert inline Markdown: one line, Markdown
+    punctuation and HTML escaped. A student's answer is shown verbatim instead, as a code span
+    (textsafe.markdown_inline)."""
     return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split())), quote=False)
 
 

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -179,12 +180,29 @@ def test_an_answer_cannot_forge_a_heading_or_html_in_the_feedback(small, tmp_pat
         text = service._feedback_text("Quiz", member, [(a, result)])
     headings = [line for line in text.splitlines() if line.startswith("#")]
     assert headings == ["# Quiz: feedback for Student s1 (s1)", f"## `{Q1}`: 0 / 2 points"]
-    assert "<img" not in text and "&lt;img" in text
+    # read as a Markdown renderer reads it: the two headings above, no raw HTML anywhere, and
+    # the answer shown verbatim (on one line) inside a code span
+    assert _read_as_markdown(text) == (["h1", "h2"], [])
+    assert "<img src=x" in _code_spans(text)
     # and through a CSV file: an inline attempt stays inline and inert
     report = small.grade(tmp_path, f"{HEADER}\ns1,{Q1},seq,<b>1</b> ## 2 / 2 points\n")
     assert report.problem_count == 0
     feedback = (small.dir.root / "grades" / "quiz" / "feedback" / "s1.md").read_text(encoding="utf-8")
-    assert "<b>" not in feedback and sum(line.startswith("## ") for line in feedback.splitlines()) == 1
+    assert _read_as_markdown(feedback) == (["h1", "h2"], [])
+    assert "<b>1</b> ## 2 / 2 points" in _code_spans(feedback)
+
+
+def _read_as_markdown(text: str) -> tuple[list[str], list[str]]:
+    """The headings a CommonMark renderer makes of `text`, and any raw HTML it would pass on."""
+    tokens = MarkdownIt("commonmark").parse(text)
+    inline = [c for t in tokens if t.type == "inline" for c in t.children]
+    html = [c.content for c in inline if c.type == "html_inline"] + [t.content for t in tokens if t.type == "html_block"]
+    return [t.tag for t in tokens if t.type == "heading_open"], html
+
+
+def _code_spans(text: str) -> str:
+    tokens = MarkdownIt("commonmark").parse(text)
+    return "\n".join(c.content for t in tokens if t.type == "inline" for c in t.children if c.type == "code_inline")
 
 
 # ---------------------------------------------------------------- problems in line order, a bad header once
