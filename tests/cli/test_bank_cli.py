@@ -171,26 +171,26 @@ def course(tmp_path) -> Path:
 def built(tmp_path, course) -> str:
     """A bank built from `course` with `tcptutor build --content course`."""
     db = bank_url(tmp_path / "bank.sqlite")
-    out = run("build", "--content", "course", db=db, cwd=tmp_path)
+    out = run("build", "--replace", "--content", "course", db=db, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     return db
 
 
 def test_build_exits_0_and_a_second_build_writes_nothing(tmp_path, course):
     bank = tmp_path / "bank.sqlite"
-    out = run("build", "--content", "course", db=bank_url(bank), cwd=tmp_path)
+    out = run("build", "--replace", "--content", "course", db=bank_url(bank), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "built 2 lessons, 3 questions: 3 new" in out.stderr
     assert "building the question bank from the shipped lessons" not in out.stderr  # build never auto-builds
     assert bank.is_file()
-    again = run("build", "--content", "course", db=bank_url(bank), cwd=tmp_path)
+    again = run("build", "--replace", "--content", "course", db=bank_url(bank), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert "bank up to date: 2 lessons, 3 questions (nothing written)" in again.stderr
 
 
 def test_the_db_option_overrides_the_environment(tmp_path, course):
     bank = tmp_path / "other.sqlite"
-    out = run("build", "--content", "course", "--db", bank_url(bank), db=bank_url(tmp_path / "unused.sqlite"), cwd=tmp_path)
+    out = run("build", "--replace", "--content", "course", "--db", bank_url(bank), db=bank_url(tmp_path / "unused.sqlite"), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert bank.is_file() and not (tmp_path / "unused.sqlite").exists()
 
@@ -207,7 +207,7 @@ def test_check_on_broken_content_lists_every_problem_and_touches_nothing(tmp_pat
         line_of(BROKEN, 'topics = ["nope"]'): "unknown topic 'nope'",
     }
 
-    for command in (["check", "--content", "broken"], ["build", "--content", "broken"]):
+    for command in (["check", "--content", "broken"], ["build", "--replace", "--content", "broken"]):
         out = run(*command, db=built, cwd=tmp_path)
         assert out.returncode == 1, (command, out.stderr)
         assert out.stdout == ""
