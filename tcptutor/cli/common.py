@@ -28,6 +28,11 @@ def open_bank(url: str | None, *, build_if_missing: bool = True):
         report = ensure_current(engine, lambda reason: typer.echo(f"tcptutor: {reason}...", err=True))
         if report is not None:
             typer.echo(f"tcptutor: {report.summary()}", err=True)
+    from ..bank.attempts import replay_pending
+
+    stored = replay_pending(engine)
+    if stored:
+        typer.echo(f"tcptutor: stored {stored} answer{'s' if stored != 1 else ''} kept while the bank was busy", err=True)
     return engine
 
 

@@ -106,12 +106,14 @@ def practice(
             answered = tuple(f for f in result.fields if f.field in given)
             if answered:
                 result = type(result)(result.question, result.seed, answered)
-                attempts.record(engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
-                                seed=variant_seed, grade=result, now=datetime.now(), complete=False)
+                _kept_notice(engine, attempts.record(
+                    engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
+                    seed=variant_seed, grade=result, now=datetime.now(), complete=False))
             _summary(scores, seen, stopped=True, answered=len(answered))
             raise typer.Exit(130)
-        attempts.record(engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
-                        seed=variant_seed, grade=result, now=datetime.now())
+        _kept_notice(engine, attempts.record(engine, student=sid, question_id=loaded.question.id,
+                                             version_id=loaded.version_id, seed=variant_seed, grade=result,
+                                             now=datetime.now()))
         asked.append(loaded.question.id)
         typer.echo("")
         for f in result.fields:
@@ -130,6 +132,13 @@ def practice(
         running = sum(scores) / len(scores) if scores else 0.0
         typer.echo(f"\n  score {result.score if result.score is not None else 'n/a'} · running {running:.0%}\n")
     _summary(scores, seen)
+
+
+def _kept_notice(engine, attempt_id: int | None) -> None:
+    """record() keeps an answer the busy bank could not take; say where, and that it is not lost."""
+    if attempt_id is None:
+        typer.echo(f"tcptutor: the bank is busy; your answer is kept in {attempts.pending_path(engine)} "
+                   "and stored the next time tcptutor starts", err=True)
 
 
 def _summary(scores: list[float], seen: dict[str, int], *, stopped: bool = False, answered: int = 0) -> None:

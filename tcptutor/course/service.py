@@ -566,6 +566,9 @@ def _grouped(rows):
         yield key, items
 
 
+REGRADE_BATCH = 200  # attempts per transaction; a regrade interrupted half-way is finished by running it again
+
+
 def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_versions: bool = False,
             now: datetime | None = None) -> GradeReport:
     """Re-score every stored answer of the set. With current_versions, students move to the
@@ -584,12 +587,14 @@ def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_version
         members = {mem.id: mem for mem in session.scalars(select(m.CourseMember).where(m.CourseMember.course_id == course.id))}
         rows = session.execute(select(m.Assignment, m.Attempt).join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
                                .where(m.Assignment.set_id == set_row.id)).all()
-        for a, attempt in rows:
+        for done, (a, attempt) in enumerate(rows, 1):
             given = {f.field: f.given for f in attempt.fields}
             result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=set_row.carry_forward)
             changed = _store(session, members[a.member_id], a, result, now, set_name, attempt)
             report.graded += changed
             report.unchanged += not changed
+            if done % REGRADE_BATCH == 0:
+                session.commit()  # short transactions: practice answers never wait for the whole regrade
         session.commit()
     report.gradebook = write_gradebook(engine, course, set_name)
     return report

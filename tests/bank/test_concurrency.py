@@ -156,10 +156,10 @@ def url(bank: Path) -> str:
     return f"sqlite:///{bank}"
 
 
-def build_in_process(bank: Path, content: Path) -> None:
+def build_in_process(bank: Path, content: Path, **options) -> None:
     engine = open_engine(url(bank))
     try:
-        build(engine, content)
+        build(engine, content, **options)
     finally:
         engine.dispose()
 
@@ -302,7 +302,7 @@ def test_removing_an_attempted_question_keeps_its_attempts(tmp_path, bank):
     text_ = lesson.read_text(encoding="utf-8")
     start_ = text_.index('```question\nid = "c-fin"')
     lesson.write_text(text_[:start_], encoding="utf-8")  # c-fin is the last block
-    build_in_process(bank, content)
+    build_in_process(bank, content, retire=True)
     assert attempts_of(bank, "eli") == before
     assert rows(bank, "SELECT active FROM questions WHERE id = 'c-fin'")[0]["active"] == 0
 
