@@ -162,6 +162,24 @@ def _verify_one(args: tuple[Question, dict[str, str]]) -> list[Problem]:
     return verify_question(question, scenarios, seeds)
 
 
+def _shipped_clashes(files: ContentFiles, course: Course) -> list[Problem]:
+    """The course's problems, with a question id that a folder beside the shipped lessons
+    shares with a shipped question reported at the folder's question (the one to rename)."""
+    shipped = {k for k, v in files.names.items() if v.startswith("shipped/")}
+    if not shipped or shipped == set(files.lessons):
+        return course.problems
+    shipped_questions = {q.id: q for q in course.questions if q.path in shipped}
+    clashes = [q for q in course.questions if q.path not in shipped and q.id in shipped_questions]
+    ids = {q.id for q in clashes}
+    kept = [p for p in course.problems if not any(p.message.startswith(f"duplicate question id {i!r}") for i in ids)]
+    return kept + [
+        Problem(q.path, q.line, f"question id {q.id!r} is also a shipped question "
+                                f"({shipped_questions[q.id].path}:{shipped_questions[q.id].line}); rename yours, "
+                                "or build your folder alone with --replace")
+        for q in clashes
+    ]
+
+
 def compile_content(files: ContentFiles, *, workers: int | None = None) -> tuple[Course, dict[str, str]]:
     """Parse and verify; raise ContentError listing every problem. Returns the course and topics."""
     topics: dict[str, str] = {}
@@ -175,6 +193,7 @@ def compile_content(files: ContentFiles, *, workers: int | None = None) -> tuple
     # which depends on the cwd
     order = {path: i for i, path in enumerate(files.lessons)}
     course.lessons.sort(key=lambda lesson: order.get(lesson.path, len(order)))
+    course.problems = _shipped_clashes(files, course)
     for q in course.questions:
         try:
             json.dumps(q.to_spec(), allow_nan=False)

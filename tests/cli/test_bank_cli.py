@@ -345,3 +345,14 @@ def test_shipped_content_counts(shipped):
     assert predict >= 0.6 * total, card
     for topic in CARD_TOPICS:
         assert per_topic[topic] >= 15, (topic, card)
+
+
+def test_the_shipped_bank_is_not_rebuilt_after_a_change_of_directory(shipped):
+    """Issue 9: every `cd net101` cost a rebuild and a false "the shipped lessons changed"."""
+    db, tmp, first = shipped
+    assert first.returncode == 0, first.stderr
+    for cwd in (tmp / "net101", tmp / "net101" / "deeper", Path("/")):
+        cwd.mkdir(parents=True, exist_ok=True)
+        out = run("lessons", "--json", db=db, cwd=cwd)
+        assert out.returncode == 0, out.stderr
+        assert "changed" not in out.stderr and "building" not in out.stderr, (cwd, out.stderr)
