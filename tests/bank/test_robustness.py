@@ -72,6 +72,7 @@ def wait_for(predicate, seconds: float) -> bool:
 def test_pool_workers_die_with_a_killed_build(tmp_path):
     """`tcptutor check` verifies the shipped lessons in a process pool; kill -9 it mid-way."""
     proc = subprocess.Popen([EXE, "check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    workers: set[int] = set()
     try:
         assert wait_for(lambda: len(children_of(proc.pid)) >= 2 or proc.poll() is not None, 120)
         workers = children_of(proc.pid)
@@ -83,8 +84,9 @@ def test_pool_workers_die_with_a_killed_build(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for w in children_of(proc.pid):
-            os.kill(w, signal.SIGKILL)
+        for w in workers | children_of(proc.pid):  # never leave one behind, even when the test fails
+            if alive(w):
+                os.kill(w, signal.SIGKILL)
 
 
 def test_the_bank_files_are_private_whatever_the_umask(tmp_path):
