@@ -166,3 +166,43 @@ def test_twelve_processes_on_a_new_bank_one_builds_the_others_wait(kind, empty_b
     assert len(outputs) == 1
     assert "handshake" in {row["id"] for row in json.loads(outputs.pop())}
     assert sum("(first use)" in err for _, _, err in results) == 1
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_regrade_commits_in_batches(kind, make_bank, cli, tmp_path, monkeypatch):
+    """A long regrade holds the write lock for one batch at a time, not for the whole run
+    (a 33 s regrade transaction made a practice answer fail with "database is locked")."""
+    from sqlalchemy import event
+
+    from tcptutor.course import service
+
+    url = make_bank(kind)
+    root = tmp_path / "net101"
+    assert cli("course", "init", root).returncode == 0
+    students = [f"s{i}" for i in range(5)]
+    (root / "roster.csv").write_text("id,name,email\n" + "".join(f"{s},{s},{s}@example.edu\n" for s in students),
+                                     encoding="utf-8")
+    (root / "sets" / "quiz.toml").write_text('title = "Quiz"\n[[pick]]\nquestion = "hs-synack-numbers"\npoints = 2\n',
+                                              encoding="utf-8")
+    assert cli("course", "assign", "quiz", "--course", root, "--db", url).returncode == 0
+    with (root / "keys" / "quiz-key.csv").open(newline="", encoding="utf-8") as f:
+        key = list(csv.DictReader(f))
+    submissions = root / "answers.csv"
+    with submissions.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "question", "field", "answer"])
+        for r in key:
+            w.writerow([r["student"], r["question"], r["field"], r["expected"]])
+    graded = cli("course", "grade", "quiz", submissions, "--course", root, "--db", url)
+    assert graded.returncode == 0, graded.stderr
+
+    monkeypatch.setattr(service, "REGRADE_BATCH", 2)
+    engine = open_engine(url)
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda connection: commits.append(1))
+    try:
+        report = service.regrade(engine, service.open_course(root), "quiz", current_versions=True)
+    finally:
+        engine.dispose()
+    assert report.graded + report.unchanged == len(students)
+    assert len(commits) >= 3  # after attempts 2 and 4, and at the end

@@ -238,3 +238,21 @@ def test_a_full_disk_leaves_the_previous_bank_intact_and_says_so_in_one_line(tin
     assert out.stderr.startswith(f"tcptutor: cannot write the bank at {url}: ")
     assert "full" in out.stderr and out.stderr.rstrip().endswith("the previous bank is unchanged")
     assert dump(bank) == before
+
+
+def test_practice_says_the_answer_was_kept_and_the_next_start_stores_it(busy):
+    bank, engine, holder = busy
+    env = {**{k: v for k, v in os.environ.items() if k != "TCPTUTOR_DB"}, "TCPTUTOR_BUSY_TIMEOUT_MS": "50"}
+    url = f"sqlite:///{bank}"
+    out = subprocess.run([EXE, "practice", "--lesson", "beta", "--kind", "numeric", "--count", "1", "--student", "ann",
+                          "--seed", "1", "--db", url], input="240\n", capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    assert f"tcptutor: the bank is busy; your answer is kept in {bank}.pending.jsonl" in out.stderr
+    holder.execute("ROLLBACK")
+    assert stored_attempts(engine) == []
+    later = subprocess.run([EXE, "progress", "--json", "--student", "ann", "--db", url], capture_output=True, text=True,
+                           env=env, timeout=300)
+    assert later.returncode == 0, later.stderr
+    assert "tcptutor: stored 1 answer kept while the bank was busy" in later.stderr
+    assert [(a[0], a[4]) for a in stored_attempts(engine)] == [("b-num", [("answer", "240")])]
