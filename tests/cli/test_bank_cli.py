@@ -356,3 +356,28 @@ def test_the_shipped_bank_is_not_rebuilt_after_a_change_of_directory(shipped):
         out = run("lessons", "--json", db=db, cwd=cwd)
         assert out.returncode == 0, out.stderr
         assert "changed" not in out.stderr and "building" not in out.stderr, (cwd, out.stderr)
+
+
+def test_build_help_names_replace_and_retire(tmp_path):
+    env = {**os.environ, "TCPTUTOR_DB": bank_url(tmp_path / "unused.sqlite"), "COLUMNS": "100"}
+    out = subprocess.run([EXE, "build", "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.replace("│", " ").split())  # the words, without rich's boxes and wrapping
+    assert "--replace" in text and "beside the shipped ones" in text
+    assert "--retire" in text and "writes nothing" in text
+    assert not (tmp_path / "unused.sqlite").exists()
+
+
+def test_a_build_that_would_retire_questions_lists_them_and_writes_nothing(tmp_path, built, course):
+    bank = tmp_path / "bank.sqlite"
+    (course / "lessons" / "02-beta.md").unlink()
+    before = digest(bank)
+    out = run("build", "--replace", "--content", "course", db=built, cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr == ("tcptutor: this build would retire 1 question that the content no longer has (b-tw); "
+                          "nothing was written. Run it again with --retire to retire them, or use --content FOLDER "
+                          "without --replace to add your lessons beside the shipped ones\n")
+    assert digest(bank) == before
+    done = run("build", "--replace", "--retire", "--content", "course", db=built, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "built 1 lessons, 2 questions: 0 new, 0 new versions of edited questions, 1 retired" in done.stderr
