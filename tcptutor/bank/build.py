@@ -124,7 +124,7 @@ def read_content(root: str | Path | None = None) -> ContentFiles:
 def beside_shipped(root: str | Path) -> ContentFiles:
     """The shipped lessons and an instructor's folder, read as one content: the folder's
     lessons come after the shipped ones, its topics add to (or retitle) the shipped topics,
-    and a question id used by both is reported like any duplicate id (path:line)."""
+    and a question id used by both is a problem at the folder's question (path:line)."""
     shipped, own = read_content(), read_content(root)
     if Path(root).resolve() == library.CONTENT.resolve():
         return shipped
@@ -270,9 +270,11 @@ def _build_locked(engine: Engine, content: str | Path | None, *, force: bool, be
     course, topics = compile_content(files)
     meta = {FINGERPRINT_KEY: fingerprint, SOURCE_KEY: source}
     if beside:
-        own = set(files.lessons) - set(read_content().lessons)
-        meta[SHIPPED_FINGERPRINT_KEY] = read_content().fingerprint()
-        meta[INSTRUCTOR_QUESTIONS_KEY] = json.dumps(sorted(q.id for q in course.questions if q.path in own))
+        shipped = read_content()
+        own = set(files.lessons) - set(shipped.lessons)
+        meta[SHIPPED_FINGERPRINT_KEY] = shipped.fingerprint()
+        # the folder's questions, and those an automatic rebuild kept: still the instructor's
+        meta[INSTRUCTOR_QUESTIONS_KEY] = json.dumps(sorted({q.id for q in course.questions if q.path in own} | keep))
     try:
         with Session(engine) as session, session.begin():
             report = _write(session, course, topics, files.scenarios, retire=retire, keep=keep)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from test_build import ALPHA, BETA, dump
 
 from tcptutor.bank import models as m
-from tcptutor.bank.build import (BESIDE, FINGERPRINT_KEY, SHIPPED, SHIPPED_FINGERPRINT_KEY, SOURCE_KEY, build,
-                                 read_content, rebuild_reason)
+from tcptutor.bank.build import (BESIDE, FINGERPRINT_KEY, INSTRUCTOR_QUESTIONS_KEY, SHIPPED, SHIPPED_FINGERPRINT_KEY,
+                                 SOURCE_KEY, build, read_content, rebuild_reason)
 from tcptutor.bank.db import open_engine
 from tcptutor.problems import ContentError
 
@@ -181,4 +181,6 @@ def test_when_the_shipped_lessons_change_the_rebuild_keeps_the_instructors_quest
     engine = open_engine(f"sqlite:///{beside_bank}")
     with Session(engine) as session:
         assert session.get(m.Meta, SHIPPED_FINGERPRINT_KEY).value == read_content().fingerprint()
+        # b-num stays the instructor's: a later automatic rebuild keeps it too
+        assert json.loads(session.get(m.Meta, INSTRUCTOR_QUESTIONS_KEY).value) == INSTRUCTOR_IDS
     engine.dispose()
