@@ -92,16 +92,19 @@ def _insert(engine: Engine, row: dict) -> int:
 
 
 def _keep(engine: Engine, row: dict) -> None:
+    _append(engine, [json.dumps(row, ensure_ascii=False)])
+
+
+def _append(engine: Engine, lines: list[str]) -> None:
     path = pending_path(engine)
     if path is None:
         raise BankError(f"the bank at {describe(engine)} stayed busy; the answer could not be stored")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, BANK_FILE_MODE)
         with os.fdopen(fd, "a", encoding="utf-8") as out:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write("".join(line + "\n" for line in lines))
     except OSError as err:
         raise BankError(f"the bank stayed busy and the answer could not be kept in {path}: {err.strerror}") from None
-    return None
 
 
 def replay_pending(engine: Engine) -> int:
@@ -117,17 +120,13 @@ def replay_pending(engine: Engine) -> int:
     except FileNotFoundError:  # another process claimed it
         return 0
     stored = 0
-    lines = claimed.read_text(encoding="utf-8").splitlines()
+    lines = [line for line in claimed.read_text(encoding="utf-8").splitlines() if line.strip()]
     for i, line in enumerate(lines):
-        if not line.strip():
-            continue
         try:
             _insert(engine, json.loads(line))
             stored += 1
-        except (OperationalError, IntegrityError):
-            for rest in lines[i:]:
-                if rest.strip():
-                    _keep(engine, json.loads(rest))
+        except (OperationalError, IntegrityError, ValueError, TypeError):  # busy again, or a damaged line: keep it
+            _append(engine, lines[i:])
             break
     claimed.unlink()
     return stored
