@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +21,10 @@ from ..errors import TcptutorError
 
 PACKAGE = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = int(os.environ.get("TCPTUTOR_BUSY_TIMEOUT_MS", "30000"))
+BANK_FILE_MODE = 0o600  # the bank holds answers and grades: instructor-only, whatever the umask
+# pg_advisory_lock key of "the bank is being built or migrated"
+PG_LOCK_KEY = zlib.crc32(b"tcptutor bank build") - 2**31
 
 
 class BankError(TcptutorError):
@@ -50,6 +57,61 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file of a SQLite bank; None for other databases and in-memory SQLite."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    return Path(database) if database and database != ":memory:" and not database.startswith("file:") else None
+
+
+def describe(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _create_private(path: Path) -> None:
+    """Create the bank file 0600 before SQLite does (SQLite would follow the umask); its
+    -wal and -shm files take the main file's mode."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, BANK_FILE_MODE))
+        os.chmod(path, BANK_FILE_MODE)  # the umask may have removed bits; never added any
+    except OSError as err:
+        raise BankError(f"cannot create the bank file {path}: {err.strerror}") from None
+
+
+@contextlib.contextmanager
+def bank_lock(engine: Engine) -> Iterator[None]:
+    """Only one process builds or migrates a bank at a time; the others wait their turn.
+
+    SQLite: flock(2) on BANK.lock next to the file (released by the kernel if the holder
+    dies). PostgreSQL: a session-level pg_advisory_lock on a connection of its own. Other
+    databases: no lock."""
+    path = sqlite_path(engine)
+    if path is not None:
+        lock = path.with_name(path.name + ".lock")
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_RDWR, BANK_FILE_MODE)
+        except OSError as err:
+            raise BankError(f"cannot create the lock file {lock}: {err.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({PG_LOCK_KEY})")
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({PG_LOCK_KEY})")
+                connection.commit()
+    else:
+        yield
+
+
 def open_engine(url: str | None = None) -> Engine:
     """An engine on the bank at `url` (default: see default_url), migrated to the latest schema."""
     url = resolve_url(url)
@@ -58,6 +120,9 @@ def open_engine(url: str | None = None) -> Engine:
     except ArgumentError:
         raise BankError(f"not a database URL: {url!r} (e.g. sqlite:///path/bank.sqlite or postgresql+psycopg://...)") from None
     if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:") and not Path(database).exists():
+            _create_private(Path(database))
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
@@ -83,6 +148,9 @@ def migrate(engine: Engine) -> None:
     with engine.connect() as connection:
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
+    with bank_lock(engine), engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return  # another process migrated it while we waited
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -8,8 +8,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+                        UniqueConstraint, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NUL = "\x00"
+NUL_SHOWN = "\u2400"  # ␀ SYMBOL FOR NULL: what a NUL in an answer (or a name) is stored as
+SEED_RANGE = range(-2**63, 2**63)  # a BIGINT: what every database stores as an integer
+
+
+class _NulSafe(TypeDecorator):
+    """Text as every database can store it. PostgreSQL text cannot hold NUL (SQLite can), so
+    each NUL is stored as the visible U+2400 on all of them: the same input gives the same
+    stored text, and the symbol shows where the replacement was made."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.replace(NUL, NUL_SHOWN) if isinstance(value, str) else value
+
+
+class SafeString(_NulSafe):
+    impl = String
+    cache_ok = True
+
+
+class SafeText(_NulSafe):
+    impl = Text
+    cache_ok = True
 
 
 class Base(DeclarativeBase):
@@ -18,27 +44,27 @@ class Base(DeclarativeBase):
 
 class Topic(Base):
     __tablename__ = "topics"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
+    id: Mapped[str] = mapped_column(SafeString(64), primary_key=True)
+    title: Mapped[str] = mapped_column(SafeString(200))
 
 
 class Lesson(Base):
     __tablename__ = "lessons"
-    id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    title: Mapped[str] = mapped_column(String(300))
+    id: Mapped[str] = mapped_column(SafeString(100), primary_key=True)
+    title: Mapped[str] = mapped_column(SafeString(300))
     topics: Mapped[list] = mapped_column(JSON)
     objectives: Mapped[list] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(Integer)
-    source_name: Mapped[str] = mapped_column(String(300))
-    markdown: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(SafeString(300))
+    markdown: Mapped[str] = mapped_column(SafeText)
     scenarios: Mapped[dict] = mapped_column(JSON)  # name -> text of the scenarios it draws
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(SafeString(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Question(Base):
     __tablename__ = "questions"
-    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    id: Mapped[str] = mapped_column(SafeString(100), primary_key=True)
     lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -60,8 +86,8 @@ class QuestionVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(20))
+    content_hash: Mapped[str] = mapped_column(SafeString(64))
+    kind: Mapped[str] = mapped_column(SafeString(20))
     difficulty: Mapped[int] = mapped_column(Integer)
     spec: Mapped[dict] = mapped_column(JSON)  # Question.to_spec() + the named scenario's text
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
@@ -79,14 +105,14 @@ class Meta(Base):
     """Key/value facts about the bank, e.g. the fingerprint of the content last built."""
 
     __tablename__ = "bank_meta"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(SafeString(64), primary_key=True)
+    value: Mapped[str] = mapped_column(SafeText)
 
 
 class Student(Base):
     __tablename__ = "students"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(SafeString(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
@@ -98,10 +124,10 @@ class Attempt(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"), index=True)
-    seed: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
-    source: Mapped[str] = mapped_column(String(100), default="practice")
+    source: Mapped[str] = mapped_column(SafeString(100), default="practice")
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     # Set for graded course work: one attempt per assignment, replaced by a regrade.
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), nullable=True)
@@ -113,19 +139,19 @@ class AttemptField(Base):
     __tablename__ = "attempt_fields"
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
-    field: Mapped[str] = mapped_column(String(100))
-    given: Mapped[str] = mapped_column(Text)
-    expected: Mapped[str] = mapped_column(Text)
-    verdict: Mapped[str] = mapped_column(String(20))
-    misconception: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    field: Mapped[str] = mapped_column(SafeString(100))
+    given: Mapped[str] = mapped_column(SafeText)
+    expected: Mapped[str] = mapped_column(SafeText)
+    verdict: Mapped[str] = mapped_column(SafeString(20))
+    misconception: Mapped[str | None] = mapped_column(SafeString(100), nullable=True, index=True)
     credit: Mapped[float] = mapped_column(Float)
-    carried_from: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    carried_from: Mapped[str | None] = mapped_column(SafeString(100), nullable=True)
 
 
 class Course(Base):
     __tablename__ = "courses"
-    id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
+    id: Mapped[str] = mapped_column(SafeString(100), primary_key=True)
+    name: Mapped[str] = mapped_column(SafeString(300))
 
 
 class CourseMember(Base):
@@ -135,9 +161,9 @@ class CourseMember(Base):
     __table_args__ = (UniqueConstraint("course_id", "roster_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
-    roster_id: Mapped[str] = mapped_column(String(100))
-    name: Mapped[str] = mapped_column(String(300))
-    email: Mapped[str] = mapped_column(String(300))
+    roster_id: Mapped[str] = mapped_column(SafeString(100))
+    name: Mapped[str] = mapped_column(SafeString(300))
+    email: Mapped[str] = mapped_column(SafeString(300))
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -147,8 +173,8 @@ class AssessmentSet(Base):
     __table_args__ = (UniqueConstraint("course_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[str] = mapped_column(ForeignKey("courses.id"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    title: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(SafeString(100))
+    title: Mapped[str] = mapped_column(SafeString(300))
     carry_forward: Mapped[bool] = mapped_column(Boolean, default=True)
     spec: Mapped[dict] = mapped_column(JSON)
 
@@ -164,6 +190,6 @@ class Assignment(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("course_members.id"), index=True)
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
     version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
-    seed: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
     points: Mapped[float] = mapped_column(Float)
     position: Mapped[int] = mapped_column(Integer)

@@ -10,17 +10,17 @@ from sqlalchemy.orm import Session
 from ..errors import TcptutorError
 from ..questions.model import Question
 from . import models as m
-from .build import BuildReport, build, rebuild_reason
+from .build import BuildReport, ensure_current
 
 
 class NotFound(TcptutorError):
     exit_code = 2
 
 
-def ensure_built(engine: Engine) -> BuildReport | None:
+def ensure_built(engine: Engine, announce=None) -> BuildReport | None:
     """Build the bank from the shipped content when it is empty or stale (see
-    build.rebuild_reason); None when it is up to date."""
-    return build(engine) if rebuild_reason(engine) else None
+    build.rebuild_reason and build.ensure_current); None when it is up to date."""
+    return ensure_current(engine, announce)
 
 
 @dataclass(frozen=True)

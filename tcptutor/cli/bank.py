@@ -16,18 +16,30 @@ from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
 CONTENT_OPTION = typer.Option(None, "--content", help="A content folder (lessons/, scenarios/, topics.toml); default: the shipped lessons.")
+BUILD_CONTENT_OPTION = typer.Option(
+    None, "--content",
+    help="Your content folder (lessons/, scenarios/, topics.toml). Its lessons go into the bank beside the shipped "
+         "ones (a question id used by both is an error); add --replace to build it alone. Default: the shipped lessons.")
 
 
 @app.command()
 def build(
-    content: str = CONTENT_OPTION,
+    content: str = BUILD_CONTENT_OPTION,
     db: str = DB_OPTION,
     force: bool = typer.Option(False, "--force", help="Verify and compare everything even if the content has not changed."),
+    replace: bool = typer.Option(False, "--replace", help="Build the --content folder alone, instead of beside the shipped lessons."),
+    retire: bool = typer.Option(
+        False, "--retire",
+        help="Allow the build to retire questions the content no longer has (their attempts are kept). Without it, "
+             "such a build lists them and writes nothing."),
 ) -> None:
-    """Verify every question with the simulator, then write the bank in one transaction."""
+    """Verify every question with the simulator, then write the bank in one transaction.
+
+    A build that would retire questions (in the bank, not in the content) says how many and
+    which, writes nothing and exits 1, unless --retire is given."""
     with reported_errors():
         engine = open_bank(db, build_if_missing=False)
-        report = build_bank(engine, content, force=force)
+        report = build_bank(engine, content, force=force, beside=not replace, retire=retire)
     typer.echo(report.summary(), err=True)
 
 

@@ -20,14 +20,19 @@ DB_OPTION = typer.Option(
 def open_bank(url: str | None, *, build_if_missing: bool = True):
     """An engine on the bank; the shipped lessons are built into it on first use, and again
     when they change (see bank.build.rebuild_reason)."""
-    from ..bank.build import build, rebuild_reason
+    from ..bank.build import ensure_current
     from ..bank.db import open_engine
 
     engine = open_engine(url)
-    reason = rebuild_reason(engine) if build_if_missing else None
-    if reason:
-        typer.echo(f"tcptutor: {reason}...", err=True)
-        typer.echo(f"tcptutor: {build(engine).summary()}", err=True)
+    if build_if_missing:
+        report = ensure_current(engine, lambda reason: typer.echo(f"tcptutor: {reason}...", err=True))
+        if report is not None:
+            typer.echo(f"tcptutor: {report.summary()}", err=True)
+    from ..bank.attempts import replay_pending
+
+    stored = replay_pending(engine)
+    if stored:
+        typer.echo(f"tcptutor: stored {stored} answer{'s' if stored != 1 else ''} kept while the bank was busy", err=True)
     return engine
 
 

@@ -110,16 +110,18 @@ def practice(
             # The fields not reached are stored as unanswered (no credit), so the attempt's
             # score is what was answered over all fields, the same in the summary and `progress`.
             if given:
-                attempts.record(engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
-                                seed=variant_seed, grade=result, now=datetime.now(), complete=False)
+                _kept_notice(engine, attempts.record(
+                    engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
+                    seed=variant_seed, grade=result, now=datetime.now(), complete=False))
                 scores.append(result.score)
                 for f in result.fields:
                     if f.misconception:
                         seen[f.misconception] = seen.get(f.misconception, 0) + 1
             _summary(scores, seen, stopped=True, answered=len(given))
             raise typer.Exit(130)
-        attempts.record(engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
-                        seed=variant_seed, grade=result, now=datetime.now())
+        _kept_notice(engine, attempts.record(engine, student=sid, question_id=loaded.question.id,
+                                             version_id=loaded.version_id, seed=variant_seed, grade=result,
+                                             now=datetime.now()))
         asked.append(loaded.question.id)
         typer.echo("")
         for f in result.fields:
@@ -138,6 +140,13 @@ def practice(
         running = sum(scores) / len(scores) if scores else 0.0
         typer.echo(f"\n  score {result.score if result.score is not None else 'n/a'} · running {running:.0%}\n")
     _summary(scores, seen)
+
+
+def _kept_notice(engine, attempt_id: int | None) -> None:
+    """record() keeps an answer the busy bank could not take; say where, and that it is not lost."""
+    if attempt_id is None:
+        typer.echo(f"tcptutor: the bank is busy; your answer is kept in {attempts.pending_path(engine)} "
+                   "and stored the next time tcptutor starts", err=True)
 
 
 def _summary(scores: list[float], seen: dict[str, int], *, stopped: bool = False, answered: int = 0) -> None:

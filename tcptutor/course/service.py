@@ -40,7 +40,7 @@ from .submissions import read_submissions
 
 SECRET_FILE = ".tcptutor-secret"
 BATCH = 500  # students graded per transaction
-REGRADE_BATCH = 1000  # attempts re-scored per transaction
+REGRADE_BATCH = 1000  # attempts re-scored per transaction; an interrupted regrade is finished by running it again
 
 
 class CourseError(TcptutorError):

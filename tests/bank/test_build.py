@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tcptutor import library
 from tcptutor.bank import models as m
 from tcptutor.bank import queries
-from tcptutor.bank.build import FINGERPRINT_KEY, build, check
+from tcptutor.bank.build import FINGERPRINT_KEY, RetireRefused, build, check
 from tcptutor.bank.db import MIGRATIONS, open_engine
 from tcptutor.problems import ContentError
 
@@ -357,7 +357,9 @@ def test_removing_a_question_retires_it_and_keeps_its_versions(bank, content):
     end = text.index("```\n", start + 3) + 4
     beta.write_text(text[:start] + text[end:], encoding="utf-8")
 
-    report = build_once(bank, content)
+    with pytest.raises(RetireRefused, match=r"would retire 1 question that the content no longer has \(b-num\); nothing was written"):
+        build_once(bank, content)
+    report = build_once(bank, content, retire=True)
     assert (report.questions, report.new_questions, report.new_versions, report.retired) == (4, 0, 0, 1)
 
     engine = open_engine(url(bank))
@@ -385,7 +387,11 @@ def test_removing_a_question_retires_it_and_keeps_its_versions(bank, content):
 def test_removing_a_lesson_retires_the_lesson_and_its_questions(bank, content):
     build_once(bank, content)
     (content / "lessons" / "02-beta.md").unlink()
-    report = build_once(bank, content)
+    before = dump(bank)
+    with pytest.raises(RetireRefused, match=r"would retire 2 questions .*\(b-num, b-tw\); nothing was written"):
+        build_once(bank, content)
+    assert dump(bank) == before
+    report = build_once(bank, content, retire=True)
     assert (report.lessons, report.questions, report.retired) == (1, 3, 2)
     engine = open_engine(url(bank))
     with Session(engine) as session:

@@ -156,10 +156,10 @@ def url(bank: Path) -> str:
     return f"sqlite:///{bank}"
 
 
-def build_in_process(bank: Path, content: Path) -> None:
+def build_in_process(bank: Path, content: Path, **options) -> None:
     engine = open_engine(url(bank))
     try:
-        build(engine, content)
+        build(engine, content, **options)
     finally:
         engine.dispose()
 
@@ -194,7 +194,7 @@ def test_two_sessions_and_a_forced_build_at_once_lose_nothing(tmp_path, bank):
     folders = [content_b, content_a]
     while any(t.is_alive() for t in threads) or len(builds) < 2:  # rebuild, alternating versions, the whole time
         content = folders[len(builds) % 2]
-        builds.append(subprocess.run(command("build", "--force", "--content", str(content), "--db", url(bank)),
+        builds.append(subprocess.run(command("build", "--force", "--replace", "--content", str(content), "--db", url(bank)),
                                      capture_output=True, text=True, env=child_env(), timeout=240))
     for t in threads:
         t.join(timeout=300)
@@ -256,7 +256,7 @@ def test_a_rebuild_after_an_edit_keeps_earlier_attempts_on_the_old_version(tmp_p
     assert {v["version"] for v in old_versions.values()} == {1}
 
     write_content(content, prefix="Edited: ")
-    done = subprocess.run(command("build", "--content", str(content), "--db", url(bank)), capture_output=True, text=True,
+    done = subprocess.run(command("build", "--replace", "--content", str(content), "--db", url(bank)), capture_output=True, text=True,
                           env=child_env(), timeout=240)
     assert done.returncode == 0, done.stderr
     assert f"{len(QUESTIONS)} new versions" in done.stderr
@@ -302,7 +302,7 @@ def test_removing_an_attempted_question_keeps_its_attempts(tmp_path, bank):
     text_ = lesson.read_text(encoding="utf-8")
     start_ = text_.index('```question\nid = "c-fin"')
     lesson.write_text(text_[:start_], encoding="utf-8")  # c-fin is the last block
-    build_in_process(bank, content)
+    build_in_process(bank, content, retire=True)
     assert attempts_of(bank, "eli") == before
     assert rows(bank, "SELECT active FROM questions WHERE id = 'c-fin'")[0]["active"] == 0
 

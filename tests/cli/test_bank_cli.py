@@ -171,26 +171,26 @@ def course(tmp_path) -> Path:
 def built(tmp_path, course) -> str:
     """A bank built from `course` with `tcptutor build --content course`."""
     db = bank_url(tmp_path / "bank.sqlite")
-    out = run("build", "--content", "course", db=db, cwd=tmp_path)
+    out = run("build", "--replace", "--content", "course", db=db, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     return db
 
 
 def test_build_exits_0_and_a_second_build_writes_nothing(tmp_path, course):
     bank = tmp_path / "bank.sqlite"
-    out = run("build", "--content", "course", db=bank_url(bank), cwd=tmp_path)
+    out = run("build", "--replace", "--content", "course", db=bank_url(bank), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "built 2 lessons, 3 questions: 3 new" in out.stderr
     assert "building the question bank from the shipped lessons" not in out.stderr  # build never auto-builds
     assert bank.is_file()
-    again = run("build", "--content", "course", db=bank_url(bank), cwd=tmp_path)
+    again = run("build", "--replace", "--content", "course", db=bank_url(bank), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert "bank up to date: 2 lessons, 3 questions (nothing written)" in again.stderr
 
 
 def test_the_db_option_overrides_the_environment(tmp_path, course):
     bank = tmp_path / "other.sqlite"
-    out = run("build", "--content", "course", "--db", bank_url(bank), db=bank_url(tmp_path / "unused.sqlite"), cwd=tmp_path)
+    out = run("build", "--replace", "--content", "course", "--db", bank_url(bank), db=bank_url(tmp_path / "unused.sqlite"), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert bank.is_file() and not (tmp_path / "unused.sqlite").exists()
 
@@ -207,7 +207,7 @@ def test_check_on_broken_content_lists_every_problem_and_touches_nothing(tmp_pat
         line_of(BROKEN, 'topics = ["nope"]'): "unknown topic 'nope'",
     }
 
-    for command in (["check", "--content", "broken"], ["build", "--content", "broken"]):
+    for command in (["check", "--content", "broken"], ["build", "--replace", "--content", "broken"]):
         out = run(*command, db=built, cwd=tmp_path)
         assert out.returncode == 1, (command, out.stderr)
         assert out.stdout == ""
@@ -345,3 +345,39 @@ def test_shipped_content_counts(shipped):
     assert predict >= 0.6 * total, card
     for topic in CARD_TOPICS:
         assert per_topic[topic] >= 15, (topic, card)
+
+
+def test_the_shipped_bank_is_not_rebuilt_after_a_change_of_directory(shipped):
+    """Issue 9: every `cd net101` cost a rebuild and a false "the shipped lessons changed"."""
+    db, tmp, first = shipped
+    assert first.returncode == 0, first.stderr
+    for cwd in (tmp / "net101", tmp / "net101" / "deeper", Path("/")):
+        cwd.mkdir(parents=True, exist_ok=True)
+        out = run("lessons", "--json", db=db, cwd=cwd)
+        assert out.returncode == 0, out.stderr
+        assert "changed" not in out.stderr and "building" not in out.stderr, (cwd, out.stderr)
+
+
+def test_build_help_names_replace_and_retire(tmp_path):
+    env = {**os.environ, "TCPTUTOR_DB": bank_url(tmp_path / "unused.sqlite"), "COLUMNS": "100"}
+    out = subprocess.run([EXE, "build", "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.replace("│", " ").split())  # the words, without rich's boxes and wrapping
+    assert "--replace" in text and "beside the shipped ones" in text
+    assert "--retire" in text and "writes nothing" in text
+    assert not (tmp_path / "unused.sqlite").exists()
+
+
+def test_a_build_that_would_retire_questions_lists_them_and_writes_nothing(tmp_path, built, course):
+    bank = tmp_path / "bank.sqlite"
+    (course / "lessons" / "02-beta.md").unlink()
+    before = digest(bank)
+    out = run("build", "--replace", "--content", "course", db=built, cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr == ("tcptutor: this build would retire 1 question that the content no longer has (b-tw); "
+                          "nothing was written. Run it again with --retire to retire them, or use --content FOLDER "
+                          "without --replace to add your lessons beside the shipped ones\n")
+    assert digest(bank) == before
+    done = run("build", "--replace", "--retire", "--content", "course", db=built, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "built 1 lessons, 2 questions: 0 new, 0 new versions of edited questions, 1 retired" in done.stderr

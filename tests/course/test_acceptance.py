@@ -622,7 +622,7 @@ def test_after_an_edit_students_keep_their_version_until_regrade_current_version
     old = "Give the seq and ack of the server's SYN+ACK."
     assert text.count(old) == 1
     lesson.write_text(text.replace(old, "Write down the seq and ack numbers of the server's SYN+ACK."), encoding="utf-8")
-    build = cli("build", "--content", content, "--db", url)
+    build = cli("build", "--replace", "--content", content, "--db", url)
     assert build.returncode == 0, build.stderr
     assert "1 new versions of edited questions" in build.stderr
     engine = open_engine(url)
