@@ -16,6 +16,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _print_version(wanted: bool) -> None:
+    """`--version`: answered before any command module does work (the version is a constant)."""
+    if wanted:
+        from .. import __version__
+
+        typer.echo(f"tcptutor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _tcptutor(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print tcptutor's version and exit."),
+) -> None:
+    """Learn TCP by predicting what it does: lessons, a simulator, quizzes."""
+
 # Registration order is the order `tcptutor --help` lists: students first, then instructors.
 from . import practice as _practice  # noqa: E402,F401
 from . import simulate as _simulate  # noqa: E402,F401
