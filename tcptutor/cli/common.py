@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import typer
 
 from ..errors import TcptutorError
+from ..wording import plural  # noqa: F401  (for the command modules: "1 attempt", "2 attempts")
 
 DB_OPTION = typer.Option(
     None, "--db", envvar="TCPTUTOR_DB",
@@ -77,11 +78,6 @@ def reported_errors() -> Iterator[None]:
         line, code = os_error_line(err)
         typer.echo(f"tcptutor: {line}", err=True)
         raise typer.Exit(code) from None
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """"1 attempt", "2 attempts", "0 points": a count with its noun in the right number."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def print_json(data) -> None:
