@@ -137,7 +137,7 @@ def _summary(scores: list[float], seen: dict[str, int], *, stopped: bool = False
     if stopped:
         typer.echo(f"Stopped. Every answer so far is saved ({answered} in the unfinished question).")
     if scores:
-        typer.echo(f"{plural(len(scores), 'question')}, average score {sum(scores) / len(scores):.0%}.")
+        typer.echo(f"{len(scores)} question(s), average score {sum(scores) / len(scores):.0%}.")
     for mid, n in sorted(seen.items(), key=lambda kv: -kv[1]):
         typer.echo(f"  misconception: {BY_ID[mid].title} (×{n})")
     typer.echo("See your mastery with `tcptutor progress`.")
