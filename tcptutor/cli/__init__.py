@@ -6,7 +6,11 @@ and its exit code (2 for bad input files), never a traceback.
 
 from __future__ import annotations
 
+import functools
+
 import typer
+
+from .common import reported_errors
 
 app = typer.Typer(
     name="tcptutor",
@@ -16,6 +20,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _print_version(wanted: bool) -> None:
+    """`--version`: answered before any command module does work (the version is a constant)."""
+    if wanted:
+        from .. import __version__
+
+        typer.echo(f"tcptutor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _tcptutor(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print tcptutor's version and exit."),
+) -> None:
+    """Learn TCP by predicting what it does: lessons, a simulator, quizzes."""
+
 # Registration order is the order `tcptutor --help` lists: students first, then instructors.
 from . import practice as _practice  # noqa: E402,F401
 from . import simulate as _simulate  # noqa: E402,F401
@@ -23,6 +44,29 @@ from . import bank as _bank  # noqa: E402,F401
 from . import quiz as _quiz  # noqa: E402,F401
 from . import course as _course  # noqa: E402,F401
 from . import export as _export  # noqa: E402,F401
+
+
+def _reporting(callback):
+    """The command, run inside reported_errors(): an error escaping it is one line, not a traceback."""
+    @functools.wraps(callback)  # Typer reads the options from the wrapped function's signature
+    def run(*args, **kwargs):
+        with reported_errors():
+            return callback(*args, **kwargs)
+
+    run.reports_errors = True
+    return run
+
+
+def _report_errors_everywhere(group: typer.Typer) -> None:
+    """Every command, in every sub-group, also output written outside its own `with` block."""
+    for command in group.registered_commands:
+        if not getattr(command.callback, "reports_errors", False):
+            command.callback = _reporting(command.callback)
+    for sub in group.registered_groups:
+        _report_errors_everywhere(sub.typer_instance)
+
+
+_report_errors_everywhere(app)
 
 
 def main() -> None:

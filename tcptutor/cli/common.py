@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +12,7 @@ from contextlib import contextmanager
 import typer
 
 from ..errors import TcptutorError
+from ..wording import plural  # noqa: F401  (for the command modules: "1 attempt", "2 attempts")
 
 DB_OPTION = typer.Option(
     None, "--db", envvar="TCPTUTOR_DB",
@@ -36,13 +39,50 @@ def open_bank(url: str | None, *, build_if_missing: bool = True):
     return engine
 
 
+# What an OS error means to the person who typed the path, and its exit code: 2 when the
+# path they gave is wrong (as for an InputError), 1 when the machine failed (a full disk).
+OS_ERRORS = {
+    errno.ENOENT: ("no such file or folder", 2),
+    errno.ENOTDIR: ("a part of this path is a file, not a folder", 2),
+    errno.EISDIR: ("this is a folder, not a file", 2),
+    errno.EEXIST: ("this already exists", 2),
+    errno.EACCES: ("permission denied", 2),
+    errno.EPERM: ("operation not permitted", 2),
+    errno.EROFS: ("the file system is read-only", 2),
+    errno.ENAMETOOLONG: ("the name is too long", 2),
+    errno.ELOOP: ("too many levels of symbolic links", 2),
+    errno.ENOSPC: ("no space left on the device", 1),
+    errno.EDQUOT: ("disk quota exceeded", 1),
+}
+
+
+def os_error_line(err: OSError) -> tuple[str, int]:
+    """One line for an OSError, naming the file it was about, and the exit code."""
+    reason, code = OS_ERRORS.get(err.errno, (err.strerror or str(err), 1))
+    where = [os.fsdecode(name) for name in (err.filename, err.filename2) if name is not None]
+    return (f"{' -> '.join(where)}: {reason}" if where else reason), code
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
+    """A TcptutorError or an OSError (a bad path, a full disk) becomes one line on stderr and
+    an exit code, never a traceback. Every command runs inside this (see cli/__init__.py)."""
     try:
         yield
     except TcptutorError as err:
         typer.echo(f"tcptutor: {err}", err=True)
         raise typer.Exit(err.exit_code) from None
+    except BrokenPipeError:
+        # the reader of stdout went away (`tcptutor ... | head`): nothing left to say to it
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit flushes nowhere
+        except (OSError, ValueError, AttributeError):
+            pass
+        raise typer.Exit(1) from None
+    except OSError as err:
+        line, code = os_error_line(err)
+        typer.echo(f"tcptutor: {line}", err=True)
+        raise typer.Exit(code) from None
 
 
 def print_json(data) -> None:

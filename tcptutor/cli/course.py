@@ -11,7 +11,7 @@ from ..course import service
 from ..course.stats import bar_chart_svg
 from ..grading.misconceptions import BY_ID
 from . import app
-from .common import DB_OPTION, open_bank, print_json, reported_errors
+from .common import DB_OPTION, open_bank, plural, print_json, reported_errors
 
 course = typer.Typer(help="Instructors: rosters, per-student variants, bulk grading, statistics.", no_args_is_help=True)
 app.add_typer(course, name="course")
@@ -80,8 +80,9 @@ def _report(report, json_output: bool) -> None:
         if report.encoding:
             typer.echo(f"tcptutor: note: the submissions were read as {report.encoding}", err=True)
         _problems(problems, report.problem_count)
-        typer.echo(f"{report.rows} answers from {report.students} students: {report.graded} attempts graded, "
-                   f"{report.unchanged} unchanged, {report.problem_count} problems", err=True)
+        typer.echo(f"{plural(report.rows, 'answer')} from {plural(report.students, 'student')}: "
+                   f"{plural(report.graded, 'attempt')} graded, {report.unchanged} unchanged, "
+                   f"{plural(report.problem_count, 'problem')}", err=True)
         typer.echo(f"gradebook: {report.gradebook}", err=True)
         if report.feedback:
             typer.echo(f"feedback: {report.feedback}", err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
-from ..export import load_formats
+from ..export import check_destination, load_formats, write_staged
 from ..export.select import collect
 from . import app
 from .common import DB_OPTION, open_bank, reported_errors
@@ -36,10 +36,12 @@ def export_questions(
                 raise InputError("--scenario", None, f"only the pcap format exports a scenario's trace; {format} exports questions")
             from ..export.pcap import write_scenario
 
-            written = write_scenario(scenario, out)
+            check_destination(out)
+            written = write_staged(lambda destination: write_scenario(scenario, destination), out)
             for path in written:
                 typer.echo(str(path))
             return
+        check_destination(out, folder=format == "pcap")  # before the bank is opened: fail fast
         engine = open_bank(db)
         question_ids = None
         title = "tcptutor questions"
@@ -52,6 +54,6 @@ def export_questions(
                             seed=seed, title=title)
         if not selection.items:
             raise InputError("export", None, "no questions match the selection")
-        written = formats[format](selection, out)
+        written = write_staged(lambda destination: formats[format](selection, destination), out)
     for path in written:
         typer.echo(str(path))

@@ -20,7 +20,7 @@ from ..practice.scheduler import choose_next, misconception_counts, suggestions,
 from ..questions.variants import make_variant
 from ..render.ladder import render_ladder
 from . import app
-from .common import DB_OPTION, open_bank, print_json, reported_errors
+from .common import DB_OPTION, open_bank, plural, print_json, reported_errors
 from .quiz import render_variant
 
 STUDENT_OPTION = typer.Option(
@@ -191,13 +191,13 @@ def progress(
     if json_output:
         print_json(data)
         return
-    typer.echo(f"Progress of {name}: {len(history)} attempts")
+    typer.echo(f"Progress of {name}: {plural(len(history), 'attempt')}")
     if recent:
         typer.echo(f"Recent accuracy (last {len(recent)}): {data['recent_accuracy']:.0%}")
     typer.echo("")
     for t, m in sorted(mastery.items(), key=lambda kv: -kv[1].value):
         bar = "█" * round(m.value * 20) + "·" * (20 - round(m.value * 20))
-        typer.echo(f"  {t:<18} {bar} {m.value:4.0%}  ({m.attempts} attempts)")
+        typer.echo(f"  {t:<18} {bar} {m.value:4.0%}  ({plural(m.attempts, 'attempt')})")
     if data["misconceptions"]:
         typer.echo("\nMost frequent misconceptions:")
         for row in data["misconceptions"]:

@@ -31,6 +31,7 @@ from ..grading.grader import Grade, grade as grade_variant, show
 from ..grading.textsafe import ECHO_LIMIT, markdown_inline
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
+from ..wording import plural
 from . import stats as statistics
 from .csvread import ENCODING_NOTES, open_lines
 from .csvsafe import safe_row
@@ -339,15 +340,15 @@ def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[P
 def _handout(course: CourseDir, spec: SetSpec, member: m.CourseMember, variants) -> tuple[str, str]:
     """One student's sheet: their numbers, the fields to fill in, and never an answer."""
     total = sum(a.points for a, _ in variants)
-    lines = [f"# {spec.title}", "", f"{course.name} · {member.name} ({member.roster_id}) · {total:g} points", "",
+    lines = [f"# {spec.title}", "", f"{course.name} · {member.name} ({member.roster_id}) · {plural(total, 'point')}", "",
              "Answer every field. Submit one CSV row per field: `student,question,field,answer`.", ""]
     parts = [f"<h1>{html.escape(spec.title)}</h1>",
-             f"<p>{html.escape(course.name)} · {html.escape(member.name)} ({html.escape(member.roster_id)}) · {total:g} points</p>",
+             f"<p>{html.escape(course.name)} · {html.escape(member.name)} ({html.escape(member.roster_id)}) · {plural(total, 'point')}</p>",
              "<p>Answer every field. Submit one CSV row per field: <code>student,question,field,answer</code>.</p>"]
     for i, (a, v) in enumerate(variants, 1):
         q = v.question
-        lines += [f"## {i}. `{q.id}` ({a.points:g} point{'s' if a.points != 1 else ''})", "", v.prompt, ""]
-        parts += [f"<h2>{i}. <code>{html.escape(q.id)}</code> ({a.points:g} points)</h2>",
+        lines += [f"## {i}. `{q.id}` ({plural(a.points, 'point')})", "", v.prompt, ""]
+        parts += [f"<h2>{i}. <code>{html.escape(q.id)}</code> ({plural(a.points, 'point')})</h2>",
                   f"<p>{html.escape(v.prompt).replace(chr(10), '<br>')}</p>"]
         shown = list(q.options) if q.options else []
         if q.kind == "ordering":
@@ -563,7 +564,7 @@ def _feedback_text(title: str, member: m.CourseMember, grades: list[tuple[m.Assi
              f"({member.roster_id})", ""]
     for a, g in sorted(grades, key=lambda x: x[0].position):
         earned = (g.score or 0.0) * a.points
-        lines += [f"## `{a.question_id}`: {earned:g} / {a.points:g} points", ""]
+        lines += [f"## `{a.question_id}`: {earned:g} / {plural(a.points, 'point')}", ""]
         for f in g.fields:
             mark = {"correct": "right", "wrong": "wrong", "unanswered": "not answered", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
             given = markdown_inline(f.given, limit=ECHO_LIMIT) if f.given else "(no answer)"

@@ -7,10 +7,14 @@ files never contain answers; an answer key is always a separate file.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InputError
 from ..questions.model import Question
 from ..questions.variants import Variant
 
@@ -52,3 +56,77 @@ def load_formats() -> dict[str, Writer]:
         if not info.name.startswith("_") and info.name != "select":
             importlib.import_module(f"{__name__}.{info.name}")
     return FORMATS
+
+
+# ---------------------------------------------------------------- where an export goes
+
+PCAP_SUFFIXES = (".pcapng", ".pcap")
+
+
+def check_destination(out: Path, *, folder: bool = False) -> None:
+    """Refuse an `--out` that cannot be written before any work is done, with the reason.
+
+    `folder`: the export writes several files into `out` (pcap of questions), so `out` must
+    be a folder, or not exist yet and not be named like a file.
+    """
+    out = Path(out)
+    if folder and out.exists() and not out.is_dir():
+        raise InputError(str(out), None, "this export writes one file per variant, so --out must be a folder, "
+                                         "not a file (use --scenario NAME for a single capture)")
+    if folder and not out.exists() and out.suffix.lower() in PCAP_SUFFIXES:
+        raise InputError(str(out), None, f"this export writes one file per variant, so --out must be a folder, "
+                                         f"not a {out.suffix} file name (use --scenario NAME for a single capture)")
+    existing = out if out.is_dir() else out.parent
+    while not existing.exists() and not existing.is_symlink():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(str(out), None, f"cannot write here: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(str(out), None, f"cannot write here: the folder {existing} is not writable")
+
+
+def write_staged(write: Callable[[Path], list[Path]], out: Path) -> list[Path]:
+    """Run `write(destination)` into a hidden folder beside `out`, then move what it wrote into
+    place with os.replace, so that a failure (a full disk, an error half-way) leaves nothing
+    half-written: neither new files nor the folders made for them. An existing file at `out`
+    is replaced only once the new one is complete. An OSError names the user's path, never the
+    hidden folder's.
+    """
+    out = Path(out)
+    folder = out if out.is_dir() else out.parent
+    made = []  # folders created for the export, shallowest first
+    try:
+        for parent in reversed([folder, *folder.parents]):
+            if not parent.exists():
+                parent.mkdir()
+                made.append(parent)
+        staging = Path(tempfile.mkdtemp(prefix=".tcptutor-export-", dir=folder))
+    except OSError as err:
+        _remove(made[:1])
+        raise InputError(str(out), None, f"cannot write here: {(err.strerror or str(err)).lower()}") from None
+    moved = []
+    try:
+        written = write(staging if out.is_dir() else staging / out.name)
+        for entry in sorted(staging.iterdir()):
+            os.replace(entry, folder / entry.name)
+            moved.append(folder / entry.name)
+        return [folder / Path(path).relative_to(staging) for path in written]
+    except BaseException as err:
+        _remove(moved)  # a later move failed: take back the earlier ones
+        _remove(made[:1])  # the shallowest folder made holds the others
+        if isinstance(err, OSError) and err.errno is not None:
+            name = Path(os.fsdecode(err.filename)) if err.filename is not None else out
+            if staging in name.parents:
+                name = folder / name.relative_to(staging)
+            raise OSError(err.errno, err.strerror, str(name)) from err
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

@@ -1,6 +1,6 @@
 """The ladder (sequence) diagram of a trace, as plain text for a person to read.
 
-Input is the trace JSON of shared/contracts/scenarios.md, as a dict. The client's
+Input is the trace JSON of docs/scenarios.md, as a dict. The client's
 lifeline is on the left, the server's on the right; each segment is one horizontal
 arrow from its sender to its receiver, in wire order. Each side has its own time
 column, so an arrow shows its send time on the sender's side and its arrival time on

@@ -1,6 +1,6 @@
 """Scenario values: what a scenario file says, parsed and checked, before anything is simulated.
 
-The file format is the contract in shared/contracts/scenarios.md. Durations are held as
+The file format is documented in docs/scenarios.md. Durations are held as
 whole microseconds so that every clock comparison in the simulator is exact.
 """
 

@@ -1,9 +1,9 @@
 """`tcptutor export qti`: the whole shipped bank as a Canvas QTI 1.2 zip, validated against the
-IMS QTI 1.2.1 DTD with lxml (shared/validators/ims_qtiasiv1p2p1.dtd, beside the repository),
+IMS QTI 1.2.1 DTD with lxml (tests/export/data/ims_qtiasiv1p2p1.dtd, see the README there),
 with every number equal to the grader's key for the same seeds.
 
-The DTD lives in shared/, outside the repository: a checkout without it skips these tests,
-but in CI (CI=true) a missing DTD or lxml fails them.
+The DTD ships with the repository, so a missing DTD is a failure, never a skip; a missing
+lxml skips locally but fails in CI (CI=true).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tcptutor.grading.grader import show
 from tcptutor.questions.variants import make_variant
 
 ROOT = Path(__file__).resolve().parents[2]
-DTD = ROOT.parent / "shared" / "validators" / "ims_qtiasiv1p2p1.dtd"
+DTD = Path(__file__).resolve().parent / "data" / "ims_qtiasiv1p2p1.dtd"
 VARIANTS = 2
 SEED = 21
 
@@ -41,8 +41,7 @@ def etree():
 
 @pytest.fixture(scope="module")
 def dtd(etree):
-    if not DTD.is_file():
-        unavailable(f"the QTI DTD is not at {DTD} (shared/ beside the repository)")
+    assert DTD.is_file(), f"the QTI DTD is missing from the repository: {DTD}"
     return etree.DTD(str(DTD))
 
 

@@ -17,7 +17,7 @@ Output (stdout, one JSON object):
      "ports": {"client": int, "server": int},
      "calls": [{"step", "endpoint", "call", "result"}, ...]}
 `segments` are in capture order; `flags`, `ack` and the state names follow
-/work/shared/contracts/scenarios.md. `calls` records how each user call ended
+docs/scenarios.md. `calls` records how each user call ended
 ("ok", or an errno name such as "ECONNREFUSED") because a refused call is an
 expected outcome, not a crash. On an unexpected error: {"error": "..."} and exit 1.
 """

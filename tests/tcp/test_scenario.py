@@ -23,7 +23,7 @@ from tcptutor.tcp.scenario import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT.parent / "shared" / "contracts" / "scenarios.md"
+CONTRACT = ROOT / "docs" / "scenarios.md"  # the format's reference; these tests keep it true
 SCENARIO_FILES = sorted((ROOT / "content" / "scenarios").glob("*.toml"))
 
 
@@ -185,7 +185,7 @@ def test_parse_step_rejects_with_what_was_expected(text, message):
 # --- whole scenarios --------------------------------------------------------------------
 
 
-def test_contract_example_parses():
+def test_reference_example_parses():
     example = re.search(r"```toml\n(.*?)```", CONTRACT.read_text(), re.DOTALL).group(1)
     scenario = parse_scenario(example, "example.toml")
     assert scenario.path == "example.toml"
@@ -451,3 +451,109 @@ def laid_out_steps(draw):
 def test_step_lines_follow_any_layout(layout):
     text, expected = layout
     assert [(step.line, step.text) for step in parse_scenario(text).steps] == expected
+
+
+# --- docs/scenarios.md stays in step with the parser and the simulator ---------------------
+
+IMPLEMENTED = "implemented"
+NOT_YET = "not yet implemented in this version"
+MINIMAL_STEPS = 'steps = ["server listen", "client connect"]\n'
+
+
+def reference_tables() -> list[tuple[str, list[dict[str, str]]]]:
+    """(heading, rows) of every table in docs/scenarios.md that has a status column."""
+    tables, heading, lines = [], "", CONTRACT.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("#"):
+            heading = lines[i].lstrip("#").strip()
+        if lines[i].startswith("|") and i + 1 < len(lines) and set(lines[i + 1]) <= set("|- "):
+            header = [cell.strip() for cell in lines[i].strip("|").split("|")]
+            rows, i = [], i + 2
+            while i < len(lines) and lines[i].startswith("|"):
+                rows.append(dict(zip(header, (cell.strip() for cell in lines[i].strip("|").split("|")))))
+                i += 1
+            if "status" in header:
+                tables.append((heading, rows))
+            continue
+        i += 1
+    return tables
+
+
+def documented(kind: str, status: str | None = None) -> list[dict[str, str]]:
+    """Rows of the reference tables whose heading starts with `kind`."""
+    return [row for heading, rows in reference_tables() if heading.startswith(kind)
+            for row in rows if status is None or row["status"] == status]
+
+
+def code_of(cell: str) -> str:
+    """The first `code` span of a table cell."""
+    return re.search(r"`([^`]+)`", cell).group(1)
+
+
+def expected_choices(message: str) -> set[str]:
+    """The choices an "expected a, b or c" error message lists."""
+    listed = message.rsplit("expected ", 1)[1]
+    return set(re.split(r", | or ", listed))
+
+
+def test_every_reference_row_has_a_known_status():
+    tables = reference_tables()
+    headings = [heading for heading, _ in tables]
+    for kind in ("Endpoint keys", "`[net]` keys", "Steps", "Segment members", "Event members"):
+        assert any(heading.startswith(kind) for heading in headings), f"no table under a heading {kind}"
+    for heading, rows in tables:
+        for row in rows:
+            assert row["status"] in (IMPLEMENTED, NOT_YET), f"{heading}: {row}"
+
+
+@pytest.mark.parametrize(("kind", "table"), [("Endpoint keys", "client"), ("Endpoint keys", "server"),
+                                             ("`[net]` keys", "net")])
+def test_documented_keys_are_the_keys_the_parser_accepts(kind, table):
+    implemented = {code_of(row["key"]) for row in documented(kind, IMPLEMENTED)}
+    for row in documented(kind):
+        text = f"{MINIMAL_STEPS}[{table}]\n{code_of(row['example'])}\n"
+        if row["status"] == IMPLEMENTED:
+            parse_scenario(text, "s.toml")
+        else:
+            key = code_of(row["key"])
+            assert error_of(text).startswith(f"s.toml:3: unknown key '{key}' in [{table}]: expected ")
+    # and nothing the parser accepts is missing from the reference
+    assert expected_choices(error_of(f"{MINIMAL_STEPS}[{table}]\nno_such_key = 1\n")) == implemented
+
+
+def test_documented_steps_are_the_steps_the_parser_accepts():
+    implemented_verbs = set()
+    for row in documented("Steps"):
+        example = code_of(row["example"])
+        text = f'steps = [\n  "server listen",\n  "{example}",\n]\n'
+        if row["status"] == IMPLEMENTED:
+            parse_scenario(text, "s.toml")
+            words = code_of(row["step"]).split()
+            implemented_verbs.update(words[1:2] if words[0] == "E" else words[:1] if words[0] != "A" else [])
+        else:
+            assert error_of(text).startswith(f's.toml:3: step "{example}": ')
+    assert expected_choices(str(pytest.raises(ValueError, parse_step, "teleport").value)) == implemented_verbs
+
+
+def documented_members(kind: str, status: str) -> set[str]:
+    return {name for row in documented(kind, status) for name in re.findall(r"`([^`]+)`", row["member"])}
+
+
+@pytest.fixture(scope="module")
+def shipped_traces() -> list[dict]:
+    from tcptutor.tcp.simulator import simulate
+
+    return [simulate(parse_scenario(path.read_text(encoding="utf-8"), str(path))).to_json()
+            for path in SCENARIO_FILES]
+
+
+@pytest.mark.parametrize(("kind", "part"), [("Segment members", "segments"), ("Event members", "events")])
+def test_trace_members_are_the_documented_ones(shipped_traces, kind, part):
+    implemented, not_yet = documented_members(kind, IMPLEMENTED), documented_members(kind, NOT_YET)
+    seen = {key for trace in shipped_traces for item in trace[part] for key in item}
+    assert seen <= implemented, f"undocumented {part} members: {sorted(seen - implemented)}"
+    assert not seen & not_yet, f"members marked {NOT_YET!r} appear in traces: {sorted(seen & not_yet)}"
+    assert implemented <= seen, f"documented {part} members no shipped scenario shows: {sorted(implemented - seen)}"
+    endpoints = {event["endpoint"] for trace in shipped_traces for event in trace["events"]}
+    assert endpoints == {"client", "server", "listener"}
