@@ -4,14 +4,16 @@ person reading a trace (Wireshark's [SYN, ACK]).
 PSH is not graded: whether a stack sets it is an implementation choice (RFC 9293 3.9.1).
 """
 
-ORDER = ("SYN", "ACK", "FIN", "RST", "URG")
-
 # The header's bit order (RFC 9293 3.1, RFC 3168 for ECE/CWR), lowest bit first: the order in
 # which Wireshark and tcpdump list flags, so "[FIN, ACK]", "[PSH, ACK]", "[RST, ACK]".
 WIRESHARK_ORDER = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR")
 
+# An answer's flags: Wireshark's order without PSH, so SYN+ACK, FIN+ACK, RST+ACK.
+ORDER = tuple(f for f in WIRESHARK_ORDER if f != "PSH")
+
 
 def canonical_flags(flags) -> str:
+    """The one spelling of a set of flags in answers and keys: "FIN+ACK"."""
     present = {f.upper() for f in flags}
     return "+".join(f for f in ORDER if f in present)
 

@@ -22,7 +22,7 @@ from . import ExportItem, ExportSet
 
 MOD = 2**32
 NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout")
-FLAG_CHOICES = ("SYN", "SYN+ACK", "ACK", "ACK+FIN", "FIN", "RST", "ACK+RST")
+FLAG_CHOICES = ("SYN", "SYN+ACK", "ACK", "FIN+ACK", "FIN", "RST", "RST+ACK")
 ROOT_CATEGORY = "$course$/tcptutor"
 # Moodle accepts only these grades (question_bank::fraction_options_full), written as it exports them.
 _SPLIT_FRACTIONS = {1: "100", 2: "50", 3: "33.33333", 4: "25", 5: "20", 6: "16.66667", 7: "14.28571",

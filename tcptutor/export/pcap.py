@@ -46,6 +46,7 @@ import struct
 from pathlib import Path
 
 from .. import __version__
+from ..segment_flags import wireshark_flags
 from ..errors import InputError
 from . import ExportSet, register
 
@@ -169,8 +170,7 @@ def comment_for(seg: dict, events: list[dict]) -> str:
     """The packet comment of a segment, e.g. '#2 [SYN,ACK] server -> client: arrives at 0.02 s:
     client: SYN-SENT -> ESTABLISHED. Sent by server: LISTEN -> SYN-RECEIVED (recv #1).'"""
     n = seg["n"]
-    flags = ",".join(seg["flags"])
-    head = f"#{n} [{flags}] {seg['src']} -> {seg['dst']}"
+    head = f"#{n} {wireshark_flags(seg['flags'])} {seg['src']} -> {seg['dst']}"
     if seg.get("fate") == "dropped":
         caused = "lost in the network (captured at the sender): it never arrives"
     else:

@@ -19,6 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..segment_flags import canonical_flags
+
 SEQ_MAX = 2**32 - 1
 STATES = (
     "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
@@ -252,7 +254,6 @@ def read_states(text: str) -> list[str] | Unreadable:
 
 _FLAG_WORDS = {"SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR"}
 _FLAG_LETTERS = {"S": "SYN", "A": "ACK", "F": "FIN", "R": "RST", "P": "PSH", "U": "URG", ".": "ACK"}
-_FLAG_ORDER = ("SYN", "ACK", "FIN", "RST", "URG")
 
 
 def read_flags(text: str) -> str | Unreadable:
@@ -273,7 +274,7 @@ def read_flags(text: str) -> str | Unreadable:
         found = {_FLAG_LETTERS[ch] for ch in words[0]}
     else:
         return Unreadable(text, "flags such as SYN+ACK (or SA, S., [SYN, ACK])")
-    return "+".join(f for f in _FLAG_ORDER if f in found)
+    return canonical_flags(found)
 
 
 # ---------------------------------------------------------------- the other kinds

@@ -170,9 +170,9 @@ _FLAG_REASONS = {
     "SYN": "a SYN opens the sender's direction and carries its ISN; no ACK yet, since nothing has been received",
     "SYN+ACK": "the reply to a SYN acknowledges it (ACK) and opens the replier's own direction (SYN)",
     "ACK": "a pure ACK: it acknowledges without carrying SYN, FIN or data",
-    "ACK+FIN": "FIN says the sender has no more data; after the handshake every segment carries ACK",
+    "FIN+ACK": "FIN says the sender has no more data; after the handshake every segment carries ACK",
     "RST": "a reset: the connection is refused or aborted, or the segment belongs to no connection",
-    "ACK+RST": "a reset that also acknowledges the segment it answers",
+    "RST+ACK": "a reset that also acknowledges the segment it answers",
 }
 
 

@@ -198,7 +198,7 @@ def syn_seq_is_isn_plus_one(ctx: Context) -> bool:
 def rst_ack_for_rfc_abort(ctx: Context) -> bool:
     """RFC 9293 3.10.5 ABORT sends <SEQ=SND.NXT><CTL=RST>; RST+ACK is Linux's (tcp_send_active_reset)."""
     return (ctx.what == "flags" and ctx.seg is not None and ctx.seg.get("note") == "abort"
-            and ctx.expected.value == "RST" and ctx.given == "ACK+RST" and ctx.trace is not None
+            and ctx.expected.value == "RST" and ctx.given == "RST+ACK" and ctx.trace is not None
             and ctx.trace["params"]["net"].get("profile") == "rfc9293")
 
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import textwrap
 
+from ..segment_flags import wireshark_flags, wireshark_order
+
 ENDPOINTS = ("client", "server")
 SEQ_SPACE = 2**32
-FLAG_ORDER = ("SYN", "ACK", "FIN", "RST", "PSH", "URG")
 MAX_WIDTH = 100  # wider arrows only make it harder to tie a label to its ends
 GAP = 1.0  # seconds of silence that earn a "⋮ ... later" separator
 TIMER_NAMES = {
@@ -142,8 +143,8 @@ NOTES_SHOWN = ("challenge ACK", "fast retransmit", "SYN cookie", "reply to repea
 
 
 def _flags(flags: list[str]) -> str:
-    """Flags in the contract's order, Wireshark style: [SYN,ACK]."""
-    return "[" + ",".join(f for f in FLAG_ORDER if f in flags) + "]"
+    """Flags as Wireshark writes them: [SYN, ACK], [FIN, ACK], [PSH, ACK]."""
+    return wireshark_flags(flags)
 
 
 def _label(s: dict, rel: dict | None, dups: dict) -> str:
@@ -439,7 +440,7 @@ def _flood_summary(run: list[tuple[str, dict]]) -> list[str]:
         if kind == "seg":
             inbound = item["src"] not in ENDPOINTS
             key = ("in" if inbound else "out", item["dst"] if inbound else item["src"],
-                   "-".join(f for f in FLAG_ORDER if f in item["flags"]))
+                   "-".join(wireshark_order(item["flags"])))
         else:
             before, after = item.get("state_before"), item.get("state_after")
             if item.get("error"):

@@ -26,7 +26,7 @@ def test_handshake_by_name_draws_a_ladder():
     assert all(len(line) <= 100 for line in lines)
     text = out.stdout
     assert "#1 [SYN] seq=1000" in text
-    assert "#2 [SYN,ACK] seq=5000 ack=1001" in text
+    assert "#2 [SYN, ACK] seq=5000 ack=1001" in text
     assert "#3 [ACK] seq=1001 ack=5001" in text
     assert "SYN-SENT → ESTABLISHED" in text and "SYN-RECEIVED → ESTABLISHED" in text
 
@@ -41,7 +41,7 @@ def test_relative_numbers():
     out = run("simulate", "wraparound", "--relative", "--width", "80")
     assert out.returncode == 0, out.stderr
     assert "#1 [SYN] seq=0" in out.stdout
-    assert "#2 [SYN,ACK] seq=0 ack=1" in out.stdout
+    assert "#2 [SYN, ACK] seq=0 ack=1" in out.stdout
 
 
 @pytest.mark.parametrize("name", library.scenario_names())

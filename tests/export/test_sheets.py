@@ -303,7 +303,7 @@ def test_svg_ladder_summarises_a_flood():
     svg = render_ladder_svg(trace)
     ET.fromstring(svg)
     assert "16 spoofed SYNs from spoof-1..spoof-16" in svg
-    assert "#34 [SYN,ACK]" in svg and "(SYN cookie)" in svg
+    assert "#34 [SYN, ACK]" in svg and "(SYN cookie)" in svg
 
 
 # ---------------------------------------------------------------------------

@@ -319,7 +319,7 @@ def test_len_and_flags_without_psh(scenarios):
 
 def test_fin_flags(scenarios):
     q = predict("fin-flags", "active-close", ask("f", "flags", segment="client FIN") + ask("g", "flags", segment="server FIN"))
-    assert answers(q, scenarios) == {"f": "ACK+FIN", "g": "ACK+FIN"}
+    assert answers(q, scenarios) == {"f": "FIN+ACK", "g": "FIN+ACK"}
 
 
 def test_states_at_segments_receiver_after_arrival_sender_after_sending(scenarios):

@@ -242,7 +242,7 @@ def test_handshake_labels_and_directions():
     out = render_ladder(handshake_trace())
     assert "#1 [SYN] seq=1000 mss=1460" in out
     assert "ack=" not in label(out, 1)  # ACK not set: no ack
-    assert "#2 [SYN,ACK] seq=5000 ack=1001" in out
+    assert "#2 [SYN, ACK] seq=5000 ack=1001" in out
     assert "#3 [ACK] seq=1001 ack=5001" in out
     assert "len=" not in out
     one, two = arrow_line(out, 1), arrow_line(out, 2)
@@ -297,7 +297,7 @@ def test_errors_are_shown_in_the_endpoint_column():
     out = render_ladder(reset_trace())
     assert "✗ connection refused" in out
     assert column_of(out, "connection") == {"left"}
-    assert "#2 [ACK,RST] seq=0 ack=1001" in out
+    assert "#2 [RST, ACK] seq=0 ack=1001" in out
 
 
 def test_lost_segment_from_the_server_stops_short_of_the_client():
@@ -310,13 +310,13 @@ def test_lost_segment_from_the_server_stops_short_of_the_client():
 
 def test_relative_rst_without_syn_counts_from_its_own_seq():
     out = render_ladder(reset_trace(), relative=True)
-    assert "#2 [ACK,RST] seq=0 ack=1" in out
+    assert "#2 [RST, ACK] seq=0 ack=1" in out
 
 
 def test_relative_handshake_numbers():
     out = render_ladder(handshake_trace(), relative=True)
     assert "#1 [SYN] seq=0 " in out
-    assert "#2 [SYN,ACK] seq=0 ack=1" in out
+    assert "#2 [SYN, ACK] seq=0 ack=1" in out
     assert "#3 [ACK] seq=1 ack=1" in out
     assert trace_relative_numbers(handshake_trace()) == {1: (0, 0), 2: (0, 1), 3: (1, 1)}
 
@@ -328,11 +328,11 @@ def test_relative_numbers_across_the_wrap():
     assert rel == {1: (0, 0), 2: (0, 1), 3: (1, 1), 4: (1, 1), 5: (1, 101), 6: (101, 1),
                    7: (1, 151)}
     out = render_ladder(t, relative=True)
-    assert "#6 [ACK,PSH] seq=101 ack=1 len=50" in out
+    assert "#6 [PSH, ACK] seq=101 ack=1 len=50" in out
     assert "#7 [ACK] seq=1 ack=151" in out
     absolute = render_ladder(t)
-    assert "#4 [ACK,PSH] seq=4294967291 ack=3000000001 len=100" in absolute
-    assert "#6 [ACK,PSH] seq=95 " in absolute
+    assert "#4 [PSH, ACK] seq=4294967291 ack=3000000001 len=100" in absolute
+    assert "#6 [PSH, ACK] seq=95 " in absolute
 
 
 def test_flood_collapses_but_keeps_client_segments():
