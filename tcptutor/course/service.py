@@ -12,6 +12,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import sqlite3
 import tempfile
 import tomllib
@@ -31,11 +32,14 @@ from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
 from . import stats as statistics
 from .csvsafe import safe_row
-from .files import SetSpec, read_roster, read_set
+from .files import (PUBLIC, PRIVATE, SetSpec, atomic_file, checked_name, private_dir, read_roster, read_set,
+                    toml_string, write_private, write_public)
 from .seeds import set_seed, variant_seed
 from .submissions import read_submissions
 
 SECRET_FILE = ".tcptutor-secret"
+SECRET_BYTES = 32
+COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 BATCH = 500  # students graded per transaction
 
 
@@ -54,33 +58,76 @@ class CourseDir:
         return self.root / "roster.csv"
 
     def set_file(self, name: str) -> Path:
-        return self.root / "sets" / f"{name}.toml"
+        return self.root / "sets" / f"{checked_name('set name', name)}.toml"
 
-    def out(self, *parts: str) -> Path:
+    def out(self, *parts: str, private: bool = False) -> Path:
+        """A folder for tcptutor's output; every part is checked first, so no set or student
+        name can reach outside the course folder. Private folders (keys/, grades/) are 0700."""
+        for part in parts:
+            checked_name("name", part)
+        if private:
+            private_dir(self.root / parts[0])
         path = self.root.joinpath(*parts)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
 
+def student_file(folder: Path, roster_id: str, suffix: str) -> Path:
+    """`folder/STUDENT.suffix`, the student id checked first (the roster's rule allows @)."""
+    from .files import ROSTER_ID
+
+    return folder / f"{checked_name('student id', roster_id, ROSTER_ID)}{suffix}"
+
+
 def init_course(root: Path, course_id: str | None = None, name: str | None = None) -> CourseDir:
-    """Create a course folder with a sample roster and set, so a newcomer sees the format."""
-    root.mkdir(parents=True, exist_ok=True)
-    cid = course_id or re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "course"
-    config = root / "course.toml"
-    if not config.exists():
-        config.write_text(f'id = "{cid}"\nname = "{name or cid}"\n', encoding="utf-8")
-    if not (root / "roster.csv").exists():
-        (root / "roster.csv").write_text("id,name,email\ns001,Ada Example,ada@example.edu\n", encoding="utf-8")
-    (root / "sets").mkdir(exist_ok=True)
-    sample = root / "sets" / "quiz1.toml"
-    if not sample.exists():
-        sample.write_text(
-            'title = "Quiz 1: the handshake and the teardown"\ncarry_forward = true\n\n'
-            '[[pick]]\nquestion = "hs-synack-numbers"\npoints = 2\n\n'
-            '[[pick]]\ntopic = "teardown"\nkind = "predict"\ncount = 2\npoints = 1\n',
-            encoding="utf-8",
-        )
-    return open_course(root)
+    """Create a course folder with a sample roster and set, so a newcomer sees the format.
+    course.toml is written with proper TOML escaping; on any failure, what this call
+    created is removed again (a folder that existed before is kept)."""
+    created: list[Path] = []
+    top = None  # the outermost folder this call creates
+    probe = root.absolute()
+    while not probe.exists():
+        top, probe = probe, probe.parent
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        cid = course_id or re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "course"
+        checked_name("course id", cid, COURSE_ID)
+        config = root / "course.toml"
+        if not config.exists():
+            created.append(config)
+            config.write_text(f"id = {toml_string(cid)}\nname = {toml_string(name or cid)}\n", encoding="utf-8")
+        if not (root / "roster.csv").exists():
+            created.append(root / "roster.csv")
+            (root / "roster.csv").write_text("id,name,email\ns001,Ada Example,ada@example.edu\n", encoding="utf-8")
+        if not (root / "sets").exists():
+            created.append(root / "sets")
+            (root / "sets").mkdir()
+        sample = root / "sets" / "quiz1.toml"
+        if not sample.exists():
+            created.append(sample)
+            sample.write_text(
+                'title = "Quiz 1: the handshake and the teardown"\ncarry_forward = true\n\n'
+                '[[pick]]\nquestion = "hs-synack-numbers"\npoints = 2\n\n'
+                '[[pick]]\ntopic = "teardown"\nkind = "predict"\ncount = 2\npoints = 1\n',
+                encoding="utf-8",
+            )
+        course = open_course(root)
+        if not (root / SECRET_FILE).exists():
+            created.append(root / SECRET_FILE)
+        course_secret(course, create=True)
+        return course
+    except BaseException as err:
+        if top is not None:
+            shutil.rmtree(top, ignore_errors=True)
+        else:
+            for path in reversed(created):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        if isinstance(err, (OSError, UnicodeError)):
+            raise CourseError(f"{root}: cannot create the course: {err}") from None
+        raise
 
 
 def open_course(root: Path) -> CourseDir:
@@ -92,19 +139,39 @@ def open_course(root: Path) -> CourseDir:
     except tomllib.TOMLDecodeError as err:
         raise InputError(str(config), None, f"malformed TOML: {err}") from None
     cid = data.get("id")
-    if not isinstance(cid, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$", cid):
+    if not isinstance(cid, str) or not COURSE_ID.match(cid):
         raise InputError(str(config), 1, "id must be letters, digits, - and _")
     return CourseDir(root, cid, str(data.get("name", cid)))
 
 
-def course_secret(course: CourseDir) -> bytes:
-    """The HMAC key behind every student's numbers: created once, readable only by its owner."""
+def course_secret(course: CourseDir, *, create: bool = False) -> bytes:
+    """The HMAC key behind every student's numbers: 32 random bytes, stored as 64 hex digits
+    in a 0600 file. Created (atomically: temp file, fsync, rename) only when `create` (by
+    init and assign) and missing. An empty or corrupt file is refused, never replaced: every
+    assigned seed depends on it, and an empty key would let anyone compute a classmate's
+    seed from the ids on a handout. A file others can read is refused too."""
     path = course.root / SECRET_FILE
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-    return bytes.fromhex(path.read_text().strip())
+        if not create:
+            raise CourseError(f"{path}: missing: the course secret is created by `tcptutor course assign`; "
+                              "if sets were assigned before, restore it from a backup (all seeds depend on it)")
+        write_private(path, secrets.token_hex(SECRET_BYTES) + "\n", durable=True)
+    restore = ("restore it from a backup (all seeds depend on it); if nothing was assigned yet, delete it and "
+               "run `tcptutor course assign` again to create a new one")
+    try:
+        raw = path.read_bytes()
+        mode = path.stat().st_mode
+    except OSError as err:
+        raise CourseError(f"{path}: cannot read the course secret: {err.strerror or err}") from None
+    if not raw.strip():
+        raise CourseError(f"{path} is empty: {restore}")
+    text = raw.strip()
+    if len(text) != 2 * SECRET_BYTES or not re.fullmatch(rb"[0-9a-fA-F]+", text):
+        raise CourseError(f"{path} is corrupt (expected {2 * SECRET_BYTES} hex digits): {restore}")
+    if mode & 0o077:
+        raise CourseError(f"{path} is readable or writable by others (mode {mode & 0o777:04o}): "
+                          f"run `chmod 600 {path}` (and consider it leaked if others could read it)")
+    return bytes.fromhex(text.decode("ascii"))
 
 
 # ---------------------------------------------------------------- roster and sets
@@ -248,9 +315,9 @@ def _upsert_set(session: Session, course: CourseDir, spec: SetSpec) -> m.Assessm
 def assign(engine: Engine, course: CourseDir, set_name: str) -> AssignReport:
     """Give every student on the roster their own variant of each question of the set, and
     write their handouts and the answer key. Existing assignments never change."""
-    roster = sync_roster(engine, course)
     spec = load_set(course, set_name)
-    secret = course_secret(course)
+    secret = course_secret(course, create=True)
+    roster = sync_roster(engine, course)
     report = AssignReport(roster_problems=roster.problems)
     with Session(engine) as session, session.begin():
         set_row = _upsert_set(session, course, spec)
@@ -302,6 +369,7 @@ def _assignments_by_member(session: Session, set_id: int):
 
 
 def _set_row(session: Session, course: CourseDir, name: str) -> m.AssessmentSet:
+    checked_name("set name", name)
     row = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id, m.AssessmentSet.name == name))
     if row is None:
         raise CourseError(f"set {name!r} has not been assigned yet: run `tcptutor course assign {name}` first")
@@ -310,10 +378,10 @@ def _set_row(session: Session, course: CourseDir, name: str) -> m.AssessmentSet:
 
 def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[Path, Path]:
     folder = course.out("handouts", spec.name)
-    keys = course.out("keys")
+    keys = course.out("keys", private=True)
     key_md = keys / f"{spec.name}-key.md"
     key_csv = keys / f"{spec.name}-key.csv"
-    with Session(engine) as session, key_md.open("w", encoding="utf-8") as kmd, key_csv.open("w", encoding="utf-8", newline="") as kcsv:
+    with Session(engine) as session, atomic_file(key_md) as kmd, atomic_file(key_csv, newline="") as kcsv:
         set_row = _set_row(session, course, spec.name)
         cache = VariantCache(session)
         key_writer = csv.writer(kcsv)
@@ -322,8 +390,8 @@ def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[P
         for member, items in _assignments_by_member(session, set_row.id):
             variants = [(a, cache.variant(a.version_id, a.seed)) for a in items]
             md, page = _handout(course, spec, member, variants)
-            (folder / f"{member.roster_id}.md").write_text(md, encoding="utf-8")
-            (folder / f"{member.roster_id}.html").write_text(page, encoding="utf-8")
+            write_public(student_file(folder, member.roster_id, ".md"), md)
+            write_public(student_file(folder, member.roster_id, ".html"), page)
             kmd.write(f"\n## {member.roster_id} · {member.name}\n\n")
             for a, v in variants:
                 for name, e in v.expected.items():
@@ -387,6 +455,7 @@ def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissi
                       form: str = "auto", now: datetime | None = None) -> GradeReport:
     """Grade a submissions CSV. Memory stays flat: rows are staged on disk and read back
     student by student; each batch of students is one short transaction."""
+    checked_name("set name", set_name)
     report = GradeReport()
     now = now or datetime.now()
     shown = str(submissions)
@@ -430,7 +499,7 @@ def _students(cursor):
 
 
 def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, now: datetime) -> None:
-    feedback_dir = course.out("grades", set_name, "feedback")
+    feedback_dir = course.out("grades", set_name, "feedback", private=True)
     report.feedback = feedback_dir
     with Session(engine) as session:
         set_row = _set_row(session, course, set_name)
@@ -470,7 +539,7 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
                 report.graded += changed
                 report.unchanged += not changed
                 grades.append((a, result))
-            _write_feedback(feedback_dir / f"{roster_id}.md", set_title, member, grades)
+            _write_feedback(student_file(feedback_dir, roster_id, ".md"), set_title, member, grades)
             pending += 1
             if pending >= BATCH:
                 session.commit()
@@ -517,16 +586,16 @@ def _write_feedback(path: Path, title: str, member: m.CourseMember, grades: list
             mark = {"correct": "right", "wrong": "wrong", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
             lines.append(f"- `{f.field}` = {f.given or '(no answer)'}: {mark}. {f.feedback}")
         lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
+    write_private(path, "\n".join(lines))
 
 
 def write_gradebook(engine: Engine, course: CourseDir, set_name: str) -> Path:
     """student, name, submitted, total, max, percent, to_review (unreadable answers), then
     points per question, for every assigned student: one streamed query, flat memory."""
-    path = course.out("grades", set_name) / "gradebook.csv"
+    path = course.out("grades", set_name, private=True) / "gradebook.csv"
     unreadable = (select(m.AttemptField.attempt_id, func.count().label("n"))
                   .where(m.AttemptField.verdict == "unreadable").group_by(m.AttemptField.attempt_id).subquery())
-    with Session(engine) as session, path.open("w", encoding="utf-8", newline="") as f:
+    with Session(engine) as session, atomic_file(path, newline="") as f:
         set_id = _set_row(session, course, set_name).id
         rows = session.execute(
             select(m.CourseMember.roster_id, m.CourseMember.name, m.Assignment.question_id, m.Assignment.points,
