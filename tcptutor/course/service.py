@@ -30,6 +30,7 @@ from ..errors import InputError, TcptutorError
 from ..grading.grader import Grade, grade as grade_variant, show
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
+from . import placement
 from . import stats as statistics
 from .csvsafe import safe_row
 from .files import (PUBLIC, PRIVATE, SetSpec, atomic_file, checked_name, private_dir, read_roster, read_set,
@@ -39,6 +40,7 @@ from .submissions import read_submissions
 
 SECRET_FILE = ".tcptutor-secret"
 SECRET_BYTES = 32
+SHUFFLE_KEY = "shuffle_options"  # in AssessmentSet.spec: options are shown in a per-student order
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 BATCH = 500  # students graded per transaction
 
@@ -293,20 +295,29 @@ class VariantCache:
             self.versions[version_id] = from_version(self.session.get(m.QuestionVersion, version_id))
         return self.versions[version_id]
 
-    def variant(self, version_id: int, seed: int) -> Variant:
+    def variant(self, version_id: int, seed: int, *, shuffled: bool = False) -> Variant:
+        """The variant for a seed; with `shuffled`, as the student sees it (their option order)."""
         loaded = self.question(version_id)
-        return make_variant(loaded.question, seed, loaded.scenarios)
+        variant = make_variant(loaded.question, seed, loaded.scenarios)
+        return placement.as_shown(variant) if shuffled else variant
+
+
+def shuffles(set_row: m.AssessmentSet) -> bool:
+    """Whether this set shows options in a per-student order. Sets first assigned before
+    that existed keep the bank's order, so their handouts and grades stay valid."""
+    return bool((set_row.spec or {}).get(SHUFFLE_KEY))
 
 
 def _upsert_set(session: Session, course: CourseDir, spec: SetSpec) -> m.AssessmentSet:
     row = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id, m.AssessmentSet.name == spec.name))
     if row is None:
         row = m.AssessmentSet(course_id=course.id, name=spec.name, title=spec.title,
-                              carry_forward=spec.carry_forward, spec=spec.to_json())
+                              carry_forward=spec.carry_forward, spec={**spec.to_json(), SHUFFLE_KEY: True})
         session.add(row)
         session.flush()
     else:
-        for key, value in (("title", spec.title), ("carry_forward", spec.carry_forward), ("spec", spec.to_json())):
+        stored = {**spec.to_json(), **({SHUFFLE_KEY: True} if shuffles(row) else {})}
+        for key, value in (("title", spec.title), ("carry_forward", spec.carry_forward), ("spec", stored)):
             if getattr(row, key) != value:
                 setattr(row, key, value)
     return row
@@ -377,52 +388,66 @@ def _set_row(session: Session, course: CourseDir, name: str) -> m.AssessmentSet:
 
 
 def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[Path, Path]:
+    """Each student's handout (0644: for students) and the instructor's key (0600), which
+    maps each place to its bank id and gives each student's own letters."""
     folder = course.out("handouts", spec.name)
     keys = course.out("keys", private=True)
     key_md = keys / f"{spec.name}-key.md"
     key_csv = keys / f"{spec.name}-key.csv"
     with Session(engine) as session, atomic_file(key_md) as kmd, atomic_file(key_csv, newline="") as kcsv:
         set_row = _set_row(session, course, spec.name)
+        shuffled = shuffles(set_row)
         cache = VariantCache(session)
         key_writer = csv.writer(kcsv)
-        key_writer.writerow(["student", "question", "field", "expected", "seed", "version"])
-        kmd.write(f"# Answer key: {spec.title}\n\nCourse {course.name} · set `{spec.name}`. For the instructor only.\n")
+        key_writer.writerow(["student", "question", "field", "expected", "seed", "version", "place"])
+        kmd.write(f"# Answer key: {_md(spec.title)}\n\nCourse {_md(course.name)} · set `{spec.name}`. For the instructor only.\n")
         for member, items in _assignments_by_member(session, set_row.id):
-            variants = [(a, cache.variant(a.version_id, a.seed)) for a in items]
+            variants = [(a, cache.variant(a.version_id, a.seed, shuffled=shuffled)) for a in items]
             md, page = _handout(course, spec, member, variants)
             write_public(student_file(folder, member.roster_id, ".md"), md)
             write_public(student_file(folder, member.roster_id, ".html"), page)
-            kmd.write(f"\n## {member.roster_id} · {member.name}\n\n")
+            kmd.write(f"\n## {member.roster_id} · {_md(member.name)}\n\n")
             for a, v in variants:
+                place = placement.place_of(a.position)
                 for name, e in v.expected.items():
-                    key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed, a.version_id]))
-                    kmd.write(f"- `{a.question_id}.{name}` = **{show(e.value)}**\n")
+                    key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed,
+                                                  a.version_id, place]))
+                    kmd.write(f"- {place} (`{a.question_id}`) `{name}` = **{_md(show(e.value))}**\n")
     return folder, key_md
 
 
+def _md(text: str) -> str:
+    """Lesson or roster text for Markdown: HTML in it shows as text, never as markup."""
+    return html.escape(str(text), quote=False)
+
+
 def _handout(course: CourseDir, spec: SetSpec, member: m.CourseMember, variants) -> tuple[str, str]:
-    """One student's sheet: their numbers, the fields to fill in, and never an answer."""
+    """One student's sheet: their numbers, the fields to fill in, and never an answer. Questions
+    are named by their place in the set (q1, q2, ...), never by bank id."""
     total = sum(a.points for a, _ in variants)
-    lines = [f"# {spec.title}", "", f"{course.name} · {member.name} ({member.roster_id}) · {total:g} points", "",
-             "Answer every field. Submit one CSV row per field: `student,question,field,answer`.", ""]
+    how = "Submit one CSV row per field: `student,question,field,answer`, with question = q1, q2, ..."
+    lines = [f"# {_md(spec.title)}", "", f"{_md(course.name)} · {_md(member.name)} ({member.roster_id}) · {total:g} points", "",
+             f"Answer every field. {how}", ""]
     parts = [f"<h1>{html.escape(spec.title)}</h1>",
              f"<p>{html.escape(course.name)} · {html.escape(member.name)} ({html.escape(member.roster_id)}) · {total:g} points</p>",
-             "<p>Answer every field. Submit one CSV row per field: <code>student,question,field,answer</code>.</p>"]
-    for i, (a, v) in enumerate(variants, 1):
+             "<p>Answer every field. Submit one CSV row per field: <code>student,question,field,answer</code>, "
+             "with question = q1, q2, ...</p>"]
+    for a, v in variants:
         q = v.question
-        lines += [f"## {i}. `{q.id}` ({a.points:g} point{'s' if a.points != 1 else ''})", "", v.prompt, ""]
-        parts += [f"<h2>{i}. <code>{html.escape(q.id)}</code> ({a.points:g} points)</h2>",
+        place = placement.place_of(a.position)
+        lines += [f"## {place} ({a.points:g} point{'s' if a.points != 1 else ''})", "", _md(v.prompt), ""]
+        parts += [f"<h2>{place} ({a.points:g} point{'s' if a.points != 1 else ''})</h2>",
                   f"<p>{html.escape(v.prompt).replace(chr(10), '<br>')}</p>"]
         shown = list(q.options) if q.options else []
         if q.kind == "ordering":
             shown = [q.items[j] for j in v.order]
         if shown:
             opts = [getattr(o, "text", o) for o in shown]
-            lines += [f"  {chr(65 + j)}. {t}" for j, t in enumerate(opts)] + [""]
+            lines += [f"  {chr(65 + j)}. {_md(t)}" for j, t in enumerate(opts)] + [""]
             parts.append("<ol type='A'>" + "".join(f"<li>{html.escape(t)}</li>" for t in opts) + "</ol>")
         for name, e in v.expected.items():
-            lines.append(f"- `{q.id}.{name}`: {e.label}: ____________________")
-        parts.append("<ul>" + "".join(f"<li><code>{html.escape(q.id)}.{html.escape(n)}</code>: {html.escape(e.label)}: "
+            lines.append(f"- `{place}.{name}`: {_md(e.label)}: ____________________")
+        parts.append("<ul>" + "".join(f"<li><code>{place}.{html.escape(n)}</code>: {html.escape(e.label)}: "
                                       "<span class='blank'></span></li>" for n, e in v.expected.items()) + "</ul>")
         lines.append("")
     page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + html.escape(spec.title) + "</title>"
@@ -504,6 +529,7 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
     with Session(engine) as session:
         set_row = _set_row(session, course, set_name)
         set_id, set_title, carry_forward = set_row.id, set_row.title, set_row.carry_forward
+        shuffled = shuffles(set_row)
         cache = VariantCache(session)
         pending = 0
         for roster_id, rows in _students(cursor):
@@ -515,8 +541,11 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
                 continue
             assignments = {a.question_id: a for a in session.scalars(
                 select(m.Assignment).where(m.Assignment.set_id == set_id, m.Assignment.member_id == member.id))}
+            by_place = {a.position: a.question_id for a in assignments.values()}
             answers: dict[str, dict[str, str]] = {}
             for _, qid, fname, text, line in rows:
+                if qid not in assignments:  # a place (q1, 1) as the handout names it; bank ids still work
+                    qid = by_place.get(placement.question_for_place(qid), qid)
                 if qid not in assignments:
                     report.add(Problem(path, line, f"question {qid!r} is not in set {set_name} for student {roster_id}"))
                     continue
@@ -534,7 +563,8 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
             previous = _attempts_for(session, [assignments[q].id for q in answers])
             for qid, given in answers.items():
                 a = assignments[qid]
-                result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=carry_forward)
+                result = grade_variant(cache.variant(a.version_id, a.seed, shuffled=shuffled), given,
+                                       carry_forward=carry_forward)
                 changed = _store(session, member, a, result, now, set_name, previous.get(a.id))
                 report.graded += changed
                 report.unchanged += not changed
@@ -655,7 +685,8 @@ def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_version
                                .where(m.Assignment.set_id == set_row.id)).all()
         for a, attempt in rows:
             given = {f.field: f.given for f in attempt.fields}
-            result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=set_row.carry_forward)
+            result = grade_variant(cache.variant(a.version_id, a.seed, shuffled=shuffles(set_row)), given,
+                                   carry_forward=set_row.carry_forward)
             changed = _store(session, members[a.member_id], a, result, now, set_name, attempt)
             report.graded += changed
             report.unchanged += not changed
