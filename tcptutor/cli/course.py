@@ -42,6 +42,7 @@ def init(
 def assign(
     set_name: str = typer.Argument(..., help="An assessment set: sets/SET.toml in the course folder."),
     course_dir: Path = COURSE_OPTION,
+    force: bool = typer.Option(False, "--force", help="Apply an edited set file even though that changes grades."),
     db: str = DB_OPTION,
 ) -> None:
     """Give each student their own variant of every question; write handouts and the key."""
@@ -49,7 +50,7 @@ def assign(
         c = service.open_course(course_dir)
         service.load_set(c, set_name)  # a bad name, set or secret fails before the bank is opened
         service.course_secret(c, create=True)
-        report = service.assign(open_bank(db), c, set_name)
+        report = service.assign(open_bank(db), c, set_name, force=force)
     _problems(report.roster_problems)
     typer.echo(f"{report.students} students × {report.questions} questions ({report.new_assignments} new assignments)", err=True)
     typer.echo(f"handouts: {report.handouts}", err=True)

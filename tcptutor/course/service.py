@@ -323,16 +323,93 @@ def _upsert_set(session: Session, course: CourseDir, spec: SetSpec) -> m.Assessm
     return row
 
 
-def assign(engine: Engine, course: CourseDir, set_name: str) -> AssignReport:
+class SetChangedAfterGrading(CourseError):
+    """The set file changed since the set was graded, and applying it would change grades."""
+
+
+@dataclass(frozen=True)
+class GradeChange:
+    roster_id: str
+    before: float  # percent
+    after: float
+
+
+def _comparable(spec_json: dict | None) -> dict:
+    return {k: v for k, v in (spec_json or {}).items() if k != SHUFFLE_KEY}
+
+
+def _grade_changes(session: Session, set_row: m.AssessmentSet, new_questions: list[tuple[str, float]],
+                   carry_forward: bool, active: set[int]) -> list[GradeChange]:
+    """Each graded student's percent now and after the edit: new questions add to every active
+    student's maximum; a changed carry_forward re-scores their stored answers."""
+    cache = VariantCache(session)
+    shuffled = shuffles(set_row)
+    rows = session.execute(
+        select(m.CourseMember.id, m.CourseMember.roster_id, m.Assignment, m.Attempt)
+        .join(m.Assignment, m.Assignment.member_id == m.CourseMember.id)
+        .outerjoin(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
+        .where(m.Assignment.set_id == set_row.id).order_by(m.CourseMember.roster_id)).all()
+    totals: dict[str, list] = {}
+    for member_id, roster_id, a, attempt in rows:
+        t = totals.setdefault(roster_id, [0.0, 0.0, 0.0, False, member_id])  # earned, earned after, max, graded, id
+        t[2] += a.points
+        if attempt is None:
+            continue
+        t[3] = True
+        t[0] += (attempt.score or 0.0) * a.points
+        score = attempt.score or 0.0
+        if carry_forward != set_row.carry_forward:
+            given = {f.field: f.given for f in attempt.fields}
+            score = grade_variant(cache.variant(a.version_id, a.seed, shuffled=shuffled), given,
+                                  carry_forward=carry_forward).score or 0.0
+        t[1] += score * a.points
+    added = sum(points for _, points in new_questions)
+    changes = []
+    for roster_id, (earned, earned_after, maximum, graded, member_id) in totals.items():
+        if not graded or not maximum:
+            continue
+        after_max = maximum + (added if member_id in active else 0.0)
+        before, after = round(100 * earned / maximum, 1), round(100 * earned_after / after_max, 1)
+        if before != after:
+            changes.append(GradeChange(roster_id, before, after))
+    return changes
+
+
+def _refusal(set_name: str, changes: list[GradeChange], new_questions, carry_changed: bool, shown: int = 10) -> str:
+    why = []
+    if new_questions:
+        why.append(f"it adds {', '.join(q for q, _ in new_questions)}")
+    if carry_changed:
+        why.append("it changes carry_forward")
+    listed = ", ".join(f"{c.roster_id} {c.before:g}% -> {c.after:g}%" for c in changes[:shown])
+    more = f" and {len(changes) - shown} more" if len(changes) > shown else ""
+    return (f"sets/{set_name}.toml changed after grading and {' and '.join(why)}: the grades of {len(changes)} "
+            f"students would change ({listed}{more}); run `tcptutor course assign {set_name} --force` to apply it")
+
+
+def assign(engine: Engine, course: CourseDir, set_name: str, *, force: bool = False) -> AssignReport:
     """Give every student on the roster their own variant of each question of the set, and
-    write their handouts and the answer key. Existing assignments never change."""
+    write their handouts and the answer key. Existing assignments never change. An edit of
+    the set file after grading that would change grades is refused unless `force`
+    (SetChangedAfterGrading names the students and their percent before and after)."""
     spec = load_set(course, set_name)
     secret = course_secret(course, create=True)
     roster = sync_roster(engine, course)
     report = AssignReport(roster_problems=roster.problems)
     with Session(engine) as session, session.begin():
-        set_row = _upsert_set(session, course, spec)
+        before = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id,
+                                                              m.AssessmentSet.name == spec.name))
+        old_spec, old_carry = (_comparable(before.spec), before.carry_forward) if before is not None else (None, None)
         chosen = resolve_questions(session, spec, set_seed(secret, course.id, spec.name), str(course.set_file(set_name)))
+        if before is not None and old_spec != _comparable(spec.to_json()) and not force:
+            assigned = set(session.scalars(select(m.Assignment.question_id).where(m.Assignment.set_id == before.id)))
+            new_questions = [(q, p) for q, p in chosen if q not in assigned]
+            active = set(session.scalars(select(m.CourseMember.id).where(
+                m.CourseMember.course_id == course.id, m.CourseMember.active)))
+            changes = _grade_changes(session, before, new_questions, spec.carry_forward, active)
+            if changes:
+                raise SetChangedAfterGrading(_refusal(spec.name, changes, new_questions, old_carry != spec.carry_forward))
+        set_row = _upsert_set(session, course, spec)
         report.questions = len(chosen)
         members = session.execute(select(m.CourseMember.id, m.CourseMember.roster_id).where(
             m.CourseMember.course_id == course.id, m.CourseMember.active).order_by(m.CourseMember.roster_id)).all()
