@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tcptutor.course import placement
+from tcptutor.course import placement, service
 from tcptutor.questions.model import Option, Question
 from tcptutor.questions.variants import Expected, Variant
 
@@ -171,3 +171,26 @@ def test_the_bank_letter_scores_only_where_it_is_the_students_letter(course, cli
         book = {r["student"]: r for r in csv.DictReader(f)}
     for sid in STUDENTS:
         assert book[sid][SINGLE] == ("1" if key[sid, SINGLE, "answer"]["expected"] == canonical else "0"), sid
+
+
+# ---------------------------------------------------------------- raw HTML in lesson text
+
+
+def test_handouts_show_html_in_lesson_text_as_text(tmp_path):
+    from types import SimpleNamespace
+
+    from tcptutor.course.files import SetSpec
+
+    options = (Option("<img src=x onerror=alert(1)>", True, "f"), Option("plain & simple", False, "f"))
+    q = Question(id="x", kind="single", topics=("t",), difficulty=1, prompt="p", options=options, explanation="",
+                 path="x.md", line=1)
+    v = Variant(q, 1, {}, "What does <script>alert(1)</script> do?", {"answer": Expected("answer", "single", "A", "<b>letter</b>")})
+    a = SimpleNamespace(points=1.0, position=0)
+    member = SimpleNamespace(name="<i>Eve</i>", roster_id="s001")
+    course = SimpleNamespace(name="Net <u>101</u>")
+    md, page = service._handout(course, SetSpec("quiz", "<h1>Quiz</h1>", True), member, [(a, v)])
+    for sheet in (md, page):
+        for raw in ("<script>", "<img", "<i>Eve", "<u>101", "<b>letter", "<h1>Quiz"):
+            assert raw not in sheet, (raw, sheet)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "plain &amp; simple" in md

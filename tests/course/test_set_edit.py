@@ -66,9 +66,11 @@ def test_adding_a_question_after_grading_is_refused_naming_who_changes(kind, mak
         engine.dispose()
 
 
-def test_an_edit_that_changes_no_grade_goes_through(make_bank, tmp_path):
-    engine, course = graded_course(make_bank("sqlite"), tmp_path / "net101")
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_an_unchanged_set_or_an_edit_that_changes_no_grade_goes_through(kind, make_bank, tmp_path):
+    engine, course = graded_course(make_bank(kind), tmp_path / "net101")
     try:
+        assert service.assign(engine, course, "quiz").new_assignments == 0  # the stored spec reads back equal
         (course.root / "sets" / "quiz.toml").write_text(ONE.replace('"Quiz"', '"Quiz one"'), encoding="utf-8")
         report = service.assign(engine, course, "quiz")
         assert report.new_assignments == 0
