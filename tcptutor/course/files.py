@@ -140,8 +140,8 @@ def read_roster(lines: Iterable[str], path: str) -> tuple[list[Member], list[Pro
             problems.append(Problem(path, line, f"expected {len(header)} columns ({', '.join(header)}), got {len(row)}"))
             continue
         rid, name, email = (row[col[c]].strip() for c in ("id", "name", "email"))
-        if not ROSTER_ID.match(rid):
-            problems.append(Problem(path, line, f"bad student id {rid!r}: letters, digits, . _ - @, at most 100"))
+        if not ROSTER_ID.match(rid) or ".." in rid:  # the id names the student's handout and feedback files
+            problems.append(Problem(path, line, f"bad student id {rid!r}: letters, digits, . _ - @ (no '..'), at most 100"))
         elif not name:
             problems.append(Problem(path, line, f"student {rid}: the name is empty"))
         elif email and not EMAIL.match(email):

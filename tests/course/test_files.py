@@ -252,3 +252,10 @@ def test_set_with_an_unsafe_question_id_is_a_problem_on_its_pick():
     spec, problems = read_set(text, "sets/q.toml", "q")
     assert spec is None
     assert [(p.line, "bad question id" in p.message) for p in problems] == [(2, True)]
+
+
+def test_roster_id_with_two_dots_is_a_problem_on_its_line():
+    """A student id names files (handouts/SET/ID.md): '..' is refused before any path is built."""
+    members, problems = read_roster(["id,name,email\n", "a..b,A,\n", "..,B,\n", "s1,C,\n"], "r.csv")
+    assert [m.roster_id for m in members] == ["s1"]
+    assert [(p.line, "no '..'" in p.message) for p in problems] == [(2, True), (3, True)]
