@@ -49,11 +49,14 @@ PUBLIC = 0o644  # handouts: meant for students, readable by all, writable by the
 
 
 @contextmanager
-def atomic_file(path: Path, mode: int = PRIVATE, *, newline: str | None = None, durable: bool = False) -> Iterator[IO[str]]:
+def atomic_file(path: Path, mode: int = PRIVATE, *, newline: str | None = None, durable: bool = False,
+                exclusive: bool = False) -> Iterator[IO[str]]:
     """Write `path` through a temp file in the same folder, created with `mode` whatever the
     umask (mkstemp makes it 0600; fchmod sets the rest), then renamed over `path`: a reader
     never sees half a file, and a failed write leaves the old file in place. `durable`
-    fsyncs the file before the rename (for the secret, whose loss changes every seed)."""
+    fsyncs the file (and its folder) around the rename (for the secret, whose loss changes
+    every seed). `exclusive` never replaces an existing file: FileExistsError instead (two
+    runs creating the same secret at once keep the first one's)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
@@ -62,7 +65,17 @@ def atomic_file(path: Path, mode: int = PRIVATE, *, newline: str | None = None, 
             f.flush()
             if durable:
                 os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+        if durable:
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
     except BaseException:
         try:
             os.unlink(tmp)

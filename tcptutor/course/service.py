@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import html
-import os
 import random
 import re
 import secrets
@@ -33,8 +32,8 @@ from ..questions.variants import Variant, make_variant
 from . import placement
 from . import stats as statistics
 from .csvsafe import safe_row
-from .files import (PUBLIC, PRIVATE, SetSpec, atomic_file, checked_name, private_dir, read_roster, read_set,
-                    toml_string, write_private, write_public)
+from .files import (ROSTER_ID, SetSpec, atomic_file, checked_name, private_dir, read_roster, read_set, toml_string,
+                    write_private, write_public)
 from .seeds import set_seed, variant_seed
 from .submissions import read_submissions
 
@@ -76,8 +75,6 @@ class CourseDir:
 
 def student_file(folder: Path, roster_id: str, suffix: str) -> Path:
     """`folder/STUDENT.suffix`, the student id checked first (the roster's rule allows @)."""
-    from .files import ROSTER_ID
-
     return folder / f"{checked_name('student id', roster_id, ROSTER_ID)}{suffix}"
 
 
@@ -157,7 +154,11 @@ def course_secret(course: CourseDir, *, create: bool = False) -> bytes:
         if not create:
             raise CourseError(f"{path}: missing: the course secret is created by `tcptutor course assign`; "
                               "if sets were assigned before, restore it from a backup (all seeds depend on it)")
-        write_private(path, secrets.token_hex(SECRET_BYTES) + "\n", durable=True)
+        try:
+            with atomic_file(path, durable=True, exclusive=True) as f:
+                f.write(secrets.token_hex(SECRET_BYTES) + "\n")
+        except FileExistsError:
+            pass  # another run created it a moment ago: use theirs
     restore = ("restore it from a backup (all seeds depend on it); if nothing was assigned yet, delete it and "
                "run `tcptutor course assign` again to create a new one")
     try:

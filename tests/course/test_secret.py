@@ -94,3 +94,16 @@ def test_the_cli_refuses_an_empty_secret_in_one_line(cli, tmp_path):
     assert run.stderr.startswith("tcptutor: ") and "is empty" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
     assert not (root / "handouts").exists() and not (root / "keys").exists()
+
+
+def test_exclusive_creation_never_replaces_a_secret_another_run_wrote(tmp_path):
+    """Two first `assign`s at once: the later one keeps the earlier one's secret."""
+    from tcptutor.course.files import atomic_file
+
+    path = tmp_path / service.SECRET_FILE
+    path.write_text(GOOD + "\n")
+    with pytest.raises(FileExistsError):
+        with atomic_file(path, durable=True, exclusive=True) as f:
+            f.write("cd" * 32 + "\n")
+    assert path.read_text() == GOOD + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [service.SECRET_FILE]
