@@ -414,14 +414,20 @@ def assign(engine: Engine, course: CourseDir, set_name: str, *, force: bool = Fa
         report.questions = len(chosen)
         members = session.execute(select(m.CourseMember.id, m.CourseMember.roster_id).where(
             m.CourseMember.course_id == course.id, m.CourseMember.active).order_by(m.CourseMember.roster_id)).all()
-        have = set(session.execute(select(m.Assignment.member_id, m.Assignment.question_id)
-                                   .where(m.Assignment.set_id == set_row.id)).all())
+        existing = session.execute(select(m.Assignment.member_id, m.Assignment.question_id, m.Assignment.position)
+                                   .where(m.Assignment.set_id == set_row.id)).all()
+        have = {(member_id, qid) for member_id, qid, _ in existing}
+        next_place: dict[int, int] = {}
+        for member_id, _, position in existing:
+            next_place[member_id] = max(next_place.get(member_id, 0), position + 1)
         current = {q.id: q.current_version_id for q in session.scalars(select(m.Question).where(m.Question.id.in_([q for q, _ in chosen])))}
         batch: list[dict] = []
         for member_id, roster_id in members:
             for position, (qid, points) in enumerate(chosen):
                 if (member_id, qid) in have:
                     continue
+                if member_id in next_place:  # added by an edit: after the student's places, so none is taken twice
+                    position, next_place[member_id] = next_place[member_id], next_place[member_id] + 1
                 batch.append(dict(set_id=set_row.id, member_id=member_id, question_id=qid, version_id=current[qid],
                                   seed=variant_seed(secret, course.id, spec.name, roster_id, qid),
                                   points=points, position=position))

@@ -17,6 +17,7 @@ from tcptutor.course import service
 Q1, Q2 = "hs-synack-numbers", "td-closer-waits"
 ONE = f'title = "Quiz"\n[[pick]]\nquestion = "{Q1}"\npoints = 2\n'
 TWO = ONE + f'[[pick]]\nquestion = "{Q2}"\npoints = 2\n'
+TWO_FIRST = f'title = "Quiz"\n[[pick]]\nquestion = "{Q2}"\npoints = 2\n[[pick]]\nquestion = "{Q1}"\npoints = 2\n'
 
 
 def graded_course(url: str, root: Path, ids=("s001", "s002", "s003")):
@@ -62,6 +63,20 @@ def test_adding_a_question_after_grading_is_refused_naming_who_changes(kind, mak
         assert assignments(engine) == before  # refused: nothing applied
         report = service.assign(engine, course, "quiz", force=True)
         assert report.new_assignments == 3
+    finally:
+        engine.dispose()
+
+
+def test_a_question_added_in_front_after_grading_takes_a_new_place(make_bank, tmp_path):
+    """Students keep the places on the handout they answered; the added question comes after."""
+    engine, course = graded_course(make_bank("sqlite"), tmp_path / "net101")
+    try:
+        (course.root / "sets" / "quiz.toml").write_text(TWO_FIRST, encoding="utf-8")
+        service.assign(engine, course, "quiz", force=True)
+        with (course.root / "keys" / "quiz-key.csv").open(newline="", encoding="utf-8") as f:
+            places = {(r["student"], r["question"]): r["place"] for r in csv.DictReader(f)}
+        assert {s: (places[s, Q1], places[s, Q2]) for s in ("s001", "s002", "s003")} == \
+            {s: ("q1", "q2") for s in ("s001", "s002", "s003")}
     finally:
         engine.dispose()
 
