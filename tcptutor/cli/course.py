@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..course import service
+from ..course.files import atomic_file, write_private
 from ..course.stats import bar_chart_svg
 from ..grading.misconceptions import BY_ID
 from . import app
@@ -41,12 +42,15 @@ def init(
 def assign(
     set_name: str = typer.Argument(..., help="An assessment set: sets/SET.toml in the course folder."),
     course_dir: Path = COURSE_OPTION,
+    force: bool = typer.Option(False, "--force", help="Apply an edited set file even though that changes grades."),
     db: str = DB_OPTION,
 ) -> None:
     """Give each student their own variant of every question; write handouts and the key."""
     with reported_errors():
         c = service.open_course(course_dir)
-        report = service.assign(open_bank(db), c, set_name)
+        service.load_set(c, set_name)  # a bad name, set or secret fails before the bank is opened
+        service.course_secret(c, create=True)
+        report = service.assign(open_bank(db), c, set_name, force=force)
     _problems(report.roster_problems)
     typer.echo(f"{report.students} students × {report.questions} questions ({report.new_assignments} new assignments)", err=True)
     typer.echo(f"handouts: {report.handouts}", err=True)
@@ -64,6 +68,7 @@ def grade(
 ) -> None:
     """Grade every submitted answer; write the gradebook and one feedback file per student."""
     with reported_errors():
+        service.checked_name("set name", set_name)  # before any path is built or bank opened
         c = service.open_course(course_dir)
         report = service.grade_submissions(open_bank(db), c, set_name, submissions, form=form)
     _report(report, json_output)
@@ -99,6 +104,7 @@ def regrade(
 ) -> None:
     """Re-score the stored answers of a set (after a question or the grader changed)."""
     with reported_errors():
+        service.checked_name("set name", set_name)  # before any path is built or bank opened
         c = service.open_course(course_dir)
         report = service.regrade(open_bank(db), c, set_name, current_versions=current_versions)
     _report(report, False)
@@ -119,19 +125,24 @@ def stats(
     from ..course.csvsafe import safe_row
 
     with reported_errors():
+        service.checked_name("set name", set_name)  # before any path is built or bank opened
         c = service.open_course(course_dir)
         data = service.set_statistics(open_bank(db), c, set_name)
-    if csv_file:
-        with csv_file.open("w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["question", "points", "students", "facility", "discrimination", "upper_lower"])
-            for row in data["items"]:
-                w.writerow(safe_row([row[k] for k in ("question", "points", "students", "facility", "discrimination", "upper_lower")]))
-    if plots:
-        plots.mkdir(parents=True, exist_ok=True)
-        (plots / "scores.svg").write_text(bar_chart_svg("Score distribution (% of points)", list(data["score_histogram"].items())))
-        bars = [(BY_ID[r["id"]].title if r["id"] in BY_ID else r["id"], r["count"]) for r in data["misconceptions"][:12]]
-        (plots / "misconceptions.svg").write_text(bar_chart_svg("Most frequent misconceptions", bars, horizontal=True))
+    try:
+        if csv_file:
+            with atomic_file(csv_file, newline="") as f:  # instructor-only: 0600 whatever the umask
+                w = csv.writer(f)
+                w.writerow(["question", "points", "students", "facility", "discrimination", "upper_lower"])
+                for row in data["items"]:
+                    w.writerow(safe_row([row[k] for k in ("question", "points", "students", "facility", "discrimination", "upper_lower")]))
+        if plots:
+            plots.mkdir(parents=True, exist_ok=True)
+            write_private(plots / "scores.svg", bar_chart_svg("Score distribution (% of points)", list(data["score_histogram"].items())))
+            bars = [(BY_ID[r["id"]].title if r["id"] in BY_ID else r["id"], r["count"]) for r in data["misconceptions"][:12]]
+            write_private(plots / "misconceptions.svg", bar_chart_svg("Most frequent misconceptions", bars, horizontal=True))
+    except OSError as err:
+        typer.echo(f"tcptutor: {err.filename or csv_file or plots}: cannot write: {err.strerror or err}", err=True)
+        raise typer.Exit(2) from None
     if json_output:
         print_json(data)
         return

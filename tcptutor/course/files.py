@@ -6,16 +6,121 @@ in a roster of 300 never blocks the other 299.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
+from ..errors import TcptutorError
 from ..problems import Problem
 from .csvread import csv_rows
 
+# Names that become file names (sets, students) or sit beside them (questions): no `/`, no
+# `..`, no leading dot or dash, bounded, so no name can reach outside the course folder.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
 ROSTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class BadName(TcptutorError):
+    """A set, student or question name that is not safe to build a path from: exit code 2."""
+
+    exit_code = 2
+
+
+def checked_name(what: str, name: str, pattern: re.Pattern = SAFE_NAME) -> str:
+    """`name` itself when it is safe as one path component; BadName otherwise."""
+    if not (isinstance(name, str) and pattern.match(name) and ".." not in name):
+        raise BadName(f"bad {what} {name!r}: letters, digits, . _ - (starting with a letter or digit, "
+                      f"no '..', at most 100 characters)")
+    return name
+
+
+# ---------------------------------------------------------------- writing files
+
+PRIVATE = 0o600  # answer keys, gradebooks, feedback, statistics, the secret: the instructor's only
+PUBLIC = 0o644  # handouts: meant for students, readable by all, writable by the instructor only
+
+
+@contextmanager
+def atomic_file(path: Path, mode: int = PRIVATE, *, newline: str | None = None, durable: bool = False,
+                exclusive: bool = False) -> Iterator[IO[str]]:
+    """Write `path` through a temp file in the same folder, created with `mode` whatever the
+    umask (mkstemp makes it 0600; fchmod sets the rest), then renamed over `path`: a reader
+    never sees half a file, and a failed write leaves the old file in place. `durable`
+    fsyncs the file (and its folder) around the rename (for the secret, whose loss changes
+    every seed). `exclusive` never replaces an existing file: FileExistsError instead (two
+    runs creating the same secret at once keep the first one's)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
+            yield f
+            f.flush()
+            if durable:
+                os.fsync(f.fileno())
+        if exclusive:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+        if durable:
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_private(path: Path, text: str, *, durable: bool = False) -> None:
+    """Write an instructor-only file: 0600 whatever the umask, atomically."""
+    with atomic_file(path, PRIVATE, durable=durable) as f:
+        f.write(text)
+
+
+def write_public(path: Path, text: str) -> None:
+    """Write a student handout: 0644 whatever the umask (never group/world-writable)."""
+    with atomic_file(path, PUBLIC) as f:
+        f.write(text)
+
+
+def private_dir(path: Path) -> Path:
+    """A folder for instructor-only files: created 0700 (its parents as usual)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    return path
+
+
+def toml_string(value: str) -> str:
+    """`value` as a TOML basic string (TOML 1.0 "Basic strings"): quotes, backslashes and
+    control characters escaped, everything else (Chinese included) kept as it is."""
+    out = ['"']
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch in "\b\t\n\f\r":
+            out.append({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -54,8 +159,8 @@ def read_roster(lines: Iterable[str], path: str) -> tuple[list[Member], list[Pro
             problems.append(Problem(path, line, f"expected {len(header)} columns ({', '.join(header)}), got {len(row)}"))
             continue
         rid, name, email = (row[col[c]].strip() for c in ("id", "name", "email"))
-        if not ROSTER_ID.match(rid):
-            problems.append(Problem(path, line, f"bad student id {rid!r}: letters, digits, . _ - @, at most 100"))
+        if not ROSTER_ID.match(rid) or ".." in rid:  # the id names the student's handout and feedback files
+            problems.append(Problem(path, line, f"bad student id {rid!r}: letters, digits, . _ - @ (no '..'), at most 100"))
         elif not name:
             problems.append(Problem(path, line, f"student {rid}: the name is empty"))
         elif email and not EMAIL.match(email):
@@ -133,6 +238,10 @@ def read_set(text: str, path: str, name: str) -> tuple[SetSpec | None, list[Prob
         count = raw.get("count", 1)
         if ("question" in raw) == ("topic" in raw):
             problems.append(Problem(path, at, f"{where}: give either question = \"id\" or topic = \"id\""))
+        elif "question" in raw and not _safe(raw["question"]):
+            problems.append(Problem(path, at, f"{where}: bad question id {raw['question']!r}: letters, digits, . _ -"))
+        elif "topic" in raw and not isinstance(raw["topic"], str):
+            problems.append(Problem(path, at, f"{where}: topic must be a string"))
         elif isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
             problems.append(Problem(path, at, f"{where}: points must be a positive number"))
         elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -147,6 +256,10 @@ def read_set(text: str, path: str, name: str) -> tuple[SetSpec | None, list[Prob
     if problems:
         return None, problems
     return SetSpec(name, str(data.get("title", name)), carry, tuple(picks)), []
+
+
+def _safe(name) -> bool:
+    return isinstance(name, str) and bool(SAFE_NAME.match(name)) and ".." not in name
 
 
 def _line_of(text: str, pattern: str) -> int:

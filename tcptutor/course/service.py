@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import html
-import os
 import random
 import re
 import secrets
+import shutil
 import sqlite3
 import tempfile
 import tomllib
@@ -32,14 +32,19 @@ from ..grading.textsafe import ECHO_LIMIT, markdown_inline
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
 from ..wording import plural
+from . import placement
 from . import stats as statistics
 from .csvread import ENCODING_NOTES, open_lines
 from .csvsafe import safe_row
-from .files import SetSpec, read_roster, read_set
+from .files import (ROSTER_ID, SetSpec, atomic_file, checked_name, private_dir, read_roster, read_set, toml_string,
+                    write_private, write_public)
 from .seeds import set_seed, variant_seed
 from .submissions import read_submissions
 
 SECRET_FILE = ".tcptutor-secret"
+SECRET_BYTES = 32
+SHUFFLE_KEY = "shuffle_options"  # in AssessmentSet.spec: options are shown in a per-student order
+COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 BATCH = 500  # students graded per transaction
 REGRADE_BATCH = 1000  # attempts re-scored per transaction; an interrupted regrade is finished by running it again
 
@@ -59,33 +64,74 @@ class CourseDir:
         return self.root / "roster.csv"
 
     def set_file(self, name: str) -> Path:
-        return self.root / "sets" / f"{name}.toml"
+        return self.root / "sets" / f"{checked_name('set name', name)}.toml"
 
-    def out(self, *parts: str) -> Path:
+    def out(self, *parts: str, private: bool = False) -> Path:
+        """A folder for tcptutor's output; every part is checked first, so no set or student
+        name can reach outside the course folder. Private folders (keys/, grades/) are 0700."""
+        for part in parts:
+            checked_name("name", part)
+        if private:
+            private_dir(self.root / parts[0])
         path = self.root.joinpath(*parts)
         path.mkdir(parents=True, exist_ok=True)
         return path
 
 
+def student_file(folder: Path, roster_id: str, suffix: str) -> Path:
+    """`folder/STUDENT.suffix`, the student id checked first (the roster's rule allows @)."""
+    return folder / f"{checked_name('student id', roster_id, ROSTER_ID)}{suffix}"
+
+
 def init_course(root: Path, course_id: str | None = None, name: str | None = None) -> CourseDir:
-    """Create a course folder with a sample roster and set, so a newcomer sees the format."""
-    root.mkdir(parents=True, exist_ok=True)
-    cid = course_id or re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "course"
-    config = root / "course.toml"
-    if not config.exists():
-        config.write_text(f'id = "{cid}"\nname = "{name or cid}"\n', encoding="utf-8")
-    if not (root / "roster.csv").exists():
-        (root / "roster.csv").write_text("id,name,email\ns001,Ada Example,ada@example.edu\n", encoding="utf-8")
-    (root / "sets").mkdir(exist_ok=True)
-    sample = root / "sets" / "quiz1.toml"
-    if not sample.exists():
-        sample.write_text(
-            'title = "Quiz 1: the handshake and the teardown"\ncarry_forward = true\n\n'
-            '[[pick]]\nquestion = "hs-synack-numbers"\npoints = 2\n\n'
-            '[[pick]]\ntopic = "teardown"\nkind = "predict"\ncount = 2\npoints = 1\n',
-            encoding="utf-8",
-        )
-    return open_course(root)
+    """Create a course folder with a sample roster and set, so a newcomer sees the format.
+    course.toml is written with proper TOML escaping; on any failure, what this call
+    created is removed again (a folder that existed before is kept)."""
+    created: list[Path] = []
+    top = None  # the outermost folder this call creates
+    probe = root.absolute()
+    while not probe.exists():
+        top, probe = probe, probe.parent
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        cid = course_id or re.sub(r"[^a-z0-9-]+", "-", root.resolve().name.lower()).strip("-") or "course"
+        checked_name("course id", cid, COURSE_ID)
+        config = root / "course.toml"
+        if not config.exists():
+            created.append(config)
+            config.write_text(f"id = {toml_string(cid)}\nname = {toml_string(name or cid)}\n", encoding="utf-8")
+        if not (root / "roster.csv").exists():
+            created.append(root / "roster.csv")
+            (root / "roster.csv").write_text("id,name,email\ns001,Ada Example,ada@example.edu\n", encoding="utf-8")
+        if not (root / "sets").exists():
+            created.append(root / "sets")
+            (root / "sets").mkdir()
+        sample = root / "sets" / "quiz1.toml"
+        if not sample.exists():
+            created.append(sample)
+            sample.write_text(
+                'title = "Quiz 1: the handshake and the teardown"\ncarry_forward = true\n\n'
+                '[[pick]]\nquestion = "hs-synack-numbers"\npoints = 2\n\n'
+                '[[pick]]\ntopic = "teardown"\nkind = "predict"\ncount = 2\npoints = 1\n',
+                encoding="utf-8",
+            )
+        course = open_course(root)
+        if not (root / SECRET_FILE).exists():
+            created.append(root / SECRET_FILE)
+        course_secret(course, create=True)
+        return course
+    except BaseException as err:
+        if top is not None:
+            shutil.rmtree(top, ignore_errors=True)
+        else:
+            for path in reversed(created):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        if isinstance(err, (OSError, UnicodeError)):
+            raise CourseError(f"{root}: cannot create the course: {err}") from None
+        raise
 
 
 def open_course(root: Path) -> CourseDir:
@@ -97,19 +143,43 @@ def open_course(root: Path) -> CourseDir:
     except tomllib.TOMLDecodeError as err:
         raise InputError(str(config), None, f"malformed TOML: {err}") from None
     cid = data.get("id")
-    if not isinstance(cid, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$", cid):
+    if not isinstance(cid, str) or not COURSE_ID.match(cid):
         raise InputError(str(config), 1, "id must be letters, digits, - and _")
     return CourseDir(root, cid, str(data.get("name", cid)))
 
 
-def course_secret(course: CourseDir) -> bytes:
-    """The HMAC key behind every student's numbers: created once, readable only by its owner."""
+def course_secret(course: CourseDir, *, create: bool = False) -> bytes:
+    """The HMAC key behind every student's numbers: 32 random bytes, stored as 64 hex digits
+    in a 0600 file. Created (atomically: temp file, fsync, rename) only when `create` (by
+    init and assign) and missing. An empty or corrupt file is refused, never replaced: every
+    assigned seed depends on it, and an empty key would let anyone compute a classmate's
+    seed from the ids on a handout. A file others can read is refused too."""
     path = course.root / SECRET_FILE
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-    return bytes.fromhex(path.read_text().strip())
+        if not create:
+            raise CourseError(f"{path}: missing: the course secret is created by `tcptutor course assign`; "
+                              "if sets were assigned before, restore it from a backup (all seeds depend on it)")
+        try:
+            with atomic_file(path, durable=True, exclusive=True) as f:
+                f.write(secrets.token_hex(SECRET_BYTES) + "\n")
+        except FileExistsError:
+            pass  # another run created it a moment ago: use theirs
+    restore = ("restore it from a backup (all seeds depend on it); if nothing was assigned yet, delete it and "
+               "run `tcptutor course assign` again to create a new one")
+    try:
+        raw = path.read_bytes()
+        mode = path.stat().st_mode
+    except OSError as err:
+        raise CourseError(f"{path}: cannot read the course secret: {err.strerror or err}") from None
+    if not raw.strip():
+        raise CourseError(f"{path} is empty: {restore}")
+    text = raw.strip()
+    if len(text) != 2 * SECRET_BYTES or not re.fullmatch(rb"[0-9a-fA-F]+", text):
+        raise CourseError(f"{path} is corrupt (expected {2 * SECRET_BYTES} hex digits): {restore}")
+    if mode & 0o077:
+        raise CourseError(f"{path} is readable or writable by others (mode {mode & 0o777:04o}): "
+                          f"run `chmod 600 {path}` (and consider it leaked if others could read it)")
+    return bytes.fromhex(text.decode("ascii"))
 
 
 # ---------------------------------------------------------------- roster and sets
@@ -231,46 +301,138 @@ class VariantCache:
             self.versions[version_id] = from_version(self.session.get(m.QuestionVersion, version_id))
         return self.versions[version_id]
 
-    def variant(self, version_id: int, seed: int) -> Variant:
+    def variant(self, version_id: int, seed: int, *, shuffled: bool = False) -> Variant:
+        """The variant for a seed; with `shuffled`, as the student sees it (their option order)."""
         loaded = self.question(version_id)
-        return make_variant(loaded.question, seed, loaded.scenarios)
+        variant = make_variant(loaded.question, seed, loaded.scenarios)
+        return placement.as_shown(variant) if shuffled else variant
+
+
+def shuffles(set_row: m.AssessmentSet) -> bool:
+    """Whether this set shows options in a per-student order. Sets first assigned before
+    that existed keep the bank's order, so their handouts and grades stay valid."""
+    return bool((set_row.spec or {}).get(SHUFFLE_KEY))
 
 
 def _upsert_set(session: Session, course: CourseDir, spec: SetSpec) -> m.AssessmentSet:
     row = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id, m.AssessmentSet.name == spec.name))
     if row is None:
         row = m.AssessmentSet(course_id=course.id, name=spec.name, title=spec.title,
-                              carry_forward=spec.carry_forward, spec=spec.to_json())
+                              carry_forward=spec.carry_forward, spec={**spec.to_json(), SHUFFLE_KEY: True})
         session.add(row)
         session.flush()
     else:
-        for key, value in (("title", spec.title), ("carry_forward", spec.carry_forward), ("spec", spec.to_json())):
+        stored = {**spec.to_json(), **({SHUFFLE_KEY: True} if shuffles(row) else {})}
+        for key, value in (("title", spec.title), ("carry_forward", spec.carry_forward), ("spec", stored)):
             if getattr(row, key) != value:
                 setattr(row, key, value)
     return row
 
 
-def assign(engine: Engine, course: CourseDir, set_name: str) -> AssignReport:
+class SetChangedAfterGrading(CourseError):
+    """The set file changed since the set was graded, and applying it would change grades."""
+
+
+@dataclass(frozen=True)
+class GradeChange:
+    roster_id: str
+    before: float  # percent
+    after: float
+
+
+def _comparable(spec_json: dict | None) -> dict:
+    return {k: v for k, v in (spec_json or {}).items() if k != SHUFFLE_KEY}
+
+
+def _grade_changes(session: Session, set_row: m.AssessmentSet, new_questions: list[tuple[str, float]],
+                   carry_forward: bool, active: set[int]) -> list[GradeChange]:
+    """Each graded student's percent now and after the edit: new questions add to every active
+    student's maximum; a changed carry_forward re-scores their stored answers."""
+    cache = VariantCache(session)
+    shuffled = shuffles(set_row)
+    rows = session.execute(
+        select(m.CourseMember.id, m.CourseMember.roster_id, m.Assignment, m.Attempt)
+        .join(m.Assignment, m.Assignment.member_id == m.CourseMember.id)
+        .outerjoin(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
+        .where(m.Assignment.set_id == set_row.id).order_by(m.CourseMember.roster_id)).all()
+    totals: dict[str, list] = {}
+    for member_id, roster_id, a, attempt in rows:
+        t = totals.setdefault(roster_id, [0.0, 0.0, 0.0, False, member_id])  # earned, earned after, max, graded, id
+        t[2] += a.points
+        if attempt is None:
+            continue
+        t[3] = True
+        t[0] += (attempt.score or 0.0) * a.points
+        score = attempt.score or 0.0
+        if carry_forward != set_row.carry_forward:
+            given = {f.field: f.given for f in attempt.fields}
+            score = grade_variant(cache.variant(a.version_id, a.seed, shuffled=shuffled), given,
+                                  carry_forward=carry_forward).score or 0.0
+        t[1] += score * a.points
+    added = sum(points for _, points in new_questions)
+    changes = []
+    for roster_id, (earned, earned_after, maximum, graded, member_id) in totals.items():
+        if not graded or not maximum:
+            continue
+        after_max = maximum + (added if member_id in active else 0.0)
+        before, after = round(100 * earned / maximum, 1), round(100 * earned_after / after_max, 1)
+        if before != after:
+            changes.append(GradeChange(roster_id, before, after))
+    return changes
+
+
+def _refusal(set_name: str, changes: list[GradeChange], new_questions, carry_changed: bool, shown: int = 10) -> str:
+    why = []
+    if new_questions:
+        why.append(f"it adds {', '.join(q for q, _ in new_questions)}")
+    if carry_changed:
+        why.append("it changes carry_forward")
+    listed = ", ".join(f"{c.roster_id} {c.before:g}% -> {c.after:g}%" for c in changes[:shown])
+    more = f" and {len(changes) - shown} more" if len(changes) > shown else ""
+    return (f"sets/{set_name}.toml changed after grading and {' and '.join(why)}: the grades of {len(changes)} "
+            f"students would change ({listed}{more}); run `tcptutor course assign {set_name} --force` to apply it")
+
+
+def assign(engine: Engine, course: CourseDir, set_name: str, *, force: bool = False) -> AssignReport:
     """Give every student on the roster their own variant of each question of the set, and
-    write their handouts and the answer key. Existing assignments never change."""
-    roster = sync_roster(engine, course)
+    write their handouts and the answer key. Existing assignments never change. An edit of
+    the set file after grading that would change grades is refused unless `force`
+    (SetChangedAfterGrading names the students and their percent before and after)."""
     spec = load_set(course, set_name)
-    secret = course_secret(course)
+    secret = course_secret(course, create=True)
+    roster = sync_roster(engine, course)
     report = AssignReport(roster_problems=roster.problems)
     with Session(engine) as session, session.begin():
-        set_row = _upsert_set(session, course, spec)
+        before = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id,
+                                                              m.AssessmentSet.name == spec.name))
+        old_spec, old_carry = (_comparable(before.spec), before.carry_forward) if before is not None else (None, None)
         chosen = resolve_questions(session, spec, set_seed(secret, course.id, spec.name), str(course.set_file(set_name)))
+        if before is not None and old_spec != _comparable(spec.to_json()) and not force:
+            assigned = set(session.scalars(select(m.Assignment.question_id).where(m.Assignment.set_id == before.id)))
+            new_questions = [(q, p) for q, p in chosen if q not in assigned]
+            active = set(session.scalars(select(m.CourseMember.id).where(
+                m.CourseMember.course_id == course.id, m.CourseMember.active)))
+            changes = _grade_changes(session, before, new_questions, spec.carry_forward, active)
+            if changes:
+                raise SetChangedAfterGrading(_refusal(spec.name, changes, new_questions, old_carry != spec.carry_forward))
+        set_row = _upsert_set(session, course, spec)
         report.questions = len(chosen)
         members = session.execute(select(m.CourseMember.id, m.CourseMember.roster_id).where(
             m.CourseMember.course_id == course.id, m.CourseMember.active).order_by(m.CourseMember.roster_id)).all()
-        have = set(session.execute(select(m.Assignment.member_id, m.Assignment.question_id)
-                                   .where(m.Assignment.set_id == set_row.id)).all())
+        existing = session.execute(select(m.Assignment.member_id, m.Assignment.question_id, m.Assignment.position)
+                                   .where(m.Assignment.set_id == set_row.id)).all()
+        have = {(member_id, qid) for member_id, qid, _ in existing}
+        next_place: dict[int, int] = {}
+        for member_id, _, position in existing:
+            next_place[member_id] = max(next_place.get(member_id, 0), position + 1)
         current = {q.id: q.current_version_id for q in session.scalars(select(m.Question).where(m.Question.id.in_([q for q, _ in chosen])))}
         batch: list[dict] = []
         for member_id, roster_id in members:
             for position, (qid, points) in enumerate(chosen):
                 if (member_id, qid) in have:
                     continue
+                if member_id in next_place:  # added by an edit: after the student's places, so none is taken twice
+                    position, next_place[member_id] = next_place[member_id], next_place[member_id] + 1
                 batch.append(dict(set_id=set_row.id, member_id=member_id, question_id=qid, version_id=current[qid],
                                   seed=variant_seed(secret, course.id, spec.name, roster_id, qid),
                                   points=points, position=position))
@@ -307,6 +469,7 @@ def _assignments_by_member(session: Session, set_id: int):
 
 
 def _set_row(session: Session, course: CourseDir, name: str) -> m.AssessmentSet:
+    checked_name("set name", name)
     row = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id, m.AssessmentSet.name == name))
     if row is None:
         raise CourseError(f"set {name!r} has not been assigned yet: run `tcptutor course assign {name}` first")
@@ -314,52 +477,66 @@ def _set_row(session: Session, course: CourseDir, name: str) -> m.AssessmentSet:
 
 
 def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[Path, Path]:
+    """Each student's handout (0644: for students) and the instructor's key (0600), which
+    maps each place to its bank id and gives each student's own letters."""
     folder = course.out("handouts", spec.name)
-    keys = course.out("keys")
+    keys = course.out("keys", private=True)
     key_md = keys / f"{spec.name}-key.md"
     key_csv = keys / f"{spec.name}-key.csv"
-    with Session(engine) as session, key_md.open("w", encoding="utf-8") as kmd, key_csv.open("w", encoding="utf-8", newline="") as kcsv:
+    with Session(engine) as session, atomic_file(key_md) as kmd, atomic_file(key_csv, newline="") as kcsv:
         set_row = _set_row(session, course, spec.name)
+        shuffled = shuffles(set_row)
         cache = VariantCache(session)
         key_writer = csv.writer(kcsv)
-        key_writer.writerow(["student", "question", "field", "expected", "seed", "version"])
-        kmd.write(f"# Answer key: {spec.title}\n\nCourse {course.name} · set `{spec.name}`. For the instructor only.\n")
+        key_writer.writerow(["student", "question", "field", "expected", "seed", "version", "place"])
+        kmd.write(f"# Answer key: {_md(spec.title)}\n\nCourse {_md(course.name)} · set `{spec.name}`. For the instructor only.\n")
         for member, items in _assignments_by_member(session, set_row.id):
-            variants = [(a, cache.variant(a.version_id, a.seed)) for a in items]
+            variants = [(a, cache.variant(a.version_id, a.seed, shuffled=shuffled)) for a in items]
             md, page = _handout(course, spec, member, variants)
-            (folder / f"{member.roster_id}.md").write_text(md, encoding="utf-8")
-            (folder / f"{member.roster_id}.html").write_text(page, encoding="utf-8")
-            kmd.write(f"\n## {member.roster_id} · {member.name}\n\n")
+            write_public(student_file(folder, member.roster_id, ".md"), md)
+            write_public(student_file(folder, member.roster_id, ".html"), page)
+            kmd.write(f"\n## {member.roster_id} · {_md(member.name)}\n\n")
             for a, v in variants:
+                place = placement.place_of(a.position)
                 for name, e in v.expected.items():
-                    key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed, a.version_id]))
-                    kmd.write(f"- `{a.question_id}.{name}` = **{show(e.value)}**\n")
+                    key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed,
+                                                  a.version_id, place]))
+                    kmd.write(f"- {place} (`{a.question_id}`) `{name}` = **{_md(show(e.value))}**\n")
     return folder, key_md
 
 
+def _md(text: str) -> str:
+    """Lesson or roster text for Markdown: HTML in it shows as text, never as markup."""
+    return html.escape(str(text), quote=False)
+
+
 def _handout(course: CourseDir, spec: SetSpec, member: m.CourseMember, variants) -> tuple[str, str]:
-    """One student's sheet: their numbers, the fields to fill in, and never an answer."""
+    """One student's sheet: their numbers, the fields to fill in, and never an answer. Questions
+    are named by their place in the set (q1, q2, ...), never by bank id."""
     total = sum(a.points for a, _ in variants)
-    lines = [f"# {spec.title}", "", f"{course.name} · {member.name} ({member.roster_id}) · {plural(total, 'point')}", "",
-             "Answer every field. Submit one CSV row per field: `student,question,field,answer`.", ""]
+    how = "Submit one CSV row per field: `student,question,field,answer`, with question = q1, q2, ..."
+    lines = [f"# {_md(spec.title)}", "", f"{_md(course.name)} · {_md(member.name)} ({member.roster_id}) · {plural(total, 'point')}", "",
+             f"Answer every field. {how}", ""]
     parts = [f"<h1>{html.escape(spec.title)}</h1>",
              f"<p>{html.escape(course.name)} · {html.escape(member.name)} ({html.escape(member.roster_id)}) · {plural(total, 'point')}</p>",
-             "<p>Answer every field. Submit one CSV row per field: <code>student,question,field,answer</code>.</p>"]
-    for i, (a, v) in enumerate(variants, 1):
+             "<p>Answer every field. Submit one CSV row per field: <code>student,question,field,answer</code>, "
+             "with question = q1, q2, ...</p>"]
+    for a, v in variants:
         q = v.question
-        lines += [f"## {i}. `{q.id}` ({plural(a.points, 'point')})", "", v.prompt, ""]
-        parts += [f"<h2>{i}. <code>{html.escape(q.id)}</code> ({plural(a.points, 'point')})</h2>",
+        place = placement.place_of(a.position)
+        lines += [f"## {place} ({plural(a.points, 'point')})", "", _md(v.prompt), ""]
+        parts += [f"<h2>{place} ({plural(a.points, 'point')})</h2>",
                   f"<p>{html.escape(v.prompt).replace(chr(10), '<br>')}</p>"]
         shown = list(q.options) if q.options else []
         if q.kind == "ordering":
             shown = [q.items[j] for j in v.order]
         if shown:
             opts = [getattr(o, "text", o) for o in shown]
-            lines += [f"  {chr(65 + j)}. {t}" for j, t in enumerate(opts)] + [""]
+            lines += [f"  {chr(65 + j)}. {_md(t)}" for j, t in enumerate(opts)] + [""]
             parts.append("<ol type='A'>" + "".join(f"<li>{html.escape(t)}</li>" for t in opts) + "</ol>")
         for name, e in v.expected.items():
-            lines.append(f"- `{q.id}.{name}`: {e.label}: ____________________")
-        parts.append("<ul>" + "".join(f"<li><code>{html.escape(q.id)}.{html.escape(n)}</code>: {html.escape(e.label)}: "
+            lines.append(f"- `{place}.{name}`: {_md(e.label)}: ____________________")
+        parts.append("<ul>" + "".join(f"<li><code>{place}.{html.escape(n)}</code>: {html.escape(e.label)}: "
                                       "<span class='blank'></span></li>" for n, e in v.expected.items()) + "</ul>")
         lines.append("")
     page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + html.escape(spec.title) + "</title>"
@@ -404,6 +581,7 @@ def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissi
                       form: str = "auto", now: datetime | None = None) -> GradeReport:
     """Grade a submissions CSV. Memory stays flat: rows are staged on disk and read back
     student by student; each batch of students is one short transaction."""
+    checked_name("set name", set_name)
     report = GradeReport()
     now = now or datetime.now()
     shown = str(submissions)
@@ -452,7 +630,7 @@ def _students(cursor):
 def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, now: datetime) -> None:
     """Grade student by student, BATCH students a transaction. A batch's feedback files are
     written only after its commit, so a crash leaves no feedback for rolled-back grades."""
-    feedback_dir = course.out("grades", set_name, "feedback")
+    feedback_dir = course.out("grades", set_name, "feedback", private=True)
     report.feedback = feedback_dir
     bad_columns: set[str] = set()  # a wide header cell's problem is reported once, on line 1
 
@@ -466,6 +644,7 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
     with Session(engine) as session:
         set_row = _set_row(session, course, set_name)
         set_id, set_title, carry_forward = set_row.id, set_row.title, set_row.carry_forward
+        shuffled = shuffles(set_row)
         cache = VariantCache(session)
         feedback: list[tuple[Path, str]] = []  # written once their batch is committed
         for roster_id, rows in _students(cursor):
@@ -477,9 +656,12 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
                 continue
             assignments = {a.question_id: a for a in session.scalars(
                 select(m.Assignment).where(m.Assignment.set_id == set_id, m.Assignment.member_id == member.id))}
+            by_place = {a.position: a.question_id for a in assignments.values()}
             answers: dict[str, dict[str, str]] = {}
             first_line: dict[str, int] = {}
             for _, qid, fname, text, line, column in rows:
+                if qid not in assignments:  # a place (q1, 1) as the handout names it; bank ids still work
+                    qid = by_place.get(placement.question_for_place(qid), qid)
                 if qid not in assignments:
                     problem(line, column, f"question {qid!r} is not in set {set_name}", roster_id)
                     continue
@@ -499,7 +681,8 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
             for qid, given in answers.items():
                 a = assignments[qid]
                 try:
-                    result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=carry_forward)
+                    result = grade_variant(cache.variant(a.version_id, a.seed, shuffled=shuffled), given,
+                                           carry_forward=carry_forward)
                 except SQLAlchemyError:
                     raise
                 except Exception as err:  # defence in depth: one answer never stops the class
@@ -511,7 +694,7 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
                 report.unchanged += not changed
                 grades.append((a, result))
             if grades:
-                feedback.append((feedback_dir / f"{roster_id}.md", _feedback_text(set_title, member, grades)))
+                feedback.append((student_file(feedback_dir, roster_id, ".md"), _feedback_text(set_title, member, grades)))
             if len(feedback) >= BATCH:
                 session.commit()
                 _write_feedback_files(feedback)
@@ -585,21 +768,19 @@ def _markdown_text(text: str) -> str:
 
 
 def _write_feedback_files(pending: list[tuple[Path, str]]) -> None:
-    """Write committed students' feedback, each file whole or not at all (temp + rename)."""
+    """Write committed students' feedback: each file whole or not at all, instructor-only."""
     for path, text in pending:
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_private(path, text)
     pending.clear()
 
 
 def write_gradebook(engine: Engine, course: CourseDir, set_name: str) -> Path:
     """student, name, submitted, total, max, percent, to_review (unreadable answers), then
     points per question, for every assigned student: one streamed query, flat memory."""
-    path = course.out("grades", set_name) / "gradebook.csv"
+    path = course.out("grades", set_name, private=True) / "gradebook.csv"
     unreadable = (select(m.AttemptField.attempt_id, func.count().label("n"))
                   .where(m.AttemptField.verdict == "unreadable").group_by(m.AttemptField.attempt_id).subquery())
-    with Session(engine) as session, path.open("w", encoding="utf-8", newline="") as f:
+    with Session(engine) as session, atomic_file(path, newline="") as f:
         set_id = _set_row(session, course, set_name).id
         rows = session.execute(
             select(m.CourseMember.roster_id, m.CourseMember.name, m.Assignment.question_id, m.Assignment.points,
@@ -665,6 +846,7 @@ def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_version
         members = {mid: _MemberRef(sid, cid) for mid, sid, cid in session.execute(
             select(m.CourseMember.id, m.CourseMember.student_id, m.CourseMember.course_id)
             .where(m.CourseMember.course_id == course.id))}  # plain values: they outlive each commit
+        shuffled = shuffles(set_row)
         attempt_ids = session.scalars(select(m.Attempt.id).join(m.Assignment, m.Attempt.assignment_id == m.Assignment.id)
                                       .where(m.Assignment.set_id == set_id).order_by(m.Attempt.id)).all()
         for start in range(0, len(attempt_ids), REGRADE_BATCH):
@@ -675,7 +857,8 @@ def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_version
                                    .options(selectinload(m.Attempt.fields))).all()
             for a, attempt in rows:
                 given = {f.field: f.given for f in attempt.fields}
-                result = grade_variant(cache.variant(a.version_id, a.seed), given, carry_forward=carry_forward)
+                result = grade_variant(cache.variant(a.version_id, a.seed, shuffled=shuffled), given,
+                                       carry_forward=carry_forward)
                 changed = _store(session, members[a.member_id], a, result, now, set_name, attempt)
                 report.graded += changed
                 report.unchanged += not changed

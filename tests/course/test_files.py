@@ -226,3 +226,36 @@ def test_set_pick_that_is_not_a_table_is_a_problem_not_a_crash():
     spec, problems = read_set('title = "x"\npick = 3\n', "s.toml", "s")
     assert spec is None
     assert [p.line for p in problems] == [2]
+
+
+# ---------------------------------------------------------------- names that become paths
+
+
+@pytest.mark.parametrize("name", ["../../evil", "..", "a/b", "/etc/passwd", ".hidden", "-rf", "a..b", "", "x" * 101,
+                                  "quiz\n1", "quiz 1", "c:\\x"])
+def test_unsafe_names_are_refused(name):
+    from tcptutor.course.files import BadName, checked_name
+
+    with pytest.raises(BadName, match="bad set name"):
+        checked_name("set name", name)
+
+
+@pytest.mark.parametrize("name", ["quiz1", "Quiz_1.b", "mid-term", "x" * 100])
+def test_safe_names_pass(name):
+    from tcptutor.course.files import checked_name
+
+    assert checked_name("set name", name) == name
+
+
+def test_set_with_an_unsafe_question_id_is_a_problem_on_its_pick():
+    text = 'title = "T"\n[[pick]]\nquestion = "../../etc"\npoints = 1\n'
+    spec, problems = read_set(text, "sets/q.toml", "q")
+    assert spec is None
+    assert [(p.line, "bad question id" in p.message) for p in problems] == [(2, True)]
+
+
+def test_roster_id_with_two_dots_is_a_problem_on_its_line():
+    """A student id names files (handouts/SET/ID.md): '..' is refused before any path is built."""
+    members, problems = read_roster(["id,name,email\n", "a..b,A,\n", "..,B,\n", "s1,C,\n"], "r.csv")
+    assert [m.roster_id for m in members] == ["s1"]
+    assert [(p.line, "no '..'" in p.message) for p in problems] == [(2, True), (3, True)]
