@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from ..errors import TcptutorError
 
@@ -29,6 +29,12 @@ PG_LOCK_KEY = zlib.crc32(b"tcptutor bank build") - 2**31
 
 class BankError(TcptutorError):
     """The bank cannot be opened or used."""
+
+
+class BankInputError(BankError):
+    """The bank's URL itself is wrong (--db / TCPTUTOR_DB): bad input, exit code 2."""
+
+    exit_code = 2
 
 
 def default_url() -> str:
@@ -115,23 +121,34 @@ def bank_lock(engine: Engine) -> Iterator[None]:
 def open_engine(url: str | None = None) -> Engine:
     """An engine on the bank at `url` (default: see default_url), migrated to the latest schema."""
     url = resolve_url(url)
+    hint = "e.g. sqlite:///path/bank.sqlite or postgresql+psycopg://user@host/db"
     try:
         parsed = make_url(url)
+        sqlite = parsed.get_backend_name() == "sqlite"
+        engine = (create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}) if sqlite
+                  else create_engine(url, pool_pre_ping=True))
+    except NoSuchModuleError:
+        raise BankInputError(f"unknown kind of database in {url!r} ({hint})") from None
     except ArgumentError:
-        raise BankError(f"not a database URL: {url!r} (e.g. sqlite:///path/bank.sqlite or postgresql+psycopg://...)") from None
-    if parsed.get_backend_name() == "sqlite":
+        raise BankInputError(f"not a database URL: {url!r} ({hint})") from None
+    except ImportError as err:  # a known dialect whose driver is not installed
+        raise BankInputError(f"no database driver for {url!r}: {one_line(err)} ({hint})") from None
+    if sqlite:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:") and not Path(database).exists():
             _create_private(Path(database))
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
     try:
         migrate(engine)
-    except OperationalError as err:
-        raise BankError(f"cannot open the bank at {parsed.render_as_string(hide_password=True)}: {err.orig}") from None
+    except (OperationalError, DatabaseError) as err:  # refused connection, "file is not a database", ...
+        raise BankError(f"cannot open the bank at {parsed.render_as_string(hide_password=True)}: "
+                        f"{one_line(err.orig or err)}") from None
     return engine
+
+
+def one_line(err: BaseException) -> str:
+    """A driver's message on one line (psycopg adds a tab-indented hint on the next)."""
+    return " ".join(str(err).split())
 
 
 def migrate(engine: Engine) -> None:

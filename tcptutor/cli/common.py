@@ -83,6 +83,15 @@ def reported_errors() -> Iterator[None]:
         line, code = os_error_line(err)
         typer.echo(f"tcptutor: {line}", err=True)
         raise typer.Exit(code) from None
+    except Exception as err:
+        # The database failed under a command (a lost PostgreSQL connection, a locked or
+        # corrupt SQLite file): one line naming it. Checked by module, so that --help never
+        # imports SQLAlchemy; anything else is a bug and keeps its traceback.
+        if not type(err).__module__.startswith("sqlalchemy"):
+            raise
+        cause = " ".join(str(getattr(err, "orig", None) or err).split())
+        typer.echo(f"tcptutor: database error ({type(err).__name__}): {cause}", err=True)
+        raise typer.Exit(1) from None
 
 
 def print_json(data) -> None:

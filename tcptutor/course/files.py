@@ -7,6 +7,7 @@ in a roster of 300 never blocks the other 299.
 from __future__ import annotations
 
 import os
+import math
 import re
 import tempfile
 import tomllib
@@ -18,6 +19,7 @@ from typing import IO
 
 from ..errors import TcptutorError
 from ..problems import Problem
+from ..tcp.limits import too_deep_message, toml_too_deep
 from .csvread import csv_rows
 
 # Names that become file names (sets, students) or sit beside them (questions): no `/`, no
@@ -210,6 +212,9 @@ def read_set(text: str, path: str, name: str) -> tuple[SetSpec | None, list[Prob
         kind = "predict"              # optional
         points = 1
     """
+    deep_at = toml_too_deep(text)  # tomllib recurses once per level: a RecursionError otherwise
+    if deep_at is not None:
+        return None, [Problem(path, deep_at, too_deep_message())]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -242,7 +247,7 @@ def read_set(text: str, path: str, name: str) -> tuple[SetSpec | None, list[Prob
             problems.append(Problem(path, at, f"{where}: bad question id {raw['question']!r}: letters, digits, . _ -"))
         elif "topic" in raw and not isinstance(raw["topic"], str):
             problems.append(Problem(path, at, f"{where}: topic must be a string"))
-        elif isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+        elif isinstance(points, bool) or not isinstance(points, (int, float)) or not math.isfinite(points) or points <= 0:
             problems.append(Problem(path, at, f"{where}: points must be a positive number"))
         elif isinstance(count, bool) or not isinstance(count, int) or count < 1:
             problems.append(Problem(path, at, f"{where}: count must be a whole number >= 1"))

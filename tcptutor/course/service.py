@@ -31,6 +31,7 @@ from ..grading.grader import Grade, grade as grade_variant, show
 from ..grading.textsafe import ECHO_LIMIT, markdown_inline
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
+from ..tcp.limits import too_deep_message, toml_too_deep
 from ..wording import plural
 from . import placement
 from . import stats as statistics
@@ -139,7 +140,14 @@ def open_course(root: Path) -> CourseDir:
     if not config.is_file():
         raise CourseError(f"{root}: not a course folder (no course.toml); create one with `tcptutor course init {root}`")
     try:
-        data = tomllib.loads(config.read_text(encoding="utf-8"))
+        text = config.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(str(config), None, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+    deep_at = toml_too_deep(text)
+    if deep_at is not None:
+        raise InputError(str(config), deep_at, too_deep_message())
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(str(config), None, f"malformed TOML: {err}") from None
     cid = data.get("id")

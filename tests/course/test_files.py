@@ -259,3 +259,31 @@ def test_roster_id_with_two_dots_is_a_problem_on_its_line():
     members, problems = read_roster(["id,name,email\n", "a..b,A,\n", "..,B,\n", "s1,C,\n"], "r.csv")
     assert [m.roster_id for m in members] == ["s1"]
     assert [(p.line, "no '..'" in p.message) for p in problems] == [(2, True), (3, True)]
+
+
+@pytest.mark.parametrize("points", ["nan", "inf", "-inf", "+nan"])
+def test_set_points_must_be_finite(points):
+    """nan <= 0 is False: a plain positivity check let nan and inf through to the gradebook."""
+    spec, problems = read_set(f'title = "x"\n[[pick]]\nquestion = "a"\npoints = {points}\n', "s.toml", "s")
+    assert spec is None
+    assert [(p.line, p.message) for p in problems] == [(2, "pick 1: points must be a positive number")]
+
+
+def test_a_set_nested_too_deeply_is_a_problem_not_a_recursion_error():
+    spec, problems = read_set('title = "x"\n\nextra = ' + "[" * 100_000 + "]" * 100_000 + "\n", "s.toml", "s")
+    assert spec is None
+    assert len(problems) == 1 and problems[0].line == 3 and "too deeply nested" in problems[0].message
+
+
+def test_a_course_file_nested_too_deeply_or_not_utf8_is_one_clear_error(tmp_path):
+    from tcptutor.course.service import open_course
+    from tcptutor.errors import InputError
+
+    (tmp_path / "course.toml").write_text('id = "c"\nx = ' + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n")
+    with pytest.raises(InputError) as err:
+        open_course(tmp_path)
+    assert err.value.line == 2 and "too deeply nested" in err.value.message
+    (tmp_path / "course.toml").write_bytes('id = "c"\nname = "Réseaux"\n'.encode("latin-1"))
+    with pytest.raises(InputError) as err:
+        open_course(tmp_path)
+    assert "not UTF-8" in err.value.message
