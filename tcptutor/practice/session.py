@@ -68,7 +68,7 @@ class PracticeSession:
     asked: list[str] = field(default_factory=list)  # question ids answered in full, in order
     scores: list[float] = field(default_factory=list)  # one per graded attempt, stopped ones included
     seen: dict[str, int] = field(default_factory=dict)  # misconception id -> times, in first-seen order
-    posed: int = 0
+    questions_posed: int = 0
 
     @classmethod
     def start(cls, engine: Engine, student: str, rng: random.Random, *, lesson: str | None = None,
@@ -90,8 +90,8 @@ class PracticeSession:
         with Session(self.engine) as session:
             loaded = queries.load_question(session, chosen.question_id)
         variant_seed = self.rng.randrange(VARIANT_SEEDS)
-        self.posed += 1
-        return Posed(self.posed, loaded, make_variant(loaded.question, variant_seed, loaded.scenarios))
+        self.questions_posed += 1
+        return Posed(self.questions_posed, loaded, make_variant(loaded.question, variant_seed, loaded.scenarios))
 
     @staticmethod
     def unreadable(posed: Posed, name: str, text: str) -> Unreadable | None:
