@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import InputError
-from .tcp.scenario import Scenario, parse_scenario
+from .tcp.params import Scenario
+from .tcp.scenario import parse_scenario
 
 CONTENT = Path(__file__).resolve().parent / "content"
 SCENARIOS = CONTENT / "scenarios"

@@ -11,13 +11,11 @@ from datetime import datetime
 import typer
 from sqlalchemy.orm import Session
 
-from ..bank import attempts, queries
-from ..grading.answers import Unreadable
-from ..grading.grader import grade, parse_answer
+from ..bank import attempts
 from ..grading.misconceptions import BY_ID
 from ..grading.textsafe import ECHO_LIMIT, printable
-from ..practice.scheduler import choose_next, misconception_counts, suggestions, topic_mastery
-from ..questions.variants import make_variant
+from ..practice.scheduler import misconception_counts, suggestions, topic_mastery
+from ..practice.session import Answered, PracticeSession, Posed
 from ..render.ladder import render_ladder
 from . import app
 from .common import DB_OPTION, open_bank, plural, print_json, reported_errors
@@ -44,16 +42,16 @@ def _ask(label: str) -> str:
         raise _Stop from None
 
 
-def _answer_fields(variant) -> dict[str, str]:
+def _answer_fields(session: PracticeSession, posed: Posed) -> dict[str, str]:
     """Prompt for each field; unreadable input is explained and asked again, never graded."""
     given: dict[str, str] = {}
     try:
-        for name, expected in variant.expected.items():
+        for name, expected in posed.variant.expected.items():
             while True:
                 text = _ask(f"{name} ({expected.label})")
-                parsed = parse_answer(expected, text, variant) if text.strip() else Unreadable(text, "an answer")
-                if isinstance(parsed, Unreadable):
-                    typer.echo(f"    ? {parsed}. Not counted; try again.")  # str() quotes only the start
+                unreadable = session.unreadable(posed, name, text)
+                if unreadable is not None:
+                    typer.echo(f"    ? {unreadable}. Not counted; try again.")  # str() quotes only the start
                     continue
                 given[name] = text
                 break
@@ -82,80 +80,51 @@ def practice(
     with reported_errors():
         engine = open_bank(db)
         name = _student_name(student)
-        sid = attempts.student_id(engine, name)
-        pool = attempts.candidates(engine, lesson=lesson, topic=topic, kind=kind)
-        if not pool:
-            raise queries.NotFound("no questions match; see `tcptutor quiz list` and `tcptutor lessons`")
+        session = PracticeSession.start(engine, name, rng, lesson=lesson, topic=topic, kind=kind)
     if callable(getattr(sys.stdin, "reconfigure", None)):  # bytes that are not UTF-8 (a GBK terminal)
         sys.stdin.reconfigure(errors="replace")  # become U+FFFD: unreadable, asked again, no traceback
     typer.echo(f"Practice for {name}: {count} question{'s' if count != 1 else ''}. Ctrl-C stops and keeps your answers.\n")
-    asked: list[str] = []
-    scores: list[float] = []
-    seen: dict[str, int] = {}
     for number in range(1, count + 1):
-        chosen = choose_next(pool, attempts.history(engine, sid), datetime.now(), asked, rng)
-        with Session(engine) as session:
-            loaded = queries.load_question(session, chosen.question_id)
-        variant_seed = rng.randrange(1_000_000)
-        variant = make_variant(loaded.question, variant_seed, loaded.scenarios)
+        posed = session.next_question(datetime.now())
         typer.echo(f"── Question {number}/{count} " + "─" * 50)
-        typer.echo(render_variant(variant) + "\n")
-        complete = True
+        typer.echo(render_variant(posed.variant) + "\n")
         try:
-            given = _answer_fields(variant)
+            given = _answer_fields(session, posed)
         except _Interrupted as stop:
-            given, complete = stop.given, False
-        result = grade(variant, given, interrupted=not complete)
-        if not complete:
-            # The fields not reached are stored as unanswered (no credit), so the attempt's
-            # score is what was answered over all fields, the same in the summary and `progress`.
-            if given:
-                _kept_notice(engine, attempts.record(
-                    engine, student=sid, question_id=loaded.question.id, version_id=loaded.version_id,
-                    seed=variant_seed, grade=result, now=datetime.now(), complete=False))
-                scores.append(result.score)
-                for f in result.fields:
-                    if f.misconception:
-                        seen[f.misconception] = seen.get(f.misconception, 0) + 1
-            _summary(scores, seen, stopped=True, answered=len(given))
-            raise typer.Exit(130)
-        _kept_notice(engine, attempts.record(engine, student=sid, question_id=loaded.question.id,
-                                             version_id=loaded.version_id, seed=variant_seed, grade=result,
-                                             now=datetime.now()))
-        asked.append(loaded.question.id)
+            _kept_notice(engine, session.answer(posed, stop.given, datetime.now(), complete=False))
+            _summary(session, stopped=True, answered=len(stop.given))
+            raise typer.Exit(130) from None
+        answered = session.answer(posed, given, datetime.now())
+        _kept_notice(engine, answered)
+        result = answered.grade
         typer.echo("")
         for f in result.fields:
             credit = " (partial credit)" if f.credit and f.verdict != "correct" else ""
             typer.echo(f"  {MARK[f.verdict]} {f.field} = {printable(f.given, limit=ECHO_LIMIT)}{credit}")
             typer.echo(f"      {f.feedback}")
-            if f.misconception:
-                seen[f.misconception] = seen.get(f.misconception, 0) + 1
-        if result.score is not None:
-            scores.append(result.score)
-        if variant.trace is not None:
-            marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
-            typer.echo("\n" + render_ladder(variant.trace, width=80, highlight=marked))
-        if loaded.question.kind == "predict":
-            typer.echo(f"\n  Why: {variant.explanation}")
-        running = sum(scores) / len(scores) if scores else 0.0
-        typer.echo(f"\n  score {result.score if result.score is not None else 'n/a'} · running {running:.0%}\n")
-    _summary(scores, seen)
+        if posed.variant.trace is not None:
+            ladder = render_ladder(posed.variant.trace, width=80, highlight=posed.asked_segments, seed=posed.seed)
+            typer.echo("\n" + ladder)
+        if posed.loaded.question.kind == "predict":
+            typer.echo(f"\n  Why: {posed.variant.explanation}")
+        typer.echo(f"\n  score {result.score if result.score is not None else 'n/a'} · running {session.running_score:.0%}\n")
+    _summary(session)
 
 
-def _kept_notice(engine, attempt_id: int | None) -> None:
+def _kept_notice(engine, answered: Answered) -> None:
     """record() keeps an answer the busy bank could not take; say where, and that it is not lost."""
-    if attempt_id is None:
+    if answered.kept_pending:
         typer.echo(f"tcptutor: the bank is busy; your answer is kept in {attempts.pending_path(engine)} "
                    "and stored the next time tcptutor starts", err=True)
 
 
-def _summary(scores: list[float], seen: dict[str, int], *, stopped: bool = False, answered: int = 0) -> None:
+def _summary(session: PracticeSession, *, stopped: bool = False, answered: int = 0) -> None:
     typer.echo("── Summary " + "─" * 60)
     if stopped:
         typer.echo(f"Stopped. Every answer so far is saved ({answered} in the unfinished question).")
-    if scores:
-        typer.echo(f"{len(scores)} question(s), average score {sum(scores) / len(scores):.0%}.")
-    for mid, n in sorted(seen.items(), key=lambda kv: -kv[1]):
+    if session.scores:
+        typer.echo(f"{len(session.scores)} question(s), average score {session.running_score:.0%}.")
+    for mid, n in session.misconceptions_seen():
         typer.echo(f"  misconception: {BY_ID[mid].title} (×{n})")
     typer.echo("See your mastery with `tcptutor progress`.")
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from string import Template
 
 from ..errors import TcptutorError
-from ..tcp.scenario import Scenario, parse_scenario
+from ..tcp.params import Scenario
+from ..tcp.scenario import parse_scenario
 from ..tcp.simulator import simulate
 from .expected import Expected, Unanswerable, expected_from_trace
 from .model import Question, vary_spec

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..errors import UserCallError
 from . import seq
 from .profiles import Profile
-from .scenario import EndpointParams
+from .params import EndpointParams
 from .segment import Segment
 from .states import SYNCHRONIZED, Event, State, Transition, transition
 

@@ -16,7 +16,7 @@ from ..errors import UserCallError
 from . import seq
 from .connection import Connection, Move
 from .profiles import Profile
-from .scenario import EndpointParams
+from .params import EndpointParams
 from .segment import Segment
 from .states import Event, State, transition
 

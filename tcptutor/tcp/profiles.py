@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .scenario import MICROS, NetParams
+from .params import MICROS, NetParams
 
 SECOND = MICROS
 

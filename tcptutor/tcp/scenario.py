@@ -1,4 +1,4 @@
-"""Scenario values: what a scenario file says, parsed and checked, before anything is simulated.
+"""The scenario file parser: TOML text as checked params (tcp/params.py), with file:line errors.
 
 The file format is documented in docs/scenarios.md. Durations are held as
 whole microseconds so that every clock comparison in the simulator is exact.
@@ -8,100 +8,25 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 
 from tcptutor.errors import ScenarioError
 
 from . import limits
-
-ENDPOINTS = ("client", "server")
-SEQ_SPACE = 2**32
-MICROS = 1_000_000
-
-
-@dataclass(frozen=True)
-class EndpointParams:
-    """[client] / [server]: None means "not given" (ISN then comes from the seed)."""
-
-    isn: int | None = None
-    window: int = 65535
-    mss: int = 1460
-    backlog: int = 128
-    syncookies: bool = False
-
-
-@dataclass(frozen=True)
-class NetParams:
-    """[net]: a value left as None takes the profile's default (see tcp/profiles.py)."""
-
-    profile: str = "rfc9293"
-    seed: int = 0
-    latency: int = 10_000  # microseconds, one way
-    rto: int | None = None  # microseconds, initial retransmission timeout
-    msl: int | None = None  # microseconds
-    syn_retries: int | None = None
-    synack_retries: int | None = None
-
-
-@dataclass(frozen=True)
-class Call:
-    """One RFC 9293 user call: listen, connect, send (with segment sizes), close, abort."""
-
-    endpoint: str
-    verb: str
-    sizes: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Calls:
-    """One or more calls at the same instant ("client close & server close")."""
-
-    calls: tuple[Call, ...]
-
-
-@dataclass(frozen=True)
-class Drop:
-    """Lose the next segment that matches: direction optional, every listed flag must be set.
-
-    The pseudo-flag DATA matches a segment that carries payload.
-    """
-
-    src: str | None = None
-    dst: str | None = None
-    flags: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Flood:
-    """N SYNs from distinct spoofed sources that never answer."""
-
-    count: int
-
-
-@dataclass(frozen=True)
-class Wait:
-    duration: int  # microseconds
-
-
-Action = Calls | Drop | Flood | Wait
-
-
-@dataclass(frozen=True)
-class Step:
-    text: str
-    line: int  # 1-based line of the step's string in the file (0 when built in code)
-    action: Action
-
-
-@dataclass(frozen=True)
-class Scenario:
-    steps: tuple[Step, ...]
-    title: str = ""
-    client: EndpointParams = field(default_factory=EndpointParams)
-    server: EndpointParams = field(default_factory=EndpointParams)
-    net: NetParams = field(default_factory=NetParams)
-    path: str = "<scenario>"
-
+from .params import (
+    ENDPOINTS,
+    MICROS,
+    SEQ_SPACE,
+    Action,
+    Call,
+    Calls,
+    Drop,
+    EndpointParams,
+    Flood,
+    NetParams,
+    Scenario,
+    Step,
+    Wait,
+)
 
 # ---------------------------------------------------------------------------
 # Parsing. Pure: text in, values or one error out. No file I/O, no printing.

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from ..errors import ScenarioError, SimulationError, UserCallError
 from . import limits
 from .host import Host, Outcome
+from .params import Calls, Drop, Flood, Scenario, Step, Wait
 from .profiles import Profile, resolve
-from .scenario import Calls, Drop, Flood, Scenario, Step, Wait
 from .segment import Segment
 from .trace import SegmentRecord, Trace, TraceEvent, seconds
 

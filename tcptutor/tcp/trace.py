@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .scenario import MICROS
+from .params import MICROS
 from .segment import Segment, ordered_flags
 
 FORMAT = "tcptutor.trace/1"

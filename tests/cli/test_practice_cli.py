@@ -622,3 +622,32 @@ def test_a_bank_built_from_its_own_folder_before_content_source_existed_is_kept(
     out = run("quiz", "list", "--json", "--db", bank)
     assert out.returncode == 0, out.stderr
     assert [q["id"] for q in json.loads(out.stdout)] == [*PREDICT_IDS, "hs-which"]
+
+
+# ----------------------------------------------------------------------- ladder captions (issue 9)
+
+
+def caption_of(text: str) -> str:
+    """The ladder's facts (profile, latency, ..., the ISNs), which wrap to the width, on one line."""
+    (facts,) = re.findall(r"profile \S+, .*?, ISN client \d+, server \d+", " ".join(text.split()))
+    return facts
+
+
+def test_quiz_key_ladder_caption_names_the_seed_used(bank):
+    out = run("quiz", "key", "hs-synack", "--seed", "7", "--db", bank)
+    assert out.returncode == 0, out.stderr
+    _, variant = load_variant(bank, "hs-synack", 7)
+    caption = caption_of(out.stdout)
+    assert ", seed 7, " in caption, caption
+    assert f"ISN client {variant.params['client_isn']}, server {variant.params['server_isn']}" in caption
+
+
+def test_practice_ladder_caption_names_the_variant_seed(bank, terminals):
+    term = Terminal("practice", "--count", "1", "--kind", "predict", "--seed", "11", "--student", "lee", "--db", bank)
+    terminals.append(term)
+    asked = answer_question(term, bank, 1, 1, "right")
+    term.close_stdin()
+    assert term.wait() == 0, term.err.decode()
+    caption = caption_of(term.out)
+    assert f", seed {asked['seed']}, " in caption, caption
+    assert asked["seed"] != 0  # so the caption cannot be right by naming the default

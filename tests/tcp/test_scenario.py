@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tcptutor.errors import ScenarioError
-from tcptutor.tcp.scenario import (
+from tcptutor.tcp.params import (
     Call,
     Calls,
     Drop,
@@ -17,10 +17,8 @@ from tcptutor.tcp.scenario import (
     NetParams,
     Scenario,
     Wait,
-    parse_duration,
-    parse_scenario,
-    parse_step,
 )
+from tcptutor.tcp.scenario import parse_duration, parse_scenario, parse_step
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "docs" / "scenarios.md"  # the format's reference; these tests keep it true

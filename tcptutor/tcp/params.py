@@ -1,0 +1,104 @@
+"""The parameter types the simulator core takes: endpoints, network, steps, a scenario.
+
+Plain frozen values, whoever builds them: the scenario file parser (tcp/scenario.py), a
+question's variant (questions/variants.py) or a test. Durations are whole microseconds so
+that every clock comparison in the simulator is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ENDPOINTS = ("client", "server")
+SEQ_SPACE = 2**32  # sequence numbers are modulo 2^32 (RFC 9293 3.4)
+MICROS = 1_000_000  # microseconds in a second: every duration here is whole microseconds
+
+
+@dataclass(frozen=True)
+class EndpointParams:
+    """[client] / [server]: None means "not given" (ISN then comes from the seed)."""
+
+    isn: int | None = None
+    window: int = 65535
+    mss: int = 1460
+    backlog: int = 128
+    syncookies: bool = False
+
+
+@dataclass(frozen=True)
+class NetParams:
+    """[net]: a value left as None takes the profile's default (see tcp/profiles.py)."""
+
+    profile: str = "rfc9293"
+    seed: int = 0
+    latency: int = 10_000  # microseconds, one way
+    rto: int | None = None  # microseconds, initial retransmission timeout
+    msl: int | None = None  # microseconds
+    syn_retries: int | None = None
+    synack_retries: int | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One RFC 9293 user call: listen, connect, send (with segment sizes), close, abort."""
+
+    endpoint: str
+    verb: str
+    sizes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Calls:
+    """One or more calls at the same instant ("client close & server close")."""
+
+    calls: tuple[Call, ...]
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Lose the next segment that matches: direction optional, every listed flag must be set.
+
+    The pseudo-flag DATA matches a segment that carries payload.
+    """
+
+    src: str | None = None
+    dst: str | None = None
+    flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Flood:
+    """N SYNs from distinct spoofed sources that never answer."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Let time pass: timers fire and segments in flight arrive."""
+
+    duration: int  # microseconds
+
+
+Action = Calls | Drop | Flood | Wait
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step as written (text, line) and the action it stands for."""
+
+    text: str
+    line: int  # 1-based line of the step's string in the file (0 when built in code)
+    action: Action
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything one simulation needs: the steps and each side's and the network's params."""
+
+    steps: tuple[Step, ...]
+    title: str = ""
+    client: EndpointParams = field(default_factory=EndpointParams)
+    server: EndpointParams = field(default_factory=EndpointParams)
+    net: NetParams = field(default_factory=NetParams)
+    path: str = "<scenario>"
