@@ -28,7 +28,9 @@ from .timers import RETRANSMISSION, TIME_WAIT, TimerRegistry
 S = State
 
 DEFAULT_PEER_MSS = 536  # RFC 9293 3.7.1: assumed when no MSS option arrives
-INITIAL_WINDOW = 1  # segments handed to a congestion control (RFC 5681 3.1 allows up to 4)
+# The initial window, in segments, a congestion control starts from (RFC 5681 3.1: 2 to 4
+# by SMSS; RFC 6928 and Linux's TCP_INIT_CWND: 10). `none` ignores it.
+INITIAL_WINDOW = 10
 
 
 @dataclass
