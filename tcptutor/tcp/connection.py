@@ -1,4 +1,9 @@
-"""One connection's TCB: RFC 9293 event processing, RFC 6298 timers, RFC 5681 fast retransmit.
+"""One connection's TCB: RFC 9293 3.10 event processing, delegating to its parts.
+
+The parts: `sender` (send and retransmission queues, SND.*, fast retransmit, congestion
+control), `receiver` (RCV.*, reassembly, ACK policy), `rtt` (RFC 6298 estimator) and
+`timers` (the named timers). This class keeps the state machine, the acceptability test,
+the RST and SYN checks, and the timeouts' effects.
 
 Sans-IO: every method takes `now` (whole microseconds) and leaves what it did in
 `self.out` (segments to put on the wire) and `self.moves` (state changes, each an edge of
@@ -7,48 +12,31 @@ tcp/states.py); the host drains both after each call.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 
 from ..errors import UserCallError
-from . import seq
-from .profiles import Profile
+from . import cc, seq
 from .params import EndpointParams
+from .profiles import Profile
+from .receiver import Receiver
+from .rtt import RttEstimator, karn_sample
 from .segment import Segment
+from .sender import Sender, Unacked
 from .states import SYNCHRONIZED, Event, State, Transition, transition
+from .timers import RETRANSMISSION, TIME_WAIT, TimerRegistry
 
 S = State
 
 DEFAULT_PEER_MSS = 536  # RFC 9293 3.7.1: assumed when no MSS option arrives
-FALLBACK_RTO = 3_000_000  # RFC 6298 5.7
+# The initial window, in segments, a congestion control starts from (RFC 5681 3.1: 2 to 4
+# by SMSS; RFC 6928 and Linux's TCP_INIT_CWND: 10). `none` ignores it.
+INITIAL_WINDOW = 10
 
 
 @dataclass
 class Move:
     transition: Transition
     error: str | None = None  # what the user is told, in RFC 9293's words
-
-
-@dataclass
-class Unacked:
-    """An entry of the retransmission queue: a segment sent and not yet acknowledged."""
-
-    seq: int
-    length: int
-    syn: bool
-    fin: bool
-    psh: bool
-    payload_start: int
-    first_sent: int
-    retransmitted: bool = False
-
-    @property
-    def seg_len(self) -> int:
-        return self.length + self.syn + self.fin
-
-    @property
-    def end(self) -> int:
-        return seq.add(self.seq, self.seg_len)
 
 
 class Connection:
@@ -64,6 +52,7 @@ class Connection:
         params: EndpointParams,
         profile: Profile,
         passive: bool,
+        congestion_control: str = "none",
     ):
         self.local, self.remote = local, remote
         self.params, self.profile = params, profile
@@ -71,34 +60,41 @@ class Connection:
         self.state = S.LISTEN if passive else S.CLOSED
         self.iss = iss
         self.irs = 0
-        self.snd_una = self.snd_nxt = iss
-        self.snd_wnd = params.window
-        self.rcv_nxt = 0
-        self.rcv_wnd = params.window
         self.peer_mss = DEFAULT_PEER_MSS
-        # Sending side.
-        self.unsent: deque[tuple[int, int, bool]] = deque()  # (length, payload_start, psh)
-        self.written = 0  # bytes the application has handed to SEND so far
-        self.fin_pending = False  # CLOSE called, FIN not yet sent
-        self.fin_seq: int | None = None  # sequence number our FIN occupies, once sent
-        self.unacked: list[Unacked] = []
-        self.dupacks = 0
-        self.recover = iss  # RFC 6582: no second fast retransmit until SND.UNA passes this
-        # Receiving side.
-        self.out_of_order: dict[int, Segment] = {}
-        self.delivered: list[tuple[int, int]] = []  # (payload_start, length) given to the app
-        self.peer_fin = False
-        # Timers (RFC 6298). Deadlines are absolute microseconds, None when stopped.
-        self.rto = profile.rto_initial
-        self.srtt: int | None = None
-        self.rttvar = 0
-        self.rtx_deadline: int | None = None
+        # The cc is made with our own MSS: the peer's is not known yet (its SYN brings it).
+        self.sender = Sender(iss, params.window, cc.make(congestion_control, params.mss, INITIAL_WINDOW))
+        self.receiver = Receiver(params.window)
+        self.rtt = RttEstimator(profile)
+        self.timers = TimerRegistry()  # deadlines are absolute microseconds
         self.retries = 0  # consecutive timeouts without progress
         self.syn_was_retransmitted = False
-        self.time_wait_deadline: int | None = None
         self.out: list[Segment] = []
         self.moves: list[Move] = []
         self._now = 0
+
+    # ------------------------------------------------------------------ views of the parts
+    # Read by the host, the simulator's trace and `observe` hooks, and by tests.
+
+    snd_una = property(lambda self: self.sender.snd_una)
+    snd_nxt = property(lambda self: self.sender.snd_nxt)
+    snd_wnd = property(lambda self: self.sender.snd_wnd)
+    unsent = property(lambda self: self.sender.unsent)
+    unacked = property(lambda self: self.sender.unacked)
+    written = property(lambda self: self.sender.written)
+    fin_pending = property(lambda self: self.sender.fin_pending)
+    fin_seq = property(lambda self: self.sender.fin_seq)
+    dupacks = property(lambda self: self.sender.dupacks)
+    recover = property(lambda self: self.sender.recover)
+    rcv_nxt = property(lambda self: self.receiver.rcv_nxt)
+    rcv_wnd = property(lambda self: self.receiver.rcv_wnd)
+    out_of_order = property(lambda self: self.receiver.out_of_order)
+    delivered = property(lambda self: self.receiver.delivered)
+    peer_fin = property(lambda self: self.receiver.peer_fin)
+    srtt = property(lambda self: self.rtt.srtt)
+    rttvar = property(lambda self: self.rtt.rttvar)
+    rto = property(lambda self: self.rtt.rto)
+    rtx_deadline = property(lambda self: self.timers.get(RETRANSMISSION))
+    time_wait_deadline = property(lambda self: self.timers.get(TIME_WAIT))
 
     # ------------------------------------------------------------------ helpers
 
@@ -109,7 +105,7 @@ class Connection:
 
     @property
     def fin_acked(self) -> bool:
-        return self.fin_seq is not None and seq.gt(self.snd_una, self.fin_seq)
+        return self.sender.fin_acked
 
     @property
     def live(self) -> bool:
@@ -120,23 +116,23 @@ class Connection:
         self.state = t.target
         self.moves.append(Move(t, error))
         if t.target in (S.CLOSED, S.LISTEN):
-            self.rtx_deadline = self.time_wait_deadline = None
+            self.timers.stop_all()
         if t.target == S.TIME_WAIT:
             self._start_time_wait(self._now)
 
     def _emit(self, flags: set[str], *, seqno: int | None = None, ack: int | None = None,
               length: int = 0, payload_start: int = 0, retransmission: bool = False,
               note: str = "", mss: int | None = None) -> None:
-        ack_value = (self.rcv_nxt if ack is None else ack) if "ACK" in flags else 0
+        ack_value = (self.receiver.rcv_nxt if ack is None else ack) if "ACK" in flags else 0
         self.out.append(
             Segment(
                 src=self.local,
                 dst=self.remote,
-                seq=self.snd_nxt if seqno is None else seqno,
+                seq=self.sender.snd_nxt if seqno is None else seqno,
                 ack=ack_value,
                 flags=frozenset(flags),
                 length=length,
-                win=self.rcv_wnd,
+                win=self.receiver.rcv_wnd,
                 mss=mss,
                 payload_start=payload_start,
                 retransmission=retransmission,
@@ -174,15 +170,12 @@ class Connection:
             if entry.syn:
                 self.syn_was_retransmitted = True
         # RFC 6298 5.1: start the timer when data goes out and it is not running.
-        if self.rtx_deadline is None:
-            self.rtx_deadline = self._now + self._current_timeout()
+        if not self.timers.running(RETRANSMISSION):
+            self.timers.start(RETRANSMISSION, self._now + self._current_timeout())
 
-    def _queue_and_send(self, *, length: int = 0, syn: bool = False, fin: bool = False,
-                        psh: bool = False, payload_start: int = 0) -> None:
-        entry = Unacked(self.snd_nxt, length, syn, fin, psh, payload_start, self._now)
-        self.unacked.append(entry)
-        self.snd_nxt = entry.end
-        self._transmit(entry, retransmission=False)
+    def _send_syn(self) -> None:
+        """Queue our SYN at SND.NXT (= ISS) and send it."""
+        self._transmit(self.sender.queue(self._now, syn=True), retransmission=False)
 
     def _current_timeout(self) -> int:
         """How long the retransmission timer runs from now, for what is outstanding."""
@@ -190,12 +183,12 @@ class Connection:
             return self.profile.syn_timeout(self.retries, self.profile.rto_initial)
         if self.state == S.SYN_RECEIVED:
             return min(self.profile.rto_initial * 2**self.retries, self.profile.rto_max)
-        return self.rto
+        return self.rtt.rto
 
     def _start_time_wait(self, now: int) -> None:
         """RFC 9293 3.10.7.4: enter TIME-WAIT, start the 2MSL timer, turn off the others."""
-        self.rtx_deadline = None
-        self.time_wait_deadline = now + self.profile.time_wait
+        self.timers.stop(RETRANSMISSION)
+        self.timers.start(TIME_WAIT, now + self.profile.time_wait)
 
     # ------------------------------------------------------------------ user calls (RFC 9293 3.10)
 
@@ -203,21 +196,15 @@ class Connection:
         """OPEN, active (3.10.1): send <SEQ=ISS><CTL=SYN>, SND.UNA = ISS, SND.NXT = ISS+1."""
         self._now = now
         self._move(Event.ACTIVE_OPEN)
-        self.snd_una = self.snd_nxt = self.iss
-        self._queue_and_send(syn=True)
+        self.sender.start_at(self.iss)
+        self._send_syn()
 
     def send(self, sizes: tuple[int, ...], now: int) -> None:
         """SEND (3.10.2): segmentize each write at the MSS; queue it until ESTABLISHED."""
         self._now = now
-        if self.state in (S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK, S.TIME_WAIT) or self.fin_pending:
+        if self.state in (S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK, S.TIME_WAIT) or self.sender.fin_pending:
             raise UserCallError("connection closing", self.state.value)
-        for size in sizes:
-            start = self.written
-            self.written += size
-            while start < self.written:
-                chunk = min(self.mss, self.written - start)
-                self.unsent.append((chunk, start, start + chunk == self.written))
-                start += chunk
+        self.sender.write(sizes, self.mss)
         self._flush()
 
     def close(self, now: int) -> None:
@@ -226,7 +213,7 @@ class Connection:
         if self.state == S.SYN_SENT:
             self._move(Event.CLOSE)
         elif self.state in (S.SYN_RECEIVED, S.ESTABLISHED, S.CLOSE_WAIT):
-            self.fin_pending = True
+            self.sender.fin_pending = True
             self._move(Event.CLOSE, S.LAST_ACK if self.state == S.CLOSE_WAIT else S.FIN_WAIT_1)
             self._flush()
         else:
@@ -253,32 +240,23 @@ class Connection:
         the peer's FIN arrives meanwhile (FIN-WAIT-1 -> CLOSING)."""
         if self.state not in (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING):
             return
-        if self.state in (S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING) and not (self.unsent or self.fin_pending):
+        sender = self.sender
+        if self.state in (S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING) and not (sender.unsent or sender.fin_pending):
             return
-        while self.unsent:
-            length, start, psh = self.unsent[0]
-            room = self.snd_wnd - seq.diff(self.snd_nxt, self.snd_una)
-            if room <= 0:
-                break  # flow control: wait for the window to open (RFC 9293 3.8.6)
-            self.unsent.popleft()
-            if length > room:  # send what the window allows; the rest waits for it to open
-                self.unsent.appendleft((length - room, start + room, psh))
-                length, psh = room, False
-            self._queue_and_send(length=length, psh=psh, payload_start=start)
-        if self.fin_pending and not self.unsent:
-            self.fin_pending = False
-            self.fin_seq = self.snd_nxt
-            self._queue_and_send(fin=True)
+        for entry in sender.sendable(self._now):  # the peer's window and the cc decide
+            self._transmit(entry, retransmission=False)
 
     # ------------------------------------------------------------------ timers
 
     def deadline(self) -> int | None:
-        times = [t for t in (self.rtx_deadline, self.time_wait_deadline) if t is not None]
-        return min(times) if times else None
+        """When the next timer is due (aioquic's get_timer()), None when none runs."""
+        due = self.timers.next()
+        return None if due is None else due[0]
 
     def timer_kind(self) -> tuple[str, int]:
         """Which timer is due next and how long it ran, for the trace."""
-        if self.time_wait_deadline is not None and self.time_wait_deadline == self.deadline():
+        due = self.timers.next()
+        if due is not None and due[1] == TIME_WAIT:  # wins a tie with retransmission
             return "time-wait", self.profile.time_wait
         kind = {S.SYN_SENT: "syn", S.SYN_RECEIVED: "synack"}.get(self.state, "retransmission")
         return kind, self._current_timeout()
@@ -286,7 +264,7 @@ class Connection:
     def _give_up(self, now: int) -> bool:
         """Retransmissions exhausted? RFC 9293 3.8.3 counts them; Linux times a SYN."""
         if self.state == S.SYN_SENT and self.profile.syn_give_up_by_time:
-            return now - self.unacked[0].first_sent >= self.profile.syn_budget()
+            return now - self.sender.unacked[0].first_sent >= self.profile.syn_budget()
         limit = {
             S.SYN_SENT: self.profile.syn_retries,
             S.SYN_RECEIVED: self.profile.synack_retries,
@@ -294,13 +272,17 @@ class Connection:
         return self.retries >= limit
 
     def on_timer(self, now: int) -> None:
+        """A timer is due: TIME-WAIT's 2MSL, or the retransmission timer."""
         self._now = now
-        if self.time_wait_deadline is not None and now >= self.time_wait_deadline:
+        timers, unacked = self.timers, self.sender.unacked
+        time_wait = timers.get(TIME_WAIT)
+        if time_wait is not None and now >= time_wait:
             self._move(Event.TIMEOUT_2MSL)  # RFC 9293 3.10.8
             return
-        if self.rtx_deadline is None or now < self.rtx_deadline or not self.unacked:
+        rtx = timers.get(RETRANSMISSION)
+        if rtx is None or now < rtx or not unacked:
             return
-        self.rtx_deadline = None
+        timers.stop(RETRANSMISSION)
         if self._give_up(now):
             target = S.LISTEN if (self.passive and self.state == S.SYN_RECEIVED) else S.CLOSED
             error = None if target == S.LISTEN else "connection aborted due to user timeout"
@@ -308,10 +290,11 @@ class Connection:
             return
         self.retries += 1
         if self.state in SYNCHRONIZED:
-            self.rto = min(self.rto * 2, self.profile.rto_max)  # RFC 6298 5.5: back off
+            self.rtt.back_off()  # RFC 6298 5.5
+        self.sender.cc.on_timeout(now)
         # RFC 6298 5.4: retransmit the earliest segment not yet acknowledged (only that one).
-        self._transmit(self.unacked[0], retransmission=True, note="retransmission timeout")
-        self.rtx_deadline = now + self._current_timeout()  # RFC 6298 5.6
+        self._transmit(unacked[0], retransmission=True, note="retransmission timeout")
+        timers.start(RETRANSMISSION, now + self._current_timeout())  # RFC 6298 5.6
 
     # ------------------------------------------------------------------ segment arrives (3.10.7)
 
@@ -329,22 +312,22 @@ class Connection:
         if not seg.has("SYN") or seg.has("RST") or seg.has("ACK"):
             return
         self.irs = seg.seq
-        self.rcv_nxt = seq.add(seg.seq, 1)
+        self.receiver.start_at(seg.seq)
         self.peer_mss = seg.mss or DEFAULT_PEER_MSS
-        self.snd_wnd = seg.win
+        self.sender.snd_wnd = seg.win
         self._move(Event.RCV_SYN)
-        self.snd_una = self.snd_nxt = self.iss
-        self._queue_and_send(syn=True)  # <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
+        self.sender.start_at(self.iss)
+        self._send_syn()  # <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
 
     def accept_cookie(self, seg: Segment, peer_mss: int, now: int) -> None:
         """RFC 4987 3.6: the ACK of a cookie SYN-ACK rebuilds the TCB the server never kept."""
         self._now = now
         self.irs = seq.add(seg.seq, -1)
-        self.rcv_nxt = seg.seq
+        self.receiver.start_at(self.irs)
         self.iss = seq.add(seg.ack, -1)
-        self.snd_una = self.snd_nxt = seg.ack
+        self.sender.start_at(seg.ack)
         self.peer_mss = peer_mss
-        self.snd_wnd = seg.win
+        self.sender.snd_wnd = seg.win
         self._move(Event.RCV_COOKIE_ACK)
         if seg.length or seg.has("FIN"):
             self._on_synchronizing_or_synchronized(seg)
@@ -355,11 +338,11 @@ class Connection:
         if seg.has("ACK"):
             # First: "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST
             # bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>".
-            if seq.le(seg.ack, self.iss) or seq.gt(seg.ack, self.snd_nxt):
+            if seq.le(seg.ack, self.iss) or seq.gt(seg.ack, self.sender.snd_nxt):
                 if not seg.has("RST"):
                     self._emit({"RST"}, seqno=seg.ack, note="bad ACK in SYN-SENT")
                 return
-            ack_ok = seq.lt(self.snd_una, seg.ack) and seq.le(seg.ack, self.snd_nxt)
+            ack_ok = seq.lt(self.sender.snd_una, seg.ack) and seq.le(seg.ack, self.sender.snd_nxt)
         if seg.has("RST"):
             # Second: "If the ACK was acceptable, then signal to the user 'error: connection
             # reset', drop the segment, enter CLOSED state"; without an ACK, drop it.
@@ -370,9 +353,9 @@ class Connection:
             return  # Fifth: neither SYN nor RST: drop.
         # Fourth: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ; SND.UNA = SEG.ACK if there is an ACK.
         self.irs = seg.seq
-        self.rcv_nxt = seq.add(seg.seq, 1)
+        self.receiver.start_at(seg.seq)
         self.peer_mss = seg.mss or DEFAULT_PEER_MSS
-        self.snd_wnd = seg.win
+        self.sender.snd_wnd = seg.win
         if ack_ok:
             self._acknowledge(seg.ack)
             # "If SND.UNA > ISS (our SYN has been ACKed), change the connection state to
@@ -384,24 +367,24 @@ class Connection:
         else:
             # "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT>".
             self._move(Event.RCV_SYN)
-            self.rtx_deadline = None
-            self._transmit(self.unacked[0], retransmission=False)
+            self.timers.stop(RETRANSMISSION)
+            self._transmit(self.sender.unacked[0], retransmission=False)
 
     def _after_handshake(self) -> None:
         """RFC 6298 5.7: after a retransmitted SYN (no RTT sample), data starts with RTO >= 3 s."""
         self.retries = 0
-        if self.syn_was_retransmitted and self.srtt is None:
-            self.rto = max(self.rto, FALLBACK_RTO)
+        if self.syn_was_retransmitted:
+            self.rtt.after_retransmitted_syn()
 
     def _acceptable(self, seg: Segment) -> bool:
         """3.10.7.4 first check, the four cases of the acceptability table."""
-        length, wnd = seg.seg_len, self.rcv_wnd
+        length, rcv_nxt, wnd = seg.seg_len, self.receiver.rcv_nxt, self.receiver.rcv_wnd
         if length == 0:
-            return seg.seq == self.rcv_nxt if wnd == 0 else seq.in_window(seg.seq, self.rcv_nxt, wnd)
+            return seg.seq == rcv_nxt if wnd == 0 else seq.in_window(seg.seq, rcv_nxt, wnd)
         if wnd == 0:
             return False
         last = seq.add(seg.seq, length - 1)
-        return seq.in_window(seg.seq, self.rcv_nxt, wnd) or seq.in_window(last, self.rcv_nxt, wnd)
+        return seq.in_window(seg.seq, rcv_nxt, wnd) or seq.in_window(last, rcv_nxt, wnd)
 
     def _on_synchronizing_or_synchronized(self, seg: Segment) -> None:
         """3.10.7.4: SYN-RECEIVED and every synchronized state."""
@@ -440,7 +423,7 @@ class Connection:
         if self.state == S.SYN_RECEIVED and self.passive and seg.has("SYN") and seg.seq == self.irs:
             # The peer never saw our SYN,ACK and sent its SYN again: answer with the SYN,ACK
             # (what the ACK reply amounts to for a half-open entry; BSD and Linux do this).
-            self._transmit(self.unacked[0], retransmission=True, note="reply to repeated SYN")
+            self._transmit(self.sender.unacked[0], retransmission=True, note="reply to repeated SYN")
             return
         if self.state == S.TIME_WAIT and seg.has("FIN"):
             # "The only thing that can arrive in this state is a retransmission of the remote
@@ -452,7 +435,7 @@ class Connection:
 
     def _on_reset(self, seg: Segment) -> None:
         """Second check, with RFC 5961 3.2: only a RST exactly at RCV.NXT resets."""
-        if seg.seq != self.rcv_nxt:
+        if seg.seq != self.receiver.rcv_nxt:
             self._send_ack(note="challenge ACK")
             return
         if self.state == S.SYN_RECEIVED:
@@ -467,32 +450,35 @@ class Connection:
 
     def _process_ack(self, seg: Segment) -> bool:
         """Fifth check. Returns False when the segment must be dropped here."""
+        sender = self.sender
         if self.state == S.SYN_RECEIVED:
             # "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and continue
             # processing"; otherwise "form a reset segment <SEQ=SEG.ACK><CTL=RST>".
-            if not (seq.lt(self.snd_una, seg.ack) and seq.le(seg.ack, self.snd_nxt)):
+            if not (seq.lt(sender.snd_una, seg.ack) and seq.le(seg.ack, sender.snd_nxt)):
                 self._emit({"RST"}, seqno=seg.ack, note="bad ACK in SYN-RECEIVED")
                 return False
-            self.snd_wnd = seg.win
+            sender.snd_wnd = seg.win
             self._acknowledge(seg.ack)
             self._move(Event.RCV_ACK_OF_SYN)
             self._after_handshake()
             self._flush()
             return True
-        if seq.gt(seg.ack, self.snd_nxt):
+        if seq.gt(seg.ack, sender.snd_nxt):
             # "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK,
             # drop the segment, and return."
             self._send_ack(note="ACK of an ACK for data not yet sent")
             return False
-        if seq.gt(seg.ack, self.snd_una):
-            self.snd_wnd = seg.win
+        if seq.gt(seg.ack, sender.snd_una):
+            sender.snd_wnd = seg.win
             self._acknowledge(seg.ack)
-        elif self._is_duplicate_ack(seg):
-            self._on_duplicate_ack()
+        elif sender.is_duplicate_ack(seg):  # RFC 5681 2
+            missing = sender.on_duplicate_ack(self._now)
+            if missing is not None:  # RFC 5681 3.2: the third retransmits it at once
+                self._transmit(missing, retransmission=True, note="fast retransmit")
         else:
-            self.snd_wnd = seg.win
-        if self.fin_acked:
-            will_process_fin = seg.has("FIN") and seq.add(seg.seq, seg.length) == self.rcv_nxt
+            sender.snd_wnd = seg.win
+        if sender.fin_acked:
+            will_process_fin = seg.has("FIN") and seq.add(seg.seq, seg.length) == self.receiver.rcv_nxt
             if self.state == S.FIN_WAIT_1 and not will_process_fin:
                 self._move(Event.RCV_ACK_OF_FIN)
             elif self.state == S.CLOSING:
@@ -503,49 +489,17 @@ class Connection:
         self._flush()
         return True
 
-    def _is_duplicate_ack(self, seg: Segment) -> bool:
-        """RFC 5681 2: outstanding data, no payload, no SYN/FIN, same ACK, same window."""
-        return (
-            bool(self.unacked)
-            and seg.length == 0
-            and not seg.has("SYN")
-            and not seg.has("FIN")
-            and seg.ack == self.snd_una
-            and seg.win == self.snd_wnd
-        )
-
-    def _on_duplicate_ack(self) -> None:
-        """RFC 5681 3.2: the third duplicate ACK retransmits the missing segment at once."""
-        self.dupacks += 1
-        if self.dupacks == 3 and seq.ge(self.snd_una, self.recover):
-            self.recover = self.snd_nxt
-            self._transmit(self.unacked[0], retransmission=True, note="fast retransmit")
-
     def _acknowledge(self, ack: int) -> None:
         """SND.UNA = SEG.ACK: drop what it covers, sample the RTT, manage the timer."""
-        newly_acked = []
-        while self.unacked and seq.le(self.unacked[0].end, ack):
-            newly_acked.append(self.unacked.pop(0))
-        self.snd_una = ack
-        self.dupacks = 0
+        newly_acked = self.sender.acknowledge(ack, self._now)
         self.retries = 0
-        if newly_acked and not any(e.retransmitted for e in newly_acked):
-            # Karn's algorithm (RFC 6298 3): no sample from an ACK that covers a retransmitted
-            # segment, not even for the later segments it covers: their ACK waited for it.
-            self._sample_rtt(self._now - newly_acked[-1].first_sent)
-        if self.unacked:
-            self.rtx_deadline = self._now + self._current_timeout()  # RFC 6298 5.3
+        sample = karn_sample(newly_acked, self._now)  # Karn's algorithm (RFC 6298 3)
+        if sample is not None:
+            self.rtt.sample(sample)
+        if self.sender.unacked:
+            self.timers.start(RETRANSMISSION, self._now + self._current_timeout())  # RFC 6298 5.3
         else:
-            self.rtx_deadline = None  # RFC 6298 5.2
-
-    def _sample_rtt(self, r: int) -> None:
-        """RFC 6298 2.2 (first sample) and 2.3 (later samples), alpha 1/8, beta 1/4."""
-        if self.srtt is None:
-            self.srtt, self.rttvar = r, r // 2
-        else:
-            self.rttvar = (3 * self.rttvar + abs(self.srtt - r)) // 4
-            self.srtt = (7 * self.srtt + r) // 8
-        self.rto = self.profile.rto_from(self.srtt, self.rttvar)
+            self.timers.stop(RETRANSMISSION)  # RFC 6298 5.2
 
     def _process_text_and_fin(self, seg: Segment) -> None:
         """Seventh (segment text) and eighth (FIN) checks; one ACK per segment with content."""
@@ -555,41 +509,20 @@ class Connection:
             # The peer already sent its FIN: nothing new can come; repeat our ACK.
             self._send_ack()
             return
-        if seq.gt(seg.seq, self.rcv_nxt):
+        receiver = self.receiver
+        if seq.gt(seg.seq, receiver.rcv_nxt):
             # Out of order: hold it (3.10.7.4 "SHOULD be held for later processing") and
-            # repeat the cumulative ACK, which the sender counts as a duplicate.
-            self.out_of_order[seg.seq] = seg
+            # repeat the cumulative ACK at once, which the sender counts as a duplicate.
+            receiver.hold(seg)
             self._send_ack(note="duplicate ACK (out-of-order segment)")
             return
-        self._take_in_order(seg)
-        while True:
-            held = next(
-                (s for s in self.out_of_order.values()
-                 if seq.le(s.seq, self.rcv_nxt) and seq.gt(seq.add(s.seq, s.seg_len), self.rcv_nxt)),
-                None,
-            )
-            for k in [k for k, s in self.out_of_order.items() if seq.le(seq.add(s.seq, s.seg_len), self.rcv_nxt)]:
-                del self.out_of_order[k]
-            if held is None:
-                break
-            del self.out_of_order[held.seq]
-            self._take_in_order(held)
-        self._send_ack()
-
-    def _take_in_order(self, seg: Segment) -> None:
-        """Deliver the part of `seg` at and after RCV.NXT to the application, then its FIN."""
-        skip = seq.diff(self.rcv_nxt, seg.seq)  # bytes already received (retransmission overlap)
-        if seg.length > skip:
-            fresh = seg.length - skip
-            self.delivered.append((seg.payload_start + skip, fresh))
-            self.rcv_nxt = seq.add(self.rcv_nxt, fresh)
-        if seg.has("FIN") and seq.add(seg.seq, seg.length) == self.rcv_nxt:
-            self._on_fin()
+        receiver.accept_in_order(seg, self._on_fin)
+        if receiver.ack_now():
+            self._send_ack()
 
     def _on_fin(self) -> None:
-        """Eighth check: advance RCV.NXT over the FIN, ACK it, change state."""
-        self.rcv_nxt = seq.add(self.rcv_nxt, 1)
-        self.peer_fin = True
+        """Eighth check, once the receiver has advanced RCV.NXT over the FIN: change state
+        (the ACK of it follows the segment's processing)."""
         if self.state in (S.SYN_RECEIVED, S.ESTABLISHED):
             self._move(Event.RCV_FIN)
         elif self.state == S.FIN_WAIT_1:

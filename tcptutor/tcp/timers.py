@@ -1,0 +1,57 @@
+"""A TCB's timers by name, each with an absolute deadline (microseconds) or stopped.
+
+The connection asks `next()` for what is due first (aioquic's get_timer()); the host keeps
+its heap of deadlines from that. At equal deadlines the timer earlier in ORDER is due
+first: TIME-WAIT before retransmission reproduces the simulator's behaviour since
+before the registry (2MSL expiry, RFC 9293 3.10.8, wins the tie).
+"""
+
+from __future__ import annotations
+
+RETRANSMISSION = "retransmission"  # RFC 6298 5
+TIME_WAIT = "time-wait"  # RFC 9293 3.10.8: 2 MSL
+PERSIST = "persist"  # RFC 9293 3.8.6.1 (not modelled yet)
+KEEPALIVE = "keepalive"  # RFC 9293 3.8.4 (not modelled yet)
+DELAYED_ACK = "delayed-ack"  # RFC 9293 3.8.6.3 (not modelled yet)
+
+ORDER = (TIME_WAIT, RETRANSMISSION, PERSIST, KEEPALIVE, DELAYED_ACK)
+_RANK = {name: i for i, name in enumerate(ORDER)}
+
+
+class TimerRegistry:
+    """Named timers; only running ones are stored."""
+
+    __slots__ = ("_running",)
+
+    def __init__(self) -> None:
+        self._running: dict[str, int] = {}
+
+    def start(self, name: str, at: int) -> None:
+        """Run `name` until `at` (restarting it if it runs)."""
+        if name not in _RANK:
+            raise ValueError(f"unknown timer {name!r}; known: {', '.join(ORDER)}")
+        self._running[name] = at
+
+    def stop(self, name: str) -> None:
+        self._running.pop(name, None)
+
+    def stop_all(self) -> None:
+        self._running.clear()
+
+    def get(self, name: str) -> int | None:
+        """The deadline of `name`, None when it is stopped."""
+        return self._running.get(name)
+
+    def running(self, name: str) -> bool:
+        return name in self._running
+
+    def next(self) -> tuple[int, str] | None:
+        """The earliest (deadline, name); ties go to the name earlier in ORDER."""
+        running = self._running
+        if not running:
+            return None
+        if len(running) == 1:
+            name, at = next(iter(running.items()))
+            return at, name
+        at, _, name = min((at, _RANK[name], name) for name, at in running.items())
+        return at, name
