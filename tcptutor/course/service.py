@@ -755,7 +755,8 @@ def _feedback_text(title: str, member: m.CourseMember, grades: list[tuple[m.Assi
              f"({member.roster_id})", ""]
     for a, g in sorted(grades, key=lambda x: x[0].position):
         earned = (g.score or 0.0) * a.points
-        lines += [f"## `{a.question_id}`: {earned:g} / {plural(a.points, 'point')}", ""]
+        # named by its place, as on the handout: a bank id would let a classmate look it up
+        lines += [f"## {placement.place_of(a.position)}: {earned:g} / {plural(a.points, 'point')}", ""]
         for f in g.fields:
             mark = {"correct": "right", "wrong": "wrong", "unanswered": "not answered", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
             given = markdown_inline(f.given, limit=ECHO_LIMIT) if f.given else "(no answer)"

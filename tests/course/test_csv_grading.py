@@ -179,7 +179,7 @@ def test_an_answer_cannot_forge_a_heading_or_html_in_the_feedback(small, tmp_pat
         result = service.grade_variant(variant, {"seq": forged, "ack": "1 ## 2 / 2 points"})
         text = service._feedback_text("Quiz", member, [(a, result)])
     headings = [line for line in text.splitlines() if line.startswith("#")]
-    assert headings == ["# Quiz: feedback for Student s1 (s1)", f"## `{Q1}`: 0 / 2 points"]
+    assert headings == ["# Quiz: feedback for Student s1 (s1)", "## q1: 0 / 2 points"]
     # read as a Markdown renderer reads it: the two headings above, no raw HTML anywhere, and
     # the answer shown verbatim (on one line) inside a code span
     assert _read_as_markdown(text) == (["h1", "h2"], [])
