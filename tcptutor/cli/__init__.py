@@ -2,6 +2,9 @@
 
 Only this package prints and picks exit codes. A TcptutorError becomes one line on stderr
 and its exit code (2 for bad input files), never a traceback.
+
+Each command imports its work (SQLAlchemy, the grader, the simulator) inside its function,
+so `tcptutor --help` pays only for Typer (bench/bench_startup.py measures it).
 """
 
 from __future__ import annotations

@@ -7,11 +7,7 @@ import shutil
 import sys
 
 import typer
-from sqlalchemy.orm import Session
 
-from ..bank import queries
-from ..bank.build import build as build_bank, check as check_content
-from ..render.lesson import diagram_width, lesson_for_terminal
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -37,6 +33,7 @@ def build(
 
     A build that would retire questions (in the bank, not in the content) says how many and
     which, writes nothing and exits 1, unless --retire is given."""
+    from ..bank.build import build as build_bank
     with reported_errors():
         engine = open_bank(db, build_if_missing=False)
         report = build_bank(engine, content, force=force, beside=not replace, retire=retire)
@@ -46,6 +43,7 @@ def build(
 @app.command()
 def check(content: str = CONTENT_OPTION) -> None:
     """Verify the content (every predict question over 50 seeds) without writing anything."""
+    from ..bank.build import check as check_content
     with reported_errors():
         report = check_content(content)
     typer.echo(f"ok: {report.lessons} lessons, {report.questions} questions verified", err=True)
@@ -57,6 +55,8 @@ def list_lessons(
     db: str = DB_OPTION,
 ) -> None:
     """The lessons, with their topics and question counts."""
+    from ..bank import queries
+    from sqlalchemy.orm import Session
     with reported_errors():
         engine = open_bank(db)
         with Session(engine) as session:
@@ -76,6 +76,9 @@ def read(
     plain: bool = typer.Option(False, "--plain", help="Print the Markdown as text, without styling."),
 ) -> None:
     """Read a lesson in the terminal, ladder diagrams included."""
+    from ..bank import queries
+    from ..render.lesson import diagram_width, lesson_for_terminal
+    from sqlalchemy.orm import Session
     with reported_errors():
         engine = open_bank(db)
         with Session(engine) as session:

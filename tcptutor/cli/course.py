@@ -7,10 +7,6 @@ from pathlib import Path
 
 import typer
 
-from ..course import service
-from ..course.files import atomic_file, write_private
-from ..course.stats import bar_chart_svg
-from ..grading.misconceptions import BY_ID
 from . import app
 from .common import DB_OPTION, open_bank, plural, print_json, reported_errors
 
@@ -33,6 +29,7 @@ def init(
     name: str = typer.Option(None, "--name", help="The course's name."),
 ) -> None:
     """Create a course folder with a sample roster and assessment set."""
+    from ..course import service
     with reported_errors():
         c = service.init_course(folder, name=name)
     typer.echo(f"course {c.id} in {c.root}: edit roster.csv and sets/*.toml, then `tcptutor course assign quiz1 --course {folder}`", err=True)
@@ -46,6 +43,7 @@ def assign(
     db: str = DB_OPTION,
 ) -> None:
     """Give each student their own variant of every question; write handouts and the key."""
+    from ..course import service
     with reported_errors():
         c = service.open_course(course_dir)
         service.load_set(c, set_name)  # a bad name, set or secret fails before the bank is opened
@@ -67,6 +65,7 @@ def grade(
     db: str = DB_OPTION,
 ) -> None:
     """Grade every submitted answer; write the gradebook and one feedback file per student."""
+    from ..course import service
     with reported_errors():
         service.checked_name("set name", set_name)  # before any path is built or bank opened
         c = service.open_course(course_dir)
@@ -103,6 +102,7 @@ def regrade(
     db: str = DB_OPTION,
 ) -> None:
     """Re-score the stored answers of a set (after a question or the grader changed)."""
+    from ..course import service
     with reported_errors():
         service.checked_name("set name", set_name)  # before any path is built or bank opened
         c = service.open_course(course_dir)
@@ -120,6 +120,10 @@ def stats(
     db: str = DB_OPTION,
 ) -> None:
     """Facility and discrimination per question, error rates, misconceptions, topic mastery."""
+    from ..course import service
+    from ..course.files import atomic_file, write_private
+    from ..course.stats import bar_chart_svg
+    from ..grading.misconceptions import BY_ID
     import csv
 
     from ..course.csvsafe import safe_row

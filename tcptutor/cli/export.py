@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
-from ..export import check_destination, load_formats, write_staged
-from ..export.select import collect
 from . import app
 from .common import DB_OPTION, open_bank, reported_errors
 
@@ -27,6 +25,8 @@ def export_questions(
     db: str = DB_OPTION,
 ) -> None:
     """Export questions (and their answer keys, in a separate file) for an LMS, Anki or print."""
+    from ..export import check_destination, load_formats, write_staged
+    from ..export.select import collect
     with reported_errors():
         formats = load_formats()
         if format not in formats:

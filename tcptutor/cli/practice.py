@@ -7,19 +7,15 @@ import os
 import random
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
 
-from ..bank import attempts
-from ..grading.misconceptions import BY_ID
-from ..grading.textsafe import ECHO_LIMIT, printable
-from ..practice.scheduler import misconception_counts, suggestions, topic_mastery
-from ..practice.session import Answered, PracticeSession, Posed
-from ..render.ladder import render_ladder
 from . import app
 from .common import DB_OPTION, open_bank, plural, print_json, reported_errors
-from .quiz import render_variant
+
+if TYPE_CHECKING:  # the engine is imported by the commands that run it: --help stays fast
+    from ..practice.session import Answered, PracticeSession, Posed
 
 STUDENT_OPTION = typer.Option(
     None, "--student", envvar="TCPTUTOR_STUDENT", help="Whose progress this is (default: your login name)."
@@ -76,6 +72,10 @@ def practice(
     db: str = DB_OPTION,
 ) -> None:
     """Practise: answer questions, get immediate feedback, diagrams and explanations."""
+    from ..grading.textsafe import ECHO_LIMIT, printable
+    from ..render.ladder import render_ladder
+    from ..practice.session import PracticeSession
+    from .quiz import render_variant
     rng = random.Random(seed if seed is not None else int.from_bytes(os.urandom(8), "big"))
     with reported_errors():
         engine = open_bank(db)
@@ -113,12 +113,14 @@ def practice(
 
 def _kept_notice(engine, answered: Answered) -> None:
     """record() keeps an answer the busy bank could not take; say where, and that it is not lost."""
+    from ..bank import attempts
     if answered.kept_pending:
         typer.echo(f"tcptutor: the bank is busy; your answer is kept in {attempts.pending_path(engine)} "
                    "and stored the next time tcptutor starts", err=True)
 
 
 def _summary(session: PracticeSession, *, stopped: bool = False, answered: int = 0) -> None:
+    from ..grading.misconceptions import BY_ID
     typer.echo("── Summary " + "─" * 60)
     if stopped:
         typer.echo(f"Stopped. Every answer so far is saved ({answered} in the unfinished question).")
@@ -136,6 +138,10 @@ def progress(
     db: str = DB_OPTION,
 ) -> None:
     """Mastery per topic, recent accuracy, frequent misconceptions and what to practise next."""
+    from ..bank import attempts
+    from ..grading.misconceptions import BY_ID
+    from ..practice.scheduler import misconception_counts, suggestions, topic_mastery
+    from sqlalchemy.orm import Session
     with reported_errors():
         engine = open_bank(db)
         name = _student_name(student)

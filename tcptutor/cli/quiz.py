@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.orm import Session
 
-from ..bank import queries
-from ..grading.textsafe import ECHO_LIMIT, printable, without_surrogates
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -22,6 +19,8 @@ def list_questions(
     db: str = DB_OPTION,
 ) -> None:
     """Question ids with their kind and topics."""
+    from ..bank import queries
+    from sqlalchemy.orm import Session
     with reported_errors():
         engine = open_bank(db)
         with Session(engine) as session:
@@ -34,6 +33,8 @@ def list_questions(
 
 
 def _variant(db: str | None, qid: str, seed: int):
+    from ..bank import queries
+    from sqlalchemy.orm import Session
     from ..questions.variants import make_variant
 
     engine = open_bank(db)
@@ -124,6 +125,7 @@ def grade_answers(
     db: str = DB_OPTION,
 ) -> None:
     """Grade answers to a variant: a verdict, misconception and feedback per field."""
+    from ..grading.textsafe import ECHO_LIMIT, printable, without_surrogates
     from datetime import datetime
 
     from ..bank import attempts

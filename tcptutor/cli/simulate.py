@@ -6,9 +6,6 @@ import shutil
 
 import typer
 
-from .. import library
-from ..render.ladder import render_ladder
-from ..tcp.simulator import simulate as run_simulation
 from . import app
 from .common import print_json, reported_errors
 
@@ -21,6 +18,9 @@ def simulate(
     width: int = typer.Option(0, "--width", help="Diagram width in columns (default: the terminal's, at most 100)."),
 ) -> None:
     """Simulate a scenario and draw its ladder diagram (or print its trace)."""
+    from .. import library
+    from ..render.ladder import render_ladder
+    from ..tcp.simulator import simulate as run_simulation
     with reported_errors():
         trace = run_simulation(library.load_scenario(scenario)).to_json()
     if json_output:
@@ -33,6 +33,7 @@ def simulate(
 @app.command()
 def scenarios(json_output: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """List the shipped scenarios that `simulate NAME` accepts."""
+    from .. import library
     rows = []
     with reported_errors():
         for name in library.scenario_names():
