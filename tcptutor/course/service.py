@@ -298,7 +298,9 @@ class AssignReport:
 
 
 class VariantCache:
-    """Questions by version (few) and variants by (version, seed): built once per run."""
+    """Questions by version (few), loaded once per run. Variants are built afresh for each
+    (version, seed): every student has their own seeds, so keeping them would only grow memory
+    (storing each student's expected answers at assign time is the planned remedy)."""
 
     def __init__(self, session: Session):
         self.session = session
