@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 import unicodedata
 
 import pytest
@@ -17,27 +16,9 @@ import pytest
 from tcptutor.bank.build import build
 from tcptutor.bank.db import open_engine
 
-LESSON = textwrap.dedent('''\
-    # Handshake numbers
+from lessonkit import handshake_lesson, write_content
 
-    ```lesson
-    id = "hs"
-    topics = ["handshake"]
-    objectives = ["Compute the handshake's numbers"]
-    ```
-
-    Prose.
-
-    ```scenario
-    handshake
-    ```
-
-    ## Common mistakes
-
-    Forgetting that the SYN takes a sequence number.
-
-    ## Questions
-
+LESSON = handshake_lesson('''\
     ```question
     id = "hs-synack"
     kind = "predict"
@@ -76,8 +57,7 @@ def _controls(text: str) -> set[str]:
 
 @pytest.fixture
 def bank(tmp_path) -> str:
-    (tmp_path / "content" / "lessons").mkdir(parents=True)
-    (tmp_path / "content" / "lessons" / "01-hs.md").write_text(LESSON, encoding="utf-8")
+    write_content(tmp_path / "content", LESSON)
     url = f"sqlite:///{tmp_path}/b.sqlite"
     engine = open_engine(url)
     try:

@@ -16,7 +16,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -30,32 +29,14 @@ from tcptutor.bank.db import open_engine
 from tcptutor.grading.misconceptions import BY_ID
 from tcptutor.questions.variants import make_variant
 
+from lessonkit import handshake_lesson, write_content
+
 EXE = shutil.which("tcptutor")
 MOD = 2**32
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 CHINESE = {"SYN-SENT": "同步已发送", "SYN-RECEIVED": "同步收到", "ESTABLISHED": "已建立连接", "LISTEN": "监听"}
 
-LESSON = textwrap.dedent('''\
-    # Handshake numbers
-
-    ```lesson
-    id = "hs"
-    topics = ["handshake"]
-    objectives = ["Compute the handshake's numbers"]
-    ```
-
-    Prose.
-
-    ```scenario
-    handshake
-    ```
-
-    ## Common mistakes
-
-    Forgetting that the SYN takes a sequence number.
-
-    ## Questions
-
+LESSON = handshake_lesson('''\
     ```question
     id = "hs-synack"
     kind = "predict"
@@ -246,10 +227,7 @@ class Terminal:
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    root = tmp_path / "content"
-    (root / "lessons").mkdir(parents=True)
-    (root / "lessons" / "01-hs.md").write_text(LESSON, encoding="utf-8")
-    return root
+    return write_content(tmp_path / "content", LESSON)
 
 
 @pytest.fixture

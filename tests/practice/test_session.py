@@ -5,7 +5,6 @@ answer set, what it stores, and the running summary."""
 from __future__ import annotations
 
 import random
-import textwrap
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,30 +18,12 @@ from tcptutor.bank.queries import NotFound
 from tcptutor.grading.answers import Unreadable
 from tcptutor.practice.session import VARIANT_SEEDS, PracticeSession
 
+from lessonkit import handshake_lesson, write_content
+
 MOD = 2**32
 NOW = datetime(2024, 3, 1, 9, 0, 0)
 
-LESSON = textwrap.dedent('''\
-    # Handshake numbers
-
-    ```lesson
-    id = "hs"
-    topics = ["handshake"]
-    objectives = ["Compute the handshake's numbers"]
-    ```
-
-    Prose.
-
-    ```scenario
-    handshake
-    ```
-
-    ## Common mistakes
-
-    Forgetting that the SYN takes a sequence number.
-
-    ## Questions
-
+LESSON = handshake_lesson('''\
     ```question
     id = "hs-synack"
     kind = "predict"
@@ -106,9 +87,7 @@ LESSON = textwrap.dedent('''\
 
 @pytest.fixture
 def engine(tmp_path):
-    content = tmp_path / "content"
-    (content / "lessons").mkdir(parents=True)
-    (content / "lessons" / "01-hs.md").write_text(LESSON, encoding="utf-8")
+    content = write_content(tmp_path / "content", LESSON)
     engine = open_engine(f"sqlite:///{tmp_path}/bank.sqlite")
     build(engine, content)
     yield engine
