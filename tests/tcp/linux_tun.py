@@ -117,8 +117,10 @@ class KernelRun:
     started together with go() at once keep their real-time schedules on a small machine.
     """
 
-    def __init__(self, scenario_text: str, kernel: str, syncookies: int | None = None):
-        self.job = json.dumps({"scenario": scenario_text, "kernel": kernel, "syncookies": syncookies})
+    def __init__(self, scenario_text: str, kernel: str, syncookies: int | None = None,
+                 inject: list[dict] | None = None):
+        self.job = json.dumps({"scenario": scenario_text, "kernel": kernel, "syncookies": syncookies,
+                               "inject": inject or []})
         self.name = f"tcptutor-tun-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.proc: subprocess.Popen | None = None
         self._result: dict | None = None
@@ -170,8 +172,8 @@ class KernelRun:
         return result
 
 
-def run_kernel_cases(jobs: dict[str, tuple[str, str, int | None]]) -> dict[str, KernelRun]:
-    """Start every (scenario_text, kernel, syncookies) job, wait until all are ready, start their
+def run_kernel_cases(jobs: dict[str, tuple]) -> dict[str, KernelRun]:
+    """Start every (scenario_text, kernel, syncookies[, inject]) job, wait until all are ready, start their
     clocks together; the runs, whose result() blocks until each is done."""
     runs = {name: KernelRun(*job) for name, job in jobs.items()}
     for run in runs.values():
@@ -421,8 +423,19 @@ def proc_tcp() -> list[tuple[int, str, int, str]]:
     return rows
 
 
+class Inject:
+    """A segment from the peer that no scenario step can ask for yet (an in-window RST that is
+    not at RCV.NXT, a second SYN ...): `at` microseconds after the start, seq = the peer's
+    SND.NXT + seq_offset, ack = its RCV.NXT. Recorded with "injected": true; a run with
+    injections is a measurement of the kernel, not a comparison with the simulator."""
+
+    def __init__(self, at: int, flags: list[str], seq_offset: int = 0, length: int = 0):
+        self.at, self.flags, self.seq_offset, self.length = at, frozenset(flags), seq_offset, length
+        self.text = f"inject {'+'.join(sorted(flags))} seq+{seq_offset} len {length} at {at} us"
+
+
 class Harness:
-    def __init__(self, scenario, kernel: str, fd: int):
+    def __init__(self, scenario, kernel: str, fd: int, inject: list[dict] = ()):
         from tcptutor.tcp.host import Host
         from tcptutor.tcp.simulator import MAX_EVENTS_PER_STEP, Simulator
 
@@ -436,6 +449,11 @@ class Harness:
             self.schedule.append((sim.now, step))
             sim._run_step(step)
         self.sim_end = sim.now
+        for item in inject:
+            extra = Inject(int(item["at"] * 1_000_000), item["flags"], item.get("seq_offset", 0), item.get("len", 0))
+            self.schedule.append((extra.at, extra))
+            self.sim_end = max(self.sim_end, extra.at)
+        self.schedule.sort(key=lambda entry: entry[0])  # stable: steps keep their order
         records = sim.records
         peer_isns = []
         for r in records:
@@ -514,7 +532,16 @@ class Harness:
 
     def run_step(self, step, t: int) -> None:
         from tcptutor.tcp.params import Calls, Drop, Flood, Wait
+        from tcptutor.tcp.segment import Segment
 
+        if isinstance(step, Inject):
+            conn = self.host.connection_with(self.kernel)
+            seg = Segment(self.peer, self.kernel, (conn.snd_nxt + step.seq_offset) % 2**32,
+                          conn.rcv_nxt if "ACK" in step.flags else 0, step.flags, length=step.length,
+                          win=conn.params.window)
+            self.to_kernel(seg, t)
+            self.segments[-1]["injected"] = True
+            return
         action = step.action
         if isinstance(action, Drop):
             self.matcher.drops.append(action)
@@ -623,7 +650,7 @@ def main() -> int:
         if cookies is None:
             cookies = 1 if scenario.server.syncookies else 0
         fd, settings = setup_namespace(cookies)
-        harness = Harness(scenario, job["kernel"], fd)
+        harness = Harness(scenario, job["kernel"], fd, job.get("inject", []))
         try:  # real-time priority: the schedule must not wait behind other work on the machine
             os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
             settings["sched"] = "SCHED_FIFO 10"

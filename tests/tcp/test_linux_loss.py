@@ -190,6 +190,62 @@ for _name, _reason in KNOWN_WRONG.items():
     CASES[_name] = replace(CASES[_name], xfail=_reason)
 
 
+
+# Kernel measurements that no scenario step can express yet (issue 10 point 9: an RST off
+# RCV.NXT, a SYN to an established connection): the harness injects the peer's segments
+# (linux_tun.Inject), and the test states what the kernel answered to each, as the reference
+# for the simulator's rules. When the scenario language can say these, turn them into CASES.
+@dataclass(frozen=True)
+class Measure:
+    case: Case
+    inject: tuple[dict, ...]
+    answers: tuple[int, ...]  # kernel segments within 100 ms after each injection
+    why: str
+
+
+RST, SYN, ACK = ["RST"], ["SYN"], ["ACK"]
+MEASURES: dict[str, Measure] = {
+    "RSTs in window, off RCV.NXT: one challenge ACK per 500 ms": Measure(
+        Case("9", "server", (*SETUP, "wait 2s")),
+        ({"at": 0.5, "flags": RST, "seq_offset": 1000}, {"at": 0.6, "flags": RST, "seq_offset": 1000},
+         {"at": 1.3, "flags": RST, "seq_offset": 1000}),
+        (1, 0, 1),
+        "RFC 5961 3.2 challenge ACK (tcp_validate_incoming -> tcp_send_challenge_ack), limited per "
+        "socket by __tcp_oow_rate_limited (net.ipv4.tcp_invalid_ratelimit = 500 ms)"),
+    "RSTs out of the window: dropped without an answer": Measure(
+        Case("9", "server", (*SETUP, "wait 1s")),
+        ({"at": 0.5, "flags": RST, "seq_offset": 200_000}, {"at": 0.6, "flags": RST, "seq_offset": 200_000}),
+        (0, 0),
+        "RFC 5961 3.2 / RFC 9293 3.10.7.4: an RST outside the window is discarded (tcp_validate_incoming)"),
+    "SYNs to an established connection: one challenge ACK per 500 ms": Measure(
+        Case("9", "server", (*SETUP, "wait 2s")),
+        ({"at": 0.5, "flags": SYN, "seq_offset": 5000}, {"at": 0.6, "flags": SYN, "seq_offset": 5000},
+         {"at": 1.3, "flags": SYN, "seq_offset": 5000}),
+        (1, 0, 1),
+        "RFC 5961 4.2 (tcp_validate_incoming, syn_challenge), same per-socket 500 ms limit"),
+    "pure ACKs out of the window: one duplicate ACK per 500 ms": Measure(
+        Case("9", "server", (*SETUP, "wait 2s")),
+        ({"at": 0.5, "flags": ACK, "seq_offset": 200_000}, {"at": 0.6, "flags": ACK, "seq_offset": 200_000},
+         {"at": 1.3, "flags": ACK, "seq_offset": 200_000}),
+        (1, 0, 1),
+        "RFC 9293 3.10.7.4 (send an ACK for an unacceptable segment), limited by tcp_oow_rate_limited"),
+    "data out of the window: a duplicate ACK every time": Measure(
+        Case("9", "server", (*SETUP, "wait 2s")),
+        ({"at": 0.5, "flags": ACK, "seq_offset": 200_000, "len": 100},
+         {"at": 0.6, "flags": ACK, "seq_offset": 200_000, "len": 100}),
+        (1, 1),
+        "tcp_oow_rate_limited exempts segments that carry data (not likely part of an ACK loop)"),
+}
+
+
+def answers(real: dict) -> list[int]:
+    """How many segments the kernel sent within 100 ms after each injected one."""
+    segs = real["segments"]
+    times = [s["t"] for s in segs if s.get("injected")]
+    return [sum(1 for s in segs if s["src"] != s["dst"] and not s.get("injected") and s["t"] >= t
+                and s["t"] < t + 0.1 and s["src"] == real["kernel"]) for t in times]
+
+
 # ---------------------------------------------------------------------- comparison
 
 def rows(segments: list[dict], time_key: str) -> list[tuple]:
@@ -283,7 +339,9 @@ _runs: dict[str, KernelRun] = {}
 def start_all() -> dict[str, KernelRun]:
     """Start every case at once (each in its own namespace, their clocks started together)."""
     if not _runs:
-        _runs.update(run_kernel_cases({n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items()}))
+        jobs = {n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items()}
+        jobs |= {n: (m.case.scenario_text(), m.case.kernel, None, list(m.inject)) for n, m in MEASURES.items()}
+        _runs.update(run_kernel_cases(jobs))
     return _runs
 
 
@@ -307,6 +365,17 @@ def test_simulator_matches_kernel_under_loss(name, kernel_runs):
     real = kernel_runs[name].result()
     problems, diff = outcome(case, real)
     assert not problems, f"{name}: the simulator and the kernel differ:\n" + "\n".join(problems) + "\n" + diff
+
+
+@pytest.mark.linux
+@pytest.mark.parametrize("name", list(MEASURES), ids=[f"point 9: {n}" for n in MEASURES])
+def test_kernel_reference_measurements(name, kernel_runs):
+    """What the kernel answers to segments no scenario can send yet (see MEASURES)."""
+    measure = MEASURES[name]
+    real = {**kernel_runs[name].result(), "kernel": measure.case.kernel}
+    assert answers(real) == list(measure.answers), (
+        f"{name} ({measure.why}): kernel answers {answers(real)} to the injected segments\n"
+        + "\n".join(str(s) for s in real["segments"]))
 
 
 def test_cases_cover_the_issue():
