@@ -71,6 +71,10 @@ CASES: dict[str, Case] = {
     "lost SYN-ACK twice (kernel server)": Case("4", "server", (
         "server listen", "drop next server->client SYN", "drop next server->client SYN",
         "client connect", "wait 6s")),
+    # Drops match in the order segments are sent: the SYN goes first, then the SYN-ACK to its retry.
+    "lost SYN, then lost SYN-ACK (kernel server)": Case("4", "server", (
+        "server listen", "drop next server->client SYN", "drop next client->server SYN",
+        "client connect", "wait 3s")),
     "lost handshake ACK, data completes it (kernel server)": Case("ref", "server", (
         "server listen", "drop next client->server ACK", "client connect", "client send 100",
         "wait 2s")),
@@ -93,6 +97,8 @@ CASES: dict[str, Case] = {
     # retransmission (tcp_retrans_try_collapse) and the partial-ACK / RTO behaviour shows.
     "lost data, 2 later segments of 1000 (kernel sender)": Case("ref", "client", (
         *SETUP, "drop next client->server DATA", "client send 1000 1000 1000", "wait 1s")),
+    "lost data right after the handshake, 3 later segments of 1000 (kernel sender)": Case("3", "client", (
+        *SETUP, "drop next client->server DATA", "client send 1000 1000 1000 1000", "wait 1s")),
     "fast retransmit: 1 acked, then 1 lost of 5 x 1000 (kernel sender)": Case("3", "client", (
         *SETUP, "client send 1000", "drop next client->server DATA",
         "client send 1000 1000 1000 1000 1000", "wait 1s")),
@@ -157,6 +163,13 @@ KNOWN_WRONG = {
     "simultaneous open (kernel client)":
         "issue 10 point 5: Linux in SYN-RECEIVED answers the crossing SYN-ACK with a pure ACK "
         "(tcp_rcv_state_process -> tcp_send_ack)",
+    "lost SYN, then lost SYN-ACK (kernel server)":
+        "issue 10 point 4: Linux answers the repeated SYN once and restarts its SYN-ACK timer "
+        "(tcp_check_req); the simulator also fires its timer",
+    "lost data right after the handshake, 3 later segments of 1000 (kernel sender)":
+        "issue 10 point 3: the first duplicate ACK after the handshake advances SND.WL1, so Linux "
+        "counts it as a window update, not a duplicate (tcp_ack -> tcp_may_update_window, "
+        "FLAG_WIN_UPDATE; RFC 5681 2): two duplicates, no fast retransmit, the RTO resends",
     "fast retransmit: 1 acked, then 1 lost of 5 (kernel sender)":
         "issue 10 point 3: Linux collapses small segments into one on retransmission "
         "(tcp_retrans_try_collapse): 500 bytes, not 100",
@@ -304,7 +317,8 @@ def side_by_side(kernel: list[tuple], sim: list[tuple]) -> str:
         if r is None:
             return "-"
         (src, flags, seq, ack, length, fate), t = r
-        return f"{t:8.3f} {src[:6]:<6} {flags:<8} {seq:>6} {ack:>6} {length:>4}{' DROP' if fate == 'dropped' else ''}"
+        src = src.replace("spoof-", "spf")
+        return f"{t:8.3f} {src:<6} {flags:<8} {seq:>6} {ack:>6} {length:>4}{' DROP' if fate == 'dropped' else ''}"
 
     lines = [f"      {'kernel run (t s, src, flags, seq, ack, len)':<46} simulator"]
     for i in range(max(len(kernel), len(sim))):
@@ -388,14 +402,35 @@ def test_cases_cover_the_issue():
 def report(path: str) -> None:
     """Run every case and write the measurement report (markdown) to `path`."""
     runs = start_all()
-    out = ["# Kernel under loss: the TUN harness against the `linux` profile", ""]
+    first = runs[next(iter(CASES))].result()
+    out = ["# Kernel under loss: the TUN harness against the `linux` profile", "",
+           f"Namespace settings: {first['sysctl']}", "",
+           "Rows: time the segment left its sender (s), sender, flags without PSH, seq and ack "
+           f"relative to the ISNs, payload length; DROP: lost by the harness. Tolerance: "
+           f"{SLACK_FIXED * 1000:.0f} ms + t/{1 / SLACK_SHARE:.0f}.", ""]
     for name, case in CASES.items():
         real = runs[name].result()
         problems, diff = outcome(case, real)
         out += [f"## point {case.point}: {name}", "", f"kernel: {case.kernel}; steps: {list(case.steps)}",
+                *([f"toml: {case.toml!r}"] if case.toml else []),
+                *([f"tcp_syncookies: {case.syncookies}"] if case.syncookies is not None else []),
                 "", "```", diff, "```", ""]
         out += ["Differences: " + ("none" if not problems else "")] + [f"- {p}" for p in problems]
-        out += ["", f"kernel calls: {real['calls']}", ""]
+        out += [*([f"xfail: {case.xfail}"] if case.xfail else []), "", f"kernel calls: {real['calls']}", ""]
+    out += ["# Kernel measurements with injected segments (point 9)", ""]
+    for name, measure in MEASURES.items():
+        real = {**runs[name].result(), "kernel": measure.case.kernel}
+        isn = {}
+        out += [f"## {name}", "", f"expected answers per injection {list(measure.answers)}, measured "
+                f"{answers(real)}: {measure.why}", "", "```"]
+        for seg in real["segments"]:
+            isn.setdefault(seg["src"], seg["seq"])
+            other = isn.get(seg["dst"], 0)
+            ack = (seg["ack"] - other) % 2**32 if "ACK" in seg["flags"] else 0
+            out.append(f"{seg['t']:8.3f} {seg['src']:<6} {'+'.join(seg['flags']):<8} "
+                       f"{(seg['seq'] - isn[seg['src']]) % 2**32:>7} {ack:>7} {seg['len']:>4}"
+                       f"{'  injected' if seg.get('injected') else ''}")
+        out += ["```", ""]
     Path(path).write_text("\n".join(out))
 
 
