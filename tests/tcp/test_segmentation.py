@@ -40,7 +40,7 @@ def data_lengths(trace):
 
 
 @pytest.mark.parametrize("profile", ["rfc9293", "linux"])
-def test_a_1_46_mb_write_goes_in_1000_full_segments(profile):
+def test_a_1_46_mb_write_is_not_cut_at_every_window_edge(profile):
     # Issue 10: it used to be cut at every window edge, 11,656 segments down to 25 bytes.
     trace = transfer(1000 * MSS, profile=profile)
     lengths = data_lengths(trace)
