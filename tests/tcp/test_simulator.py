@@ -208,6 +208,554 @@ class TestStates:
         assert [r.segment.seq for r in segs(t, "client", flag="FIN")] == [1001 + 2920]
         assert t.final == {"client": "CLOSED", "server": "CLOSED"}
 
+    def test_active_close_four_way(self):
+        t = simulate(load("active-close"))
+        assert [wire(t, n) for n in (4, 5, 6, 7)] == [
+            ("client", "server", ["ACK", "FIN"], 1001, 5001, 0),
+            ("server", "client", ["ACK"], 5001, 1002, 0),
+            ("server", "client", ["ACK", "FIN"], 5001, 1002, 0),
+            ("client", "server", ["ACK"], 1002, 5002, 0),
+        ]
+        assert moves(t)[5:] == [
+            (30 * MS, "client", "ESTABLISHED", "FIN-WAIT-1"),
+            (40 * MS, "server", "ESTABLISHED", "CLOSE-WAIT"),
+            (50 * MS, "client", "FIN-WAIT-1", "FIN-WAIT-2"),
+            (50 * MS, "server", "CLOSE-WAIT", "LAST-ACK"),
+            (60 * MS, "client", "FIN-WAIT-2", "TIME-WAIT"),
+            (70 * MS, "server", "LAST-ACK", "CLOSED"),
+            (60 * MS + 240 * SEC, "client", "TIME-WAIT", "CLOSED"),
+        ]
+
+    def test_passive_close_puts_time_wait_on_the_server(self):
+        t = simulate(load("passive-close"))
+        assert t.final == {"client": "CLOSED", "server": "TIME-WAIT"}
+        assert (70 * MS, "client", "LAST-ACK", "CLOSED") in moves(t)
+
+    def test_half_close_data_from_close_wait_reaches_fin_wait_2_and_is_acked(self):
+        t = simulate(load("half-close"))
+        assert moves(t, "client")[2:] == [
+            (50 * MS, "client", "ESTABLISHED", "FIN-WAIT-1"),
+            (70 * MS, "client", "FIN-WAIT-1", "FIN-WAIT-2"),
+            (100 * MS, "client", "FIN-WAIT-2", "TIME-WAIT"),
+        ]
+        assert (60 * MS, "server", "ESTABLISHED", "CLOSE-WAIT") in moves(t)
+        send = event_of(t, "call send 200 300", "server")
+        assert (send.at, send.state_before, send.state_after) == (70 * MS, "CLOSE-WAIT", "CLOSE-WAIT")
+        assert send.sent == [8, 9]
+        assert wire(t, 8) == ("server", "client", ["ACK", "PSH"], 5001, 1012, 200)
+        assert wire(t, 9) == ("server", "client", ["ACK", "PSH"], 5201, 1012, 300)
+        for n, ack_n, ack in ((8, 10, 5201), (9, 11, 5501)):
+            ev = event_of(t, f"recv #{n}", "client")
+            assert (ev.state_before, ev.state_after) == ("FIN-WAIT-2", "FIN-WAIT-2")
+            assert ev.sent == [ack_n]
+            assert wire(t, ack_n) == ("client", "server", ["ACK"], 1012, ack, 0)
+            assert t.segment(ack_n).sent_at == t.segment(n).arrived_at == 80 * MS
+        assert t.delivered["client"] == [(0, 200), (200, 300)]
+        assert t.delivered["server"] == [(0, 10)]
+        assert wire(t, 12) == ("server", "client", ["ACK", "FIN"], 5501, 1012, 0)
+        assert t.final == {"client": "TIME-WAIT", "server": "CLOSED"}
+
+
+# ================================================================================================
+# 2. Sequence space
+# ================================================================================================
+
+
+class TestSequenceSpace:
+    def test_syn_and_fin_take_one_data_its_length_pure_ack_none(self):
+        t = run(HS + ["client send 100", "client close", "server close"])
+        # SYN: 1000 -> the peer acks 1001.
+        assert wire(t, 2)[4] == 1001
+        # The pure ACK of the handshake takes no number: the data after it starts at 1001 too.
+        assert wire(t, 3) == ("client", "server", ["ACK"], 1001, 5001, 0)
+        assert wire(t, 4) == ("client", "server", ["ACK", "PSH"], 1001, 5001, 100)
+        assert wire(t, 5) == ("server", "client", ["ACK"], 5001, 1101, 0)
+        # The FIN sits at 1101 and is acknowledged with 1102.
+        assert wire(t, 6) == ("client", "server", ["ACK", "FIN"], 1101, 5001, 0)
+        assert wire(t, 7) == ("server", "client", ["ACK"], 5001, 1102, 0)
+        assert wire(t, 8) == ("server", "client", ["ACK", "FIN"], 5001, 1102, 0)
+        assert wire(t, 9) == ("client", "server", ["ACK"], 1102, 5002, 0)
+
+    def test_segment_len_counts_syn_and_fin(self):
+        assert seg("a", "b", 1, 0, {"SYN"}).seg_len == 1
+        assert seg("a", "b", 1, 2, {"ACK", "FIN"}, 10).seg_len == 11
+        assert seg("a", "b", 1, 2, {"ACK"}).seg_len == 0
+        assert seg("a", "b", 1, 0, {"SYN", "FIN"}, 5).seg_len == 7
+
+    def test_wraparound(self):
+        t = simulate(load("wraparound"))
+        assert [wire(t, n) for n in range(1, 14)] == [
+            ("client", "server", ["SYN"], 4294967100, 0, 0),
+            ("server", "client", ["SYN", "ACK"], 4294967295, 4294967101, 0),
+            ("client", "server", ["ACK"], 4294967101, 0, 0),
+            ("client", "server", ["ACK", "PSH"], 4294967101, 0, 200),
+            ("client", "server", ["ACK", "PSH"], 5, 0, 200),
+            ("server", "client", ["ACK"], 0, 5, 0),
+            ("server", "client", ["ACK"], 0, 205, 0),
+            ("server", "client", ["ACK", "PSH"], 0, 205, 100),
+            ("client", "server", ["ACK"], 205, 100, 0),
+            ("client", "server", ["ACK", "FIN"], 205, 100, 0),
+            ("server", "client", ["ACK"], 100, 206, 0),
+            ("server", "client", ["ACK", "FIN"], 100, 206, 0),
+            ("client", "server", ["ACK"], 206, 101, 0),
+        ]
+        assert t.delivered == {"client": [(0, 100)], "server": [(0, 200), (200, 200)]}
+        assert t.written == {"client": 400, "server": 100}
+        assert t.final == {"client": "TIME-WAIT", "server": "CLOSED"}
+        assert not any(r.segment.retransmission for r in t.segments)
+
+    def test_wraparound_connections_end_fully_acknowledged(self):
+        sim = Simulator(load("wraparound"))
+        sim.run()
+        client = sim.hosts["client"].conns["server"]
+        assert (client.snd_una, client.snd_nxt, client.rcv_nxt) == (206, 206, 101)
+        assert client.unacked == []
+        server = sim.hosts["server"].ended["client"]
+        assert (server.snd_una, server.snd_nxt, server.rcv_nxt) == (101, 101, 206)
+
+
+# ================================================================================================
+# 3. Acceptability, resets
+# ================================================================================================
+
+
+class TestAcceptabilityAndResets:
+    def test_old_duplicate_segment_gets_an_ack_and_is_not_delivered_again(self):
+        # The server's ACK is lost; the client's retransmission is an old duplicate.
+        t = run(HS + ["drop next server->client", "client send 100", "wait 2s"])
+        assert wire(t, 5) == ("server", "client", ["ACK"], 5001, 1101, 0)
+        assert t.segment(5).fate == "dropped"
+        assert wire(t, 6) == ("client", "server", ["ACK", "PSH"], 1001, 5001, 100)
+        assert t.segment(6).sent_at == 1030 * MS and t.segment(6).segment.retransmission
+        assert wire(t, 7) == ("server", "client", ["ACK"], 5001, 1101, 0)
+        assert t.segment(7).sent_at == 1040 * MS
+        assert t.segment(7).segment.note == "ACK of an unacceptable segment"
+        assert t.delivered["server"] == [(0, 100)]
+        assert len(t.segments) == 7
+
+    def test_segment_beyond_the_window_gets_an_ack_and_is_not_held(self):
+        sim, _ = run_sim(HS, server={"window": 1000})
+        server = sim.hosts["server"]
+        beyond = seg("client", "server", 1001 + 1000, 5001, {"ACK"}, 10)
+        out = server.receive(beyond, sim.now)
+        assert out.moves == []
+        assert [(s.flags, s.seq, s.ack, s.length) for s in out.sent] == [(frozenset({"ACK"}), 5001, 1001, 0)]
+        assert server.conns["client"].out_of_order == {}
+        # Just inside the window: held for later, with a duplicate ACK.
+        inside = seg("client", "server", 1001 + 990, 5001, {"ACK"}, 10)
+        out = server.receive(inside, sim.now)
+        assert [(s.seq, s.ack) for s in out.sent] == [(5001, 1001)]
+        assert list(server.conns["client"].out_of_order) == [1991]
+        assert server.conns["client"].delivered == []
+
+    def test_zero_length_segment_outside_the_window_gets_an_ack(self):
+        sim, _ = run_sim(HS)
+        out = sim.hosts["server"].receive(seg("client", "server", 1001 + 70000, 5001, {"ACK"}), sim.now)
+        assert [(s.seq, s.ack, s.flags) for s in out.sent] == [(5001, 1001, frozenset({"ACK"}))]
+
+    def test_syn_sent_answers_a_bad_ack_with_rst_seq_seg_ack(self):
+        sim, _ = run_sim(["drop next client->server SYN", "client connect"])
+        client = sim.hosts["client"]
+        for bad in (1000, 999, 1002, 70000):  # SEG.ACK =< ISS or SEG.ACK > SND.NXT
+            out = client.receive(seg("server", "client", 5000, bad, {"SYN", "ACK"}), sim.now)
+            assert out.moves == []
+            assert [(s.src, s.dst, s.flags, s.seq, s.ack) for s in out.sent] == [
+                ("client", "server", frozenset({"RST"}), bad, 0)
+            ]
+            assert client.conns["server"].state == State.SYN_SENT
+        # With RST set, a bad ACK is dropped silently.
+        out = client.receive(seg("server", "client", 0, 1002, {"RST", "ACK"}), sim.now)
+        assert (out.moves, out.sent) == ([], [])
+        # A RST without ACK in SYN-SENT is dropped too (3.10.7.3 second check).
+        out = client.receive(seg("server", "client", 0, 0, {"RST"}), sim.now)
+        assert (out.moves, out.sent) == ([], [])
+        assert client.conns["server"].state == State.SYN_SENT
+        # An acceptable RST,ACK resets: "error: connection reset".
+        out = client.receive(seg("server", "client", 0, 1001, {"RST", "ACK"}), sim.now)
+        assert [(m.transition.source, m.transition.target, m.error) for m in out.moves] == [
+            (State.SYN_SENT, State.CLOSED, "connection reset")
+        ]
+        assert out.sent == []
+
+    def test_syn_sent_bad_ack_from_a_scenario(self):
+        # A new SYN reaches the old connection in TIME-WAIT; its ACK is bad for SYN-SENT.
+        t = run(HS + ["server close", "client close", "client connect", "wait 2s"])
+        assert wire(t, 9) == ("server", "client", ["ACK"], 5002, 1002, 0)
+        assert wire(t, 10) == ("client", "server", ["RST"], 1002, 0, 0)
+        assert t.segment(10).segment.note == "bad ACK in SYN-SENT"
+
+    def test_reset_for_no_connection_without_ack(self):
+        t = simulate(load("closed-port"))
+        assert wire(t, 2) == ("server", "client", ["ACK", "RST"], 0, 1001, 0)
+        ev = event_of(t, "recv #2", "client")
+        assert (ev.state_before, ev.state_after, ev.error) == ("SYN-SENT", "CLOSED", "connection reset")
+        assert t.final == {"client": "CLOSED", "server": "CLOSED"}
+
+    def test_reset_for_no_connection_counts_fin_and_data_in_the_ack(self):
+        sim, _ = run_sim(["client connect"])
+        out = sim.hosts["server"].receive(seg("client", "server", 77, 0, {"FIN"}, 10), sim.now)
+        assert [(s.flags, s.seq, s.ack) for s in out.sent] == [(frozenset({"RST", "ACK"}), 0, 88)]
+        out = sim.hosts["server"].receive(seg("client", "server", 2**32 - 1, 0, {"SYN"}), sim.now)
+        assert [(s.seq, s.ack) for s in out.sent] == [(0, 0)]  # wraps
+
+    def test_reset_for_no_connection_with_ack(self):
+        # The client forgets TIME-WAIT; the server's retransmitted FIN meets no connection.
+        t = run(HS + ["client close", "drop next client->server", "server close", "client abort", "wait 5s"])
+        fin = segs(t, "server", flag="FIN")[-1]
+        assert fin.segment.retransmission and fin.sent_at == 1050 * MS
+        assert (fin.segment.seq, fin.segment.ack) == (5001, 1002)
+        rst = t.segment(fin.n + 1)
+        assert wire(t, rst.n) == ("client", "server", ["RST"], 1002, 0, 0)
+        assert rst.sent_at == 1060 * MS
+        ev = event_of(t, f"recv #{rst.n}", "server")
+        assert (ev.state_before, ev.state_after) == ("LAST-ACK", "CLOSED")
+
+    def test_reset_for_no_connection_by_injection(self):
+        sim, _ = run_sim(["client connect"])
+        out = sim.hosts["server"].receive(seg("client", "server", 1001, 4242, {"ACK"}, 5), sim.now)
+        assert [(s.src, s.dst, s.flags, s.seq, s.ack, s.length) for s in out.sent] == [
+            ("server", "client", frozenset({"RST"}), 4242, 0, 0)
+        ]
+        # A RST never draws a RST.
+        out = sim.hosts["server"].receive(seg("client", "server", 1001, 4242, {"RST", "ACK"}), sim.now)
+        assert out.sent == []
+
+    def test_ack_to_a_listener_draws_a_reset(self):
+        sim, _ = run_sim(["server listen"])
+        out = sim.hosts["server"].receive(seg("client", "server", 1001, 777, {"ACK"}), sim.now)
+        assert [(s.flags, s.seq, s.ack) for s in out.sent] == [(frozenset({"RST"}), 777, 0)]
+        out = sim.hosts["server"].receive(seg("client", "server", 1001, 777, {"RST"}), sim.now)
+        assert (out.sent, out.moves) == ([], [])
+
+    def test_abort_sends_bare_rst_at_snd_nxt_rfc9293(self):
+        t = simulate(load("abort"))
+        assert wire(t, 6) == ("client", "server", ["RST"], 1011, 0, 0)
+        ev = event_of(t, "call abort", "client")
+        assert (ev.state_before, ev.state_after, ev.sent) == ("ESTABLISHED", "CLOSED", [6])
+        ev = event_of(t, "recv #6", "server")
+        assert (ev.at, ev.state_before, ev.state_after, ev.error) == (
+            60 * MS, "ESTABLISHED", "CLOSED", "connection reset"
+        )
+
+    def test_abort_sends_rst_ack_linux(self):
+        t = run(HS + ["client send 10", "client abort"], net={"profile": "linux"})
+        assert wire(t, 6) == ("client", "server", ["ACK", "RST"], 1011, 5001, 0)
+        assert t.final == {"client": "CLOSED", "server": "CLOSED"}
+
+    @pytest.mark.parametrize("profile", ["rfc9293", "linux"])
+    def test_abort_in_syn_sent_sends_nothing(self, profile):
+        t = run(["drop next client->server", "client connect", "client abort"], net={"profile": profile})
+        assert len(t.segments) == 1
+        assert event_of(t, "call abort").sent == []
+
+    def test_exact_rst_resets_in_window_rst_draws_challenge_ack(self):
+        sim, _ = run_sim(HS + ["client send 10"])
+        server = sim.hosts["server"]
+        conn = server.conns["client"]
+        assert conn.rcv_nxt == 1011
+        # In the window but not exactly RCV.NXT: challenge ACK (RFC 5961 3.2), no reset.
+        out = server.receive(seg("client", "server", 1012, 0, {"RST"}), sim.now)
+        assert out.moves == []
+        assert [(s.flags, s.seq, s.ack, s.note) for s in out.sent] == [
+            (frozenset({"ACK"}), 5001, 1011, "challenge ACK")
+        ]
+        # Outside the window: dropped without a word.
+        out = server.receive(seg("client", "server", 1011 + 65535, 0, {"RST"}), sim.now)
+        assert (out.moves, out.sent) == ([], [])
+        out = server.receive(seg("client", "server", 1010, 0, {"RST"}), sim.now)
+        assert (out.moves, out.sent) == ([], [])
+        assert server.conns["client"].state == State.ESTABLISHED
+        # Exactly RCV.NXT: reset.
+        out = server.receive(seg("client", "server", 1011, 0, {"RST"}), sim.now)
+        assert [(m.transition.source, m.transition.target, m.error) for m in out.moves] == [
+            (State.ESTABLISHED, State.CLOSED, "connection reset")
+        ]
+        assert out.sent == []
+        assert "client" not in server.conns and server.view("client") == State.CLOSED
+
+    def test_rst_in_time_wait_closes(self):
+        sim, _ = run_sim(HS + ["client close", "server close"])
+        client = sim.hosts["client"]
+        assert client.conns["server"].state == State.TIME_WAIT
+        assert client.conns["server"].rcv_nxt == 5002
+        out = client.receive(seg("server", "client", 5002, 0, {"RST"}), sim.now)
+        assert [(m.transition.source, m.transition.target) for m in out.moves] == [
+            (State.TIME_WAIT, State.CLOSED)
+        ]
+        assert out.sent == []
+        assert client.view("server") == State.CLOSED
+
+    def test_rst_in_syn_received_of_a_passive_open_returns_to_listen(self):
+        t = run(["server listen", "drop next server->client", "client connect", "client abort", "wait 2s"])
+        # The server's retransmitted SYN,ACK meets no connection: <SEQ=SEG.ACK><CTL=RST>.
+        assert wire(t, 3) == ("server", "client", ["SYN", "ACK"], 5000, 1001, 0)
+        assert t.segment(3).sent_at == 1010 * MS
+        assert wire(t, 4) == ("client", "server", ["RST"], 1001, 0, 0)
+        ev = event_of(t, "recv #4", "server")
+        assert (ev.at, ev.state_before, ev.state_after) == (1030 * MS, "SYN-RECEIVED", "LISTEN")
+        assert t.final == {"client": "CLOSED", "server": "LISTEN"}
+
+    def test_rst_in_syn_received_of_an_active_open_is_connection_refused(self):
+        t = run(["drop next client->server SYN,ACK", "drop next server->client SYN,ACK",
+                 "client connect & server connect", "server abort"])
+        assert wire(t, 5) == ("server", "client", ["RST"], 5001, 0, 0)
+        ev = event_of(t, "recv #5", "client")
+        assert (ev.state_before, ev.state_after, ev.error) == ("SYN-RECEIVED", "CLOSED", "connection refused")
+
+    def test_in_window_syn_on_a_synchronized_connection_draws_challenge_ack(self):
+        sim, _ = run_sim(HS)
+        out = sim.hosts["server"].receive(seg("client", "server", 1500, 0, {"SYN"}), sim.now)
+        assert out.moves == []
+        assert [(s.flags, s.seq, s.ack, s.note) for s in out.sent] == [
+            (frozenset({"ACK"}), 5001, 1001, "challenge ACK")
+        ]
+
+    def test_ack_of_data_not_yet_sent_draws_an_ack(self):
+        sim, _ = run_sim(HS)
+        out = sim.hosts["server"].receive(seg("client", "server", 1001, 9999, {"ACK"}, 10), sim.now)
+        assert [(s.flags, s.seq, s.ack) for s in out.sent] == [(frozenset({"ACK"}), 5001, 1001)]
+        assert sim.hosts["server"].conns["client"].delivered == []
+
+
+# ================================================================================================
+# 4. Receiver
+# ================================================================================================
+
+
+class TestReceiver:
+    def test_out_of_order_data_is_held_then_delivered_in_order(self):
+        history = []
+
+        def observe(sim):
+            conn = sim.hosts["server"].conns.get("client")
+            if conn is not None:
+                history.append((sim.now, list(conn.delivered), sorted(conn.out_of_order)))
+
+        sim = Simulator(load("fast-retransmit"), observe=observe)
+        t = sim.run()
+        at_40ms = [h for h in history if h[0] == 40 * MS]
+        assert at_40ms[-1][1] == []  # nothing delivered while the first segment is missing
+        assert at_40ms[-1][2] == [1101, 1201, 1301, 1401]
+        at_60ms = [h for h in history if h[0] == 60 * MS]
+        assert at_60ms[-1][1] == [(0, 100), (100, 100), (200, 100), (300, 100), (400, 100)]
+        assert at_60ms[-1][2] == []
+        assert t.delivered["server"] == [(0, 100), (100, 100), (200, 100), (300, 100), (400, 100)]
+        # One cumulative ACK for everything once the gap fills.
+        assert wire(t, 14) == ("server", "client", ["ACK"], 5001, 1501, 0)
+        assert t.segment(14).sent_at == 60 * MS
+
+    def test_gap_produces_duplicate_acks_and_third_triggers_fast_retransmit(self):
+        t = simulate(load("fast-retransmit"))
+        assert t.segment(4).fate == "dropped"
+        dup = [wire(t, n) for n in (9, 10, 11, 12)]
+        assert dup == [("server", "client", ["ACK"], 5001, 1001, 0)] * 4
+        assert all(t.segment(n).sent_at == 40 * MS for n in (9, 10, 11, 12))
+        assert [event_of(t, f"recv #{n}", "client").sent for n in (9, 10, 11, 12)] == [[], [], [13], []]
+        assert wire(t, 13) == ("client", "server", ["ACK", "PSH"], 1001, 5001, 100)
+        r = t.segment(13)
+        assert (r.sent_at, r.segment.retransmission, r.segment.note) == (50 * MS, True, "fast retransmit")
+        # Exactly one retransmission: the fourth duplicate ACK does not resend again.
+        assert len([x for x in t.segments if x.segment.retransmission]) == 1
+
+    def test_no_rtt_sample_from_an_ack_that_covers_a_retransmission(self):
+        # Karn (RFC 6298 3): the ACK 1501 covers the fast-retransmitted 1001 and the later
+        # segments, whose ACK waited for it: no sample, SRTT/RTTVAR stay the handshake's.
+        sim = Simulator(load("fast-retransmit"))
+        sim.run()
+        conn = sim.hosts["client"].conns["server"]
+        assert (conn.snd_una, conn.unacked) == (1501, [])
+        assert (conn.srtt, conn.rttvar, conn.rto) == (20 * MS, 10 * MS, 1 * SEC)
+
+    def test_two_duplicate_acks_wait_for_the_rto(self):
+        t = simulate(load("lost-data"))
+        assert [wire(t, n) for n in (7, 8)] == [("server", "client", ["ACK"], 5001, 1001, 0)] * 2
+        rtx = [r for r in t.segments if r.segment.retransmission]
+        assert len(rtx) == 1
+        assert rtx[0].n == 9 and rtx[0].sent_at == 1030 * MS  # 30 ms + RTO 1 s
+        assert rtx[0].segment.note == "retransmission timeout"
+        assert wire(t, 9) == ("client", "server", ["ACK", "PSH"], 1001, 5001, 100)
+        assert wire(t, 10) == ("server", "client", ["ACK"], 5001, 1301, 0)
+        assert t.delivered["server"] == [(0, 100), (100, 100), (200, 100)]
+
+    def test_every_acceptable_segment_is_acked_at_once(self):
+        t = simulate(load("data-transfer"))
+        for r in t.segments:
+            if not r.segment.length:
+                continue
+            ev = event_of(t, f"recv #{r.n}")
+            assert len(ev.sent) == 1
+            ack = t.segment(ev.sent[0])
+            assert ack.sent_at == r.arrived_at
+            assert "ACK" in ack.segment.flags and ack.segment.length == 0
+            assert ack.segment.ack == (r.segment.seq + r.segment.length) % 2**32
+        assert [wire(t, n)[4] for n in (5, 7, 10, 11)] == [1101, 5301, 1151, 1171]
+
+    def test_pure_acks_are_not_acked(self):
+        t = simulate(load("data-transfer"))
+        for r in t.segments:
+            s = r.segment
+            if s.flags == frozenset({"ACK"}) and s.length == 0:
+                assert event_of(t, f"recv #{r.n}").sent == []
+
+
+# ================================================================================================
+# 5. Sender
+# ================================================================================================
+
+
+class TestSender:
+    def test_mss_segmentation(self):
+        t = run(HS + ["client send 3000"])
+        data = segs(t, "client", data=True)
+        assert [(r.segment.seq, r.segment.length) for r in data] == [(1001, 1460), (2461, 1460), (3921, 80)]
+        assert ["PSH" in r.segment.flags for r in data] == [False, False, True]
+        assert all(r.sent_at == 30 * MS for r in data)
+        assert t.delivered["server"] == [(0, 1460), (1460, 1460), (2920, 80)]
+
+    def test_each_send_size_is_its_own_segment(self):
+        t = run(HS + ["client send 80 40"])
+        assert [(r.segment.seq, r.segment.length) for r in segs(t, "client", data=True)] == [(1001, 80), (1081, 40)]
+
+    def test_the_peers_smaller_mss_wins(self):
+        t = run(HS + ["client send 3000", "server send 1000"], server={"mss": 536})
+        assert t.segment(1).segment.mss == 1460
+        assert t.segment(2).segment.mss == 536
+        client_data = [r.segment.length for r in segs(t, "client", data=True)]
+        assert client_data == [536] * 5 + [320]
+        # The server sends at its own, smaller, MSS even though the client offered 1460.
+        assert [r.segment.length for r in segs(t, "server", data=True)] == [536, 464]
+
+    def test_without_the_peers_mss_the_own_smaller_mss_wins(self):
+        t = run(HS + ["client send 1000"], client={"mss": 300})
+        assert [r.segment.length for r in segs(t, "client", data=True)] == [300, 300, 300, 100]
+
+    @pytest.mark.parametrize(
+        ("net", "srtt", "rttvar", "rto"),
+        [
+            ({}, 20 * MS, 10 * MS, 1 * SEC),  # RFC 6298 2.2, then the 1 s minimum (2.4)
+            ({"latency": "300ms"}, 600 * MS, 300 * MS, 1800 * MS),  # 600 + 4 * 300
+            ({"latency": "400ms"}, 800 * MS, 400 * MS, 2400 * MS),
+            ({"profile": "linux"}, 20 * MS, 10 * MS, 220 * MS),  # SRTT + max(4 RTTVAR, 200 ms)
+        ],
+    )
+    def test_rtt_sample_of_the_handshake(self, net, srtt, rttvar, rto):
+        sim, _ = run_sim(HS, net=net)
+        for host, peer in (("client", "server"), ("server", "client")):
+            conn = sim.hosts[host].conns[peer]
+            assert (conn.srtt, conn.rttvar, conn.rto) == (srtt, rttvar, rto)
+
+    def test_initial_rto_is_one_second(self):
+        sim, _ = run_sim(["drop next client->server", "client connect"])
+        assert sim.hosts["client"].conns["server"].rto == 1 * SEC
+        assert sim.hosts["client"].conns["server"].rtx_deadline == 1 * SEC
+
+    def test_later_rtt_samples_follow_rfc_6298_2_3(self):
+        sim, _ = run_sim(HS + ["client send 100"])
+        conn = sim.hosts["client"].conns["server"]
+        # R = 20 ms again: RTTVAR = 3/4 * 10 + 1/4 * |20 - 20| = 7.5 ms; SRTT stays 20 ms.
+        assert (conn.srtt, conn.rttvar, conn.rto) == (20 * MS, 7_500, 1 * SEC)
+        sim, _ = run_sim(HS + ["client send 100"], net={"profile": "linux"})
+        conn = sim.hosts["client"].conns["server"]
+        assert (conn.srtt, conn.rttvar, conn.rto) == (20 * MS, 7_500, 220 * MS)
+
+    def test_no_rtt_sample_after_a_retransmitted_syn_gives_rto_3s(self):
+        # RFC 6298 5.7 (and Karn's algorithm: no sample from the retransmitted SYN).
+        sim, _ = run_sim(["server listen", "drop next client->server SYN", "client connect", "wait 2s"])
+        conn = sim.hosts["client"].conns["server"]
+        assert (conn.srtt, conn.rto) == (None, 3 * SEC)
+        assert sim.hosts["server"].conns["client"].rto == 1 * SEC
+
+    def test_exponential_backoff(self):
+        t = run(HS + ["drop next client->server DATA"] * 3 + ["client send 100", "wait 10s"])
+        rtx = [r for r in t.segments if r.segment.retransmission]
+        assert [r.sent_at for r in rtx] == [1030 * MS, 3030 * MS, 7030 * MS]  # +1, +2, +4 s
+        assert [r.fate for r in rtx] == ["dropped", "dropped", "delivered"]
+        assert all((r.segment.seq, r.segment.length) == (1001, 100) for r in rtx)
+        timers = [e.timer for e in t.events if e.cause == "timeout retransmission"]
+        assert timers == [{"kind": "retransmission", "timeout": 1.0},
+                          {"kind": "retransmission", "timeout": 2.0},
+                          {"kind": "retransmission", "timeout": 4.0}]
+        assert t.delivered["server"] == [(0, 100)]
+
+    def test_exponential_backoff_linux(self):
+        t = run(HS + ["drop next client->server DATA"] * 3 + ["client send 100", "wait 10s"],
+                net={"profile": "linux"})
+        rtx = [r.sent_at for r in t.segments if r.segment.retransmission]
+        assert rtx == [250 * MS, 690 * MS, 1570 * MS]  # +0.22, +0.44, +0.88 s
+
+    def test_timeout_resends_only_the_earliest_unacked_segment(self):
+        t = run(HS + ["drop next client->server DATA"] * 3 + ["client send 100 100 100", "wait 20s"])
+        first = [e for e in t.events if e.cause == "timeout retransmission"][0]
+        assert first.at == 1030 * MS
+        assert len(first.sent) == 1
+        assert wire(t, first.sent[0]) == ("client", "server", ["ACK", "PSH"], 1001, 5001, 100)
+        rtx = [(r.sent_at, r.segment.seq) for r in t.segments if r.segment.retransmission]
+        # Each timeout resends one segment; the timer keeps its backed-off value.
+        assert rtx == [(1030 * MS, 1001), (3050 * MS, 1101), (7070 * MS, 1201)]
+        assert t.delivered["server"] == [(0, 100), (100, 100), (200, 100)]
+
+    def test_syn_retries_rfc9293(self):
+        t = simulate(load("syn-timeout"))
+        syns = segs(t, "client", flag="SYN")
+        # Doubling from 1 s (RFC 6298 5.5); the 64 s timeout is capped at 60 s (2.5).
+        assert [r.sent_at // SEC for r in syns] == [0, 1, 3, 7, 15, 31, 63, 123]
+        assert all(r.sent_at % SEC == 0 for r in syns)
+        assert all(r.segment.seq == 1000 for r in syns)
+        assert [r.segment.retransmission for r in syns] == [False] + [True] * 7
+        give_up = moves(t, "client")[-1]
+        assert give_up == (183 * SEC, "client", "SYN-SENT", "CLOSED")
+        # RFC 9293 3.8.3 (MUST-23) / RFC 1122 4.2.3.5: keep trying a SYN for at least 3 minutes.
+        assert give_up[0] >= 180 * SEC
+        ev = [e for e in t.events if e.state_after == "CLOSED" and e.endpoint == "client"][0]
+        assert ev.error == "connection aborted due to user timeout"
+        assert t.final == {"client": "CLOSED", "server": "LISTEN"}
+
+    def test_syn_retries_linux(self):
+        t = run(["drop next client->server SYN"] * 7 + ["client connect", "wait 3min"], net={"profile": "linux"})
+        syns = segs(t, "client", flag="SYN")
+        assert [r.sent_at for r in syns][:7] == [0, 1 * SEC, 2 * SEC, 3 * SEC, 4 * SEC, 5 * SEC, 7 * SEC]
+
+    def test_syn_retries_linux_with_syn_retries_10(self):
+        # Give-up by time (tcp_model_timeout): 10 retries -> (2**7 - 1) * 1 s + 4 * 120 s = 607 s.
+        t = run(["drop next client->server SYN"] * 20 + ["client connect", "wait 15min"],
+                net={"profile": "linux", "syn_retries": 10})
+        syns = segs(t, "client", flag="SYN")
+        assert [r.sent_at // SEC for r in syns] == [0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67, 131, 251, 371, 491]
+        assert moves(t, "client")[-1] == (611 * SEC, "client", "SYN-SENT", "CLOSED")
+
+    def test_syn_retries_linux_default_match_contract_schedule(self):
+        # Contract: "SYN retries at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s"; Linux 6.5+ gives up by
+        # time, at the first timeout after 2**7 - 1 = 127 s.
+        t = run(["drop next client->server SYN"] * 11 + ["client connect", "wait 3min"], net={"profile": "linux"})
+        syns = segs(t, "client", flag="SYN")
+        assert [r.sent_at // SEC for r in syns[1:]] == [1, 2, 3, 4, 5, 7, 11, 19, 35, 67]
+        assert moves(t, "client")[-1] == (131 * SEC, "client", "SYN-SENT", "CLOSED")
+
+    def test_syn_retries_setting(self):
+        t = run(["drop next client->server SYN"] * 3 + ["client connect", "wait 1min"], net={"syn_retries": 2})
+        assert [r.sent_at for r in segs(t, "client", flag="SYN")] == [0, 1 * SEC, 3 * SEC]
+        assert moves(t, "client")[-1] == (7 * SEC, "client", "SYN-SENT", "CLOSED")
+
+    @pytest.mark.parametrize("profile", ["rfc9293", "linux"])
+    def test_synack_retries(self, profile):
+        # The client goes away during the handshake; every SYN,ACK is lost.
+        t = run(["server listen"] + ["drop next server->client"] * 6 + ["client connect", "client abort", "wait 2min"],
+                net={"profile": profile})
+        synacks = segs(t, "server", flag="SYN")
+        assert [r.sent_at for r in synacks] == [10 * MS, 1010 * MS, 3010 * MS, 7010 * MS, 15010 * MS, 31010 * MS]
+        assert all((r.segment.seq, r.segment.ack) == (5000, 1001) for r in synacks)
+        assert moves(t, "server")[-1] == (63010 * MS, "server", "SYN-RECEIVED", "LISTEN")
+        assert t.final == {"client": "CLOSED", "server": "LISTEN"}
+
+    def test_data_retransmissions_give_up_with_user_timeout(self):
+        t = run(HS + ["drop next client->server DATA"] * 16 + ["client send 10", "wait 20min"])
+        rtx = [r.sent_at - 30 * MS for r in t.segments if r.segment.retransmission]
+        assert [x // SEC for x in rtx] == [1, 3, 7, 15, 31, 63, 123, 183, 243, 303, 363, 423, 483, 543, 603]
+        ev = [e for e in t.events if e.endpoint == "client" and e.state_after == "CLOSED"]
+        assert [(e.at, e.state_before, e.error) for e in ev] == [
+            (663030 * MS, "ESTABLISHED", "connection aborted due to user timeout")
+        ]
+
     @pytest.mark.parametrize("window", [1000, 300, 1])
     def test_window_smaller_than_mss_still_delivers(self, window):
         # RFC 9293 3.8.6: the sender may not exceed the offered window, but must not stall.
