@@ -141,8 +141,8 @@ def test_parse_step(text, action):
     ("text", "message"),
     [
         ("clinet connect", "unknown endpoint 'clinet': expected client or server"),
-        ("client sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, drop, flood or wait"),
-        ("sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, drop, flood or wait"),
+        ("client sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
+        ("sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
         ("connect", "'connect' needs an endpoint first: expected \"client connect\" or \"server connect\""),
         ("client", "'client' needs a call after it: expected listen, connect, send, close or abort"),
         ("client wait 1s", "'wait' is not a call an endpoint makes: write \"wait ...\" without 'client'"),
@@ -152,13 +152,14 @@ def test_parse_step(text, action):
         ("client send 10 1.5", "a size must be a whole number of bytes, at least 1; got 1.5"),
         ("client connect now", "'client connect' takes nothing after it; got 'now'"),
         ("server listen 5", "'server listen' takes nothing after it; got '5'"),
-        ("", "a step cannot be empty: expected listen, connect, send, close, abort, drop, flood or wait"),
+        ("", "a step cannot be empty: expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
         ("client close & client close", "client appears twice around '&': an endpoint makes one call at a time"),
         ("client close &", 'each side of \'&\' needs a call, like "client close & server close"'),
         ("client close & wait 1s", "only calls can happen at the same instant; 'wait 1s' cannot be joined with '&'"),
         ("client close & clinet close", "unknown endpoint 'clinet': expected client or server"),
-        ("drop", 'drop needs \'next\': expected "drop next [SRC->DST] [FLAG,...]"'),
-        ("drop last", 'drop needs \'next\': expected "drop next [SRC->DST] [FLAG,...]"'),
+        ("drop", 'drop needs \'next\' or an ordinal (1st, 2nd, 3rd ...): expected "drop next|Kth [SRC->DST] [FLAG,...]"'),
+        ("drop last", 'drop needs \'next\' or an ordinal (1st, 2nd, 3rd ...): '
+         'expected "drop next|Kth [SRC->DST] [FLAG,...]"; got \'last\''),
         ("drop next clinet->server", "unknown endpoint 'clinet': expected client or server"),
         ("drop next client->client", "a drop direction needs two different endpoints; got client->client"),
         ("drop next SYNN", "unknown flag 'SYNN': expected SYN, ACK, FIN, RST, PSH, URG or DATA"),
@@ -269,7 +270,7 @@ steps = [  # "not a step"
         parse_scenario(text, "t.toml")
     assert str(caught.value) == (
         """t.toml:9: step "client "close"": unknown step verb '"close"': """
-        "expected listen, connect, send, close, abort, drop, flood or wait"
+        "expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"
     )
     good = parse_scenario(text.replace(r'"client \"close\""', '"client close"'), "t.toml")
     assert [(step.line, step.text) for step in good.steps] == [
@@ -300,7 +301,7 @@ def test_a_step_spread_over_several_lines_reports_where_its_string_starts():
     text = 'steps = [\n  "server listen",\n  """\nclient sned 10""",\n]\n'
     assert error_of(text) == (
         's.toml:3: step "client sned 10": unknown step verb \'sned\': '
-        "expected listen, connect, send, close, abort, drop, flood or wait"
+        "expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"
     )
 
 
@@ -379,7 +380,7 @@ def test_key_errors_inside_server_point_at_the_key(line, message):
         ("syn_retries = 256", "syn_retries must be between 0 and 255; got 256"),
         ("synack_retries = -1", "synack_retries must be between 0 and 255; got -1"),
         ("retries = 3", "unknown key 'retries' in [net]: expected profile, seed, latency, rto, msl, "
-         "syn_retries or synack_retries"),
+         "syn_retries, synack_retries, loss, rate or queue"),
     ],
 )
 def test_net_errors(line, message):
@@ -456,6 +457,7 @@ def test_step_lines_follow_any_layout(layout):
 IMPLEMENTED = "implemented"
 NOT_YET = "not yet implemented in this version"
 MINIMAL_STEPS = 'steps = ["server listen", "client connect"]\n'
+NEEDS = {"queue": 'rate = "10Mbps"\n'}  # keys that are refused without another one
 
 
 def reference_tables() -> list[tuple[str, list[dict[str, str]]]]:
@@ -510,7 +512,8 @@ def test_every_reference_row_has_a_known_status():
 def test_documented_keys_are_the_keys_the_parser_accepts(kind, table):
     implemented = {code_of(row["key"]) for row in documented(kind, IMPLEMENTED)}
     for row in documented(kind):
-        text = f"{MINIMAL_STEPS}[{table}]\n{code_of(row['example'])}\n"
+        companion = NEEDS.get(code_of(row["key"]), "")
+        text = f"{MINIMAL_STEPS}[{table}]\n{code_of(row['example'])}\n{companion}"
         if row["status"] == IMPLEMENTED:
             parse_scenario(text, "s.toml")
         else:
