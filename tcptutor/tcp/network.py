@@ -134,18 +134,21 @@ class Network:
         if self.loss and self._loss_rng.random() < self.loss:
             self._lose(record, f"lost at random ([net] loss = {self.loss})")
             return
-        if self._take(due, Drop):
+        if due and self._take(due, Drop):
             self._lose(record, "")
             return
         if seg.dst in self.vanished:
             self._lose(record, self._vanished_note(seg.dst))
             return
-        delay = self._take(due, Delay)
-        arrives = departs + self.latency + (delay.by if delay else 0)
+        arrives = departs + self.latency
         record.fate, record.arrived_at = "delivered", arrives
-        record.copies = 2 if self._take(due, Duplicate) else 1
-        for copy in range(record.copies):  # the copy right after the original, same instant
-            heapq.heappush(self._in_flight, (arrives, record.n, copy, record))
+        if due:  # the common case, no rule due, stays as cheap as the v1 network was
+            delay = self._take(due, Delay)
+            record.arrived_at = arrives = arrives + (delay.by if delay else 0)
+            if self._take(due, Duplicate):
+                record.copies = 2
+                heapq.heappush(self._in_flight, (arrives, record.n, 1, record))  # right after the original
+        heapq.heappush(self._in_flight, (arrives, record.n, 0, record))
 
     def _take(self, due: list[_Pending], kind: type) -> NetworkRule | None:
         """The earliest due rule of `kind`, used up on this segment; later ones stay due."""
