@@ -214,7 +214,7 @@ def _parse_rule(text: str) -> NetworkRule:
     if verb == "delay":
         split = _DELAY_BY.fullmatch(rest)
         if not split:
-            raise ValueError(f"delay needs 'by DURATION' at its end, like \"delay next client->server DATA by 50ms\"")
+            raise ValueError("delay needs 'by DURATION' at its end, like \"delay next client->server DATA by 50ms\"")
         rest = split.group(1).strip()
         if not split.group(2):
             raise ValueError('delay ... by needs a duration, like "by 50ms"')
