@@ -282,6 +282,17 @@ def test_each_direction_has_its_own_bottleneck():
     assert [r.arrived_at - r.sent_at for r in data] == [22 * MS, 22 * MS]  # neither waits
 
 
+def test_spoofed_syns_queue_at_the_bottleneck_to_the_server():
+    """The flood's SYNs, sent at one instant, leave the bottleneck one after another."""
+    t = run(["server listen", "flood 3"], net={"rate": "1Mbps"})
+    syns = [r for r in t.segments if r.segment.flags == {"SYN"}]
+    # 44 bytes (MSS option included) take 352 us each.
+    assert [(r.sent_at, r.arrived_at) for r in syns] == [(0, k * 352 + 10 * MS) for k in (1, 2, 3)]
+    # Their SYN-ACKs go the other way, sent as each SYN arrives: none waits.
+    synacks = [r for r in t.segments if r.segment.flags == {"SYN", "ACK"}]
+    assert [r.arrived_at - r.sent_at for r in synacks] == [352 + 10 * MS] * 3
+
+
 def test_a_queue_of_2_loses_the_4th_and_5th_of_5_back_to_back_segments():
     t = run([*HS, "client send 1460 1460 1460 1460 1460", "wait 5s"], net={"rate": "1Mbps", "queue": 2})
     first = [r for r in t.segments if r.segment.length and not r.segment.retransmission]
