@@ -207,7 +207,7 @@ class Simulator:
             "client": {"isn": self.isn["client"], "window": sc.client.window, "mss": sc.client.mss},
             "server": {
                 "isn": self.isn["server"], "window": sc.server.window, "mss": sc.server.mss,
-                "backlog": sc.server.backlog, "syncookies": sc.server.syncookies,
+                "backlog": sc.server.backlog, "syncookies": self.hosts["server"].syncookies,
             },
             "net": {
                 "profile": p.name, "seed": sc.net.seed, "latency": seconds(p.latency),
