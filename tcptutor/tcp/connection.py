@@ -475,11 +475,9 @@ class Connection:
         mod_timer_pending restarts the SYN-ACK timer with the current timeout (1 s << the
         timeouts so far), so the timer does not send a second copy right behind this one.
         RFC 6298 5.1 starts the timer only when it is not running: `rfc9293` leaves it.
-        When the SYN and the timer fall at the same instant the timer goes first (the
-        simulator's rule), as Linux 6.18 did in 13 of 16 runs over a 10 ms link: the
-        timer wheel rounds both 1 s timers up to a shared tick, so the server's fires
-        before the client's repeated SYN has crossed the link (one SYN-ACK only when a tick
-        falls inside that latency; at 50 ms latency it always did)."""
+        When the SYN and the timer fall at the same instant, `rfc9293` fires the timer
+        first (the contract's rule: two SYN-ACKs) and `linux` answers the SYN first (one
+        SYN-ACK; Host.timer_yields_to_arrival says why)."""
         if self._oow_rate_limited():
             return
         self._transmit(self.sender.unacked[0], retransmission=True, note="reply to repeated SYN")

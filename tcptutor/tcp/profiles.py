@@ -50,6 +50,11 @@ class Profile:
     # Linux tcp_check_req: the SYN-ACK sent for a repeated SYN restarts the SYN-ACK timer
     # (mod_timer_pending); RFC 6298 5.1 starts the timer only when it is not running.
     synack_timer_restarts_on_syn: bool = False
+    # Linux's SYN-ACK timer (reqsk_timer_handler, armed with mod_timer) never fires before
+    # its expiry and the timer wheel rounds a 1 s expiry up (kernel/time/timer.c), so a
+    # repeated SYN that arrives at the nominal expiry is answered first; see
+    # Host.timer_yields_to_arrival. RFC 9293: the contract's tie rule (the timer first).
+    synack_timer_after_arrivals: bool = False
     # Linux reqsk_timer_handler: a half-open queue more than half full cuts the SYN-ACK
     # retries of entries that have timed out before (see Host.synack_retry_limit).
     prunes_old_half_open: bool = False
@@ -130,6 +135,7 @@ LINUX = Profile(
     crossing_syn_ack_establishes=True,
     invalid_ratelimit=500_000,  # net.ipv4.tcp_invalid_ratelimit = 500 (ms)
     synack_timer_restarts_on_syn=True,
+    synack_timer_after_arrivals=True,
     prunes_old_half_open=True,
     isn_tick_ns=64,
 )

@@ -3,7 +3,8 @@
 Rules (contract): after every step but `drop` the network settles: segments in flight are
 delivered after `latency`, with every immediate reply, until nothing is in flight. Timers
 fire only when their deadline falls inside a settle or a `wait`; at the same instant a
-timer fires before an arrival. Clock values are whole microseconds.
+timer fires before an arrival (linux: except a half-open entry's SYN-ACK timer, see
+Host.timer_yields_to_arrival). Clock values are whole microseconds.
 """
 
 from __future__ import annotations
@@ -116,7 +117,11 @@ class Simulator:
             due = host.next_deadline()
             if due is not None and (timer is None or due[0] < timer[0]):
                 timer = (due[0], name, due[1])
-        if timer is not None and (arrival is None or timer[0] <= arrival) and (limit is None or timer[0] <= limit):
+        timer_first = timer is not None and (
+            arrival is None or timer[0] < arrival
+            or (timer[0] == arrival and not self.hosts[timer[1]].timer_yields_to_arrival(timer[2]))
+        )
+        if timer_first and (limit is None or timer[0] <= limit):
             self.now = max(self.now, timer[0])
             self._fire(timer[1], timer[2])
             return True
