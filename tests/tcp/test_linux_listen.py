@@ -1,13 +1,14 @@
 """Kernel cases for the listener and the handshake (issue 10, points 4-7 and 9).
 
 The TUN harness of test_linux_loss.py (the kernel as one endpoint, a live tcptutor Host as
-the other, losses scripted) compares the `linux` profile with Linux segment by segment; the
-comparison rules and tolerances are that module's. These cases add what its list leaves
-out: the SYN-ACK timer pushed back by every repeated SYN, the flood with the real client's
-SYNs clear of the listener's timers (so that the kernel's timer slack cannot reorder them),
-Linux's default cookies, and a reopen from TIME-WAIT after data. (The simultaneous open is
-test_linux_loss's "simultaneous open (kernel client)".) The point 9 measurements (answers to injected RSTs, SYNs and ACKs)
-are checked against the simulator's own answers to the same segments.
+the other, losses scripted) compares the `linux` profile with Linux segment by segment;
+the comparison rules and tolerances are that module's. These cases add what its list
+leaves out: the SYN-ACK timer pushed back by every repeated SYN, the flood with the real
+client's SYNs clear of the listener's timers (so that the kernel's timer slack cannot
+reorder them), Linux's default cookies, and a reopen from TIME-WAIT after data. (The
+simultaneous open is test_linux_loss's "simultaneous open (kernel client)".) The point 9
+measurements (answers to injected RSTs, SYNs and ACKs) are checked against the
+simulator's own answers to the same segments.
 """
 
 from __future__ import annotations

@@ -18,6 +18,12 @@ from tcptutor.tcp.states import State
 LINUX = {"profile": "linux"}
 
 
+def expired_entries(trace):
+    """Half-open entries of spoofed sources that went back to LISTEN (timed out)."""
+    return [e for e in trace.events
+            if e.endpoint == "listener" and (e.state_before, e.state_after) == ("SYN-RECEIVED", "LISTEN")]
+
+
 def synacks_to(trace, peer):
     return [r for r in segs(trace, "server", flag="SYN") if r.segment.dst == peer]
 
@@ -133,7 +139,7 @@ class TestFlood:
         # reqsk_timer_handler: 9 entries > half of max(8, 8): old entries keep 2 retries.
         t = run(["server listen", "flood 9", "client connect", "wait 20s"],
                 server={"backlog": 8, "syncookies": False}, net=LINUX)
-        pruned = [e for e in t.events if e.endpoint == "listener" and (e.state_before, e.state_after) == ("SYN-RECEIVED", "LISTEN")]
+        pruned = expired_entries(t)
         assert {e.at for e in pruned} == {7010 * MS}
         assert len(pruned) == 5  # until 4 are left: 2 * 4 is not more than 8
         assert {e.note for e in pruned} == {"half-open queue over half full: entry dropped after 2 SYN-ACK retries"}
@@ -151,14 +157,14 @@ class TestFlood:
 
     def test_rfc9293_keeps_every_retry_under_a_flood(self):
         t = run(["server listen", "flood 9", "client connect", "wait 70s"], server={"backlog": 8})
-        pruned = [e for e in t.events if e.endpoint == "listener" and (e.state_before, e.state_after) == ("SYN-RECEIVED", "LISTEN")]
+        pruned = expired_entries(t)
         assert {e.at for e in pruned} == {63010 * MS}
         assert segs(t, "client", flag="SYN")[-1].sent_at == 63020 * MS
 
     def test_a_queue_at_most_half_full_keeps_its_retries(self):
         # 4 entries, max(8, 8) = 8: 2 * 4 is not more than 8.
         t = run(["server listen", "flood 4", "wait 70s"], server={"backlog": 8}, net=LINUX)
-        pruned = [e for e in t.events if e.endpoint == "listener" and (e.state_before, e.state_after) == ("SYN-RECEIVED", "LISTEN")]
+        pruned = expired_entries(t)
         assert {e.at for e in pruned} == {63010 * MS}
 
     def test_retry_limit_follows_the_young_count(self):
@@ -202,7 +208,8 @@ class TestFlood:
 class TestSynToTimeWait:
     STEPS = HS + ["server close", "client close", "wait 1s", "client connect"]
 
-    @pytest.mark.parametrize(("net", "client_isn"), [({}, 1000 + 1070 * MS // 4), (LINUX, 1000 + 1070 * MS * 1000 // 64)])
+    @pytest.mark.parametrize(("net", "client_isn"),
+                             [({}, 1000 + 1070 * MS // 4), (LINUX, 1000 + 1070 * MS * 1000 // 64)])
     def test_a_higher_syn_reopens_at_once(self, net, client_isn):
         # The server closed first (TIME-WAIT, SND.NXT 5002); the client's next SYN reads the
         # same ISN clock 1.07 s on (RFC 9293 3.4.1: 4 us ticks; Linux: 64 ns).
