@@ -69,6 +69,7 @@ class Connection:
         self.timers = TimerRegistry()  # deadlines are absolute microseconds
         self.retries = 0  # consecutive timeouts without progress
         self.syn_was_retransmitted = False
+        self.last_oow_ack: int | None = None  # Linux tp->last_oow_ack_time (see _oow_rate_limited)
         self.out: list[Segment] = []
         self.moves: list[Move] = []
         self._now = 0
@@ -299,18 +300,21 @@ class Connection:
         kind = {S.SYN_SENT: "syn", S.SYN_RECEIVED: "synack"}.get(self.state, "retransmission")
         return kind, self._current_timeout()
 
-    def _give_up(self, now: int) -> bool:
+    def _give_up(self, now: int, synack_retries: int | None) -> bool:
         """Retransmissions exhausted? RFC 9293 3.8.3 counts them; Linux times a SYN."""
         if self.state == S.SYN_SENT and self.profile.syn_give_up_by_time:
             return now - self.sender.unacked[0].first_sent >= self.profile.syn_budget()
         limit = {
             S.SYN_SENT: self.profile.syn_retries,
-            S.SYN_RECEIVED: self.profile.synack_retries,
+            S.SYN_RECEIVED: self.profile.synack_retries if synack_retries is None else synack_retries,
         }.get(self.state, self.profile.data_retries)
         return self.retries >= limit
 
-    def on_timer(self, now: int) -> None:
-        """A timer is due: TIME-WAIT's 2MSL, or the retransmission timer."""
+    def on_timer(self, now: int, synack_retries: int | None = None) -> None:
+        """A timer is due: TIME-WAIT's 2MSL, or the retransmission timer.
+
+        `synack_retries`: the listener's limit for this half-open entry when it differs
+        from the profile's (Linux reqsk_timer_handler under a flood: Host.synack_retry_limit)."""
         self._now = now
         timers, unacked = self.timers, self.sender.unacked
         time_wait = timers.get(TIME_WAIT)
@@ -328,7 +332,7 @@ class Connection:
         if rtx is None or now < rtx or not unacked:
             return
         timers.stop(RETRANSMISSION)
-        if self._give_up(now):
+        if self._give_up(now, synack_retries):
             target = S.LISTEN if (self.passive and self.state == S.SYN_RECEIVED) else S.CLOSED
             error = None if target == S.LISTEN else "connection aborted due to user timeout"
             self._move(Event.GIVE_UP, target, error)
@@ -432,16 +436,44 @@ class Connection:
         last = seq.add(seg.seq, length - 1)
         return seq.in_window(seg.seq, rcv_nxt, wnd) or seq.in_window(last, rcv_nxt, wnd)
 
+    def _oow_rate_limited(self) -> bool:
+        """Linux __tcp_oow_rate_limited: True (send nothing) when this socket already
+        answered an out-of-window segment, a bad RST or SYN less than tcp_invalid_ratelimit
+        (500 ms) ago; otherwise note the time. It keeps two hosts from an ACK loop and caps
+        what a blind attacker learns from challenge ACKs. (The host-wide
+        tcp_challenge_ack_limit is INT_MAX, i.e. off, since Linux 6.0.) RFC 9293: no limit."""
+        limit = self.profile.invalid_ratelimit
+        if not limit:
+            return False
+        last = self.last_oow_ack
+        if last is not None and 0 <= self._now - last < limit:
+            return True
+        self.last_oow_ack = self._now
+        return False
+
     def _on_synchronizing_or_synchronized(self, seg: Segment) -> None:
-        """3.10.7.4: SYN-RECEIVED and every synchronized state."""
-        # Figure 7 (simultaneous open): the peer's SYN,ACK in SYN-RECEIVED acknowledges our
-        # SYN; it repeats the SYN we already hold, so it is processed, not refused.
+        """3.10.7.4: SYN-RECEIVED and every synchronized state.
+
+        Simultaneous open: each side, in SYN-RECEIVED, receives the other's SYN,ACK, whose
+        SEG.SEQ is the IRS it already holds, i.e. RCV.NXT - 1. RFC 9293's figure 7 shows it
+        taken as the ACK of our SYN (four segments), but figures illustrate and the event
+        processing rules: the first check (3.10.7.4, the acceptability table) finds a
+        one-octet segment starting below RCV.NXT unacceptable, so `rfc9293` answers it
+        with an ACK and drops it, and each side reaches ESTABLISHED when the other's ACK
+        arrives: six segments. Linux (tcp_validate_incoming, "tcp: Don't drop SYN+ACK for
+        simultaneous connect()", 6.10) lets exactly this SYN,ACK through (SEG.SEQ + 1 =
+        RCV.NXT, SEG.ACK = SND.NXT), becomes ESTABLISHED on it and answers it with a pure
+        ACK (tcp_data_queue: an old sequence number draws an immediate ACK): six segments
+        too, ESTABLISHED one latency earlier. Two Linux 6.18 kernels measured over a
+        10 ms link: SYN, SYN, SYN,ACK, SYN,ACK, ACK, ACK; connect() returns on the SYN,ACK.
+        """
         crossing_syn_ack = (
             self.state == S.SYN_RECEIVED and not self.passive and seg.has("SYN") and seg.has("ACK")
             and seg.seq == self.irs and not seg.has("RST")
         )
-        if crossing_syn_ack:
-            self._process_ack(seg)
+        if crossing_syn_ack and self.profile.crossing_syn_ack_establishes and seg.ack == self.sender.snd_nxt:
+            if self._process_ack(seg):
+                self._send_ack(note="ACK of the crossing SYN,ACK")
             return
         if not self._acceptable(seg):
             self._on_unacceptable(seg)
@@ -453,7 +485,7 @@ class Connection:
             # Fourth check (with RFC 5961 4.2): a SYN in the window.
             if self.state == S.SYN_RECEIVED and self.passive:
                 self._move(Event.RCV_SYN, S.LISTEN)
-            else:
+            elif not self._oow_rate_limited():  # Linux tcp_send_challenge_ack
                 self._send_ack(note="challenge ACK")
             return
         if not seg.has("ACK"):
@@ -467,9 +499,7 @@ class Connection:
         if seg.has("RST"):
             return
         if self.state == S.SYN_RECEIVED and self.passive and seg.has("SYN") and seg.seq == self.irs:
-            # The peer never saw our SYN,ACK and sent its SYN again: answer with the SYN,ACK
-            # (what the ACK reply amounts to for a half-open entry; BSD and Linux do this).
-            self._transmit(self.sender.unacked[0], retransmission=True, note="reply to repeated SYN")
+            self._answer_repeated_syn()
             return
         if self.state == S.TIME_WAIT and seg.has("FIN"):
             # "The only thing that can arrive in this state is a retransmission of the remote
@@ -477,12 +507,34 @@ class Connection:
             self._send_ack(note="ACK of retransmitted FIN")
             self._start_time_wait(self._now)
             return
+        # Linux tcp_oow_rate_limited: only segments without data (or with a SYN) are limited;
+        # "data packets without SYNs are not likely part of an ACK loop".
+        if (seg.length == 0 or seg.has("SYN")) and self._oow_rate_limited():
+            return
         self._send_ack(note="ACK of an unacceptable segment")
+
+    def _answer_repeated_syn(self) -> None:
+        """The peer never saw our SYN,ACK and sent its SYN again: answer with the SYN,ACK
+        (what the ACK reply amounts to for a half-open entry; BSD and Linux do this).
+
+        Linux tcp_check_req: inet_rtx_syn_ack, unless tcp_oow_rate_limited, then
+        mod_timer_pending restarts the SYN-ACK timer with the current timeout (1 s << the
+        timeouts so far), so the timer does not send a second copy right behind this one.
+        RFC 6298 5.1 starts the timer only when it is not running: `rfc9293` leaves it.
+        When the SYN and the timer fall at the same instant, `rfc9293` fires the timer
+        first (the contract's rule: two SYN-ACKs) and `linux` answers the SYN first (one
+        SYN-ACK; Host.timer_yields_to_arrival says why)."""
+        if self._oow_rate_limited():
+            return
+        self._transmit(self.sender.unacked[0], retransmission=True, note="reply to repeated SYN")
+        if self.profile.synack_timer_restarts_on_syn:
+            self.timers.start(RETRANSMISSION, self._now + self._current_timeout())
 
     def _on_reset(self, seg: Segment) -> None:
         """Second check, with RFC 5961 3.2: only a RST exactly at RCV.NXT resets."""
         if seg.seq != self.receiver.rcv_nxt:
-            self._send_ack(note="challenge ACK")
+            if not self._oow_rate_limited():  # Linux tcp_send_challenge_ack
+                self._send_ack(note="challenge ACK")
             return
         if self.state == S.SYN_RECEIVED:
             if self.passive:

@@ -24,6 +24,9 @@ S = State
 
 COOKIE_PERIOD = 64_000_000  # RFC 4987 3.6: t, a 5-bit counter that ticks every 64 s
 COOKIE_MSS_TABLE = (536, 1300, 1440, 1460)  # the values a cookie's 3 MSS bits can name
+# Linux tcp_timewait_state_process (TCP_TW_SYN): the ISN of a connection reopened from
+# TIME-WAIT is tw_snd_nxt + 65535 + 2, a full unscaled window beyond the old one.
+TIME_WAIT_ISN_GAP = 65535 + 2
 
 
 @dataclass
@@ -43,11 +46,15 @@ class Host:
         self.rng = rng
         self._first_isn: int | None = isn
         self.listening = False
+        # [server] syncookies, or the profile's default (Linux: net.ipv4.tcp_syncookies = 1)
+        self.syncookies = profile.syncookies if params.syncookies is None else params.syncookies
         self.conns: dict[str, Connection] = {}
         self.ended: dict[str, Connection] = {}  # the last connection with a peer, once it is over
         # Kept up to date by _collect (every change to a connection goes through it), so that
         # a flood of N half-open entries costs O(N log N), not O(N^2) scans of self.conns.
         self._half_open: set[str] = set()
+        self._young: set[str] = set()  # half-open entries whose SYN-ACK timer never fired (Linux queue->young)
+        self._isn_clock: dict[str, tuple[int, int]] = {}  # peer -> (ISN, when): the ISN clock's reading
         self._deadlines: list[tuple[int, int, int, str, Connection]] = []  # lazy heap: stale entries skipped
         self._order: dict[str, int] = {}  # peer -> when it entered self.conns: ties go to the oldest
         self._arrivals = itertools.count()
@@ -77,18 +84,28 @@ class Host:
     def backlog_capacity(self) -> int:
         return self.params.backlog + self.profile.backlog_extra
 
-    def _new_isn(self, peer: str) -> int:
+    def _new_isn(self, peer: str, now: int) -> int:
         """The configured ISN for the first connection with the named peer (client or server);
-        spoofed sources and later connections draw from the seeded generator."""
-        if self._first_isn is not None and not peer.startswith("spoof-"):
+        a later connection with it reads the same ISN clock further on (RFC 6528: the
+        4-tuple's hash is unchanged, the clock ticks every profile.isn_tick_ns), so it
+        starts above the old one as a reopen from TIME-WAIT needs. Spoofed sources draw
+        from the seeded generator."""
+        if peer.startswith("spoof-"):
+            return self.rng.getrandbits(32)
+        if peer in self._isn_clock:
+            isn, at = self._isn_clock[peer]
+            return seq.add(isn, (now - at) * 1000 // self.profile.isn_tick_ns)
+        if self._first_isn is not None:
             isn, self._first_isn = self._first_isn, None
-            return isn
-        return self.rng.getrandbits(32)
+        else:
+            isn = self.rng.getrandbits(32)
+        self._isn_clock[peer] = (isn, now)
+        return isn
 
-    def _new_connection(self, peer: str, *, passive: bool) -> Connection:
+    def _new_connection(self, peer: str, *, passive: bool, now: int, iss: int | None = None) -> Connection:
         conn = Connection(
-            local=self.name, remote=peer, iss=self._new_isn(peer), params=self.params,
-            profile=self.profile, passive=passive,
+            local=self.name, remote=peer, iss=self._new_isn(peer, now) if iss is None else iss,
+            params=self.params, profile=self.profile, passive=passive,
         )
         if peer not in self.conns:
             self._order[peer] = next(self._arrivals)
@@ -100,14 +117,17 @@ class Host:
         """A connection leaves self.conns (its heap entries go stale and are skipped)."""
         del self.conns[peer]
         self._half_open.discard(peer)
+        self._young.discard(peer)
         self._order.pop(peer, None)
 
     def _note_timers_and_queue(self, peer: str, conn: Connection) -> None:
         """After a change to a live connection: its place in the half-open queue and the timer heap."""
         if conn.passive and conn.state == S.SYN_RECEIVED:
             self._half_open.add(peer)
+            (self._young.add if conn.retries == 0 else self._young.discard)(peer)
         else:
             self._half_open.discard(peer)
+            self._young.discard(peer)
         due = conn.deadline()
         if due is not None:
             heapq.heappush(self._deadlines, (due, self._order[peer], next(self._pushes), peer, conn))
@@ -141,7 +161,7 @@ class Host:
         if verb == "connect":
             if conn is not None:
                 raise UserCallError("connection already exists", before.value)
-            conn = self._new_connection(peer, passive=False)
+            conn = self._new_connection(peer, passive=False, now=now)
             conn.connect(now)
             if before == S.LISTEN:  # OPEN in LISTEN: passive becomes active (3.10.1)
                 conn.moves[0] = Move(transition(S.LISTEN, Event.ACTIVE_OPEN))
@@ -172,12 +192,36 @@ class Host:
         peer = seg.src
         before = self.view(peer)
         conn = self.conns.get(peer)
+        if conn is not None and conn.state == S.TIME_WAIT and self.listening and self._reopens(conn, seg):
+            return self._reopen_from_time_wait(conn, seg, before, now)
         if conn is not None:
             conn.on_segment(seg, now)
             return self._collect(peer, before, conn)
         if self.listening:
             return self._listener_receive(seg, before, now)
         return Outcome(peer, before, [], self._reset_for(seg), "no connection: reset" if not seg.has("RST") else "")
+
+    @staticmethod
+    def _reopens(conn: Connection, seg: Segment) -> bool:
+        """A SYN that may reopen a connection in TIME-WAIT: RFC 9293 3.6 (MAY-2, from RFC 1122
+        4.2.2.13) allows it, and without timestamps RFC 6191 2 and Linux
+        (tcp_timewait_state_process: after(seq, rcv_nxt) -> TCP_TW_SYN) take it when its
+        sequence number is above everything the old connection received: then it cannot be
+        an old duplicate of that connection."""
+        return seg.has("SYN") and not seg.flags & {"ACK", "RST"} and seq.gt(seg.seq, conn.rcv_nxt)
+
+    def _reopen_from_time_wait(self, old: Connection, seg: Segment, before: State, now: int) -> Outcome:
+        """The new SYN ends TIME-WAIT and goes to the listener as a new connection at once
+        (Linux tcp_v4_rcv, TCP_TW_SYN: inet_twsk_deschedule_put, then the listener's
+        tcp_conn_request), with ISS = the old SND.NXT + 65535 + 2. RFC 9293 3.6 (1) asks only
+        for an ISS above every sequence number the old connection used; the simulator takes
+        Linux's choice for both profiles. Measured on Linux 6.18 over a 10 ms link: the
+        SYN,ACK's seq was the old SND.NXT + 65537, one round trip after the SYN."""
+        peer = seg.src
+        conn = self._new_connection(peer, passive=True, now=now, iss=seq.add(old.snd_nxt, TIME_WAIT_ISN_GAP))
+        conn.on_segment(seg, now)
+        conn.moves[0] = Move(transition(S.TIME_WAIT, Event.RCV_SYN))
+        return self._collect(peer, before, conn, note="new SYN above RCV.NXT: TIME-WAIT reopened")
 
     @staticmethod
     def _reset_for(seg: Segment) -> list[Segment]:
@@ -197,10 +241,10 @@ class Host:
         if seg.has("RST"):
             return Outcome(peer, before)  # "first, check for a RST: an incoming RST should be ignored"
         if seg.has("ACK"):
-            if self.params.syncookies and not seg.has("SYN"):
+            if self.syncookies and not seg.has("SYN"):
                 mss = self._check_cookie(seg, now)
                 if mss is not None:
-                    conn = self._new_connection(peer, passive=True)
+                    conn = self._new_connection(peer, passive=True, now=now)
                     conn.accept_cookie(seg, mss, now)
                     return self._collect(peer, before, conn, note="valid SYN cookie")
             # "second, check for an ACK: any acknowledgment is bad ... <SEQ=SEG.ACK><CTL=RST>"
@@ -209,10 +253,10 @@ class Host:
         if not seg.has("SYN"):
             return Outcome(peer, before)
         if self.half_open() < self.backlog_capacity:
-            conn = self._new_connection(peer, passive=True)
+            conn = self._new_connection(peer, passive=True, now=now)
             conn.on_segment(seg, now)
             return self._collect(peer, before, conn)
-        if self.params.syncookies:
+        if self.syncookies:
             return Outcome(peer, before, [], [self._cookie_syn_ack(seg, now)],
                            "half-open queue full: answered with a SYN cookie, no state kept")
         return Outcome(peer, before, [], [], "half-open queue full: SYN dropped")
@@ -259,9 +303,56 @@ class Host:
             heapq.heappop(heap)  # stale: the connection's timers changed, or it is gone
         return None
 
+    def synack_retry_limit(self) -> int:
+        """SYN-ACK retries a half-open entry gets when its timer fires now.
+
+        Linux reqsk_timer_handler: when the queue is more than half of max(8, backlog)
+        full, "we reserve half of room for young embrions; and abort old ones without
+        pity": starting from tcp_synack_retries, take one retry off (never below 2) while
+        the queue holds at least twice as many entries as young ones (doubling the young
+        count each time). An entry that has already timed out twice then expires at its
+        next timeout: with 1 s doubling, at about 7 s instead of 63 s. Measured on Linux
+        6.18 (tcp_syncookies 0 and 1): backlog 16, 17 spoofed entries; 9 expired at 7 s,
+        after which the queue was no longer over half full and the other 8 kept their
+        five retries; a real client's SYN at 7 s was answered. RFC 9293 (and RFC 4987)
+        leave the entries their full retries."""
+        limit = self.profile.synack_retries
+        if not self.profile.prunes_old_half_open:
+            return limit
+        queued = self.half_open()
+        if 2 * queued <= max(8, self.params.backlog):
+            return limit
+        young = 2 * len(self._young)
+        while limit > 2 and queued >= young:
+            limit -= 1
+            young *= 2
+        return limit
+
+    def timer_yields_to_arrival(self, peer: str) -> bool:
+        """Does this connection's due timer go after an arrival at the same instant?
+
+        The contract puts timers first; the linux profile makes one exception, a half-open
+        entry's SYN-ACK timer. Linux arms it with mod_timer, which never fires early, and the
+        timer wheel rounds a 1 s expiry up by up to 1/8 of it, so the client's repeated SYN
+        that arrives at the nominal expiry (client SYN timer 1 s = server SYN-ACK timer 1 s
+        + latency) is answered first and the timer restarted (tcp_check_req): one SYN-ACK,
+        as the kernel sent against an exact peer in every run of the TUN harness. (Between
+        two kernels both timers are late, often to the same wheel tick, and the server's
+        then fires first: 13 of 16 runs over a 10 ms link sent two SYN-ACKs.)"""
+        conn = self.conns.get(peer)
+        return (self.profile.synack_timer_after_arrivals and conn is not None and conn.passive
+                and conn.state == S.SYN_RECEIVED)
+
     def fire_timer(self, peer: str, now: int) -> tuple[Outcome, str, int]:
         conn = self.conns[peer]
         before = conn.state
         kind, timeout = conn.timer_kind()
-        conn.on_timer(now)
-        return self._collect(peer, before, conn), kind, timeout
+        note = ""
+        if conn.passive and conn.state == S.SYN_RECEIVED:
+            limit = self.synack_retry_limit()
+            conn.on_timer(now, synack_retries=limit)
+            if conn.state == S.LISTEN and limit < self.profile.synack_retries:
+                note = f"half-open queue over half full: entry dropped after {limit} SYN-ACK retries"
+        else:
+            conn.on_timer(now)
+        return self._collect(peer, before, conn, note=note), kind, timeout

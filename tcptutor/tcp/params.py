@@ -16,13 +16,14 @@ MICROS = 1_000_000  # microseconds in a second: every duration here is whole mic
 
 @dataclass(frozen=True)
 class EndpointParams:
-    """[client] / [server]: None means "not given" (ISN then comes from the seed)."""
+    """[client] / [server]: None means "not given" (ISN then comes from the seed, syncookies
+    from the profile)."""
 
     isn: int | None = None
     window: int = 65535
     mss: int = 1460
     backlog: int = 128
-    syncookies: bool = False
+    syncookies: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,32 @@ class Profile:
     # Which rules the sender follows for segmentation at the window edge and for window
     # updates and duplicate ACKs: "rfc9293" or "linux" (see tcp/sender.py).
     sender_rules: str = "rfc9293"
+    # [server] syncookies when a scenario does not say: RFC 4987 leaves cookies to the
+    # operator; Linux's net.ipv4.tcp_syncookies = 1 sends them only while the queue is full.
+    syncookies: bool = False
+    # Simultaneous open: Linux (tcp_validate_incoming, since 6.10) takes the crossing SYN,ACK
+    # in SYN-RECEIVED as the ACK of its SYN and answers it with a pure ACK; RFC 9293 3.10.7.4
+    # finds it unacceptable (see Connection._on_synchronizing_or_synchronized).
+    crossing_syn_ack_establishes: bool = False
+    # Linux __tcp_oow_rate_limited (net.ipv4.tcp_invalid_ratelimit = 500 ms): at most one
+    # ACK per socket in this time for out-of-window pure ACKs and SYNs, challenge ACKs
+    # (RFC 5961) and SYN-ACKs to a repeated SYN. 0: every one is answered (RFC 9293).
+    invalid_ratelimit: int = 0
+    # Linux tcp_check_req: the SYN-ACK sent for a repeated SYN restarts the SYN-ACK timer
+    # (mod_timer_pending); RFC 6298 5.1 starts the timer only when it is not running.
+    synack_timer_restarts_on_syn: bool = False
+    # Linux's SYN-ACK timer (reqsk_timer_handler, armed with mod_timer) never fires before
+    # its expiry and the timer wheel rounds a 1 s expiry up (kernel/time/timer.c), so a
+    # repeated SYN that arrives at the nominal expiry is answered first; see
+    # Host.timer_yields_to_arrival. RFC 9293: the contract's tie rule (the timer first).
+    synack_timer_after_arrivals: bool = False
+    # Linux reqsk_timer_handler: a half-open queue more than half full cuts the SYN-ACK
+    # retries of entries that have timed out before (see Host.synack_retry_limit).
+    prunes_old_half_open: bool = False
+    # The ISN clock of a later connection to the same peer (RFC 6528: the hash of the
+    # 4-tuple stays, the clock moves): RFC 9293 3.4.1 ticks every 4 us, Linux
+    # tcp_v4_init_seq every 64 ns (ktime_get_real_ns() >> 6).
+    isn_tick_ns: int = 4_000
     seed: int = 0
 
     @property
@@ -109,6 +135,13 @@ LINUX = Profile(
     abort_keeps_time_wait=True,
     syn_give_up_by_time=True,
     sender_rules="linux",
+    syncookies=True,  # net.ipv4.tcp_syncookies = 1
+    crossing_syn_ack_establishes=True,
+    invalid_ratelimit=500_000,  # net.ipv4.tcp_invalid_ratelimit = 500 (ms)
+    synack_timer_restarts_on_syn=True,
+    synack_timer_after_arrivals=True,
+    prunes_old_half_open=True,
+    isn_tick_ns=64,
 )
 
 PROFILES = {p.name: p for p in (RFC9293, LINUX)}

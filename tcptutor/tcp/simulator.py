@@ -3,7 +3,8 @@
 Rules (contract): after every step but `drop`, `delay` and `duplicate` the network settles:
 segments in flight are delivered when the network says they arrive, with every immediate
 reply, until nothing is in flight. Timers fire only when their deadline falls inside a
-settle or a `wait`; at the same instant a timer fires before an arrival. Clock values are
+settle or a `wait`; at the same instant a timer fires before an arrival (linux: except a
+half-open entry's SYN-ACK timer, see Host.timer_yields_to_arrival). Clock values are
 whole microseconds.
 """
 
@@ -135,7 +136,11 @@ class Simulator:
             due = host.next_deadline()
             if due is not None and (timer is None or due[0] < timer[0]):
                 timer = (due[0], name, due[1])
-        if timer is not None and (arrival is None or timer[0] <= arrival) and (limit is None or timer[0] <= limit):
+        timer_first = timer is not None and (
+            arrival is None or timer[0] < arrival
+            or (timer[0] == arrival and not self.hosts[timer[1]].timer_yields_to_arrival(timer[2]))
+        )
+        if timer_first and (limit is None or timer[0] <= limit):
             self.now = max(self.now, timer[0])
             self._fire(timer[1], timer[2])
             return True
@@ -200,7 +205,7 @@ class Simulator:
             "client": {"isn": self.isn["client"], "window": sc.client.window, "mss": sc.client.mss},
             "server": {
                 "isn": self.isn["server"], "window": sc.server.window, "mss": sc.server.mss,
-                "backlog": sc.server.backlog, "syncookies": sc.server.syncookies,
+                "backlog": sc.server.backlog, "syncookies": self.hosts["server"].syncookies,
             },
             "net": {
                 "profile": p.name, "seed": sc.net.seed, "latency": seconds(p.latency),

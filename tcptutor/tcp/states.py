@@ -109,6 +109,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.CLOSING, E.RCV_ACK_OF_FIN, S.TIME_WAIT, "RFC 9293 3.10.7.4 fifth: CLOSING, our FIN ACKed"),
     Transition(S.LAST_ACK, E.RCV_ACK_OF_FIN, S.CLOSED, "RFC 9293 3.10.7.4 fifth: LAST-ACK, our FIN ACKed"),
     Transition(S.TIME_WAIT, E.TIMEOUT_2MSL, S.CLOSED, "RFC 9293 3.10.8 time-wait timeout"),
+    Transition(S.TIME_WAIT, E.RCV_SYN, S.SYN_RECEIVED,
+               "RFC 9293 3.6 MAY-2 (RFC 1122 4.2.2.13, RFC 6191): a new SYN above RCV.NXT reopens from TIME-WAIT"),
     *(
         Transition(s, E.RCV_RST, S.CLOSED, _RST_EVENTS)
         for s in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)

@@ -189,7 +189,7 @@ def run_kernel_case(scenario_text: str, kernel: str, syncookies: int | None = No
     """Run one scenario with the kernel as `kernel` ("client" or "server") in a fresh namespace.
 
     `syncookies` sets net.ipv4.tcp_syncookies (0, 1 or 2); None: 1 if the scenario's
-    [server] syncookies is true, else 0.
+    [server] syncookies is true (or, not given, its profile's default is), else 0.
     """
     return run_kernel_cases({"case": (scenario_text, kernel, syncookies)})["case"].result()
 
@@ -475,7 +475,7 @@ class Harness:
         self.host = Host(self.peer, params, profile, sim.isn[self.peer], rng)
         isns = iter(peer_isns)
         fallback = self.host._new_isn
-        self.host._new_isn = lambda name: next(isns, None) or fallback(name)  # the simulated ISNs
+        self.host._new_isn = lambda name, *now: next(isns, None) or fallback(name, *now)  # the simulated ISNs
         self.app = KernelApp(kernel, scenario.server.backlog)
         self.t0 = time.monotonic()
         self.line: list[tuple[int, int, str, object]] = []  # the delay line: (due, n, direction, item)
@@ -667,8 +667,11 @@ def main() -> int:
         job = json.loads(sys.stdin.readline())
         scenario = parse_scenario(job["scenario"])
         cookies = job.get("syncookies")
-        if cookies is None:
-            cookies = 1 if scenario.server.syncookies else 0
+        if cookies is None:  # [server] syncookies, or the profile's default (linux: on)
+            from tcptutor.tcp.profiles import resolve
+
+            wanted = scenario.server.syncookies
+            cookies = 1 if (resolve(scenario.net).syncookies if wanted is None else wanted) else 0
         fd, settings = setup_namespace(cookies)
         harness = Harness(scenario, job["kernel"], fd, job.get("inject", []))
         try:  # real-time priority: the schedule must not wait behind other work on the machine

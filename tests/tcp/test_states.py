@@ -238,10 +238,13 @@ REACHABLE = [
     # no connection and draws a RST.
     ((S.LAST_ACK, E.RCV_RST, S.CLOSED), "server", "recv",
      toml(HS + ["client close", "drop next client->server", "server close", "client abort", "wait 5s"])),
-    # A new SYN reaches the server in TIME-WAIT: out of window, it draws an ACK that the
-    # client (SYN-SENT) finds unacceptable and answers with <SEQ=SEG.ACK><CTL=RST>.
-    ((S.TIME_WAIT, E.RCV_RST, S.CLOSED), "server", "recv",
-     toml(HS + ["server close", "client close", "client connect", "wait 2s"])),
+    # The server opens anew to the client in TIME-WAIT, which does not listen: the SYN draws
+    # an ACK that the server (SYN-SENT) finds unacceptable and answers with <SEQ=SEG.ACK><CTL=RST>.
+    ((S.TIME_WAIT, E.RCV_RST, S.CLOSED), "client", "recv",
+     toml(HS + ["client close", "server close", "server connect", "wait 2s"])),
+    # A new SYN from the client reaches the listening server in TIME-WAIT: it reopens.
+    ((S.TIME_WAIT, E.RCV_SYN, S.SYN_RECEIVED), "server", "recv",
+     toml(HS + ["server close", "client close", "client connect"])),
     # ABORT in each synchronized state.
     ((S.ESTABLISHED, E.ABORT, S.CLOSED), "client", "call abort", toml(HS + ["client abort"])),
     ((S.FIN_WAIT_1, E.ABORT, S.CLOSED), "client", "call abort",
