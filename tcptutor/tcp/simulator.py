@@ -18,7 +18,7 @@ from .host import Host, Outcome
 from .params import Calls, Drop, Flood, Scenario, Step, Wait
 from .profiles import Profile, resolve
 from .segment import Segment
-from .trace import SegmentRecord, Trace, TraceEvent, seconds
+from .trace import Cause, Note, SegmentRecord, Trace, TraceEvent, seconds
 
 NAMED = ("client", "server")
 MAX_EVENTS_PER_STEP = 2_000_000  # a runaway guard, far above any teaching scenario
@@ -89,16 +89,15 @@ class Simulator:
 
     def _call(self, endpoint: str, verb: str, sizes: tuple[int, ...]) -> None:
         peer = "server" if endpoint == "client" else "client"
-        cause = f"call {verb}" + (" " + " ".join(map(str, sizes)) if sizes else "")
         outcome = self.hosts[endpoint].call(verb, peer, sizes, self.now)
-        self._record(endpoint, outcome, cause)
+        self._record(endpoint, outcome, Cause.call(verb, sizes))
 
     def _flood(self, count: int) -> None:
         """N SYNs from spoofed sources, all at this instant; the sources never answer."""
         for _ in range(count):
             self.spoofs += 1
             syn = Segment(f"spoof-{self.spoofs}", "server", self.rng.getrandbits(32), 0,
-                          frozenset({"SYN"}), win=64240, mss=1460, note="spoofed source")
+                          frozenset({"SYN"}), win=64240, mss=1460, note=Note.SPOOFED_SOURCE)
             self._put_on_wire(syn)
 
     def _settle(self) -> None:
@@ -129,7 +128,7 @@ class Simulator:
 
     def _fire(self, host_name: str, peer: str) -> None:
         outcome, kind, timeout = self.hosts[host_name].fire_timer(peer, self.now)
-        events = self._record(host_name, outcome, f"timeout {kind}")
+        events = self._record(host_name, outcome, Cause.timeout(kind))
         for event in events[:1]:
             event.timer = {"kind": kind, "timeout": seconds(timeout)}
 
@@ -139,7 +138,7 @@ class Simulator:
         if host is None:
             return  # a spoofed source: it never answers
         outcome = host.receive(seg, self.now)
-        self._record(seg.dst, outcome, f"recv #{record.n}")
+        self._record(seg.dst, outcome, Cause.recv(record.n))
 
     # ------------------------------------------------------------------ wire and trace
 
@@ -178,7 +177,7 @@ class Simulator:
                 return True
         return False
 
-    def _record(self, host_name: str, outcome: Outcome, cause: str) -> list[TraceEvent]:
+    def _record(self, host_name: str, outcome: Outcome, cause: Cause) -> list[TraceEvent]:
         named = outcome.peer in NAMED
         endpoint = host_name if named else "listener"
         peer = None if named else outcome.peer
