@@ -227,8 +227,11 @@ def _explain_state(expected: Expected, trace: Trace) -> str:
     meaning = STATE_MEANING.get(str(value), "")
     if seg is None:
         return f"{value} when the scenario ends: {meaning}"
-    events = [e for e in trace.events if e.state_after == value and e.rfc
-              and (e in analysis.caused_by(trace, seg.n) or seg.n in e.sent)]
+    involved = analysis.caused_by(trace, seg.n)
+    sender = analysis.sent_by(trace, seg.n)
+    if sender is not None:
+        involved.append(sender)
+    events = [e for e in trace.events if e.state_after == value and e.rfc and any(e is i for i in involved)]
     if events:
         return f"{value}: {meaning} ({events[-1].rfc})"
     return f"{value}: {meaning}; segment #{seg.n} does not change the state"

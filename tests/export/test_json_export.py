@@ -85,7 +85,7 @@ def test_keys_equal_the_graders_for_the_same_seeds(exported, bank):
             if q["kind"] == "predict":
                 for name, e in variant.expected.items():
                     assert v["key"][name]["solution"] == explain(e, variant.trace)
-                    assert v["key"][name]["segment"] == (e.segment["n"] if e.segment else None)
+                    assert v["key"][name]["segment"] == (e.segment.field("n") if e.segment else None)
             if q["kind"] == "ordering":
                 assert v["order"] == list(variant.order)
 

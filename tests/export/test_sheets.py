@@ -203,7 +203,7 @@ def test_html_key_has_an_svg_diagram_per_simulated_variant(files, selection):
     assert len(svgs) == len(traced) > 100
     # Each predict variant's diagram highlights the segments it asks about.
     for svg, v in zip(svgs, traced):
-        asked = {e.segment["n"] for e in v.expected.values() if e.segment}
+        asked = {e.segment.field("n") for e in v.expected.values() if e.segment}
         if v.question.kind == "predict" and asked:
             marked = {t.text.split()[0] for t in svg.iter(f"{SVG}text")
                       if t.get("fill") == HIGHLIGHT and t.get("font-weight") == "bold" and (t.text or "").startswith("#")}
