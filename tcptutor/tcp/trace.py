@@ -85,12 +85,14 @@ class CauseKind(enum.StrEnum):
     TIMEOUT = "timeout"  # a timer expired (RFC 9293 3.10.8)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Cause:
     """What made an endpoint act: a call (verb, sizes), an arrival (segment number) or a timer (kind).
 
     Equal to another Cause with the same fields, and (like Note) to its own text, so that code
-    and tests written against the string causes keep working while they move over.
+    and tests written against the string causes keep working while they move over. A value:
+    never changed once made (not frozen only because the simulator makes one per event, and a
+    frozen dataclass costs three times as much to build).
     """
 
     kind: CauseKind
