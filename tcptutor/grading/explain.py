@@ -90,12 +90,12 @@ def explain_seq(seg: SegmentRecord, trace: Trace) -> str:
                     f"{describe(original)}{lost}")
     if seg.has("SYN"):
         return f"{seq}: a SYN carries the sender's initial sequence number (ISN)"
-    mine = [s for s in _before(trace, seg) if s.src == seg.src and not s.has("RST")]
-    for prev in reversed(mine):
+    prev = analysis.seq_basis(trace, seg)
+    if prev is not None:
         used = seg_len(prev)
-        if (prev.seq + used) % MOD == seq and used:
-            wrap = " (modulo 2^32)" if prev.seq + used >= MOD else ""
-            return f"{seq} = {prev.seq} + {used}{wrap}: {describe(prev)} started at {prev.seq} and {_consumed(prev)}"
+        wrap = " (modulo 2^32)" if prev.seq + used >= MOD else ""
+        return f"{seq} = {prev.seq} + {used}{wrap}: {describe(prev)} started at {prev.seq} and {_consumed(prev)}"
+    mine = [s for s in _before(trace, seg) if s.src == seg.src and not s.has("RST")]
     if mine:
         prev = mine[-1]
         if prev.seq == seq:
@@ -108,15 +108,14 @@ def explain_ack(seg: SegmentRecord, trace: Trace) -> str:
     if not seg.has("ACK"):
         return "0: the ACK flag is not set, so the acknowledgment field carries nothing (it is sent as 0)"
     sender, peer = seg.src, seg.dst
-    arrived = [s for s in _before(trace, seg) if s.src == peer and s.delivered
-               and s.arrived_at is not None and s.arrived_at <= seg.sent_at]
-    for prev in reversed(arrived):
+    arrived = analysis.arrived_before(trace, seg)
+    prev = analysis.ack_basis(trace, seg)
+    if prev is not None:
         used = seg_len(prev)
-        if used and (prev.seq + used) % MOD == ack:
-            wrap = " (modulo 2^32)" if prev.seq + used >= MOD else ""
-            rule = (f"{ack} = {prev.seq} + {used}{wrap}: ack is the next sequence number the {sender} expects; "
-                    f"{describe(prev)} started at {prev.seq} and {_consumed(prev)}")
-            return rule + _why_this_ack(seg, trace, prev, arrived)
+        wrap = " (modulo 2^32)" if prev.seq + used >= MOD else ""
+        rule = (f"{ack} = {prev.seq} + {used}{wrap}: ack is the next sequence number the {sender} expects; "
+                f"{describe(prev)} started at {prev.seq} and {_consumed(prev)}")
+        return rule + _why_this_ack(seg, trace, prev, arrived)
     if seg.has("RST"):
         return f"{ack}: the RST acknowledges everything the segment it answers occupied (SEG.SEQ + SEG.LEN)"
     return f"{ack}: the next sequence number the {sender} expects from the {peer} (RCV.NXT)"

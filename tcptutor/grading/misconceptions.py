@@ -51,19 +51,7 @@ def basis(ctx: Context) -> SegmentRecord | None:
     seg, trace = ctx.seg, ctx.trace
     if seg is None or trace is None or ctx.what not in ("seq", "ack"):
         return None
-    if ctx.what == "seq":
-        earlier = [s for s in trace.segments if s.n < seg.n and s.src == seg.src and not s.has("RST")]
-        target = seg.seq
-    else:
-        if not seg.has("ACK"):
-            return None
-        earlier = [s for s in trace.segments if s.n < seg.n and s.src == seg.dst and s.delivered
-                   and s.arrived_at is not None and s.arrived_at <= seg.sent_at]
-        target = seg.ack
-    for prev in reversed(earlier):
-        if _seg_len(prev) and (prev.seq + _seg_len(prev)) % MOD == target:
-            return prev
-    return None
+    return analysis.seq_basis(trace, seg) if ctx.what == "seq" else analysis.ack_basis(trace, seg)
 
 
 def _int(ctx: Context) -> bool:

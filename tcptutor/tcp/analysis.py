@@ -59,6 +59,37 @@ def end_seq(r: SegmentRecord) -> int:
     return seqmath.add(r.seq, seg_len(r))
 
 
+def sent_before(trace: Trace, r: SegmentRecord) -> list[SegmentRecord]:
+    """The segments put on the wire before r, in wire order."""
+    return trace.segments[: r.n - 1]
+
+
+def arrived_before(trace: Trace, r: SegmentRecord) -> list[SegmentRecord]:
+    """The peer's segments that had reached r's sender when it sent r, in wire order."""
+    return [s for s in sent_before(trace, r) if s.src == r.dst and s.dst == r.src and s.delivered
+            and s.arrived_at is not None and s.arrived_at <= r.sent_at]
+
+
+def seq_basis(trace: Trace, r: SegmentRecord) -> SegmentRecord | None:
+    """The sender's latest earlier segment on the same path (no RST) whose SEG.SEQ + SEG.LEN is
+    r's seq: the one r's sequence number counts on from (RFC 9293 3.4, SND.NXT)."""
+    for prev in reversed(sent_before(trace, r)):
+        if prev.src == r.src and prev.dst == r.dst and not prev.has("RST") and seg_len(prev) and end_seq(prev) == r.seq:
+            return prev
+    return None
+
+
+def ack_basis(trace: Trace, r: SegmentRecord) -> SegmentRecord | None:
+    """The latest segment r's sender had received whose SEG.SEQ + SEG.LEN is r's ack: the one
+    r acknowledges up to (RFC 9293 3.10.7.4, RCV.NXT). None without ACK."""
+    if not r.has("ACK"):
+        return None
+    for prev in reversed(arrived_before(trace, r)):
+        if seg_len(prev) and end_seq(prev) == r.ack:
+            return prev
+    return None
+
+
 # ---------------------------------------------------------------- duplicate ACKs
 
 

@@ -111,3 +111,29 @@ def test_a_challenge_ack_is_no_duplicate_ack():
     t.segments[9] = dataclasses.replace(r, segment=dataclasses.replace(r.segment, note=Note.CHALLENGE_ACK))
     assert 10 in analysis.duplicate_acks(t)  # what a capture tool flags
     assert [r.n for r in t.segments if analysis.is_duplicate_ack(t, r)] == [9, 11, 12]
+
+
+def test_the_segment_a_seq_or_ack_counts_on_from():
+    t = trace_of("active-close")
+    assert analysis.seq_basis(t, t.segment(3)).n == 1  # the client's SYN took 1000
+    assert analysis.seq_basis(t, t.segment(7)).n == 4  # ... and its FIN 1001
+    assert analysis.ack_basis(t, t.segment(2)).n == 1  # the SYN-ACK acknowledges the SYN
+    assert analysis.ack_basis(t, t.segment(7)).n == 6  # the last ACK, the server's FIN
+    assert analysis.ack_basis(t, t.segment(1)) is None  # no ACK flag
+    t = trace_of("fast-retransmit")
+    assert analysis.ack_basis(t, t.segment(9)).n == 1  # #4 was lost: still the SYN's ack
+    assert analysis.ack_basis(t, t.segment(14)).n == 8  # the repair fills the hole: up to #8
+    # #5-#8 all arrive at the same instant, the one #9 leaves at: all count as arrived by then
+    assert [r.n for r in analysis.arrived_before(t, t.segment(9))] == [1, 3, 5, 6, 7, 8]
+
+
+def test_a_flood_does_not_lend_its_sequence_space_to_the_client_connection():
+    """The server's SYN-ACKs to spoofed sources count in other sequence spaces."""
+    t = trace_of("syn-flood-cookies")
+    for r in t.segments:
+        basis = analysis.seq_basis(t, r)
+        if basis is not None:
+            assert (basis.src, basis.dst) == (r.src, r.dst)
+        basis = analysis.ack_basis(t, r)
+        if basis is not None:
+            assert (basis.src, basis.dst) == (r.dst, r.src)
