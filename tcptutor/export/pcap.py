@@ -195,8 +195,8 @@ def comment_for(seg: SegmentRecord, trace: Trace) -> str:
     parts = [f"{head}: {caused}.", f"{sent}."]
     if seg.retransmission:
         parts.append("Retransmission.")
-    if seg.note:
-        parts.append(f"Note: {seg.note}.")
+    if seg.note_text:
+        parts.append(f"Note: {seg.note_text}.")
     return " ".join(parts)
 
 

@@ -195,7 +195,7 @@ def explain(expected: Expected, trace: Trace | None) -> str:
     if expected.what == "states":
         return " → ".join(value) + ": each move is an edge of RFC 9293's state diagram"
     if expected.what in ("sent_at", "arrived_at") and seg:
-        note = f" ({seg.note})" if seg.note else ""
+        note = f" ({seg.note_text})" if seg.note_text else ""
         verb = "leaves" if expected.what == "sent_at" else "arrives"
         return f"{show(value)} s: #{seg.n} {verb} then{note}; latency is {show(trace.params['net']['latency'])} s each way"
     if expected.what == "timeout":

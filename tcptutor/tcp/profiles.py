@@ -36,6 +36,9 @@ class Profile:
     # that syn_retries exponential retries would take (tcp_model_timeout), so its linear
     # first timeouts add retries: 6 -> SYNs at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, give up at 131 s.
     syn_give_up_by_time: bool = False
+    # Which rules the sender follows for segmentation at the window edge and for window
+    # updates and duplicate ACKs: "rfc9293" or "linux" (see tcp/sender.py).
+    sender_rules: str = "rfc9293"
     seed: int = 0
 
     @property
@@ -105,6 +108,7 @@ LINUX = Profile(
     rttvar_floor_is_rto_min=True,
     abort_keeps_time_wait=True,
     syn_give_up_by_time=True,
+    sender_rules="linux",
 )
 
 PROFILES = {p.name: p for p in (RFC9293, LINUX)}

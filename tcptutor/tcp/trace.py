@@ -1,7 +1,7 @@
 """The simulator's output: every segment on the wire and every state change, in order.
 
 `Trace.to_json()` is the contract's trace JSON (format tcptutor.trace/1). Extensions beyond
-the contract: segment `note` and `options`, event `error`, `rfc`, `timer`, `peer`.
+the contract: segment `note`, `options` and `copies`, event `error`, `rfc`, `timer`, `peer`.
 
 Causes and notes are typed (`Cause`, `Note`): their text is rendered from them for the JSON
 and for people, never parsed back by consumers. `Trace.from_json` is the JSON reader's
@@ -170,6 +170,8 @@ class SegmentRecord:
     sent_at: int
     fate: str  # "delivered" or "dropped"
     arrived_at: int | None
+    network_note: str = ""  # why the network lost it, when that is not a `drop` step
+    copies: int = 1  # 2: the network delivered it twice (`duplicate next`)
 
     # The segment's header fields, as the contract names them (times stay in microseconds:
     # `sent_seconds` / `arrived_seconds` are the JSON's values).
@@ -207,7 +209,13 @@ class SegmentRecord:
 
     @property
     def note(self) -> Note | str:
+        """Why the sender sent it (the network's reason for losing it is `network_note`)."""
         return self.segment.note
+
+    @property
+    def note_text(self) -> str:
+        """Both notes as the JSON's `note` writes them, for people to read."""
+        return "; ".join(filter(None, (str(self.segment.note), self.network_note)))
 
     @property
     def retransmission(self) -> bool:
@@ -256,25 +264,35 @@ class SegmentRecord:
         }
         if s.mss is not None:
             out["options"] = {"mss": s.mss}
-        if s.note:
-            out["note"] = str(s.note)
+        note = self.note_text
+        if note:
+            out["note"] = note
+        if self.copies > 1:
+            out["copies"] = self.copies
         return out
 
     @classmethod
     def from_json(cls, doc: dict) -> "SegmentRecord":
+        """The JSON's `note` is the sender's note, then "; " and the network's (only on a lost
+        segment); a lost segment's single note that is no Note member is the network's."""
+        text = doc.get("note", "")
+        sender_note, _, network_note = text.partition("; ")
+        if not network_note and doc["fate"] == "dropped" and not isinstance(as_note(sender_note), Note):
+            sender_note, network_note = "", sender_note
         seg = Segment(
             doc["src"], doc["dst"], doc["seq"], doc["ack"], frozenset(doc["flags"]), doc["len"], doc["win"],
             (doc.get("options") or {}).get("mss"), retransmission=doc.get("retransmission", False),
-            note=as_note(doc.get("note", "")),
+            note=as_note(sender_note),
         )
-        return cls(doc["n"], seg, micros(doc["sent_at"]), doc["fate"], micros(doc.get("arrived_at")))
+        return cls(doc["n"], seg, micros(doc["sent_at"]), doc["fate"], micros(doc.get("arrived_at")),
+                   network_note, doc.get("copies", 1))
 
 
 FIELDS = {
     "n": lambda r: r.n, "src": lambda r: r.src, "dst": lambda r: r.dst, "flags": lambda r: list(r.flags),
     "seq": lambda r: r.seq, "ack": lambda r: r.ack, "len": lambda r: r.length, "win": lambda r: r.win,
     "sent_at": lambda r: r.sent_seconds, "arrived_at": lambda r: r.arrived_seconds, "fate": lambda r: r.fate,
-    "retransmission": lambda r: r.retransmission,
+    "retransmission": lambda r: r.retransmission, "copies": lambda r: r.copies,
 }
 
 
