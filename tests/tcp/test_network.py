@@ -155,7 +155,7 @@ def test_a_duplicated_data_segment_is_acknowledged_twice():
 def test_a_duplicated_syn_ack_gets_the_client_to_ack_twice():
     t = run([*HS[:1], "duplicate next server->client SYN,ACK", "client connect"])
     assert t.segment(2).copies == 2
-    assert [e.cause for e in t.events if e.endpoint == "client" and e.cause.startswith("recv")] == ["recv #2"] * 2
+    assert [e.cause for e in t.events if e.endpoint == "client" and e.cause.is_recv] == ["recv #2"] * 2
     assert [wire(t, n) for n in (3, 4)] == [("client", ["ACK"], 1001, 5001, 0)] * 2
     assert t.final == {"client": "ESTABLISHED", "server": "ESTABLISHED"}
 
