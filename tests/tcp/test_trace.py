@@ -116,3 +116,18 @@ def test_a_cause_equals_its_own_text_only():
     assert Cause.recv(3) == "recv #3" and Cause.recv(3) != "recv #4"
     assert Cause.recv(3) != Cause.recv(4) and Cause.call("send", (1,)) != Cause.call("send", (1, 1))
     assert len({Cause.recv(3), Cause.recv(3), Cause.timeout("syn")}) == 2
+
+
+def test_network_notes_read_back_beside_the_sender_notes():
+    """A lost segment's JSON note joins the sender's note and the network's; the reader splits them."""
+    from tcptutor.tcp.scenario import parse_scenario
+
+    text = ('steps = ["server listen", "client connect", "client send 100 100 100 100 100 100", "wait 30s"]\n'
+            "[net]\nloss = 0.3\nseed = 4\n")
+    trace = simulate(parse_scenario(text, "<test>"))
+    lost = [r for r in trace.segments if r.network_note]
+    assert lost, "the seed loses segments at random"
+    again = Trace.from_json(trace.to_json())
+    assert again.to_json() == trace.to_json()
+    assert [(r.note, r.network_note) for r in again.segments] == [(r.note, r.network_note) for r in trace.segments]
+    assert all(r.note_text == "; ".join(filter(None, (str(r.note), r.network_note))) for r in trace.segments)
