@@ -131,3 +131,24 @@ def test_network_notes_read_back_beside_the_sender_notes():
     assert again.to_json() == trace.to_json()
     assert [(r.note, r.network_note) for r in again.segments] == [(r.note, r.network_note) for r in trace.segments]
     assert all(r.note_text == "; ".join(filter(None, (str(r.note), r.network_note))) for r in trace.segments)
+
+
+def test_no_module_matches_note_or_cause_text():
+    """Consumers compare Note members and read Cause fields; only tcp/trace.py holds their text."""
+    import io
+    import tokenize
+
+    package = CORE.parent
+    words = {n.value for n in Note} - {"abort"}  # "abort" is also a call's verb
+    texts = {repr(w) for w in words} | {f'"{w}"' for w in words}
+    found = []
+    for path in package.rglob("*.py"):
+        if path == CORE / "trace.py":
+            continue
+        for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            if tok.type != tokenize.STRING or tok.string.endswith(('"""', "'''")):
+                continue  # docstrings may show the text
+            if (tok.string in texts or "recv #" in tok.string
+                                                or tok.string.strip("\"'f").startswith(("timeout ", "call "))):
+                found.append((str(path.relative_to(package)), tok.start[0], tok.string))
+    assert found == []
