@@ -110,7 +110,7 @@ def answer_key(
         typer.echo(f"      {solutions[name]}")
     typer.echo(f"\n{variant.explanation}")
     if variant.trace is not None:
-        marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
+        marked = {e.segment.n for e in variant.expected.values() if e.segment}
         typer.echo("\n" + render_ladder(variant.trace, width=80, highlight=marked, seed=variant.seed))
 
 

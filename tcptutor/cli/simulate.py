@@ -22,9 +22,9 @@ def simulate(
     from ..render.ladder import render_ladder
     from ..tcp.simulator import simulate as run_simulation
     with reported_errors():
-        trace = run_simulation(library.load_scenario(scenario)).to_json()
+        trace = run_simulation(library.load_scenario(scenario))
     if json_output:
-        print_json(trace)
+        print_json(trace.to_json())
         return
     columns = width or min(max(shutil.get_terminal_size((80, 24)).columns, 60), 100)
     typer.echo(render_ladder(trace, relative=relative, width=columns))

@@ -18,6 +18,8 @@ from ..grading.misconceptions import Context, basis, diagnose
 from ..questions.expected import Expected
 from ..questions.variants import Variant
 from ..render.ladder import render_ladder
+from ..tcp import analysis
+from ..tcp.trace import Trace
 from . import ExportItem, ExportSet
 
 MOD = 2**32
@@ -109,24 +111,24 @@ def _ask(variant: Variant, name: str):
     return next((a for a in variant.question.asks if a.field == name), None)
 
 
-def _seg_len(seg: dict) -> int:
-    return seg["len"] + ("SYN" in seg["flags"]) + ("FIN" in seg["flags"])
+_seg_len = analysis.seg_len
 
 
-def _number_candidates(e: Expected, trace: dict | None, params: dict, ctx: Context) -> list:
+def _number_candidates(e: Expected, trace: Trace | None, params: dict, ctx: Context) -> list:
     """Wrong numbers a student plausibly writes: the classic slips around the right value."""
     v = e.value
     if e.what in ("seq", "ack") and isinstance(v, int):
-        seg = e.segment or {}
+        seg = e.segment
         out = [v - 1, v + 1, v - 2, v + 2, 1]
-        if seg:
-            out += [seg.get("ack"), seg.get("seq"), (seg.get("seq") or 0) + 1]
+        if seg is not None:
+            out += [seg.ack, seg.seq, seg.seq + 1]
         prev = basis(ctx)
         if prev is not None:
-            out += [prev["seq"], prev["seq"] + 1, v - prev["len"]]
-            if prev["seq"] + _seg_len(prev) >= MOD:
-                out.append(prev["seq"] + _seg_len(prev))  # the sum without wrapping
-        isns = [(trace or {}).get("params", {}).get(side, {}).get("isn") for side in ("client", "server")]
+            out += [prev.seq, prev.seq + 1, v - prev.length]
+            if prev.seq + _seg_len(prev) >= MOD:
+                out.append(prev.seq + _seg_len(prev))  # the sum without wrapping
+        trace_params = trace.params if trace is not None else {}
+        isns = [trace_params.get(side, {}).get("isn") for side in ("client", "server")]
         isns += [params.get("client_isn"), params.get("server_isn")]
         out += [(v - isn) % MOD for isn in isns if isinstance(isn, int)]
         return [c for c in out if isinstance(c, int) and 0 <= c and (c < MOD or c % MOD == v)]
@@ -136,8 +138,7 @@ def _number_candidates(e: Expected, trace: dict | None, params: dict, ctx: Conte
         out = [v / 2, v * 2, 60.0, 120.0, 240.0, 1.0]
         ask = ctx.ask
         if trace is not None and ask is not None:
-            out += [ev["timer"]["timeout"] for ev in trace["events"]
-                    if ev["endpoint"] == ask.endpoint and ev.get("timer", {}).get("kind") == ask.timer]
+            out += [ev.timer["timeout"] for ev in analysis.timer_expiries(trace, ask.endpoint, ask.timer)]
         return [float(c) for c in out]
     return []
 
@@ -272,7 +273,7 @@ def text_html(text: str) -> str:
 def ladder_html(variant: Variant) -> str:
     if variant.trace is None:
         return ""
-    marked = {e.segment["n"] for e in variant.expected.values() if e.segment}
+    marked = {e.segment.n for e in variant.expected.values() if e.segment}
     text = render_ladder(variant.trace, width=80, highlight=marked, seed=variant.seed)
     return '<pre style="font-family: monospace; line-height: 1.2">' + html.escape(text, quote=False) + "</pre>"
 

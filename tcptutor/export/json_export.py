@@ -60,11 +60,11 @@ def variant_json(variant: Variant) -> dict:
             "value": _jsonable(e.value),
             "shown": show(e.value),
             "solution": solved[name],
-            "segment": e.segment["n"] if e.segment else None,
+            "segment": e.segment.n if e.segment else None,
         }
         for name, e in variant.expected.items()
     }
-    out["trace"] = variant.trace
+    out["trace"] = variant.trace.to_json() if variant.trace is not None else None
     return out
 
 

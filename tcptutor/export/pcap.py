@@ -33,8 +33,8 @@ What is in a capture
   the bytes of the segment it repeats.
 - A comment (opt_comment) on every packet: which states its arrival caused, e.g.
   "arrives at 0.020 s: client: SYN-SENT -> ESTABLISHED", or that it was lost, then which
-  call, arrival or timer made the sender send it, read off the trace's events (cause
-  "recv #n", and the `sent` lists), e.g. "Sent by server: LISTEN -> SYN-RECEIVED (recv #1)".
+  call, arrival or timer made the sender send it, read off the trace's events (the arrival
+  each caused and the `sent` lists: tcp.analysis), e.g. "Sent by server: LISTEN -> SYN-RECEIVED (recv #1)".
   The section header's comment names the trace.
 """
 
@@ -48,6 +48,8 @@ from pathlib import Path
 from .. import __version__
 from ..segment_flags import wireshark_flags
 from ..errors import InputError
+from ..tcp import analysis
+from ..tcp.trace import SegmentRecord, Trace, TraceEvent
 from . import ExportSet, register
 
 LINKTYPE_RAW = 101
@@ -113,21 +115,20 @@ def payload(seq: int, length: int) -> bytes:
     return bytes(LETTERS[(seq + i) % 26] for i in range(length))
 
 
-def tcp_segment(seg: dict, src: tuple[str, int], dst: tuple[str, int]) -> bytes:
+def tcp_segment(seg: SegmentRecord, src: tuple[str, int], dst: tuple[str, int]) -> bytes:
     """The TCP header (with options) and payload of a trace segment, checksum filled in."""
     options = b""
-    mss = (seg.get("options") or {}).get("mss")
-    if mss:
-        options += struct.pack("!BBH", 2, 4, mss)  # kind 2: maximum segment size
+    if seg.mss:
+        options += struct.pack("!BBH", 2, 4, seg.mss)  # kind 2: maximum segment size
     while len(options) % 4:
         options += b"\x01"  # NOP padding
     flags = 0
-    for f in seg["flags"]:
+    for f in seg.flags:
         flags |= FLAG_BITS.get(f, 0)
     data_offset = (20 + len(options)) // 4
-    data = payload(seg["seq"] + ("SYN" in seg["flags"]), seg["len"])
-    header = struct.pack("!HHIIBBHHH", src[1], dst[1], seg["seq"] % 2**32, seg["ack"] % 2**32,
-                         data_offset << 4, flags, min(seg["win"], 0xFFFF), 0, 0)
+    data = payload(seg.seq + seg.has("SYN"), seg.length)
+    header = struct.pack("!HHIIBBHHH", src[1], dst[1], seg.seq % 2**32, seg.ack % 2**32,
+                         data_offset << 4, flags, min(seg.win, 0xFFFF), 0, 0)
     body = header + options + data
     pseudo = (ipaddress.IPv4Address(src[0]).packed + ipaddress.IPv4Address(dst[0]).packed
               + struct.pack("!BBH", 0, 6, len(body)))
@@ -147,16 +148,16 @@ def ipv4_packet(tcp: bytes, src: str, dst: str, ident: int) -> bytes:
 # ---------------------------------------------------------------------------
 
 
-def _who(e: dict) -> str:
-    ep = e.get("endpoint", "?")
+def _who(e: TraceEvent) -> str:
+    ep = e.endpoint
     if ep == "listener":
-        return f"server (listener, for {e['peer']})" if e.get("peer") else "server (listener)"
+        return f"server (listener, for {e.peer})" if e.peer else "server (listener)"
     return ep
 
 
-def _states(e: dict) -> str:
+def _states(e: TraceEvent) -> str:
     """'client: SYN-SENT -> ESTABLISHED', or 'server stays ESTABLISHED'."""
-    before, after = e.get("state_before"), e.get("state_after")
+    before, after = e.state_before, e.state_after
     if before and after and before != after:
         return f"{_who(e)}: {before} -> {after}"
     return f"{_who(e)} stays {after or before}"
@@ -166,37 +167,36 @@ def _time(t: float) -> str:
     return f"{t:.6f}".rstrip("0").rstrip(".") if t else "0"
 
 
-def comment_for(seg: dict, events: list[dict]) -> str:
+def comment_for(seg: SegmentRecord, trace: Trace) -> str:
     """The packet comment of a segment, e.g. '#2 [SYN,ACK] server -> client: arrives at 0.02 s:
     client: SYN-SENT -> ESTABLISHED. Sent by server: LISTEN -> SYN-RECEIVED (recv #1).'"""
-    n = seg["n"]
-    head = f"#{n} {wireshark_flags(seg['flags'])} {seg['src']} -> {seg['dst']}"
-    if seg.get("fate") == "dropped":
+    n = seg.n
+    head = f"#{n} {wireshark_flags(seg.flags)} {seg.src} -> {seg.dst}"
+    if not seg.delivered:
         caused = "lost in the network (captured at the sender): it never arrives"
     else:
-        arrivals = [e for e in events if e.get("cause") == f"recv #{n}"]
-        at = f"arrives at {_time(seg['arrived_at'])} s" if seg.get("arrived_at") is not None else "arrives"
+        arrivals = analysis.caused_by(trace, n)
+        at = f"arrives at {_time(seg.arrived_seconds)} s" if seg.arrived_at is not None else "arrives"
         if arrivals:
             caused = f"{at}: " + "; ".join(_states(e) for e in arrivals)
         else:
-            spoofed = " (a spoofed source: nobody is there)" if seg["dst"].startswith("spoof-") else ""
-            caused = f"{at}: {seg['dst']} keeps no state for it{spoofed}"
-    senders = [e for e in events if n in e.get("sent", [])]
-    if senders:
-        e = senders[0]
-        why = e.get("cause", "?")
-        before, after = e.get("state_before"), e.get("state_after")
+            spoofed = " (a spoofed source: nobody is there)" if seg.dst.startswith("spoof-") else ""
+            caused = f"{at}: {seg.dst} keeps no state for it{spoofed}"
+    e = analysis.sent_by(trace, n)
+    if e is not None:
+        why = str(e.cause)
+        before, after = e.state_before, e.state_after
         if before and after and before != after:
             sent = f"Sent by {_states(e)} ({why})"
         else:
             sent = f"Sent by {_who(e)} in {after or before} ({why})"
     else:
-        sent = f"Sent by {seg['src']}"
+        sent = f"Sent by {seg.src}"
     parts = [f"{head}: {caused}.", f"{sent}."]
-    if seg.get("retransmission"):
+    if seg.retransmission:
         parts.append("Retransmission.")
-    if seg.get("note"):
-        parts.append(f"Note: {seg['note']}.")
+    if seg.note_text:
+        parts.append(f"Note: {seg.note_text}.")
     return " ".join(parts)
 
 
@@ -244,25 +244,24 @@ def enhanced_packet(packet: bytes, micros: int, comment: str) -> bytes:
     return _block(EPB, body)
 
 
-def trace_to_pcapng(trace: dict, *, comment: str | None = None) -> bytes:
-    """The whole capture of a trace (format tcptutor.trace/1), as bytes."""
+def trace_to_pcapng(trace: Trace, *, comment: str | None = None) -> bytes:
+    """The whole capture of a trace, as bytes."""
     addr = Addresses()
     ident: dict[str, int] = {}
-    events = trace.get("events", [])
-    title = trace.get("title") or "TCP trace"
+    title = trace.title or "TCP trace"
     shb_comment = comment or f"tcptutor simulation: {title}"
     out = [section_header(shb_comment), interface_description()]
-    segments = sorted(trace.get("segments", []), key=lambda s: s["sent_at"])  # stable: wire order
+    segments = sorted(trace.segments, key=lambda s: s.sent_at)  # stable: wire order
     for seg in segments:
-        src, dst = addr(seg["src"]), addr(seg["dst"])
-        ident[seg["src"]] = ident.get(seg["src"], 0) + 1
-        packet = ipv4_packet(tcp_segment(seg, src, dst), src[0], dst[0], ident[seg["src"]])
-        micros = EPOCH * 1_000_000 + round(seg["sent_at"] * 1_000_000)
-        out.append(enhanced_packet(packet, micros, comment_for(seg, events)))
+        src, dst = addr(seg.src), addr(seg.dst)
+        ident[seg.src] = ident.get(seg.src, 0) + 1
+        packet = ipv4_packet(tcp_segment(seg, src, dst), src[0], dst[0], ident[seg.src])
+        micros = EPOCH * 1_000_000 + seg.sent_at
+        out.append(enhanced_packet(packet, micros, comment_for(seg, trace)))
     return b"".join(out)
 
 
-def write_trace(trace: dict, path: Path, *, comment: str | None = None) -> Path:
+def write_trace(trace: Trace, path: Path, *, comment: str | None = None) -> Path:
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -270,12 +269,12 @@ def write_trace(trace: dict, path: Path, *, comment: str | None = None) -> Path:
     return path
 
 
-def scenario_trace(name_or_file: str) -> dict:
+def scenario_trace(name_or_file: str) -> Trace:
     """The trace of a shipped scenario (by name) or of a scenario file."""
     from ..library import load_scenario
     from ..tcp.simulator import simulate
 
-    return simulate(load_scenario(name_or_file)).to_json()
+    return simulate(load_scenario(name_or_file))
 
 
 def write_scenario(name_or_file: str, out: Path) -> list[Path]:
@@ -300,7 +299,7 @@ def write_pcap(selection: ExportSet, out: Path) -> list[Path]:
                 continue
             out.mkdir(parents=True, exist_ok=True)
             comment = (f"tcptutor question {item.question.id} (version {item.version}), seed {v.seed}: "
-                       f"{v.trace.get('title') or 'TCP trace'}")
+                       f"{v.trace.title or 'TCP trace'}")
             written.append(write_trace(v.trace, out / f"{item.question.id}-seed{v.seed}.pcapng", comment=comment))
     if not written:
         raise InputError("export", None, "no selected question has a simulated scenario, so there is nothing to capture")

@@ -95,7 +95,7 @@ def sheet_diagram(variant: Variant) -> bool:
 
 
 def asked_segments(variant: Variant) -> set[int]:
-    return {e.segment["n"] for e in variant.expected.values() if e.segment}
+    return {e.segment.n for e in variant.expected.values() if e.segment}
 
 
 def _field_hint(variant: Variant, name: str) -> str:

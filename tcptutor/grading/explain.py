@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ..questions.expected import Expected
 from ..segment_flags import wireshark_flags
+from ..tcp import analysis
+from ..tcp.trace import RESET_REPLIES, Note, SegmentRecord, Trace, TraceEvent
 
 MOD = 2**32
 
@@ -31,138 +33,118 @@ def with_value(shown: str, solution: str) -> str:
     return f"{shown}: {solution}"
 
 
-def seg_len(seg: dict) -> int:
-    return seg["len"] + ("SYN" in seg["flags"]) + ("FIN" in seg["flags"])
+seg_len = analysis.seg_len
 
 
-def describe(seg: dict) -> str:
+def describe(seg: SegmentRecord) -> str:
     """"#2 ([SYN, ACK] from the server)", "#4 (with 800 bytes from the client)": flags as
     Wireshark lists them, left out for a plain ACK or a data segment."""
-    plain = {f for f in seg["flags"] if f != "PSH"} == {"ACK"}
-    what = "" if plain and seg["len"] else f"{wireshark_flags(seg['flags'])} "
-    data = f"with {seg['len']} bytes " if seg["len"] else ""
-    return f"#{seg['n']} ({what}{data}from the {seg['src']})"
+    plain = {f for f in seg.flags if f != "PSH"} == {"ACK"}
+    what = "" if plain and seg.length else f"{wireshark_flags(seg.flags)} "
+    data = f"with {seg.length} bytes " if seg.length else ""
+    return f"#{seg.n} ({what}{data}from the {seg.src})"
 
 
-def _same_occupancy(a: dict, b: dict) -> bool:
-    """Both occupy the same sequence space: same seq, same length, same SYN and FIN."""
-    return (a["seq"] == b["seq"] and a["len"] == b["len"]
-            and ("SYN" in a["flags"]) == ("SYN" in b["flags"]) and ("FIN" in a["flags"]) == ("FIN" in b["flags"]))
+def resent_original(seg: SegmentRecord, trace: Trace) -> SegmentRecord | None:
+    """The segment a retransmission resends (see analysis.resent_original)."""
+    return analysis.resent_original(trace, seg)
 
 
-def resent_original(seg: dict, trace: dict) -> dict | None:
-    """The segment a retransmission resends: the first earlier one from the same sender that
-    occupied the same sequence space (a bare ACK that shares the seq occupies none)."""
-    return next((s for s in _before(trace, seg) if s["src"] == seg["src"] and seg_len(s)
-                 and "RST" not in s["flags"] and _same_occupancy(s, seg)), None)
+def _previous_ack(seg: SegmentRecord, trace: Trace) -> SegmentRecord | None:
+    return next((s for s in reversed(_before(trace, seg)) if s.src == seg.src and s.has("ACK")
+                 and not s.has("RST")), None)
 
 
-def _previous_ack(seg: dict, trace: dict) -> dict | None:
-    return next((s for s in reversed(_before(trace, seg)) if s["src"] == seg["src"] and "ACK" in s["flags"]
-                 and "RST" not in s["flags"]), None)
+def is_duplicate_ack(seg: SegmentRecord, trace: Trace) -> bool:
+    """RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT" (see analysis.duplicate_acks); a challenge ACK
+    (RFC 5961) is none."""
+    return analysis.is_duplicate_ack(trace, seg)
 
 
-def is_duplicate_ack(seg: dict, trace: dict) -> bool:
-    """RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT": no data, no SYN or FIN, the same ack and the
-    same window as the previous ACK, while the receiver of it has data outstanding. A
-    cumulative ACK that advances the ack is not one; neither is a challenge ACK (RFC 5961)."""
-    if seg["len"] or {"SYN", "FIN", "RST"} & set(seg["flags"]) or "ACK" not in seg["flags"]:
-        return False
-    if seg.get("note") == "challenge ACK":
-        return False
-    prev = _previous_ack(seg, trace)
-    if prev is None or prev["ack"] != seg["ack"] or prev["win"] != seg["win"]:
-        return False
-    # Outstanding: the other side sent something that ends beyond this ack (not yet acknowledged).
-    return any(s["src"] == seg["dst"] and seg_len(s) and 0 < (s["seq"] + seg_len(s) - seg["ack"]) % MOD < MOD // 2
-               for s in _before(trace, seg))
-
-
-def _consumed(seg: dict) -> str:
+def _consumed(seg: SegmentRecord) -> str:
     parts = []
-    if "SYN" in seg["flags"]:
+    if seg.has("SYN"):
         parts.append("its SYN takes one sequence number")
-    if seg["len"]:
-        parts.append(f"its {seg['len']} data bytes take {seg['len']}")
-    if "FIN" in seg["flags"]:
+    if seg.length:
+        parts.append(f"its {seg.length} data bytes take {seg.length}")
+    if seg.has("FIN"):
         parts.append("its FIN takes one sequence number")
     return " and ".join(parts)
 
 
-def _before(trace: dict, seg: dict) -> list[dict]:
-    return [s for s in trace["segments"] if s["n"] < seg["n"]]
+def _before(trace: Trace, seg: SegmentRecord) -> list[SegmentRecord]:
+    return trace.segments[: seg.n - 1]
 
 
-def explain_seq(seg: dict, trace: dict) -> str:
-    seq = seg["seq"]
-    if "RST" in seg["flags"] and seg.get("note", "").startswith(("no connection", "ACK to a listener", "bad ACK")):
-        if "ACK" in seg["flags"] and seq == 0:
+def explain_seq(seg: SegmentRecord, trace: Trace) -> str:
+    seq = seg.seq
+    if seg.has("RST") and seg.note in RESET_REPLIES:
+        if seg.has("ACK") and seq == 0:
             return "0: a RST answering a segment that had no ACK uses seq 0 and acknowledges that segment (RFC 9293 3.10.7.1)"
         return f"{seq}: a RST answering a segment that had an ACK takes that segment's ack as its seq (RFC 9293 3.10.7.1)"
-    if seg.get("retransmission"):
+    if seg.retransmission:
         original = resent_original(seg, trace)
         if original:
-            lost = ", which was lost" if original["fate"] != "delivered" else ""
+            lost = ", which was lost" if not original.delivered else ""
             return (f"{seq}: a retransmission repeats the seq of the segment it resends, "
                     f"{describe(original)}{lost}")
-    if "SYN" in seg["flags"]:
+    if seg.has("SYN"):
         return f"{seq}: a SYN carries the sender's initial sequence number (ISN)"
-    mine = [s for s in _before(trace, seg) if s["src"] == seg["src"] and "RST" not in s["flags"]]
-    for prev in reversed(mine):
+    prev = analysis.seq_basis(trace, seg)
+    if prev is not None:
         used = seg_len(prev)
-        if (prev["seq"] + used) % MOD == seq and used:
-            wrap = " (modulo 2^32)" if prev["seq"] + used >= MOD else ""
-            return f"{seq} = {prev['seq']} + {used}{wrap}: {describe(prev)} started at {prev['seq']} and {_consumed(prev)}"
+        wrap = " (modulo 2^32)" if prev.seq + used >= MOD else ""
+        return f"{seq} = {prev.seq} + {used}{wrap}: {describe(prev)} started at {prev.seq} and {_consumed(prev)}"
+    mine = [s for s in _before(trace, seg) if s.src == seg.src and not s.has("RST")]
     if mine:
         prev = mine[-1]
-        if prev["seq"] == seq:
+        if prev.seq == seq:
             return f"{seq}: the same as {describe(prev)}, which carried no SYN, FIN or data, so it used up no sequence number"
     return f"{seq}: the sender's next sequence number (SND.NXT)"
 
 
-def explain_ack(seg: dict, trace: dict) -> str:
-    ack = seg["ack"]
-    if "ACK" not in seg["flags"]:
+def explain_ack(seg: SegmentRecord, trace: Trace) -> str:
+    ack = seg.ack
+    if not seg.has("ACK"):
         return "0: the ACK flag is not set, so the acknowledgment field carries nothing (it is sent as 0)"
-    sender, peer = seg["src"], seg["dst"]
-    arrived = [s for s in _before(trace, seg) if s["src"] == peer and s["fate"] == "delivered"
-               and s["arrived_at"] is not None and s["arrived_at"] <= seg["sent_at"]]
-    for prev in reversed(arrived):
+    sender, peer = seg.src, seg.dst
+    arrived = analysis.arrived_before(trace, seg)
+    prev = analysis.ack_basis(trace, seg)
+    if prev is not None:
         used = seg_len(prev)
-        if used and (prev["seq"] + used) % MOD == ack:
-            wrap = " (modulo 2^32)" if prev["seq"] + used >= MOD else ""
-            rule = (f"{ack} = {prev['seq']} + {used}{wrap}: ack is the next sequence number the {sender} expects; "
-                    f"{describe(prev)} started at {prev['seq']} and {_consumed(prev)}")
-            return rule + _why_this_ack(seg, trace, prev, arrived)
-    if "RST" in seg["flags"]:
+        wrap = " (modulo 2^32)" if prev.seq + used >= MOD else ""
+        rule = (f"{ack} = {prev.seq} + {used}{wrap}: ack is the next sequence number the {sender} expects; "
+                f"{describe(prev)} started at {prev.seq} and {_consumed(prev)}")
+        return rule + _why_this_ack(seg, trace, prev, arrived)
+    if seg.has("RST"):
         return f"{ack}: the RST acknowledges everything the segment it answers occupied (SEG.SEQ + SEG.LEN)"
     return f"{ack}: the next sequence number the {sender} expects from the {peer} (RCV.NXT)"
 
 
-def _why_this_ack(seg: dict, trace: dict, basis: dict, arrived: list[dict]) -> str:
+def _why_this_ack(seg: SegmentRecord, trace: Trace, basis: SegmentRecord, arrived: list[SegmentRecord]) -> str:
     """What kind of ACK this is, when that is the point: a challenge ACK, a duplicate ACK, or
     the cumulative ACK that fills a hole."""
-    ack = seg["ack"]
-    beyond = [s for s in arrived if seg_len(s) and 0 < (s["seq"] - ack) % MOD < MOD // 2]
-    if seg.get("note") == "challenge ACK":
-        return (f"; this is a challenge ACK (RFC 5961 3.2, 4.2): the {seg['src']} answers a RST or SYN "
+    ack = seg.ack
+    beyond = [s for s in arrived if seg_len(s) and 0 < (s.seq - ack) % MOD < MOD // 2]
+    if seg.note == Note.CHALLENGE_ACK:
+        return (f"; this is a challenge ACK (RFC 5961 3.2, 4.2): the {seg.src} answers a RST or SYN "
                 f"it cannot trust by restating what it expects")
     if is_duplicate_ack(seg, trace):
-        held = f" (#{', #'.join(str(s['n']) for s in beyond)} arrived beyond it, out of order)" if beyond else ""
+        held = f" (#{', #'.join(str(s.n) for s in beyond)} arrived beyond it, out of order)" if beyond else ""
         return (f"; the byte at {ack} has not arrived{held}, so the ACK repeats ack {ack}: "
                 f"a duplicate ACK (RFC 5681 2)")
-    if seg.get("note") == "ACK of an unacceptable segment":
-        return (f"; it answers a segment outside the {seg['src']}'s receive window, which is not acceptable: "
+    if seg.note == Note.ACK_OF_UNACCEPTABLE:
+        return (f"; it answers a segment outside the {seg.src}'s receive window, which is not acceptable: "
                 f"such a segment is dropped and answered with an ACK restating what is expected "
                 f"(RFC 9293 3.10.7.4, first check)")
     # A hole filled: the previous ACK asked for the seq of the segment that just arrived, and
     # this one jumps past the data that had been held beyond it.
-    last = max((s for s in arrived if seg_len(s)), key=lambda s: (s["arrived_at"], s["n"]), default=None)
+    last = max((s for s in arrived if seg_len(s)), key=lambda s: (s.arrived_at, s.n), default=None)
     previous = _previous_ack(seg, trace)
-    if (last is not None and last["n"] != basis["n"] and previous is not None and previous["ack"] == last["seq"]
-            and "SYN" not in last["flags"] and basis["arrived_at"] <= last["arrived_at"]):
-        return (f"; {describe(last)} filled the hole at {last['seq']}, so this cumulative ACK also covers "
-                f"#{basis['n']}, which had arrived out of order and was held (RFC 9293 3.10.7.4)")
+    if (last is not None and last.n != basis.n and previous is not None and previous.ack == last.seq
+            and not last.has("SYN") and basis.arrived_at <= last.arrived_at):
+        return (f"; {describe(last)} filled the hole at {last.seq}, so this cumulative ACK also covers "
+                f"#{basis.n}, which had arrived out of order and was held (RFC 9293 3.10.7.4)")
     return ""
 
 
@@ -176,9 +158,9 @@ _FLAG_REASONS = {
 }
 
 
-def explain_flags(value: str, seg: dict) -> str:
-    shown = f"{value} (Wireshark: {wireshark_flags(seg['flags'])})"
-    if seg["len"] and value == "ACK":
+def explain_flags(value: str, seg: SegmentRecord) -> str:
+    shown = f"{value} (Wireshark: {wireshark_flags(seg.flags)})"
+    if seg.length and value == "ACK":
         return f"{shown}: a data segment after the handshake carries ACK (PSH, often set too, is not graded)"
     return f"{shown}: {_FLAG_REASONS.get(value, 'the flags the sender set')}"
 
@@ -191,7 +173,7 @@ def worked_solutions(variant) -> dict[str, str]:
     return {name: variant.explanation for name in variant.expected}
 
 
-def explain(expected: Expected, trace: dict | None) -> str:
+def explain(expected: Expected, trace: Trace | None) -> str:
     """One line saying which rule gives the expected answer."""
     value, seg = expected.value, expected.segment
     if trace is None:
@@ -203,19 +185,19 @@ def explain(expected: Expected, trace: dict | None) -> str:
     if expected.what == "len" and seg:
         if value == 0:
             return "0: no payload; SYN, FIN and ACK are flags, not data"
-        return f"{value}: the payload bytes of #{seg['n']} (one write, or one MSS-sized piece of it)"
+        return f"{value}: the payload bytes of #{seg.n} (one write, or one MSS-sized piece of it)"
     if expected.what == "flags" and seg:
         return explain_flags(str(value), seg)
     if expected.what == "win" and seg:
-        return f"{value}: the receive window the {seg['src']} advertises"
+        return f"{value}: the receive window the {seg.src} advertises"
     if expected.what == "state":
         return _explain_state(expected, trace)
     if expected.what == "states":
         return " → ".join(value) + ": each move is an edge of RFC 9293's state diagram"
     if expected.what in ("sent_at", "arrived_at") and seg:
-        note = f" ({seg['note']})" if seg.get("note") else ""
+        note = f" ({seg.note_text})" if seg.note_text else ""
         verb = "leaves" if expected.what == "sent_at" else "arrives"
-        return f"{show(value)} s: #{seg['n']} {verb} then{note}; latency is {show(trace['params']['net']['latency'])} s each way"
+        return f"{show(value)} s: #{seg.n} {verb} then{note}; latency is {show(trace.params['net']['latency'])} s each way"
     if expected.what == "timeout":
         return _explain_timeout(value, trace, expected.event)
     if expected.what == "count":
@@ -238,41 +220,44 @@ STATE_MEANING = {
 }
 
 
-def _explain_state(expected: Expected, trace: dict) -> str:
+def _explain_state(expected: Expected, trace: Trace) -> str:
     seg = expected.segment
     value = expected.value
     meaning = STATE_MEANING.get(str(value), "")
     if seg is None:
         return f"{value} when the scenario ends: {meaning}"
-    events = [e for e in trace["events"] if e.get("state_after") == value and e.get("rfc")
-              and (e["cause"] == f"recv #{seg['n']}" or seg["n"] in e.get("sent", []))]
+    involved = analysis.caused_by(trace, seg.n)
+    sender = analysis.sent_by(trace, seg.n)
+    if sender is not None:
+        involved.append(sender)
+    events = [e for e in trace.events if e.state_after == value and e.rfc and any(e is i for i in involved)]
     if events:
-        return f"{value}: {meaning} ({events[-1]['rfc']})"
-    return f"{value}: {meaning}; segment #{seg['n']} does not change the state"
+        return f"{value}: {meaning} ({events[-1].rfc})"
+    return f"{value}: {meaning}; segment #{seg.n} does not change the state"
 
 
 def _numbers(segs) -> str:
-    names = [f"#{s['n']}" for s in segs]
+    names = [f"#{s.n}" for s in segs]
     if len(names) > 6:
         names = names[:3] + ["…"] + names[-1:]
         return ", ".join(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _explain_count(value: int, segs: tuple[dict, ...], trace: dict) -> str:
+def _explain_count(value: int, segs: tuple[SegmentRecord, ...], trace: Trace) -> str:
     """"3: #4, #6 and #8 (duplicate ACKs of ack 1001)": the segments counted, by number."""
     if not segs:
         return f"{value}: no segment in the trace matches"
     first = segs[0]
-    if all(is_duplicate_ack(s, trace) for s in segs) and len({s["ack"] for s in segs}) == 1:
-        what = f"duplicate ACKs of ack {first['ack']}"
-    elif all(s.get("retransmission") for s in segs):
-        what = "retransmissions" + (f" of seq {first['seq']}" if len({s["seq"] for s in segs}) == 1 else "")
-    elif len({(s["src"], tuple(sorted(set(s["flags"]) - {"PSH"}))) for s in segs}) == 1:
-        plain = {f for f in first["flags"] if f != "PSH"} == {"ACK"}
-        kind = ("data segments" if all(s["len"] for s in segs) else "ACKs") if plain else \
-            f"{wireshark_flags(set(first['flags']) - {'PSH'})} segments"
-        what = f"{kind} from the {first['src']}"
+    if all(is_duplicate_ack(s, trace) for s in segs) and len({s.ack for s in segs}) == 1:
+        what = f"duplicate ACKs of ack {first.ack}"
+    elif all(s.retransmission for s in segs):
+        what = "retransmissions" + (f" of seq {first.seq}" if len({s.seq for s in segs}) == 1 else "")
+    elif len({(s.src, tuple(sorted(set(s.flags) - {"PSH"}))) for s in segs}) == 1:
+        plain = {f for f in first.flags if f != "PSH"} == {"ACK"}
+        kind = ("data segments" if all(s.length for s in segs) else "ACKs") if plain else \
+            f"{wireshark_flags(set(first.flags) - {'PSH'})} segments"
+        what = f"{kind} from the {first.src}"
     elif len(segs) <= 4:
         return f"{value}: " + ", ".join(describe(s) for s in segs)
     else:
@@ -282,37 +267,37 @@ def _explain_count(value: int, segs: tuple[dict, ...], trace: dict) -> str:
     return f"{value}: {_numbers(segs)} ({what})"
 
 
-def _rtt_estimate(trace: dict, endpoint: str, before: float) -> tuple[float, float] | None:
+def _rtt_estimate(trace: Trace, endpoint: str, before: float) -> tuple[float, float] | None:
     """(SRTT, RTTVAR) of `endpoint` just before `before`, replayed from the trace the way the
     sender measures: one sample per ACK of segments never retransmitted (Karn's algorithm,
     RFC 6298 3), the first sample sets SRTT = R, RTTVAR = R/2 (2.2), later ones smooth (2.3)."""
     outstanding: list[dict] = []  # the endpoint's segments not yet acknowledged, in order
     srtt = rttvar = None
     events = []
-    for s in trace["segments"]:
-        if s["src"] == endpoint and seg_len(s) and s["sent_at"] < before:
-            events.append((s["sent_at"], 1, s))
-        elif s["dst"] == endpoint and "ACK" in s["flags"] and s["fate"] == "delivered" \
-                and s["arrived_at"] is not None and s["arrived_at"] < before:
-            events.append((s["arrived_at"], 0, s))
-    for _, kind, s in sorted(events, key=lambda e: (e[0], e[1], e[2]["n"])):
+    for s in trace.segments:  # times in seconds, as the trace JSON gives them
+        if s.src == endpoint and seg_len(s) and s.sent_seconds < before:
+            events.append((s.sent_seconds, 1, s))
+        elif s.dst == endpoint and s.has("ACK") and s.delivered \
+                and s.arrived_at is not None and s.arrived_seconds < before:
+            events.append((s.arrived_seconds, 0, s))
+    for _, kind, s in sorted(events, key=lambda e: (e[0], e[1], e[2].n)):
         if kind == 1:
-            same = next((o for o in outstanding if _same_occupancy(o["seg"], s)), None)
+            same = next((o for o in outstanding if analysis.same_occupancy(o["seg"], s)), None)
             if same is not None:
                 same["retransmitted"] = True
-            elif s.get("retransmission"):
+            elif s.retransmission:
                 continue
             else:
-                outstanding.append({"seg": s, "end": (s["seq"] + seg_len(s)) % MOD, "sent": s["sent_at"],
+                outstanding.append({"seg": s, "end": (s.seq + seg_len(s)) % MOD, "sent": s.sent_seconds,
                                     "retransmitted": False})
             continue
-        acked = [o for o in outstanding if (s["ack"] - o["end"]) % MOD < MOD // 2]
+        acked = [o for o in outstanding if (s.ack - o["end"]) % MOD < MOD // 2]
         if not acked:
             continue
         outstanding = [o for o in outstanding if o not in acked]
         if any(o["retransmitted"] for o in acked):
             continue
-        r = s["arrived_at"] - acked[-1]["sent"]
+        r = s.arrived_seconds - acked[-1]["sent"]
         if srtt is None:
             srtt, rttvar = r, r / 2
         else:
@@ -321,22 +306,22 @@ def _rtt_estimate(trace: dict, endpoint: str, before: float) -> tuple[float, flo
     return None if srtt is None else (srtt, rttvar)
 
 
-def _explain_timeout(value: float, trace: dict, event: dict | None = None) -> str:
+def _explain_timeout(value: float, trace: Trace, event: TraceEvent | None = None) -> str:
     """The timer value actually used, and the rule that set it (RFC 6298, or Linux's)."""
-    net = trace["params"]["net"]
+    net = trace.params["net"]
     linux = net.get("profile") == "linux"
     v = show(value)
-    if value == net.get("time_wait") and (event is None or event["timer"]["kind"] == "time-wait"):
+    if value == net.get("time_wait") and (event is None or event.timer["kind"] == "time-wait"):
         if linux:
             return f"{v} s: Linux holds TIME-WAIT for a fixed 60 s (TCP_TIMEWAIT_LEN)"
         return f"{v} s = 2 × MSL = 2 × {show(net['msl'])} s (RFC 9293 3.10.8)"
     if event is None:
         return f"{v} s: the timer's value then"
-    kind, endpoint = event["timer"]["kind"], event["endpoint"]
-    fired = [e for e in trace["events"] if e.get("timer") and e["endpoint"] == endpoint
-             and e["timer"]["kind"] in ("syn", "synack", "retransmission") and e["at"] < event["at"]]
-    same = [e for e in fired if e["timer"]["kind"] == kind]
-    previous = same[-1]["timer"]["timeout"] if same else None
+    kind, endpoint = event.timer["kind"], event.endpoint
+    fired = [e for e in analysis.timer_expiries(trace, endpoint)
+             if e.timer["kind"] in ("syn", "synack", "retransmission") and e.at < event.at]
+    same = [e for e in fired if e.timer["kind"] == kind]
+    previous = same[-1].timer["timeout"] if same else None
     cap = " (Linux: TCP_RTO_MAX)" if linux else " (RFC 6298 2.5 allows a ceiling of at least 60 s)"
     if previous is not None and abs(value - 2 * previous) < 1e-6:
         return (f"{v} s = 2 × {show(previous)} s: each timeout doubles the timer (RFC 6298 5.5, "
@@ -351,9 +336,9 @@ def _explain_timeout(value: float, trace: dict, event: dict | None = None) -> st
             return (f"{v} s: the initial RTO (RFC 6298 2.1): nothing has been measured yet when the "
                     f"{whose} goes out")
         return f"{v} s: the {kind} timer then (initial RTO {show(net['rto'])} s, doubling after each timeout)"
-    estimate = _rtt_estimate(trace, endpoint, event["at"])
+    estimate = _rtt_estimate(trace, endpoint, event.at_seconds)
     if estimate is None:
-        if any(e["timer"]["kind"] == "syn" for e in fired) and abs(value - 3.0) < 1e-6:
+        if any(e.timer["kind"] == "syn" for e in fired) and abs(value - 3.0) < 1e-6:
             return (f"{v} s: the SYN was retransmitted, so no RTT was measured and data starts with an "
                     f"RTO of 3 s (RFC 6298 5.7)")
         return f"{v} s: the initial RTO (RFC 6298 2.1): no RTT has been measured yet"

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from ..questions.expected import Expected, states_of
 from ..questions.model import Ask
+from ..tcp import analysis
+from ..tcp.trace import Note, SegmentRecord, Trace
 
 MOD = 2**32
 
@@ -21,11 +23,11 @@ class Context:
     ask: Ask | None
     expected: Expected
     given: object  # the parsed answer
-    trace: dict | None
+    trace: Trace | None
     params: dict
 
     @property
-    def seg(self) -> dict | None:
+    def seg(self) -> SegmentRecord | None:
         return self.expected.segment
 
     @property
@@ -41,28 +43,15 @@ class Misconception:
     detect: Callable[[Context], bool]
 
 
-def _seg_len(seg: dict) -> int:
-    return seg["len"] + ("SYN" in seg["flags"]) + ("FIN" in seg["flags"])
+_seg_len = analysis.seg_len
 
 
-def basis(ctx: Context) -> dict | None:
+def basis(ctx: Context) -> SegmentRecord | None:
     """The segment whose sequence space the expected seq/ack counts past (see explain.py)."""
     seg, trace = ctx.seg, ctx.trace
     if seg is None or trace is None or ctx.what not in ("seq", "ack"):
         return None
-    if ctx.what == "seq":
-        earlier = [s for s in trace["segments"] if s["n"] < seg["n"] and s["src"] == seg["src"] and "RST" not in s["flags"]]
-        target = seg["seq"]
-    else:
-        if "ACK" not in seg["flags"]:
-            return None
-        earlier = [s for s in trace["segments"] if s["n"] < seg["n"] and s["src"] == seg["dst"] and s["fate"] == "delivered"
-                   and s["arrived_at"] is not None and s["arrived_at"] <= seg["sent_at"]]
-        target = seg["ack"]
-    for prev in reversed(earlier):
-        if _seg_len(prev) and (prev["seq"] + _seg_len(prev)) % MOD == target:
-            return prev
-    return None
+    return analysis.seq_basis(trace, seg) if ctx.what == "seq" else analysis.ack_basis(trace, seg)
 
 
 def _int(ctx: Context) -> bool:
@@ -75,7 +64,7 @@ def _off_by(ctx: Context, delta: int) -> bool:
 
 def _isn(ctx: Context, side: str) -> int | None:
     if ctx.trace is not None:
-        return ctx.trace["params"].get(side, {}).get("isn")
+        return ctx.trace.params.get(side, {}).get("isn")
     return ctx.params.get(f"{side}_isn")
 
 
@@ -89,60 +78,60 @@ def no_wraparound(ctx: Context) -> bool:
 def relative_numbers(ctx: Context) -> bool:
     if not _int(ctx) or ctx.seg is None:
         return False
-    side = ctx.seg["src"] if ctx.what == "seq" else ctx.seg["dst"]
+    side = ctx.seg.src if ctx.what == "seq" else ctx.seg.dst
     isn = _isn(ctx, side)
     return isn is not None and isn != 0 and ctx.given == (ctx.expected.value - isn) % MOD
 
 
 def seq_ack_swapped(ctx: Context) -> bool:
-    if not _int(ctx) or ctx.seg is None or "ACK" not in ctx.seg["flags"]:
+    if not _int(ctx) or ctx.seg is None or not ctx.seg.has("ACK"):
         return False
-    other = ctx.seg["ack"] if ctx.what == "seq" else ctx.seg["seq"]
+    other = ctx.seg.ack if ctx.what == "seq" else ctx.seg.seq
     return ctx.given == other != ctx.expected.value
 
 
 def ack_number_without_ack_flag(ctx: Context) -> bool:
-    return (ctx.what == "ack" and ctx.seg is not None and "ACK" not in ctx.seg["flags"]
+    return (ctx.what == "ack" and ctx.seg is not None and not ctx.seg.has("ACK")
             and isinstance(ctx.given, int) and ctx.given != 0)
 
 
 def syn_not_counted(ctx: Context) -> bool:
     prev = basis(ctx)
-    return prev is not None and "SYN" in prev["flags"] and _off_by(ctx, -1)
+    return prev is not None and prev.has("SYN") and _off_by(ctx, -1)
 
 
 def fin_not_counted(ctx: Context) -> bool:
     prev = basis(ctx)
-    return prev is not None and "FIN" in prev["flags"] and _off_by(ctx, -1)
+    return prev is not None and prev.has("FIN") and _off_by(ctx, -1)
 
 
 def ack_is_seq_plus_one(ctx: Context) -> bool:
     prev = basis(ctx)
-    return (ctx.what == "ack" and prev is not None and prev["len"] > 1 and _int(ctx)
-            and ctx.given == (prev["seq"] + 1) % MOD)
+    return (ctx.what == "ack" and prev is not None and prev.length > 1 and _int(ctx)
+            and ctx.given == (prev.seq + 1) % MOD)
 
 
 def ack_names_last_byte(ctx: Context) -> bool:
     prev = basis(ctx)
-    return ctx.what == "ack" and prev is not None and prev["len"] > 0 and _off_by(ctx, -1)
+    return ctx.what == "ack" and prev is not None and prev.length > 0 and _off_by(ctx, -1)
 
 
 def ack_equals_received_seq(ctx: Context) -> bool:
     prev = basis(ctx)
-    return ctx.what == "ack" and prev is not None and _int(ctx) and ctx.given == prev["seq"] != ctx.expected.value
+    return ctx.what == "ack" and prev is not None and _int(ctx) and ctx.given == prev.seq != ctx.expected.value
 
 
 def data_not_counted(ctx: Context) -> bool:
     prev = basis(ctx)
-    return (ctx.what == "seq" and prev is not None and prev["len"] > 0 and _int(ctx)
-            and ctx.given in (prev["seq"], (ctx.expected.value - prev["len"]) % MOD) and ctx.given != ctx.expected.value)
+    return (ctx.what == "seq" and prev is not None and prev.length > 0 and _int(ctx)
+            and ctx.given in (prev.seq, (ctx.expected.value - prev.length) % MOD) and ctx.given != ctx.expected.value)
 
 
 def pure_ack_consumes(ctx: Context) -> bool:
     if ctx.what != "seq" or ctx.seg is None or ctx.trace is None or not _off_by(ctx, 1):
         return False
-    mine = [s for s in ctx.trace["segments"] if s["n"] < ctx.seg["n"] and s["src"] == ctx.seg["src"]]
-    return any(_seg_len(s) == 0 and "RST" not in s["flags"] and s["seq"] == ctx.expected.value for s in mine)
+    mine = [s for s in ctx.trace.segments if s.n < ctx.seg.n and s.src == ctx.seg.src]
+    return any(_seg_len(s) == 0 and not s.has("RST") and s.seq == ctx.expected.value for s in mine)
 
 
 def synack_missing_a_flag(ctx: Context) -> bool:
@@ -163,9 +152,9 @@ def established_after_synack(ctx: Context) -> bool:
     return ctx.what == "state" and ctx.expected.value == "SYN-RECEIVED" and ctx.given == "ESTABLISHED"
 
 
-def _closed_first(trace: dict, endpoint: str) -> bool:
-    fins = [s for s in trace["segments"] if "FIN" in s["flags"] and s["src"] in ("client", "server")]
-    return bool(fins) and fins[0]["src"] == endpoint
+def _closed_first(trace: Trace, endpoint: str) -> bool:
+    fins = [s for s in trace.segments if s.has("FIN") and s.src in ("client", "server")]
+    return bool(fins) and fins[0].src == endpoint
 
 
 def time_wait_on_passive_closer(ctx: Context) -> bool:
@@ -192,14 +181,14 @@ def states_are_segments(ctx: Context) -> bool:
 
 def syn_seq_is_isn_plus_one(ctx: Context) -> bool:
     """The SYN's (or SYN-ACK's) own seq given as ISN + 1: the +1 belongs to the ack that answers it."""
-    return ctx.what == "seq" and ctx.seg is not None and "SYN" in ctx.seg["flags"] and _off_by(ctx, 1)
+    return ctx.what == "seq" and ctx.seg is not None and ctx.seg.has("SYN") and _off_by(ctx, 1)
 
 
 def rst_ack_for_rfc_abort(ctx: Context) -> bool:
     """RFC 9293 3.10.5 ABORT sends <SEQ=SND.NXT><CTL=RST>; RST+ACK is Linux's (tcp_send_active_reset)."""
-    return (ctx.what == "flags" and ctx.seg is not None and ctx.seg.get("note") == "abort"
+    return (ctx.what == "flags" and ctx.seg is not None and ctx.seg.note == Note.ABORT
             and ctx.expected.value == "RST" and ctx.given == "RST+ACK" and ctx.trace is not None
-            and ctx.trace["params"]["net"].get("profile") == "rfc9293")
+            and ctx.trace.params["net"].get("profile") == "rfc9293")
 
 
 def fin_wait_2_skipped(ctx: Context) -> bool:
@@ -234,13 +223,13 @@ def retransmit_everything(ctx: Context) -> bool:
         return False
     if not isinstance(ctx.given, int) or ctx.given <= ctx.expected.value:
         return False
-    segments = ctx.trace["segments"]
-    first = next((s for s in segments if s.get("retransmission") and s["len"] > 0), None)
+    segments = ctx.trace.segments
+    first = next((s for s in segments if s.retransmission and s.length > 0), None)
     if first is None:
         return False
-    outstanding = {s["seq"] for s in segments if s["src"] == first["src"] and s["len"] > 0
-                   and not s.get("retransmission") and s["sent_at"] < first["sent_at"]
-                   and (s["seq"] - first["seq"]) % MOD < MOD // 2}
+    outstanding = {s.seq for s in segments if s.src == first.src and s.length > 0
+                   and not s.retransmission and s.sent_at < first.sent_at
+                   and (s.seq - first.seq) % MOD < MOD // 2}
     return ctx.given == len(outstanding)
 
 
@@ -257,8 +246,7 @@ def time_wait_profile_mixup(ctx: Context) -> bool:
 def rto_no_backoff(ctx: Context) -> bool:
     if ctx.what != "timeout" or ctx.ask is None or ctx.ask.timer == "time-wait" or ctx.trace is None:
         return False
-    fired = [e["timer"]["timeout"] for e in ctx.trace["events"]
-             if e["endpoint"] == ctx.ask.endpoint and e.get("timer", {}).get("kind") == ctx.ask.timer]
+    fired = [e.timer["timeout"] for e in analysis.timer_expiries(ctx.trace, ctx.ask.endpoint, ctx.ask.timer)]
     return bool(fired) and isinstance(ctx.given, float) and abs(ctx.given - fired[0]) < 1e-6 < ctx.expected.value - fired[0]
 
 

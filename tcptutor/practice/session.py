@@ -39,7 +39,7 @@ class Posed:
     @property
     def asked_segments(self) -> set[int]:
         """The trace's segments the question asks about (the ladder marks them >> <<)."""
-        return {e.segment["n"] for e in self.variant.expected.values() if e.segment}
+        return {e.segment.n for e in self.variant.expected.values() if e.segment}
 
 
 @dataclass(frozen=True)

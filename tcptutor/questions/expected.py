@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..segment_flags import canonical_flags
+from ..tcp import analysis
+from ..tcp.trace import SegmentRecord, Trace, TraceEvent
 from .model import Ask, Question
 from .selectors import parse_selector, select, select_all
 
@@ -19,16 +21,16 @@ class Expected:
     what: str
     value: object  # int | str | float | list[str] | bool
     label: str
-    segment: dict | None = None  # the segment the answer is about, if any
-    matches: tuple[dict, ...] = ()  # count answers: the segments counted
-    event: dict | None = None  # timeout answers: the expiry event asked about
+    segment: SegmentRecord | None = None  # the segment the answer is about, if any
+    matches: tuple[SegmentRecord, ...] = ()  # count answers: the segments counted
+    event: TraceEvent | None = None  # timeout answers: the expiry event asked about
 
 
-def expected_from_trace(question: Question, trace: dict) -> dict[str, Expected]:
+def expected_from_trace(question: Question, trace: Trace) -> dict[str, Expected]:
     return {ask.field: _answer(ask, trace) for ask in question.asks}
 
 
-def _answer(ask: Ask, trace: dict) -> Expected:
+def _answer(ask: Ask, trace: Trace) -> Expected:
     what = ask.what
     if what == "count":
         matches = tuple(select_all(parse_selector(ask.segment), trace))
@@ -36,13 +38,13 @@ def _answer(ask: Ask, trace: dict) -> Expected:
     if ask.segment is not None and what in ("seq", "ack", "len", "win", "flags", "sent_at", "arrived_at"):
         seg = _segment(ask.segment, trace)
         if what == "flags":
-            value = canonical_flags(seg["flags"])
+            value = canonical_flags(seg.flags)
         elif what in ("sent_at", "arrived_at"):
-            value = seg[what]
+            value = seg.field(what)
             if value is None:
-                raise Unanswerable(f"segment {ask.segment!r} (#{seg['n']}) was lost: it never arrived")
+                raise Unanswerable(f"segment {ask.segment!r} (#{seg.n}) was lost: it never arrived")
         else:
-            value = seg[{"len": "len"}.get(what, what)]
+            value = seg.field(what)
         return Expected(ask.field, what, value, ask.shown_label, seg)
     if what == "state":
         return Expected(ask.field, what, state_at(trace, ask.endpoint, ask.at), ask.shown_label,
@@ -50,52 +52,40 @@ def _answer(ask: Ask, trace: dict) -> Expected:
     if what == "states":
         return Expected(ask.field, what, states_of(trace, ask.endpoint), ask.shown_label)
     if what == "timeout":
-        fired = [e for e in trace["events"]
-                 if e["endpoint"] == ask.endpoint and e.get("timer", {}).get("kind") == ask.timer]
+        fired = analysis.timer_expiries(trace, ask.endpoint, ask.timer)
         index = ask.nth - 1 if ask.nth > 0 else ask.nth
         if not -len(fired) <= index < len(fired):
             raise Unanswerable(f"the {ask.endpoint}'s {ask.timer} timer expired {len(fired)} time(s); no expiry number {ask.nth}")
-        return Expected(ask.field, what, fired[index]["timer"]["timeout"], ask.shown_label, event=fired[index])
+        return Expected(ask.field, what, fired[index].timer["timeout"], ask.shown_label, event=fired[index])
     raise Unanswerable(f"cannot answer what = {what!r}")
 
 
-def _segment(text: str, trace: dict) -> dict:
+def _segment(text: str, trace: Trace) -> SegmentRecord:
     seg = select(parse_selector(text), trace)
     if seg is None:
         raise Unanswerable(f"no segment matches {text!r} in the simulated trace")
     return seg
 
 
-def state_at(trace: dict, endpoint: str, at: str) -> str:
+def state_at(trace: Trace, endpoint: str, at: str) -> str:
     """The endpoint's state just after segment `at` was handled ("end": the final state).
 
     For the segment's receiver: after its arrival was processed. For its sender: just
     after the event that sent it.
     """
     if at == "end":
-        return trace["final"][endpoint]
+        return trace.final[endpoint]
     seg = _segment(at, trace)
-    mine = [e for e in trace["events"] if e["endpoint"] == endpoint]
-    if seg["dst"] == endpoint:
-        if seg["fate"] != "delivered":
-            raise Unanswerable(f"segment {at!r} (#{seg['n']}) was lost: it never reached the {endpoint}")
-        handled = [e for e in mine if e["cause"] == f"recv #{seg['n']}"]
-    elif seg["src"] == endpoint:
-        handled = [e for e in mine if seg["n"] in e["sent"]]
-    else:
-        raise Unanswerable(f"segment {at!r} (#{seg['n']}) is between {seg['src']} and {seg['dst']}, not the {endpoint}")
-    if not handled:
-        raise Unanswerable(f"the {endpoint} never handled segment {at!r} (#{seg['n']})")
-    return handled[-1]["state_after"]
+    if seg.dst == endpoint and not seg.delivered:
+        raise Unanswerable(f"segment {at!r} (#{seg.n}) was lost: it never reached the {endpoint}")
+    if endpoint not in (seg.src, seg.dst):
+        raise Unanswerable(f"segment {at!r} (#{seg.n}) is between {seg.src} and {seg.dst}, not the {endpoint}")
+    state = analysis.state_after(trace, endpoint, seg.n)
+    if state is None:
+        raise Unanswerable(f"the {endpoint} never handled segment {at!r} (#{seg.n})")
+    return state
 
 
-def states_of(trace: dict, endpoint: str) -> list[str]:
+def states_of(trace: Trace, endpoint: str) -> list[str]:
     """The distinct states the endpoint passed through, in order, starting where it started."""
-    mine = [e for e in trace["events"] if e["endpoint"] == endpoint]
-    if not mine:
-        return [trace["final"][endpoint]]
-    states = [mine[0]["state_before"]]
-    for e in mine:
-        if e["state_after"] != states[-1]:
-            states.append(e["state_after"])
-    return states
+    return analysis.states_of(trace, endpoint)

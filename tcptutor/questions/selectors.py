@@ -1,11 +1,14 @@
 """Segment selectors: how a question names one segment of a trace ("server SYN+ACK", "#4").
 
-Selectors work on the trace JSON (the contract), so exports and outside tools share them.
+Selectors work on the typed trace (tcptutor.tcp.trace.Trace); a trace that arrives as JSON
+is read with `Trace.from_json` first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..tcp.trace import SegmentRecord, Trace
 
 FLAG_WORDS = {"SYN", "ACK", "FIN", "RST", "PSH", "URG"}
 CONTROL = {"SYN", "FIN", "RST"}
@@ -22,21 +25,21 @@ class Selector:
     retransmission: bool | None = None
     nth: int = 1
 
-    def matches(self, seg: dict) -> bool:
+    def matches(self, seg: SegmentRecord) -> bool:
         if self.number is not None:
-            return seg["n"] == self.number
+            return seg.n == self.number
         if self.src is not None:
-            src = seg["src"]
+            src = seg.src
             if (self.src == "spoof") != src.startswith("spoof-") or (self.src != "spoof" and src != self.src):
                 return False
-        flags = set(seg["flags"])
+        flags = seg.segment.flags
         if not self.flags <= flags:
             return False
-        if self.pure_ack and (flags & CONTROL or seg["len"] > 0):
+        if self.pure_ack and (flags & CONTROL or seg.length > 0):
             return False
-        if self.data and seg["len"] == 0:
+        if self.data and seg.length == 0:
             return False
-        if self.retransmission is not None and seg.get("retransmission", False) != self.retransmission:
+        if self.retransmission is not None and seg.retransmission != self.retransmission:
             return False
         return True
 
@@ -101,11 +104,11 @@ def _is_int(word: str) -> bool:
     return True
 
 
-def select_all(selector: Selector, trace: dict) -> list[dict]:
-    return [s for s in trace["segments"] if selector.matches(s)]
+def select_all(selector: Selector, trace: Trace) -> list[SegmentRecord]:
+    return [s for s in trace.segments if selector.matches(s)]
 
 
-def select(selector: Selector, trace: dict) -> dict | None:
+def select(selector: Selector, trace: Trace) -> SegmentRecord | None:
     """The segment the selector names, or None when the trace has no such segment."""
     found = select_all(selector, trace)
     index = selector.nth - 1 if selector.nth > 0 else selector.nth

@@ -19,6 +19,7 @@ from ..errors import TcptutorError
 from ..tcp.params import Scenario
 from ..tcp.scenario import parse_scenario
 from ..tcp.simulator import simulate
+from ..tcp.trace import Trace
 from .expected import Expected, Unanswerable, expected_from_trace
 from .model import Question, vary_spec
 from .selectors import parse_selector, select
@@ -39,7 +40,7 @@ class Variant:
     params: dict
     prompt: str
     expected: dict[str, Expected]
-    trace: dict | None = None
+    trace: Trace | None = None
     order: tuple[int, ...] = ()  # ordering questions: the order items are shown in
     explanation: str = ""  # the question's explanation with this variant's values filled in
 
@@ -110,7 +111,7 @@ def scenario_for(question: Question, params: dict, scenarios: Mapping[str, str])
     return dataclasses.replace(scenario, client=client, server=server, net=net)
 
 
-def fill_prompt(text: str, params: dict, trace: dict | None) -> str:
+def fill_prompt(text: str, params: dict, trace: Trace | None) -> str:
     """Replace {name} with a parameter and {SELECTOR.FIELD} with a value read off the trace."""
 
     def value(match: re.Match) -> str:
@@ -127,7 +128,7 @@ def fill_prompt(text: str, params: dict, trace: dict | None) -> str:
                 raise VariantError(f"placeholder {{{key}}}: no segment matches {selector!r}")
             if field not in ("seq", "ack", "len", "win", "sent_at", "arrived_at", "n"):
                 raise VariantError(f"placeholder {{{key}}}: unknown field {field!r}")
-            return str(seg[field])
+            return str(seg.field(field))
         raise VariantError(f"placeholder {{{key}}} has no value")
 
     return PLACEHOLDER.sub(value, text)
@@ -143,7 +144,7 @@ def make_variant(question: Question, seed: int, scenarios: Mapping[str, str]) ->
     trace = None
     if question.scenario:
         try:
-            trace = simulate(scenario_for(question, params, scenarios)).to_json()
+            trace = simulate(scenario_for(question, params, scenarios))
         except TcptutorError as err:
             raise VariantError(str(err)) from None
     prompt = fill_prompt(question.prompt, params, trace)

@@ -1,12 +1,12 @@
 """The ladder (sequence) diagram of a trace, as plain text for a person to read.
 
-Input is the trace JSON of docs/scenarios.md, as a dict. The client's
+Input is a typed trace (tcptutor.tcp.trace.Trace; JSON: Trace.from_json). The client's
 lifeline is on the left, the server's on the right; each segment is one horizontal
 arrow from its sender to its receiver, in wire order. Each side has its own time
 column, so an arrow shows its send time on the sender's side and its arrival time on
 the receiver's side, and a state change shows the time it happened at that endpoint.
 
-Everything here is pure: a dict in, a string out, no terminal calls and no colour.
+Everything here is pure: a trace in, a string out, no terminal calls and no colour.
 Only characters that are one column wide in wcwidth terms are used (box drawing,
 arrows, "✕", "✗", "⋮"), so counting characters is counting columns.
 """
@@ -16,9 +16,10 @@ from __future__ import annotations
 import textwrap
 
 from ..segment_flags import wireshark_flags, wireshark_order
+from ..tcp import analysis
+from ..tcp.trace import Note, SegmentRecord, Trace, TraceEvent
 
 ENDPOINTS = ("client", "server")
-SEQ_SPACE = 2**32
 MAX_WIDTH = 100  # wider arrows only make it harder to tie a label to its ends
 GAP = 1.0  # seconds of silence that earn a "⋮ ... later" separator
 TIMER_NAMES = {
@@ -27,84 +28,6 @@ TIMER_NAMES = {
     "synack": "SYN-ACK RTO",
     "time-wait": "TIME-WAIT",
 }
-
-
-# ---------------------------------------------------------------------------
-# Numbers: relative seq/ack and duplicate ACKs (reusable by exporters)
-# ---------------------------------------------------------------------------
-
-
-def _seq_gt(a: int, b: int) -> bool:
-    """a comes after b in sequence space (RFC 9293 arithmetic modulo 2**32)."""
-    return 0 < (a - b) % SEQ_SPACE < SEQ_SPACE // 2
-
-
-def _isns(trace: dict) -> dict[tuple[str, str], int]:
-    """ISN of each direction (src, dst): the seq of src's first SYN to dst.
-
-    Keyed by direction, not by endpoint, because the server picks a fresh ISN for
-    every connection (client and each spoofed source). Without a SYN, the first seq
-    seen on that path is the base, as in Wireshark (a RST from a closed port: seq 0).
-    """
-    isn: dict[tuple[str, str], int] = {}
-    for s in trace.get("segments", []):
-        if "SYN" in s["flags"]:
-            isn.setdefault((s["src"], s["dst"]), s["seq"])
-    for s in trace.get("segments", []):
-        isn.setdefault((s["src"], s["dst"]), s["seq"])
-    return isn
-
-
-def trace_relative_numbers(trace: dict) -> dict[int, tuple[int, int]]:
-    """Segment n -> (relative seq, relative ack), as Wireshark shows them.
-
-    seq is relative to the sender's ISN, ack to the receiver's ISN (so the SYN has
-    seq=0 and the first ACK has ack=1), both modulo 2**32. ack stays 0 when ACK is not
-    set, exactly like the wire value.
-    """
-    isn = _isns(trace)
-    rel = {}
-    for s in trace.get("segments", []):
-        seq = (s["seq"] - isn[(s["src"], s["dst"])]) % SEQ_SPACE
-        ack = 0
-        if "ACK" in s["flags"]:
-            ack = (s["ack"] - isn.get((s["dst"], s["src"]), 0)) % SEQ_SPACE
-        rel[s["n"]] = (seq, ack)
-    return rel
-
-
-def duplicate_acks(segments: list[dict]) -> dict[int, tuple[int, int]]:
-    """Segment n -> (n of the ACK it duplicates, 1 for the first duplicate, 2, ...).
-
-    The definition is RFC 5681's (section 2), applied to the wire as a capture tool
-    sees it (dropped segments included): a segment is a duplicate ACK when
-      - it carries ACK, no payload, and no SYN, FIN or RST;
-      - its ack equals the greatest ack its sender has sent so far on this path,
-        and its window equals the window of that sender's previous ACK;
-      - the receiver of the ACK has outstanding data (sent bytes beyond that ack).
-    The SYN-ACK counts as a previous ACK, so after a lost first data segment the
-    server's first "ack=ISN+1" is already a duplicate, which is what a sender counts.
-    """
-    last: dict[tuple[str, str], dict] = {}  # direction -> {ack, win, n, count}
-    high: dict[tuple[str, str], int] = {}  # direction -> highest seq+len of data sent
-    dups = {}
-    for s in segments:
-        path, flags = (s["src"], s["dst"]), set(s["flags"])
-        if "ACK" in flags:
-            prev = last.get(path)
-            pure = s["len"] == 0 and not flags & {"SYN", "FIN", "RST"}
-            peer_high = high.get((s["dst"], s["src"]))
-            outstanding = peer_high is not None and _seq_gt(peer_high, s["ack"])
-            if prev is None or _seq_gt(s["ack"], prev["ack"]) or s["win"] != prev["win"]:
-                last[path] = {"ack": s["ack"], "win": s["win"], "n": s["n"], "count": 0}
-            elif pure and s["ack"] == prev["ack"] and outstanding:
-                prev["count"] += 1
-                dups[s["n"]] = (prev["n"], prev["count"])
-        if s["len"] > 0:
-            end = (s["seq"] + s["len"]) % SEQ_SPACE
-            if path not in high or _seq_gt(end, high[path]):
-                high[path] = end
-    return dups
 
 
 # ---------------------------------------------------------------------------
@@ -139,67 +62,63 @@ def _ordinal(k: int) -> str:
 
 # Why-notes from the simulator worth showing on the arrow (they also stop a challenge ACK
 # from being mistaken for a duplicate ACK).
-NOTES_SHOWN = ("challenge ACK", "fast retransmit", "SYN cookie", "reply to repeated SYN", "ACK of retransmitted FIN")
+NOTES_SHOWN = (Note.CHALLENGE_ACK, Note.FAST_RETRANSMIT, Note.SYN_COOKIE, Note.REPLY_TO_REPEATED_SYN,
+               Note.ACK_OF_RETRANSMITTED_FIN)
 
 
-def _flags(flags: list[str]) -> str:
+def _flags(flags) -> str:
     """Flags as Wireshark writes them: [SYN, ACK], [FIN, ACK], [PSH, ACK]."""
     return wireshark_flags(flags)
 
 
-def _label(s: dict, rel: dict | None, dups: dict) -> str:
+def _label(s: SegmentRecord, rel: dict | None, dups: dict) -> str:
     """#n [FLAGS] seq= ack= len= mss=, then (retransmission) / (dup ACK)."""
-    seq, ack = rel[s["n"]] if rel else (s["seq"], s["ack"])
-    parts = [f"#{s['n']}", _flags(s["flags"]), f"seq={seq}"]
-    if "ACK" in s["flags"]:
+    seq, ack = rel[s.n] if rel else (s.seq, s.ack)
+    parts = [f"#{s.n}", _flags(s.flags), f"seq={seq}"]
+    if s.has("ACK"):
         parts.append(f"ack={ack}")
-    if s["len"]:
-        parts.append(f"len={s['len']}")
-    mss = (s.get("options") or {}).get("mss")
-    if mss:
-        parts.append(f"mss={mss}")
-    if s.get("retransmission"):
+    if s.length:
+        parts.append(f"len={s.length}")
+    if s.mss:
+        parts.append(f"mss={s.mss}")
+    if s.retransmission:
         parts.append("(retransmission)")
-    note = s.get("note", "")
-    if note in NOTES_SHOWN:
-        parts.append(f"({note})")
-    elif s["n"] in dups:
-        orig, k = dups[s["n"]]
+    if s.note in NOTES_SHOWN:
+        parts.append(f"({s.note})")
+    elif s.n in dups:
+        orig, k = dups[s.n]
         parts.append(f"({_ordinal(k)} dup ACK of #{orig})")
     return " ".join(parts)
 
 
-def _timer_name(e: dict) -> str | None:
+def _timer_name(e: TraceEvent) -> str | None:
     """'RTO 1 s' or 'TIME-WAIT 4 min' for an event caused by a timer, else None."""
-    timer = e.get("timer")
-    cause = e.get("cause", "")
-    if not timer and not cause.startswith("timeout"):
+    timer = e.timer
+    if not timer and not e.cause.is_timeout:
         return None
     timer = timer or {}
-    kind = timer.get("kind") or cause.removeprefix("timeout").strip(" :-_") or "retransmission"
+    kind = timer.get("kind") or (e.cause.timer if e.cause.is_timeout else "") or "retransmission"
     name = TIMER_NAMES.get(kind, kind)
     if timer.get("timeout") is not None:
         name += f" {_dur(timer['timeout'])}"
     return name
 
 
-def _event_lines(e: dict) -> list[str]:
+def _event_lines(e: TraceEvent) -> list[str]:
     """What an event contributes to its endpoint's column (possibly nothing).
 
     A user call, a timer expiry, an error and a state change are each worth a line;
     an event that only acknowledged something is already visible as its arrow.
     """
     lines = []
-    cause = e.get("cause", "")
-    if cause.startswith("call "):
-        verb, *args = cause[5:].split()
-        lines.append(f"app: {verb}({', '.join(args)})")
+    if e.cause.is_call:
+        lines.append(f"app: {e.cause.verb}({', '.join(map(str, e.cause.sizes))})")
     timer = _timer_name(e)
     if timer:
         lines.append(f"timer: {timer} expired")
-    if e.get("error"):
-        lines.append(f"✗ {e['error']}")
-    before, after = e.get("state_before"), e.get("state_after")
+    if e.error:
+        lines.append(f"✗ {e.error}")
+    before, after = e.state_before, e.state_after
     if after and after != before:
         lines.append(f"{before} → {after}" if before else f"→ {after}")
     return lines
@@ -247,12 +166,12 @@ class _Grid:
                          line.center(self.inner) if center else f" {line}", bar="┊")
                 for i, line in enumerate(lines)]
 
-    def arrow(self, s: dict, label: str, arrival_below: bool = False) -> list[str]:
+    def arrow(self, s: SegmentRecord, label: str, arrival_below: bool = False) -> list[str]:
         """One segment: a shaft from sender to receiver, cut short with ✕ if lost.
 
         arrival_below: the arrival time is on a later row of its own ("#n arrives")."""
         rightward = _rightward(s)
-        lost = s.get("fate") == "dropped"
+        lost = not s.delivered
         shaft = self.inner - (len(" ✕ lost") + 8 if lost else 1)
         above = []
         if len(label) + 4 > shaft:  # label does not fit in the shaft: put it above
@@ -262,11 +181,11 @@ class _Grid:
             body = f" {label} ".center(shaft, "─")
         if rightward:
             mid = body + ("✕ lost" if lost else "►")
-            ltime, rtime = _t(s["sent_at"]), _t(s.get("arrived_at"))
+            ltime, rtime = _t(s.sent_seconds), _t(s.arrived_seconds)
         else:
             mid = ("lost ✕" if lost else "◄") + body
             mid = mid.rjust(self.inner)
-            ltime, rtime = _t(s.get("arrived_at")), _t(s["sent_at"])
+            ltime, rtime = _t(s.arrived_seconds), _t(s.sent_seconds)
         if arrival_below:
             ltime, rtime = (ltime, "") if rightward else ("", rtime)
         return above + [self.row(ltime, mid, rtime)]
@@ -277,38 +196,38 @@ class _Grid:
 # ---------------------------------------------------------------------------
 
 
-def _is_flood(kind: str, item: dict) -> bool:
+def _is_flood(kind: str, item) -> bool:
     """Spoofed-source traffic and the listener's bookkeeping for it."""
     if kind == "seg":
-        return item["src"] not in ENDPOINTS or item["dst"] not in ENDPOINTS
-    ep = item.get("endpoint")
+        return item.src not in ENDPOINTS or item.dst not in ENDPOINTS
+    ep = item.endpoint
     if ep in ENDPOINTS:
         return False
     if ep == "listener":
-        return item.get("peer") not in (None, *ENDPOINTS)
+        return item.peer not in (None, *ENDPOINTS)
     return True
 
 
-def _chronology(segments: list[dict], events: list[dict]) -> list[tuple[str, dict]]:
+def _chronology(segments: list[SegmentRecord], events: list[TraceEvent]) -> list[tuple[str, object]]:
     """Events and segments in one list, segments strictly in wire order.
 
     Each event comes right before the segments it sent; segments no event claims
     (spoofed SYNs, for example) are placed by their send time.
     """
-    pos = {s["n"]: i for i, s in enumerate(segments)}
+    pos = {s.n: i for i, s in enumerate(segments)}
     owner: dict[int, int] = {}
-    events = sorted(events, key=lambda e: e["at"])  # stable: keeps same-instant order
+    events = sorted(events, key=lambda e: e.at)  # stable: keeps same-instant order
     for i, e in enumerate(events):
-        for n in e.get("sent", []):
+        for n in e.sent:
             owner.setdefault(n, i)
     rows, k = [], 0
     for i, e in enumerate(events):
-        while (k < len(segments) and segments[k]["sent_at"] < e["at"]
-               and owner.get(segments[k]["n"], -1) < i):
+        while (k < len(segments) and segments[k].sent_at < e.at
+               and owner.get(segments[k].n, -1) < i):
             rows.append(("seg", segments[k]))
             k += 1
         rows.append(("event", e))
-        last = max((pos[n] for n in e.get("sent", []) if n in pos), default=-1)
+        last = max((pos[n] for n in e.sent if n in pos), default=-1)
         while k <= last:
             rows.append(("seg", segments[k]))
             k += 1
@@ -316,14 +235,14 @@ def _chronology(segments: list[dict], events: list[dict]) -> list[tuple[str, dic
     return rows
 
 
-def _start(kind: str, item: dict) -> float:
-    return item["sent_at"] if kind == "seg" else item["at"]
+def _start(kind: str, item) -> float:
+    return item.sent_seconds if kind == "seg" else item.at_seconds
 
 
-def _end(kind: str, item: dict) -> float:
+def _end(kind: str, item) -> float:
     if kind == "seg":
-        return item.get("arrived_at") or item["sent_at"]
-    return item["at"]
+        return item.arrived_seconds or item.sent_seconds
+    return item.at_seconds
 
 
 def _long_wait(before: float, after: float) -> bool:
@@ -331,7 +250,7 @@ def _long_wait(before: float, after: float) -> bool:
     return round(after - before, 6) > GAP
 
 
-def _group(rows: list[tuple[str, dict]], highlight=()) -> list[tuple[str, object]]:
+def _group(rows: list[tuple[str, object]], highlight=()) -> list[tuple[str, object]]:
     """Runs of consecutive flood rows become one ("flood", [rows]) entry.
 
     A run also ends at a silence longer than GAP, so SYN-ACK retries that come in
@@ -340,7 +259,7 @@ def _group(rows: list[tuple[str, dict]], highlight=()) -> list[tuple[str, object
     out: list[tuple[str, object]] = []
     latest = None
     for kind, item in rows:
-        if _is_flood(kind, item) and not (kind == "seg" and item["n"] in highlight):
+        if _is_flood(kind, item) and not (kind == "seg" and item.n in highlight):
             joins = out and out[-1][0] == "flood" and not _long_wait(latest, _start(kind, item))
             if joins:
                 out[-1][1].append((kind, item))
@@ -352,9 +271,9 @@ def _group(rows: list[tuple[str, dict]], highlight=()) -> list[tuple[str, object
     return out
 
 
-def _rightward(s: dict) -> bool:
+def _rightward(s: SegmentRecord) -> bool:
     """Drawn left to right: the client's lifeline is on the left."""
-    return s["src"] == "client" or s["dst"] == "server"
+    return s.src == "client" or s.dst == "server"
 
 
 def _row_times(kind: str, item) -> dict[str, float]:
@@ -365,15 +284,15 @@ def _row_times(kind: str, item) -> dict[str, float]:
     if kind == "flood":
         return {"left": _start(*item[0])}
     if kind == "seg":
-        return {"left" if _rightward(item) else "right": item["sent_at"]}
-    return {"left" if item.get("endpoint") == "client" else "right": item["at"]}
+        return {"left" if _rightward(item) else "right": item.sent_seconds}
+    return {"left" if item.endpoint == "client" else "right": item.at_seconds}
 
 
 def _arrival(kind: str, item) -> tuple[str, float] | None:
     """(column, time) of a segment's arrival, if it arrives at a lifeline."""
-    if kind != "seg" or item.get("arrived_at") is None or item.get("fate") == "dropped":
+    if kind != "seg" or item.arrived_at is None or not item.delivered:
         return None
-    return ("right" if _rightward(item) else "left"), item["arrived_at"]
+    return ("right" if _rightward(item) else "left"), item.arrived_seconds
 
 
 def _schedule(groups: list[tuple[str, object]]) -> list[tuple[str, object]]:
@@ -399,7 +318,7 @@ def _schedule(groups: list[tuple[str, object]]) -> list[tuple[str, object]]:
                 t = min(t, arrival[1])
             later_min[col][i] = min(later_min[col][i + 1], t)
     out: list[tuple[str, object]] = []
-    pending: list[tuple[float, int, str, dict]] = []  # (time, order, column, segment)
+    pending: list[tuple[float, int, str, SegmentRecord]] = []  # (time, order, column, segment)
 
     def flush(col: str, upto: float) -> None:
         due = sorted(p for p in pending if p[2] == col and round(p[0] - upto, 6) <= 0)
@@ -433,40 +352,40 @@ def _spoof_range(names: list[str]) -> str:
     return ordered[0] if len(ordered) == 1 else f"{ordered[0]}..{ordered[-1]}"
 
 
-def _flood_summary(run: list[tuple[str, dict]]) -> list[str]:
+def _flood_summary(run: list[tuple[str, object]]) -> list[str]:
     """One line per kind of flood traffic in the run, in order of first appearance."""
-    groups: dict[tuple, list[dict]] = {}
+    groups: dict[tuple, list] = {}
     for kind, item in run:
         if kind == "seg":
-            inbound = item["src"] not in ENDPOINTS
-            key = ("in" if inbound else "out", item["dst"] if inbound else item["src"],
-                   "-".join(wireshark_order(item["flags"])))
+            inbound = item.src not in ENDPOINTS
+            key = ("in" if inbound else "out", item.dst if inbound else item.src,
+                   "-".join(wireshark_order(item.flags)))
         else:
-            before, after = item.get("state_before"), item.get("state_after")
-            if item.get("error"):
-                what = f"✗ {item['error']}"
+            before, after = item.state_before, item.state_after
+            if item.error:
+                what = f"✗ {item.error}"
             elif before != after and after == "SYN-RECEIVED":
                 what = "half-open connections (SYN-RECEIVED)"
             elif before != after:
                 what = f"connections {before} → {after}"
             else:  # a timer or a receipt: its segments are summarised already
                 continue
-            key = ("event", item.get("endpoint"), what)
+            key = ("event", item.endpoint, what)
         groups.setdefault(key, []).append(item)
     lines = []
     for (kind, who, what), items in groups.items():
         n = len(items)
-        lost = sum(1 for s in items if s.get("fate") == "dropped")
+        lost = sum(1 for s in items if kind in ("in", "out") and not s.delivered)
         if kind == "in":
-            srcs = _spoof_range([s["src"] for s in items])
+            srcs = _spoof_range([s.src for s in items])
             line = f"⋮ {n} spoofed {what}s from {srcs} → {who}"
         elif kind == "out":
-            retx = sum(1 for s in items if s.get("retransmission"))
+            retx = sum(1 for s in items if s.retransmission)
             line = f"⋮ {who} → {n} {what}s to spoofed sources"
             if retx:
                 line += f" (retransmissions: {retx})"
         else:
-            peers = [e["peer"] for e in items if e.get("peer")]
+            peers = [e.peer for e in items if e.peer]
             count = f"{n} × " if what.startswith("✗") else f"{n} "
             line = f"⋮ {who}: {count}{what}" + (f" ({_spoof_range(peers)})" if peers else "")
         if lost:
@@ -480,14 +399,14 @@ def _flood_summary(run: list[tuple[str, dict]]) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def _header(trace: dict, relative: bool, width: int, seed: int | None = None) -> list[str]:
+def _header(trace: Trace, relative: bool, width: int, seed: int | None = None) -> list[str]:
     """Title, network parameters, and a one-sentence key to the two time columns.
 
     The caption names what made these numbers: the question variant's seed when the
     caller passes it, and the ISNs. The scenario's [net] seed only draws ISNs that the
     scenario leaves open; a question variant always sets them, so "seed 0" there would
     name a seed that played no part. It is shown only when it is not the default 0."""
-    params = trace.get("params", {})
+    params = trace.params
     net = params.get("net", {})
     facts = []
     if "profile" in net:
@@ -496,7 +415,7 @@ def _header(trace: dict, relative: bool, width: int, seed: int | None = None) ->
                       ("time_wait", "TIME-WAIT")):
         if net.get(key) is not None:
             facts.append(f"{name} {_dur(net[key])}" + (" one way" if key == "latency" else ""))
-    isn = _isns(trace)
+    isn = analysis.isns(trace)
     c = params.get("client", {}).get("isn", isn.get(("client", "server"), "?"))
     s = params.get("server", {}).get("isn", isn.get(("server", "client"), "?"))
     if seed is not None:
@@ -505,7 +424,7 @@ def _header(trace: dict, relative: bool, width: int, seed: int | None = None) ->
         facts.append(f"simulator seed {net['seed']}")
     if not relative:
         facts.append(f"ISN client {c}, server {s}")
-    text = [trace.get("title") or "TCP trace", ", ".join(facts)]
+    text = [trace.title or "TCP trace", ", ".join(facts)]
     if relative:
         text.append("seq/ack are relative (Wireshark style): seq counts from the sender's"
                     f" ISN, ack from the receiver's (client ISN {c}, server ISN {s}).")
@@ -518,27 +437,27 @@ def _header(trace: dict, relative: bool, width: int, seed: int | None = None) ->
     return out
 
 
-def _initial(events: list[dict], endpoint: str) -> str:
-    for e in sorted(events, key=lambda e: e["at"]):
-        if e.get("endpoint") == endpoint and e.get("state_before"):
-            return e["state_before"]
+def _initial(events: list[TraceEvent], endpoint: str) -> str:
+    for e in sorted(events, key=lambda e: e.at):
+        if e.endpoint == endpoint and e.state_before:
+            return e.state_before
     return "CLOSED"
 
 
-def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highlight=(),
+def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, highlight=(),
                   seed: int | None = None) -> str:
     """The ladder diagram of `trace` in at most `width` columns, as one string.
 
-    relative=True shows Wireshark-style relative seq/ack (see trace_relative_numbers).
+    relative=True shows Wireshark-style relative seq/ack (see analysis.relative_numbers).
     Segments numbered in `highlight` (the ones a question asked about) are marked >> <<.
     seed: the question variant's seed, for the caption (a variant's trace cannot tell).
     """
     width = min(width, MAX_WIDTH)
-    segments = trace.get("segments", [])
-    events = trace.get("events", [])
-    rel = trace_relative_numbers(trace) if relative else None
-    dups = duplicate_acks(segments)
-    times = [0.0] + [e["at"] for e in events] + [s["sent_at"] for s in segments]
+    segments = trace.segments
+    events = trace.events
+    rel = analysis.relative_numbers(trace) if relative else None
+    dups = analysis.duplicate_acks(trace)
+    times = [0.0] + [e.at_seconds for e in events] + [s.sent_seconds for s in segments]
     tw = max(5, *(len(_t(t)) for t in times))
     grid = _Grid(width, tw)
 
@@ -551,8 +470,8 @@ def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highl
     for kind, item in _schedule(_group(_chronology(segments, events), highlight)):
         if kind == "arrival":  # a crossing segment's arrival, on a row of its own
             side = "server" if _rightward(item) else "client"
-            out += grid.cells(side, [f"#{item['n']} arrives"], _t(item["arrived_at"]))
-            latest = max(latest or 0.0, item["arrived_at"])
+            out += grid.cells(side, [f"#{item.n} arrives"], _t(item.arrived_seconds))
+            latest = max(latest or 0.0, item.arrived_seconds)
             continue
         rows = item if kind == "flood" else [("seg" if kind == "sent" else kind, item)]
         start = _start(*rows[0])
@@ -563,23 +482,23 @@ def render_ladder(trace: dict, *, relative: bool = False, width: int = 80, highl
                 out += grid.banner(line, _t(start) if i == 0 else "")
         elif kind in ("seg", "sent"):
             label = _label(item, rel, dups)
-            spoof = next((e for e in (item["src"], item["dst"]) if e not in ENDPOINTS), None)
+            spoof = next((e for e in (item.src, item.dst) if e not in ENDPOINTS), None)
             if spoof:  # a spoofed source's segment drawn on its own: say whose it is
-                label += f" ({'from' if item['src'] == spoof else 'to'} {spoof})"
-            if item["n"] in highlight:
+                label += f" ({'from' if item.src == spoof else 'to'} {spoof})"
+            if item.n in highlight:
                 label = f">> {label} <<"
             out += grid.arrow(item, label, arrival_below=kind == "sent")
         else:
-            side = "client" if item.get("endpoint") == "client" else "server"
+            side = "client" if item.endpoint == "client" else "server"
             lines = _event_lines(item)
-            if item.get("endpoint") not in (None, *ENDPOINTS):
-                lines = [f"{item['endpoint']}: {line}" for line in lines]
-            out += grid.cells(side, lines, _t(item["at"]))
+            if item.endpoint not in (None, *ENDPOINTS):
+                lines = [f"{item.endpoint}: {line}" for line in lines]
+            out += grid.cells(side, lines, _t(item.at_seconds))
         if kind == "sent":
-            latest = max(latest or 0.0, item["sent_at"])
+            latest = max(latest or 0.0, item.sent_seconds)
         else:
             latest = max([latest or 0.0] + [_end(k, i) for k, i in rows])
 
-    final = trace.get("final", {})
+    final = trace.final
     out.append(grid.pair("final", final.get("client", "?"), final.get("server", "?")))
     return "\n".join(out)

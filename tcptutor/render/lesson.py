@@ -53,4 +53,4 @@ def _diagram(content: str, scenarios: Mapping[str, str], width: int) -> str:
         scenario, relative = parse_scenario(content, "<lesson>"), False
     else:
         scenario, relative = parse_scenario(scenarios[words[0]], f"{words[0]}.toml"), "relative" in words[1:]
-    return render_ladder(simulate(scenario).to_json(), relative=relative, width=width).rstrip()
+    return render_ladder(simulate(scenario), relative=relative, width=width).rstrip()

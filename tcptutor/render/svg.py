@@ -8,7 +8,7 @@ timer expiries are written next to the endpoint's lifeline, with the time in tha
 time column. Rows are laid out one after another (not to time scale: a trace spans
 milliseconds and minutes), and a silence longer than a second is drawn as a dashed break.
 
-Pure: a dict in, a string out. No ids, no external resources, no scripts, so any number
+Pure: a typed trace in, a string out. No ids, no external resources, no scripts, so any number
 of diagrams can sit inline in one XHTML page, which stays well-formed XML.
 """
 
@@ -33,9 +33,9 @@ from .ladder import (
     _start,
     _end,
     _t,
-    duplicate_acks,
-    trace_relative_numbers,
 )
+from ..tcp import analysis
+from ..tcp.trace import SegmentRecord, Trace
 
 FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 SIZE = 11  # label font size (px)
@@ -142,17 +142,17 @@ def _split_label(label: str) -> tuple[str, str]:
     return (main, sep.strip() + rest) if sep else (label, "")
 
 
-def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed: int | None = None) -> str:
+def render_ladder_svg(trace: Trace, *, relative: bool = False, highlight=(), seed: int | None = None) -> str:
     """The ladder diagram of `trace` as an <svg> element (a complete SVG document body).
 
     relative=True labels Wireshark-style relative seq/ack; segments numbered in
     `highlight` (the ones a question asks about) are drawn in red on a tinted band.
     """
     highlight = set(highlight)
-    segments = trace.get("segments", [])
-    events = trace.get("events", [])
-    rel = trace_relative_numbers(trace) if relative else None
-    dups = duplicate_acks(segments)
+    segments = trace.segments
+    events = trace.events
+    rel = analysis.relative_numbers(trace) if relative else None
+    dups = analysis.duplicate_acks(trace)
     body: list[str] = []
     y = MARGIN
 
@@ -193,9 +193,9 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed
                 time_left(y, t)
         y += 4
 
-    def segment_row(seg: dict) -> None:
+    def segment_row(seg: SegmentRecord) -> None:
         nonlocal y
-        drawn, height = _segment(seg, _label(seg, rel, dups), seg["n"] in highlight, y)
+        drawn, height = _segment(seg, _label(seg, rel, dups), seg.n in highlight, y)
         rows.extend(drawn)
         y += height
 
@@ -204,17 +204,17 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed
     latest = None
     for kind, item in _schedule(_group(_chronology(segments, events))):
         if kind == "sent":  # the arrow leaves here and reaches its receiver at its "arrival" row
-            departed[item["n"]] = y
-            y += _segment(item, _label(item, rel, dups), item["n"] in highlight, y)[1]
-            latest = max(latest or 0.0, item["sent_at"])
+            departed[item.n] = y
+            y += _segment(item, _label(item, rel, dups), item.n in highlight, y)[1]
+            latest = max(latest or 0.0, item.sent_seconds)
             continue
         if kind == "arrival":
             y += LINE
-            drawn, _ = _segment(item, _label(item, rel, dups), item["n"] in highlight, departed.pop(item["n"]),
+            drawn, _ = _segment(item, _label(item, rel, dups), item.n in highlight, departed.pop(item.n),
                                 arrive_y=y - 4)
             rows.extend(drawn)
             y += 4
-            latest = max(latest or 0.0, item["arrived_at"])
+            latest = max(latest or 0.0, item.arrived_seconds)
             continue
         group_rows = item if kind == "flood" else [(kind, item)]
         start = _start(*group_rows[0])
@@ -227,7 +227,7 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed
             # Summarised, except the segments a question asks about: those get their arrow.
             run: list = []
             for k, i in group_rows + [("end", None)]:
-                if k == "end" or (k == "seg" and i["n"] in highlight):
+                if k == "end" or (k == "seg" and i.n in highlight):
                     if run:
                         banner(_flood_summary(run), _t(_start(*run[0])))
                         run = []
@@ -239,10 +239,10 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed
             segment_row(item)
         else:
             lines = _event_lines(item)
-            if item.get("endpoint") not in (None, *ENDPOINTS):
-                lines = [f"{item['endpoint']}: {line}" for line in lines]
+            if item.endpoint not in (None, *ENDPOINTS):
+                lines = [f"{item.endpoint}: {line}" for line in lines]
             if lines:
-                side = "client" if item.get("endpoint") == "client" else "server"
+                side = "client" if item.endpoint == "client" else "server"
                 for i, text in enumerate(lines):
                     y += LINE
                     change = "→" in text and not text.startswith(("app:", "timer:", "✗"))
@@ -250,18 +250,18 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed
                     if side == "client":
                         rows.append(_text(X_C + 6, y, text, size=10, fill=colour, weight="bold" if change else None))
                         if i == 0:
-                            time_left(y, _t(item["at"]))
+                            time_left(y, _t(item.at_seconds))
                     else:
                         rows.append(_text(X_S - 6, y, text, anchor="end", size=10, fill=colour,
                                           weight="bold" if change else None))
                         if i == 0:
-                            time_right(y, _t(item["at"]))
+                            time_right(y, _t(item.at_seconds))
                 y += 4
         latest = max([latest or 0.0] + [_end(k, i) for k, i in group_rows])
 
     y += 8
     bottom = y
-    final = trace.get("final", {})
+    final = trace.final
     # Lifelines: solid, dashed across long silences.
     cursor = top
     for b0, b1 in breaks + [(bottom, bottom)]:
@@ -276,8 +276,8 @@ def render_ladder_svg(trace: dict, *, relative: bool = False, highlight=(), seed
     body.append(_box(X_S, bottom, final.get("server", "?")))
     height = bottom + 18 + MARGIN
 
-    label = escape(trace.get("title") or "TCP ladder diagram")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label={quoteattr(trace.get("title") or "TCP ladder diagram")} '
+    label = escape(trace.title or "TCP ladder diagram")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label={quoteattr(trace.title or "TCP ladder diagram")} '
             f'width="{WIDTH}" height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" '
             f'font-family="{FONT}" class="ladder">'
             f"<title>{label}</title>"
@@ -298,22 +298,22 @@ def _time_at(endpoint: str, y: float, seconds: float | None) -> str:
     return _text(X_S + 12, y + 4, _t(seconds), size=10, fill=GREY)
 
 
-def _segment(s: dict, label: str, marked: bool, y: float, arrive_y: float | None = None) -> tuple[list[str], float]:
+def _segment(s: SegmentRecord, label: str, marked: bool, y: float, arrive_y: float | None = None) -> tuple[list[str], float]:
     """One segment's band, arrow, label, times and (lost) cross; y is the top of its row.
     arrive_y: where the arrow meets the receiver when that is further down (a crossing
     segment, see ladder._schedule). Returns the elements and the row's height."""
     out = []
     main, note = _split_label(label)
-    foreign = [e for e in (s["src"], s["dst"]) if e not in ENDPOINTS]
+    foreign = [e for e in (s.src, s.dst) if e not in ENDPOINTS]
     if foreign:  # a spoofed source: say who, since it has no lifeline
-        main += f" {s['src']}→{s['dst']}"
+        main += f" {s.src}→{s.dst}"
     y0 = y + LINE + 2  # the arrow leaves the sender here
-    xa, xb = _x(s["src"]), _x(s["dst"])
+    xa, xb = _x(s.src), _x(s.dst)
     if xa == xb:  # nowhere to go: a stub to the right
         xb = xa + INNER / 4
     rightward = xb > xa
     y1 = y0 + SLANT * abs(xb - xa) / INNER if arrive_y is None else arrive_y  # and reaches the receiver here
-    lost = s.get("fate") == "dropped"
+    lost = not s.delivered
     colour = HIGHLIGHT if marked else (GREY if lost else INK)
     height = LINE + 2 + SLANT + (LINE if note else 0) + 6
     if marked:
@@ -328,9 +328,9 @@ def _segment(s: dict, label: str, marked: bool, y: float, arrive_y: float | None
         xe, ye = xb, y1
         out.append(_line(xa, y0, xe, ye, stroke=colour, width=2.2 if marked else 1.4))
         out.append(_head(xa, y0, xe, ye, colour))
-    out.append(_time_at(s["src"], y0, s["sent_at"]))
+    out.append(_time_at(s.src, y0, s.sent_seconds))
     if not lost:
-        out.append(_time_at(s["dst"], y1, s.get("arrived_at")))
+        out.append(_time_at(s.dst, y1, s.arrived_seconds))
     # The label rides on the arrow, rotated to its slope; centred on the drawn part when it
     # fits, else on the whole way between the two ends (or between the lifelines).
     angle = math.degrees(math.atan2(y1 - y0, xb - xa)) if rightward else math.degrees(math.atan2(y0 - y1, xa - xb))

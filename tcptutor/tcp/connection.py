@@ -24,6 +24,7 @@ from .segment import Segment
 from .sender import SWS_OVERRIDE_TIMEOUT, Sender, Unacked
 from .states import SYNCHRONIZED, Event, State, Transition, transition
 from .timers import PERSIST, RETRANSMISSION, SWS_OVERRIDE, TIME_WAIT, TimerRegistry
+from .trace import Note
 
 S = State
 
@@ -240,9 +241,9 @@ class Connection:
             return
         if self.state in (S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT):
             if self.profile.rst_ack_on_abort:
-                self._emit({"RST", "ACK"}, note="abort")
+                self._emit({"RST", "ACK"}, note=Note.ABORT)
             else:
-                self._emit({"RST"}, note="abort")  # <SEQ=SND.NXT><CTL=RST>
+                self._emit({"RST"}, note=Note.ABORT)  # <SEQ=SND.NXT><CTL=RST>
         self._move(Event.ABORT)
 
     # ------------------------------------------------------------------ sending
@@ -342,7 +343,7 @@ class Connection:
             self.rtt.back_off()  # RFC 6298 5.5
         self.sender.cc.on_timeout(now)
         # RFC 6298 5.4: retransmit the earliest segment not yet acknowledged (only that one).
-        self._transmit(unacked[0], retransmission=True, note="retransmission timeout")
+        self._transmit(unacked[0], retransmission=True, note=Note.RETRANSMISSION_TIMEOUT)
         timers.start(RETRANSMISSION, now + self._current_timeout())  # RFC 6298 5.6
 
     # ------------------------------------------------------------------ segment arrives (3.10.7)
@@ -389,7 +390,7 @@ class Connection:
             # bit is set, if so drop the segment and return) <SEQ=SEG.ACK><CTL=RST>".
             if seq.le(seg.ack, self.iss) or seq.gt(seg.ack, self.sender.snd_nxt):
                 if not seg.has("RST"):
-                    self._emit({"RST"}, seqno=seg.ack, note="bad ACK in SYN-SENT")
+                    self._emit({"RST"}, seqno=seg.ack, note=Note.BAD_ACK_IN_SYN_SENT)
                 return
             ack_ok = seq.lt(self.sender.snd_una, seg.ack) and seq.le(seg.ack, self.sender.snd_nxt)
         if seg.has("RST"):
@@ -473,7 +474,7 @@ class Connection:
         )
         if crossing_syn_ack and self.profile.crossing_syn_ack_establishes and seg.ack == self.sender.snd_nxt:
             if self._process_ack(seg):
-                self._send_ack(note="ACK of the crossing SYN,ACK")
+                self._send_ack(note=Note.ACK_OF_CROSSING_SYN_ACK)
             return
         if not self._acceptable(seg):
             self._on_unacceptable(seg)
@@ -486,7 +487,7 @@ class Connection:
             if self.state == S.SYN_RECEIVED and self.passive:
                 self._move(Event.RCV_SYN, S.LISTEN)
             elif not self._oow_rate_limited():  # Linux tcp_send_challenge_ack
-                self._send_ack(note="challenge ACK")
+                self._send_ack(note=Note.CHALLENGE_ACK)
             return
         if not seg.has("ACK"):
             return  # Fifth: "if the ACK bit is off, drop the segment and return".
@@ -504,14 +505,14 @@ class Connection:
         if self.state == S.TIME_WAIT and seg.has("FIN"):
             # "The only thing that can arrive in this state is a retransmission of the remote
             # FIN. Acknowledge it, and restart the 2 MSL timeout." (3.10.7.4, fifth/eighth)
-            self._send_ack(note="ACK of retransmitted FIN")
+            self._send_ack(note=Note.ACK_OF_RETRANSMITTED_FIN)
             self._start_time_wait(self._now)
             return
         # Linux tcp_oow_rate_limited: only segments without data (or with a SYN) are limited;
         # "data packets without SYNs are not likely part of an ACK loop".
         if (seg.length == 0 or seg.has("SYN")) and self._oow_rate_limited():
             return
-        self._send_ack(note="ACK of an unacceptable segment")
+        self._send_ack(note=Note.ACK_OF_UNACCEPTABLE)
 
     def _answer_repeated_syn(self) -> None:
         """The peer never saw our SYN,ACK and sent its SYN again: answer with the SYN,ACK
@@ -526,7 +527,7 @@ class Connection:
         SYN-ACK; Host.timer_yields_to_arrival says why)."""
         if self._oow_rate_limited():
             return
-        self._transmit(self.sender.unacked[0], retransmission=True, note="reply to repeated SYN")
+        self._transmit(self.sender.unacked[0], retransmission=True, note=Note.REPLY_TO_REPEATED_SYN)
         if self.profile.synack_timer_restarts_on_syn:
             self.timers.start(RETRANSMISSION, self._now + self._current_timeout())
 
@@ -534,7 +535,7 @@ class Connection:
         """Second check, with RFC 5961 3.2: only a RST exactly at RCV.NXT resets."""
         if seg.seq != self.receiver.rcv_nxt:
             if not self._oow_rate_limited():  # Linux tcp_send_challenge_ack
-                self._send_ack(note="challenge ACK")
+                self._send_ack(note=Note.CHALLENGE_ACK)
             return
         if self.state == S.SYN_RECEIVED:
             if self.passive:
@@ -553,7 +554,7 @@ class Connection:
             # "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state and continue
             # processing"; otherwise "form a reset segment <SEQ=SEG.ACK><CTL=RST>".
             if not (seq.lt(sender.snd_una, seg.ack) and seq.le(seg.ack, sender.snd_nxt)):
-                self._emit({"RST"}, seqno=seg.ack, note="bad ACK in SYN-RECEIVED")
+                self._emit({"RST"}, seqno=seg.ack, note=Note.BAD_ACK_IN_SYN_RECEIVED)
                 return False
             # "set the variables: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK"
             sender.synchronize_window(seg.win, seg.seq, seg.ack)
@@ -565,7 +566,7 @@ class Connection:
         if seq.gt(seg.ack, sender.snd_nxt):
             # "If the ACK acks something not yet sent (SEG.ACK > SND.NXT), then send an ACK,
             # drop the segment, and return."
-            self._send_ack(note="ACK of an ACK for data not yet sent")
+            self._send_ack(note=Note.ACK_OF_UNSENT_DATA)
             return False
         # "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored"; otherwise
         # SND.UNA =< SEG.ACK =< SND.NXT and the send window may be updated (WL1/WL2).
@@ -577,7 +578,7 @@ class Connection:
             elif duplicate:
                 missing = sender.on_duplicate_ack(self._now)
                 if missing is not None:  # RFC 5681 3.2: the third retransmits it at once
-                    self._transmit(missing, retransmission=True, note="fast retransmit")
+                    self._transmit(missing, retransmission=True, note=Note.FAST_RETRANSMIT)
         if sender.fin_acked:
             will_process_fin = seg.has("FIN") and seq.add(seg.seq, seg.length) == self.receiver.rcv_nxt
             if self.state == S.FIN_WAIT_1 and not will_process_fin:
@@ -615,7 +616,7 @@ class Connection:
             # Out of order: hold it (3.10.7.4 "SHOULD be held for later processing") and
             # repeat the cumulative ACK at once, which the sender counts as a duplicate.
             receiver.hold(seg)
-            self._send_ack(note="duplicate ACK (out-of-order segment)")
+            self._send_ack(note=Note.DUPLICATE_ACK_OUT_OF_ORDER)
             return
         receiver.accept_in_order(seg, self._on_fin)
         if receiver.ack_now():

@@ -19,6 +19,7 @@ from .profiles import Profile
 from .params import EndpointParams
 from .segment import Segment
 from .states import Event, State, transition
+from .trace import Note
 
 S = State
 
@@ -199,7 +200,7 @@ class Host:
             return self._collect(peer, before, conn)
         if self.listening:
             return self._listener_receive(seg, before, now)
-        return Outcome(peer, before, [], self._reset_for(seg), "no connection: reset" if not seg.has("RST") else "")
+        return Outcome(peer, before, [], self._reset_for(seg), Note.NO_CONNECTION_RESET if not seg.has("RST") else "")
 
     @staticmethod
     def _reopens(conn: Connection, seg: Segment) -> bool:
@@ -221,7 +222,7 @@ class Host:
         conn = self._new_connection(peer, passive=True, now=now, iss=seq.add(old.snd_nxt, TIME_WAIT_ISN_GAP))
         conn.on_segment(seg, now)
         conn.moves[0] = Move(transition(S.TIME_WAIT, Event.RCV_SYN))
-        return self._collect(peer, before, conn, note="new SYN above RCV.NXT: TIME-WAIT reopened")
+        return self._collect(peer, before, conn, note=Note.TIME_WAIT_REOPENED)
 
     @staticmethod
     def _reset_for(seg: Segment) -> list[Segment]:
@@ -230,10 +231,10 @@ class Host:
             return []
         if seg.has("ACK"):
             # "If the ACK bit is on, <SEQ=SEG.ACK><CTL=RST>"
-            return [Segment(seg.dst, seg.src, seg.ack, 0, frozenset({"RST"}), note="no connection")]
+            return [Segment(seg.dst, seg.src, seg.ack, 0, frozenset({"RST"}), note=Note.NO_CONNECTION)]
         # "If the ACK bit is off, sequence number zero is used, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>"
         return [Segment(seg.dst, seg.src, 0, seq.add(seg.seq, seg.seg_len), frozenset({"RST", "ACK"}),
-                        note="no connection")]
+                        note=Note.NO_CONNECTION)]
 
     def _listener_receive(self, seg: Segment, before: State, now: int) -> Outcome:
         """3.10.7.2 LISTEN, plus the half-open queue limit and SYN cookies (RFC 4987)."""
@@ -246,9 +247,9 @@ class Host:
                 if mss is not None:
                     conn = self._new_connection(peer, passive=True, now=now)
                     conn.accept_cookie(seg, mss, now)
-                    return self._collect(peer, before, conn, note="valid SYN cookie")
+                    return self._collect(peer, before, conn, note=Note.VALID_SYN_COOKIE)
             # "second, check for an ACK: any acknowledgment is bad ... <SEQ=SEG.ACK><CTL=RST>"
-            rst = Segment(self.name, peer, seg.ack, 0, frozenset({"RST"}), note="ACK to a listener")
+            rst = Segment(self.name, peer, seg.ack, 0, frozenset({"RST"}), note=Note.ACK_TO_LISTENER)
             return Outcome(peer, before, [], [rst])
         if not seg.has("SYN"):
             return Outcome(peer, before)
@@ -258,8 +259,8 @@ class Host:
             return self._collect(peer, before, conn)
         if self.syncookies:
             return Outcome(peer, before, [], [self._cookie_syn_ack(seg, now)],
-                           "half-open queue full: answered with a SYN cookie, no state kept")
-        return Outcome(peer, before, [], [], "half-open queue full: SYN dropped")
+                           Note.QUEUE_FULL_COOKIE)
+        return Outcome(peer, before, [], [], Note.QUEUE_FULL_DROPPED)
 
     # ------------------------------------------------------------------ SYN cookies (RFC 4987 3.6)
 
@@ -276,7 +277,7 @@ class Host:
         cookie = (counter << 27) | (index << 24) | self._cookie_hash(syn.src, syn.seq, counter)
         return Segment(
             self.name, syn.src, cookie, seq.add(syn.seq, 1), frozenset({"SYN", "ACK"}),
-            win=self.params.window, mss=self.params.mss, note="SYN cookie",  # our MSS; theirs is in the cookie
+            win=self.params.window, mss=self.params.mss, note=Note.SYN_COOKIE,  # our MSS; theirs is in the cookie
         )
 
     def _check_cookie(self, ack: Segment, now: int) -> int | None:

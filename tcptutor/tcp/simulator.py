@@ -20,7 +20,7 @@ from .network import Network
 from .params import Calls, Delay, Drop, Duplicate, Flood, Scenario, Step, Vanish, Wait
 from .profiles import Profile, resolve
 from .segment import Segment
-from .trace import SegmentRecord, Trace, TraceEvent, seconds
+from .trace import Cause, Note, SegmentRecord, Trace, TraceEvent, seconds
 
 NAMED = ("client", "server")
 MAX_EVENTS_PER_STEP = 2_000_000  # a runaway guard, far above any teaching scenario
@@ -107,16 +107,15 @@ class Simulator:
         if endpoint in self.network.vanished:
             raise self._refuse(f"{endpoint} has vanished: it makes no more calls")
         peer = "server" if endpoint == "client" else "client"
-        cause = f"call {verb}" + (" " + " ".join(map(str, sizes)) if sizes else "")
         outcome = self.hosts[endpoint].call(verb, peer, sizes, self.now)
-        self._record(endpoint, outcome, cause)
+        self._record(endpoint, outcome, Cause.call(verb, sizes))
 
     def _flood(self, count: int) -> None:
         """N SYNs from spoofed sources, all at this instant; the sources never answer."""
         for _ in range(count):
             self.spoofs += 1
             syn = Segment(f"spoof-{self.spoofs}", "server", self.rng.getrandbits(32), 0,
-                          frozenset({"SYN"}), win=64240, mss=1460, note="spoofed source")
+                          frozenset({"SYN"}), win=64240, mss=1460, note=Note.SPOOFED_SOURCE)
             self._put_on_wire(syn)
 
     def _settle(self) -> None:
@@ -153,7 +152,7 @@ class Simulator:
 
     def _fire(self, host_name: str, peer: str) -> None:
         outcome, kind, timeout = self.hosts[host_name].fire_timer(peer, self.now)
-        events = self._record(host_name, outcome, f"timeout {kind}")
+        events = self._record(host_name, outcome, Cause.timeout(kind))
         for event in events[:1]:
             event.timer = {"kind": kind, "timeout": seconds(timeout)}
 
@@ -163,7 +162,7 @@ class Simulator:
         if host is None:
             return  # a spoofed source: it never answers
         outcome = host.receive(seg, self.now)
-        self._record(seg.dst, outcome, f"recv #{record.n}")
+        self._record(seg.dst, outcome, Cause.recv(record.n))
 
     # ------------------------------------------------------------------ wire and trace
 
@@ -176,7 +175,7 @@ class Simulator:
         self.records.append(record)
         return record
 
-    def _record(self, host_name: str, outcome: Outcome, cause: str) -> list[TraceEvent]:
+    def _record(self, host_name: str, outcome: Outcome, cause: Cause) -> list[TraceEvent]:
         named = outcome.peer in NAMED
         endpoint = host_name if named else "listener"
         peer = None if named else outcome.peer

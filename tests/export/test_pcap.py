@@ -32,7 +32,8 @@ from tcptutor.export.pcap import (
     trace_to_pcapng,
     write_trace,
 )
-from tcptutor.render.ladder import duplicate_acks
+from tcptutor.tcp import analysis
+from tcptutor.tcp.trace import Trace
 
 SCENARIOS = ["handshake", "data-transfer", "lost-data", "fast-retransmit", "lost-final-ack", "wraparound",
              "syn-flood-cookies"]
@@ -77,11 +78,12 @@ def good(status: str) -> bool:
 
 @pytest.fixture(scope="module")
 def captures(tmp_path_factory) -> dict[str, tuple[dict, Path]]:
+    """name -> (the trace JSON, its capture): the checks read the contract's fields."""
     folder = tmp_path_factory.mktemp("pcap")
     out = {}
     for name in SCENARIOS:
         trace = scenario_trace(name)
-        out[name] = (trace, write_trace(trace, folder / f"{name}.pcapng"))
+        out[name] = (trace.to_json(), write_trace(trace, folder / f"{name}.pcapng"))
     return out
 
 
@@ -146,7 +148,7 @@ def test_wireshark_flags_retransmissions_and_duplicate_acks(tshark, captures, na
     retransmitted = {int(r[0]) for r in rows if r[1] or r[2]}
     duplicate = {int(r[0]) for r in rows if r[3]}
     simulated_retx = {s["n"] for s in trace["segments"] if s["retransmission"]}
-    simulated_dups = set(duplicate_acks(trace["segments"]))
+    simulated_dups = set(analysis.duplicate_acks(Trace.from_json(trace)))
     assert simulated_retx, f"{name} should have a retransmission"
     assert simulated_dups, f"{name} should have duplicate ACKs"
     assert retransmitted == simulated_retx
@@ -168,8 +170,9 @@ def test_every_packet_has_its_comment(tshark, captures, name):
     field = comment_field(tshark, path)
     rows = run_tshark(tshark, path, ["frame.number", field])
     assert len(rows) == len(trace["segments"])
+    typed = Trace.from_json(trace)
     for (number, comment), seg in zip(rows, trace["segments"]):
-        assert comment == comment_for(seg, trace["events"]), f"{name} #{number}"
+        assert comment == comment_for(typed.segment(seg["n"]), typed), f"{name} #{number}"
         assert comment.startswith(f"#{seg['n']} [")
 
 
@@ -257,7 +260,7 @@ def test_cli_one_capture_per_variant(tmp_path, bank_url, tshark):
     assert written == expected
     # One of them, read back: the numbers are the variant's.
     lq = next(lq for lq in loaded if lq.question.id == "hs-synack-numbers")
-    trace = make_variant(lq.question, 6, lq.scenarios).trace
+    trace = make_variant(lq.question, 6, lq.scenarios).trace.to_json()
     rows = run_tshark(tshark, out / "hs-synack-numbers-seed6.pcapng", ["tcp.seq_raw", "tcp.ack_raw"])
     assert [(int(a), int(b)) for a, b in rows] == [(s["seq"], s["ack"]) for s in trace["segments"]]
 
@@ -294,8 +297,9 @@ def parse_pcapng(data: bytes) -> tuple[list[tuple[int, bytes]], list[tuple[int, 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_pcapng_structure_and_checksums(name):
-    trace = scenario_trace(name)
-    blocks, packets = parse_pcapng(trace_to_pcapng(trace))
+    typed = scenario_trace(name)
+    trace = typed.to_json()
+    blocks, packets = parse_pcapng(trace_to_pcapng(typed))
     assert blocks[0][0] == 0x0A0D0D0A and struct.unpack_from("<I", blocks[0][1])[0] == 0x1A2B3C4D
     assert blocks[1][0] == 1 and struct.unpack_from("<H", blocks[1][1])[0] == LINKTYPE_RAW
     assert len(packets) == len(trace["segments"])
@@ -312,12 +316,13 @@ def test_pcapng_structure_and_checksums(name):
         assert len(tcp) - offset == seg["len"]
         assert tcp[13] == sum(FLAG_BITS[f] for f in seg["flags"])
         assert [c for c, _ in opts] == [1]
-        assert opts[0][1].decode() == comment_for(seg, trace["events"])
+        assert opts[0][1].decode() == comment_for(typed.segment(seg["n"]), typed)
 
 
 def test_a_retransmission_carries_the_same_bytes():
-    trace = scenario_trace("lost-data")
-    _, packets = parse_pcapng(trace_to_pcapng(trace))
+    typed = scenario_trace("lost-data")
+    trace = typed.to_json()
+    _, packets = parse_pcapng(trace_to_pcapng(typed))
     by_seq: dict[int, list[bytes]] = {}
     for (_, packet, _), seg in zip(packets, trace["segments"]):
         if seg["len"]:

@@ -203,7 +203,7 @@ def test_html_key_has_an_svg_diagram_per_simulated_variant(files, selection):
     assert len(svgs) == len(traced) > 100
     # Each predict variant's diagram highlights the segments it asks about.
     for svg, v in zip(svgs, traced):
-        asked = {e.segment["n"] for e in v.expected.values() if e.segment}
+        asked = {e.segment.field("n") for e in v.expected.values() if e.segment}
         if v.question.kind == "predict" and asked:
             marked = {t.text.split()[0] for t in svg.iter(f"{SVG}text")
                       if t.get("fill") == HIGHLIGHT and t.get("font-weight") == "bold" and (t.text or "").startswith("#")}
@@ -267,8 +267,9 @@ def test_choice_question_with_a_scenario_shows_its_diagram(tmp_path):
 
 
 def test_svg_ladder_draws_every_segment_and_the_losses():
-    trace = simulate(library.load_scenario("lost-data")).to_json()
-    svg = ET.fromstring(render_ladder_svg(trace))
+    typed = simulate(library.load_scenario("lost-data"))
+    trace = typed.to_json()
+    svg = ET.fromstring(render_ladder_svg(typed))
     assert svg.tag == f"{SVG}svg" and svg.get("viewBox")
     texts = ["".join(t.itertext()) for t in svg.iter(f"{SVG}text")]
     for s in trace["segments"]:
@@ -288,7 +289,7 @@ def test_svg_ladder_draws_every_segment_and_the_losses():
 
 
 def test_svg_ladder_relative_numbers_and_highlight():
-    trace = simulate(library.load_scenario("handshake")).to_json()
+    trace = simulate(library.load_scenario("handshake"))
     svg = ET.fromstring(render_ladder_svg(trace, relative=True, highlight=(2,)))
     texts = {"".join(t.itertext()): t for t in svg.iter(f"{SVG}text")}
     label = next(k for k in texts if k.startswith("#2 "))
@@ -299,7 +300,7 @@ def test_svg_ladder_relative_numbers_and_highlight():
 
 
 def test_svg_ladder_summarises_a_flood():
-    trace = simulate(library.load_scenario("syn-flood-cookies")).to_json()
+    trace = simulate(library.load_scenario("syn-flood-cookies"))
     svg = render_ladder_svg(trace)
     ET.fromstring(svg)
     assert "16 spoofed SYNs from spoof-1..spoof-16" in svg

@@ -52,10 +52,10 @@ def by_number(trace: dict, n: int) -> dict:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_retransmission_names_the_segment_it_resends_not_a_bare_ack(shipped, qid, field, seed):
     v, solutions = solved(shipped, qid, seed)
-    asked = v.expected[field].segment
+    asked = v.expected[field].segment.to_json()
     named = re.search(r"the segment it resends, #(\d+)", solutions[field])
     assert named, solutions[field]
-    original = by_number(v.trace, int(named.group(1)))
+    original = by_number(v.trace.to_json(), int(named.group(1)))
     assert original["n"] < asked["n"] and original["src"] == asked["src"]
     assert (original["seq"], original["len"]) == (asked["seq"], asked["len"])
     assert seg_len(original) > 0  # it occupied sequence space: no bare ACK is ever "resent"
@@ -88,7 +88,7 @@ def test_only_real_duplicate_acks_are_called_duplicate_acks(shipped):
         for name, e in v.expected.items():
             if e.what == "ack" and "duplicate ACK" in solutions[name]:
                 called += 1
-                assert real_duplicate_ack(e.segment, v.trace), (qid, name, solutions[name])
+                assert real_duplicate_ack(e.segment.to_json(), v.trace.to_json()), (qid, name, solutions[name])
     assert called >= 2  # sn-dup-ack and rt-dupack-number do ask for one
 
 
@@ -120,7 +120,7 @@ def test_every_count_answer_names_the_segments_it_counts(shipped):
                 continue
             v, solutions = solved(shipped, qid, 0)
             text = solutions[ask.field]
-            counted = [s["n"] for s in select_all(parse_selector(ask.segment), v.trace)]
+            counted = [s.n for s in select_all(parse_selector(ask.segment), v.trace)]
             assert "that many segments" not in text
             named = [int(n) for n in re.findall(r"#(\d+)", text)]
             if not counted:
@@ -139,11 +139,12 @@ def test_a_count_of_duplicate_acks_says_so():
 
     v = _scenario_question(library.SCENARIOS.joinpath("fast-retransmit.toml").read_text(encoding="utf-8"),
                            {"field": "n", "what": "count", "segment": "server ACK"})
-    dups = tuple(s for s in v.trace["segments"] if s["src"] == "server" and real_duplicate_ack(s, v.trace))
+    doc = v.trace.to_json()
+    dups = tuple(r for r, s in zip(v.trace.segments, doc["segments"]) if s["src"] == "server" and real_duplicate_ack(s, doc))
     assert len(dups) >= 3
     text = explain(Expected("n", "count", len(dups), "duplicate ACKs", matches=dups), v.trace)
-    numbers = ", ".join(f"#{s['n']}" for s in dups[:-1]) + f" and #{dups[-1]['n']}"
-    assert text == f"{len(dups)}: {numbers} (duplicate ACKs of ack {dups[0]['ack']})"
+    numbers = ", ".join(f"#{s.n}" for s in dups[:-1]) + f" and #{dups[-1].n}"
+    assert text == f"{len(dups)}: {numbers} (duplicate ACKs of ack {dups[0].ack})"
 
 
 # ----------------------------------------------------------------------- timeouts

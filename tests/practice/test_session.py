@@ -132,7 +132,7 @@ def test_a_posed_question_is_a_variant_of_a_question_in_the_pool(engine):
     assert posed.loaded.question.id in {c.question_id for c in session.pool}
     assert posed.seed == posed.variant.seed and 0 <= posed.seed < VARIANT_SEEDS
     assert posed.variant.trace is not None
-    segment_numbers = {s["n"] for s in posed.variant.trace["segments"]}
+    segment_numbers = {s.n for s in posed.variant.trace.segments}
     assert posed.asked_segments and posed.asked_segments <= segment_numbers
     assert session.next_question(NOW).number == 2
 

@@ -8,6 +8,7 @@ import pytest
 from tcptutor.questions.selectors import Selector, parse_selector, select, select_all
 from tcptutor.tcp.scenario import parse_scenario
 from tcptutor.tcp.simulator import simulate
+from tcptutor.tcp.trace import SegmentRecord, Trace
 
 # Data both ways, then the client closes first: pure ACKs, data segments (which carry
 # PSH), FINs from both sides.
@@ -54,27 +55,33 @@ backlog = 16
 """
 
 
-def trace_of(text: str) -> dict:
-    return simulate(parse_scenario(text, "<test>")).to_json()
+def trace_of(text: str) -> Trace:
+    return simulate(parse_scenario(text, "<test>"))
+
+
+def rec(fields: dict) -> SegmentRecord:
+    """A segment record with the given contract fields (the rest: nothing in particular)."""
+    return SegmentRecord.from_json({"dst": "server", "seq": 0, "ack": 0, "win": 65535, "sent_at": 0.0,
+                                    "fate": "delivered", "arrived_at": 0.01, **fields})
 
 
 @pytest.fixture(scope="module")
-def data_trace() -> dict:
+def data_trace() -> Trace:
     return trace_of(DATA_AND_CLOSE)
 
 
 @pytest.fixture(scope="module")
-def lost_syn_trace() -> dict:
+def lost_syn_trace() -> Trace:
     return trace_of(LOST_SYNS)
 
 
 @pytest.fixture(scope="module")
-def flood_trace() -> dict:
+def flood_trace() -> Trace:
     return trace_of(FLOOD)
 
 
 def numbers(segments) -> list[int]:
-    return [s["n"] for s in segments]
+    return [s.field("n") for s in segments]
 
 
 # --------------------------------------------------------------------- parsing
@@ -83,8 +90,8 @@ def numbers(segments) -> list[int]:
 def test_segment_number():
     sel = parse_selector("#4")
     assert sel == Selector("#4", number=4)
-    assert sel.matches({"n": 4, "src": "server", "flags": ["ACK"], "len": 0})
-    assert not sel.matches({"n": 5, "src": "server", "flags": ["ACK"], "len": 0})
+    assert sel.matches(rec({"n": 4, "src": "server", "flags": ["ACK"], "len": 0}))
+    assert not sel.matches(rec({"n": 5, "src": "server", "flags": ["ACK"], "len": 0}))
 
 
 def test_sender_and_flags_all_must_be_set():
@@ -93,26 +100,26 @@ def test_sender_and_flags_all_must_be_set():
     assert sel.flags == frozenset({"SYN", "ACK"})
     assert not sel.pure_ack and not sel.data
     assert sel.nth == 1 and sel.retransmission is None
-    assert sel.matches({"n": 2, "src": "server", "flags": ["SYN", "ACK"], "len": 0})
-    assert not sel.matches({"n": 2, "src": "server", "flags": ["SYN"], "len": 0})
-    assert not sel.matches({"n": 2, "src": "client", "flags": ["SYN", "ACK"], "len": 0})
+    assert sel.matches(rec({"n": 2, "src": "server", "flags": ["SYN", "ACK"], "len": 0}))
+    assert not sel.matches(rec({"n": 2, "src": "server", "flags": ["SYN"], "len": 0}))
+    assert not sel.matches(rec({"n": 2, "src": "client", "flags": ["SYN", "ACK"], "len": 0}))
 
 
 def test_ack_alone_is_a_pure_ack():
     sel = parse_selector("client ACK")
     assert sel.pure_ack and sel.flags == frozenset({"ACK"})
-    assert sel.matches({"n": 3, "src": "client", "flags": ["ACK"], "len": 0})
+    assert sel.matches(rec({"n": 3, "src": "client", "flags": ["ACK"], "len": 0}))
     # no SYN, FIN, RST, and no data
     for flags, length in ((["SYN", "ACK"], 0), (["ACK", "FIN"], 0), (["ACK", "RST"], 0), (["ACK", "PSH"], 10), (["ACK"], 1)):
-        assert not sel.matches({"n": 3, "src": "client", "flags": flags, "len": length}), (flags, length)
+        assert not sel.matches(rec({"n": 3, "src": "client", "flags": flags, "len": length})), (flags, length)
 
 
 def test_data_with_match_number():
     sel = parse_selector("client DATA 2")
     assert sel.data and not sel.pure_ack and sel.flags == frozenset()
     assert sel.src == "client" and sel.nth == 2
-    assert sel.matches({"n": 9, "src": "client", "flags": ["ACK", "PSH"], "len": 1})
-    assert not sel.matches({"n": 9, "src": "client", "flags": ["ACK"], "len": 0})
+    assert sel.matches(rec({"n": 9, "src": "client", "flags": ["ACK", "PSH"], "len": 1}))
+    assert not sel.matches(rec({"n": 9, "src": "client", "flags": ["ACK"], "len": 0}))
 
 
 def test_negative_match_number_counts_from_the_end():
@@ -125,8 +132,8 @@ def test_retransmission():
     sel = parse_selector("client SYN retransmission")
     assert sel.retransmission is True and sel.flags == frozenset({"SYN"}) and sel.src == "client"
     seg = {"n": 2, "src": "client", "flags": ["SYN"], "len": 0, "retransmission": True}
-    assert sel.matches(seg)
-    assert not sel.matches({**seg, "retransmission": False})
+    assert sel.matches(rec(seg))
+    assert not sel.matches(rec({**seg, "retransmission": False}))
 
 
 def test_any_with_match_number():
@@ -134,17 +141,17 @@ def test_any_with_match_number():
     assert sel.src == "client" and sel.flags == frozenset() and sel.nth == 3
     assert not sel.pure_ack and not sel.data and sel.retransmission is None
     for flags, length in ((["SYN"], 0), (["ACK"], 0), (["ACK", "PSH"], 5), (["RST"], 0)):
-        assert sel.matches({"n": 1, "src": "client", "flags": flags, "len": length})
+        assert sel.matches(rec({"n": 1, "src": "client", "flags": flags, "len": length}))
 
 
 def test_spoof_matches_any_spoofed_source_only():
     sel = parse_selector("spoof SYN")
     assert sel.src == "spoof"
-    assert sel.matches({"n": 1, "src": "spoof-1", "flags": ["SYN"], "len": 0})
-    assert sel.matches({"n": 2, "src": "spoof-17", "flags": ["SYN"], "len": 0})
-    assert not sel.matches({"n": 3, "src": "client", "flags": ["SYN"], "len": 0})
+    assert sel.matches(rec({"n": 1, "src": "spoof-1", "flags": ["SYN"], "len": 0}))
+    assert sel.matches(rec({"n": 2, "src": "spoof-17", "flags": ["SYN"], "len": 0}))
+    assert not sel.matches(rec({"n": 3, "src": "client", "flags": ["SYN"], "len": 0}))
     # and a named sender never matches a spoofed one
-    assert not parse_selector("client SYN").matches({"n": 1, "src": "spoof-1", "flags": ["SYN"], "len": 0})
+    assert not parse_selector("client SYN").matches(rec({"n": 1, "src": "spoof-1", "flags": ["SYN"], "len": 0}))
 
 
 def test_words_are_case_insensitive_and_combined_flags_may_use_commas():
@@ -190,8 +197,8 @@ def test_bad_selectors_say_what_was_expected(text, fragment):
 
 
 def test_the_trace_used_here_is_what_the_tests_assume(data_trace):
-    segs = data_trace["segments"]
-    summary = [(s["n"], s["src"], "+".join(sorted(s["flags"])), s["len"]) for s in segs]
+    segs = data_trace.segments
+    summary = [(s.field("n"), s.field("src"), "+".join(sorted(s.field("flags"))), s.field("len")) for s in segs]
     assert summary == [
         (1, "client", "SYN", 0),
         (2, "server", "ACK+SYN", 0),
@@ -240,7 +247,7 @@ def test_the_trace_used_here_is_what_the_tests_assume(data_trace):
 def test_select_names_one_segment(data_trace, text, n):
     seg = select(parse_selector(text), data_trace)
     assert seg is not None, text
-    assert seg["n"] == n
+    assert seg.field("n") == n
 
 
 @pytest.mark.parametrize(
@@ -272,20 +279,20 @@ def test_select_agrees_with_select_all(data_trace):
 
 def test_retransmission_selectors(lost_syn_trace):
     syns = select_all(parse_selector("client SYN"), lost_syn_trace)
-    assert [s["retransmission"] for s in syns] == [False, True, True]
+    assert [s.field("retransmission") for s in syns] == [False, True, True]
     first_retx = select(parse_selector("client SYN retransmission"), lost_syn_trace)
     assert first_retx is syns[1]
-    assert first_retx["seq"] == 7 and first_retx["sent_at"] == 1.0
+    assert first_retx.field("seq") == 7 and first_retx.field("sent_at") == 1.0
     assert select(parse_selector("client SYN retransmission -1"), lost_syn_trace) is syns[2]
-    assert numbers(select_all(parse_selector("client SYN retransmission"), lost_syn_trace)) == [s["n"] for s in syns[1:]]
+    assert numbers(select_all(parse_selector("client SYN retransmission"), lost_syn_trace)) == [s.field("n") for s in syns[1:]]
     assert select(parse_selector("client SYN original"), lost_syn_trace) is syns[0]
-    assert select(parse_selector("server SYN+ACK"), lost_syn_trace)["ack"] == 8
+    assert select(parse_selector("server SYN+ACK"), lost_syn_trace).field("ack") == 8
 
 
 def test_spoof_selectors(flood_trace):
     spoofed = select_all(parse_selector("spoof SYN"), flood_trace)
     assert len(spoofed) == 4
-    assert all(s["src"].startswith("spoof-") for s in spoofed)
-    assert select(parse_selector("client SYN"), flood_trace)["src"] == "client"
+    assert all(s.field("src").startswith("spoof-") for s in spoofed)
+    assert select(parse_selector("client SYN"), flood_trace).field("src") == "client"
     assert select(parse_selector("spoof ANY -1"), flood_trace) is spoofed[-1]
     assert select(parse_selector("spoof SYN 5"), flood_trace) is None

@@ -236,7 +236,7 @@ def test_profile_linux_is_applied(scenarios):
 
 
 def test_fill_prompt_with_params_and_trace_values():
-    trace = simulate(parse_scenario('steps = ["server listen", "client connect", "client send 120"]\n[client]\nisn = 10\n[server]\nisn = 20')).to_json()
+    trace = simulate(parse_scenario('steps = ["server listen", "client connect", "client send 120"]\n[client]\nisn = 10\n[server]\nisn = 20'))
     text = "ISNs {client_isn}/{ server_isn }: SYN+ACK seq {server SYN+ACK.seq}, ack {server SYN+ACK.ack}, data {client DATA 1.len} bytes at {client DATA 1.sent_at}, #{#3.n}"
     assert fill_prompt(text, {"client_isn": 10, "server_isn": 20}, trace) == "ISNs 10/20: SYN+ACK seq 20, ack 11, data 120 bytes at 0.03, #3"
     assert fill_prompt("no placeholders", {}, None) == "no placeholders"
@@ -252,7 +252,7 @@ def test_fill_prompt_with_params_and_trace_values():
     ],
 )
 def test_fill_prompt_errors(text, message):
-    trace = simulate(parse_scenario('steps = ["server listen", "client connect"]')).to_json()
+    trace = simulate(parse_scenario('steps = ["server listen", "client connect"]'))
     with pytest.raises(VariantError, match=message):
         fill_prompt(text, {"client_isn": 1, "server_isn": 2}, trace)
 
@@ -279,8 +279,8 @@ def test_handshake_seq_and_ack_for_many_seeds(scenarios):
         v = make_variant(HANDSHAKE_Q, seed, scenarios)
         c, s = v.params["client_isn"], v.params["server_isn"]
         assert v.answer_key == {"seq": s, "ack": (c + 1) % 2**32}
-        assert v.expected["ack"].segment["n"] == 2
-        assert v.trace["segments"][0]["seq"] == c
+        assert v.expected["ack"].segment.field("n") == 2
+        assert v.trace.segments[0].seq == c
 
 
 def test_ack_wraps_around_2_to_the_32(scenarios):
@@ -307,14 +307,14 @@ def test_len_and_flags_without_psh(scenarios):
     for seed in (0, 1):
         v = make_variant(q, seed, scenarios)
         c, s = v.params["client_isn"], v.params["server_isn"]
-        assert "PSH" in v.expected["f_data"].segment["flags"]  # on the wire...
+        assert "PSH" in v.expected["f_data"].segment.field("flags")  # on the wire...
         assert v.answer_key == {
             "len1": 100, "len3": 20, "slen": 300,
             "f_data": "ACK",  # ...but not graded
             "f_synack": "SYN+ACK", "f_syn": "SYN", "f_ack": "ACK", "win": 65535,
             "ack": (c + 1 + 170) % 2**32, "seq": (c + 101) % 2**32,
         }
-        assert s == v.trace["segments"][1]["seq"]
+        assert s == v.trace.segments[1].seq
 
 
 def test_fin_flags(scenarios):

@@ -1,11 +1,14 @@
-"""The ladder diagram: hand-built traces (the contract's "Trace JSON"), real assertions."""
+"""The ladder diagram: hand-built traces (the contract's "Trace JSON", read with
+Trace.from_json), real assertions."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from tcptutor.render.ladder import duplicate_acks, render_ladder, trace_relative_numbers
+from tcptutor.render import ladder
+from tcptutor.tcp import analysis
+from tcptutor.tcp.trace import Trace
 
 LAT = 0.01
 WRAP = 2**32
@@ -26,6 +29,18 @@ def ev(at, endpoint, cause, before, after, sent=(), **extra):
             "state_after": after, "sent": list(sent), **extra}
 
 
+def render_ladder(doc: dict, **kw) -> str:
+    return ladder.render_ladder(Trace.from_json(doc), **kw)
+
+
+def trace_relative_numbers(doc: dict) -> dict:
+    return analysis.relative_numbers(Trace.from_json(doc))
+
+
+def duplicate_acks(segments: list[dict]) -> dict:
+    return analysis.duplicate_acks(Trace.from_json({"segments": segments}))
+
+
 def trace(title, segments, events, final, client_isn=1000, server_isn=5000, **net):
     return {"format": "tcptutor.trace/1", "title": title,
             "params": {"client": {"isn": client_isn}, "server": {"isn": server_isn},
@@ -44,9 +59,9 @@ def handshake(c=1000, s=5000):
     events = [
         ev(0.0, "server", "call listen", "CLOSED", "LISTEN"),
         ev(0.0, "client", "call connect", "CLOSED", "SYN-SENT", [1]),
-        ev(0.01, "server", "recv SYN", "LISTEN", "SYN-RECEIVED", [2]),
-        ev(0.02, "client", "recv SYN,ACK", "SYN-SENT", "ESTABLISHED", [3]),
-        ev(0.03, "server", "recv ACK", "SYN-RECEIVED", "ESTABLISHED"),
+        ev(0.01, "server", "recv #1", "LISTEN", "SYN-RECEIVED", [2]),
+        ev(0.02, "client", "recv #2", "SYN-SENT", "ESTABLISHED", [3]),
+        ev(0.03, "server", "recv #3", "SYN-RECEIVED", "ESTABLISHED"),
     ]
     return segments, events
 
@@ -75,20 +90,20 @@ def lossy_trace():
     ]
     events += [
         ev(0.03, "client", "call send 100 100 100", "ESTABLISHED", "ESTABLISHED", [4, 5, 6]),
-        ev(0.04, "server", "recv data", "ESTABLISHED", "ESTABLISHED", [7]),
-        ev(0.04, "server", "recv data", "ESTABLISHED", "ESTABLISHED", [8]),
-        ev(0.05, "client", "recv ACK", "ESTABLISHED", "ESTABLISHED"),
-        ev(0.05, "client", "recv ACK", "ESTABLISHED", "ESTABLISHED"),
-        ev(1.03, "client", "timeout", "ESTABLISHED", "ESTABLISHED", [9],
+        ev(0.04, "server", "recv #5", "ESTABLISHED", "ESTABLISHED", [7]),
+        ev(0.04, "server", "recv #6", "ESTABLISHED", "ESTABLISHED", [8]),
+        ev(0.05, "client", "recv #7", "ESTABLISHED", "ESTABLISHED"),
+        ev(0.05, "client", "recv #8", "ESTABLISHED", "ESTABLISHED"),
+        ev(1.03, "client", "timeout retransmission", "ESTABLISHED", "ESTABLISHED", [9],
            timer={"kind": "retransmission", "timeout": 1.0}),
-        ev(1.04, "server", "recv data", "ESTABLISHED", "ESTABLISHED", [10]),
-        ev(1.05, "client", "recv ACK", "ESTABLISHED", "ESTABLISHED"),
+        ev(1.04, "server", "recv #9", "ESTABLISHED", "ESTABLISHED", [10]),
+        ev(1.05, "client", "recv #10", "ESTABLISHED", "ESTABLISHED"),
         ev(2.05, "client", "call close", "ESTABLISHED", "FIN-WAIT-1", [11]),
-        ev(2.06, "server", "recv FIN", "ESTABLISHED", "CLOSE-WAIT", [12]),
+        ev(2.06, "server", "recv #11", "ESTABLISHED", "CLOSE-WAIT", [12]),
         ev(2.07, "server", "call close", "CLOSE-WAIT", "LAST-ACK", [13]),
-        ev(2.07, "client", "recv ACK", "FIN-WAIT-1", "FIN-WAIT-2"),
-        ev(2.08, "client", "recv FIN", "FIN-WAIT-2", "TIME-WAIT", [14]),
-        ev(2.09, "server", "recv ACK", "LAST-ACK", "CLOSED"),
+        ev(2.07, "client", "recv #12", "FIN-WAIT-1", "FIN-WAIT-2"),
+        ev(2.08, "client", "recv #13", "FIN-WAIT-2", "TIME-WAIT", [14]),
+        ev(2.09, "server", "recv #14", "LAST-ACK", "CLOSED"),
         ev(242.08, "client", "timeout time-wait", "TIME-WAIT", "CLOSED",
            timer={"kind": "time-wait", "timeout": 240.0}),
     ]
@@ -104,8 +119,8 @@ def reset_trace():
     ]
     events = [
         ev(0.0, "client", "call connect", "CLOSED", "SYN-SENT", [1]),
-        ev(0.01, "server", "recv SYN", "CLOSED", "CLOSED", [2]),
-        ev(0.02, "client", "recv RST", "SYN-SENT", "CLOSED", error="connection refused"),
+        ev(0.01, "server", "recv #1", "CLOSED", "CLOSED", [2]),
+        ev(0.02, "client", "recv #2", "SYN-SENT", "CLOSED", error="connection refused"),
     ]
     return trace("Nobody listening", segments, events, {"client": "CLOSED", "server": "CLOSED"})
 
@@ -127,14 +142,14 @@ def flood_trace(n_spoofed=300, backlog=128):
         if i <= backlog:
             n = add(dict(src="server", dst=f"spoof-{i}", flags=["SYN", "ACK"], seq=900 + i,
                          ack=7 * i + 1, sent=0.01))
-            events.append(ev(0.01, "listener", "recv SYN", "LISTEN", "SYN-RECEIVED", [n],
+            events.append(ev(0.01, "listener", f"recv #{i}", "LISTEN", "SYN-RECEIVED", [n],
                              peer=f"spoof-{i}"))
         else:
-            events.append(ev(0.01, "listener", "recv SYN", "LISTEN", "LISTEN",
+            events.append(ev(0.01, "listener", f"recv #{i}", "LISTEN", "LISTEN",
                              peer=f"spoof-{i}", error="half-open queue full, SYN dropped"))
     n = add(dict(src="client", dst="server", flags=["SYN"], seq=1000, ack=0, sent=0.02))
     events.append(ev(0.02, "client", "call connect", "CLOSED", "SYN-SENT", [n]))
-    events.append(ev(0.03, "listener", "recv SYN", "LISTEN", "LISTEN", peer="client",
+    events.append(ev(0.03, "listener", f"recv #{n}", "LISTEN", "LISTEN", peer="client",
                      error="half-open queue full, SYN dropped"))
     for i in range(1, backlog + 1):
         n = add(dict(src="server", dst=f"spoof-{i}", flags=["SYN", "ACK"], seq=900 + i,
@@ -165,9 +180,9 @@ def wrap_trace():
     ]
     events += [
         ev(0.03, "client", "call send 100", "ESTABLISHED", "ESTABLISHED", [4]),
-        ev(0.04, "server", "recv data", "ESTABLISHED", "ESTABLISHED", [5]),
+        ev(0.04, "server", "recv #4", "ESTABLISHED", "ESTABLISHED", [5]),
         ev(0.05, "client", "call send 50", "ESTABLISHED", "ESTABLISHED", [6]),
-        ev(0.06, "server", "recv data", "ESTABLISHED", "ESTABLISHED", [7]),
+        ev(0.06, "server", "recv #6", "ESTABLISHED", "ESTABLISHED", [7]),
     ]
     return trace("Sequence numbers wrap", segments, events,
                  {"client": "ESTABLISHED", "server": "ESTABLISHED"}, client_isn=c, server_isn=s)

@@ -5,6 +5,7 @@ character two."""
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 
 import pytest
@@ -40,13 +41,13 @@ def outside(svg_text: str) -> list[str]:
 
 @pytest.mark.parametrize("name", library.scenario_names())
 def test_ladder_text_fits(name):
-    assert outside(render_ladder_svg(simulate(library.load_scenario(name)).to_json(), seed=3)) == []
+    assert outside(render_ladder_svg(simulate(library.load_scenario(name)), seed=3)) == []
 
 
 def test_long_and_wide_ladder_titles_fit():
-    trace = simulate(library.load_scenario("handshake")).to_json()
+    trace = simulate(library.load_scenario("handshake"))
     for title in ("A very long title " * 8, "三次握手：客户端与服务器如何同步序列号并建立连接" * 3):
-        assert outside(render_ladder_svg({**trace, "title": title})) == []
+        assert outside(render_ladder_svg(dataclasses.replace(trace, title=title))) == []
 
 
 @pytest.mark.parametrize("horizontal", [True, False])

@@ -14,7 +14,7 @@ from tcptutor.render.svg import X_C, X_S, render_ladder_svg
 from tcptutor.tcp.simulator import simulate
 
 SVG = "{http://www.w3.org/2000/svg}"
-TRACES = {name: simulate(library.load_scenario(name)).to_json() for name in library.scenario_names()}
+TRACES = {name: simulate(library.load_scenario(name)) for name in library.scenario_names()}
 LEFT = re.compile(r"^\s*(\d+\.\d{3}) [│┊]")
 RIGHT = re.compile(r"[│┊] (\d+\.\d{3})$")
 

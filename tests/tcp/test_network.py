@@ -49,8 +49,7 @@ def wire(trace, n: int) -> tuple:
 
 def received(trace, endpoint: str) -> list[int]:
     """The segment numbers that reached `endpoint`, in arrival order (copies included)."""
-    numbers = [int(e.cause.split("#")[1]) for e in trace.events
-               if e.endpoint == endpoint and e.cause.startswith("recv #")]
+    numbers = [e.cause.segment for e in trace.events if e.endpoint == endpoint and e.cause.is_recv]
     return [n for n in numbers if n > 3]  # after the handshake's #1 to #3
 
 
@@ -156,7 +155,7 @@ def test_a_duplicated_data_segment_is_acknowledged_twice():
 def test_a_duplicated_syn_ack_gets_the_client_to_ack_twice():
     t = run([*HS[:1], "duplicate next server->client SYN,ACK", "client connect"])
     assert t.segment(2).copies == 2
-    assert [e.cause for e in t.events if e.endpoint == "client" and e.cause.startswith("recv")] == ["recv #2"] * 2
+    assert [e.cause for e in t.events if e.endpoint == "client" and e.cause.is_recv] == ["recv #2"] * 2
     assert [wire(t, n) for n in (3, 4)] == [("client", ["ACK"], 1001, 5001, 0)] * 2
     assert t.final == {"client": "ESTABLISHED", "server": "ESTABLISHED"}
 

@@ -52,7 +52,7 @@ def test_a_1_46_mb_write_is_not_cut_at_every_window_edge(profile):
         # tcp_mss_split_point (Nagle off) lets a burst end with the sub-MSS part left below
         # the window's right edge: every short segment but the last ends exactly there.
         records = {r.n: r for r in trace.segments}
-        sent_on = {n: int(e.cause.split("#")[1]) for e in trace.events if e.cause.startswith("recv #")
+        sent_on = {n: e.cause.segment for e in trace.events if e.cause.is_recv
                    for n in e.sent}
         short = [r for r in trace.segments if r.segment.src == "client" and 0 < r.segment.length < MSS
                  and r.segment.payload_start + r.segment.length < 1000 * MSS]

@@ -308,7 +308,7 @@ def test_simulator_takes_the_edge(key, endpoint, cause, text):
         and e.rfc == t.rfc
     ]
     assert matches, [(e.endpoint, e.cause, e.state_before, e.state_after) for e in trace.events]
-    assert any(e.cause.startswith(cause) for e in matches), [e.cause for e in matches]
+    assert any(str(e.cause).startswith(cause) for e in matches), [e.cause for e in matches]
     # The other endpoint never takes an edge that is not in the table either.
     for e in trace.events:
         if e.state_before != e.state_after:
