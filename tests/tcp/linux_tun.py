@@ -8,8 +8,9 @@ monotonic microseconds since the run started): the harness parses the kernel's p
 the TUN fd into `Segment`s for it and writes its segments back as IPv4/TCP packets.
 
 Between the two the harness is the network: every packet, either way, is held for the
-scenario's `latency`, and the scenario's `drop next ...` steps lose packets in the order they
-are sent, with the simulator's own matching rule (Simulator._match_drop). A `flood N` sends N
+scenario's `latency`, and the scenario's network steps (`drop`, and with contract v2 `delay`,
+`duplicate`, `vanish`, [net] loss/rate/queue) act on packets in the order they are sent,
+decided by the simulator's own network model (see Wire). A `flood N` sends N
 SYNs from spoofed sources 10.0.1.1, 10.0.1.2, ... (routed through the TUN as well) whose
 replies are recorded and never answered.
 
@@ -423,6 +424,55 @@ def proc_tcp() -> list[tuple[int, str, int, str]]:
     return rows
 
 
+class Wire:
+    """The emulated network's decisions, made by the simulator's own network model: its
+    tcp/network.py Network (drop/delay/duplicate rules, loss, rate, queue, vanish) when the
+    project has one, else the v1 rules (latency, `drop next` matched by Simulator._match_drop).
+    Either way a segment's fate is decided once, when it is sent, in the order segments are sent."""
+
+    def __init__(self, scenario, profile):
+        self.latency = profile.latency
+        self.vanished: set[str] = set()
+        self._n = 0
+        try:
+            from tcptutor.tcp.network import Network
+        except ImportError:
+            Network = None
+        if Network is not None:
+            self.network = Network(profile.latency, scenario.net)
+        else:
+            from tcptutor.tcp.simulator import Simulator
+
+            self.network = None
+            self._v1 = Simulator(scenario)  # only its drop list and _match_drop are used
+
+    def add_rule(self, rule) -> None:
+        if self.network is not None:
+            self.network.add_rule(rule)
+        else:
+            self._v1.drops.append(rule)
+
+    def vanish(self, name: str) -> None:
+        self.vanished.add(name)
+        if self.network is not None:
+            self.network.vanish(name)
+
+    def arrivals(self, seg, now: int) -> list[int]:
+        """When the segment put on the wire at `now` arrives: twice if duplicated, never if lost."""
+        if seg.src in self.vanished or seg.dst in self.vanished:
+            return []
+        if self.network is None:
+            return [] if self._v1._match_drop(seg) else [now + self.latency]
+        from tcptutor.tcp.trace import SegmentRecord
+
+        self._n += 1
+        record = SegmentRecord(self._n, seg, now, "delivered", None)
+        self.network.send(record, now)
+        if record.fate != "delivered":
+            return []
+        return [record.arrived_at] * getattr(record, "copies", 1)
+
+
 class Inject:
     """A segment from the peer that no scenario step can ask for yet (an in-window RST that is
     not at RCV.NXT, a second SYN ...): `at` microseconds after the start, seq = the peer's
@@ -462,17 +512,17 @@ class Harness:
                 peer_isns.append(s.seq)
         self.spoof_syns = [r.segment for r in records if r.segment.src.startswith("spoof-")]
         self.spoof_count = 0
-        self.matcher = Simulator(scenario)  # only its drop list and _match_drop are used
-        self.latency = self.matcher.profile.latency
+        self.wire = Wire(scenario, sim.profile)
         rng = random.Random(scenario.net.seed)
         params = scenario.client if self.peer == "client" else scenario.server
-        self.host = Host(self.peer, params, self.matcher.profile, sim.isn[self.peer], rng)
+        self.host = Host(self.peer, params, sim.profile, sim.isn[self.peer], rng)
         isns = iter(peer_isns)
         fallback = self.host._new_isn
         self.host._new_isn = lambda name: next(isns, None) or fallback(name)  # the simulated ISNs
         self.app = KernelApp(kernel, scenario.server.backlog)
         self.t0 = time.monotonic()
-        self.line: list[tuple[int, int, str, object]] = []  # the delay line: (due, n, direction, item)
+        # The delay line: (due, n, toward "kernel" or "peer", packet or Segment, its record).
+        self.line: list[tuple[int, int, str, object, dict]] = []
         self.counter = itertools.count()
         self.ident = itertools.count(1)
         self.segments: list[dict] = []
@@ -504,17 +554,16 @@ class Harness:
                       length=p["len"], win=p["win"], mss=p["mss"])
         if dst == self.peer and "RST" not in p["flags"]:
             self.kernel_talked_to_peer = True
-        dropped = self.matcher._match_drop(seg)
-        self._record(seg, t, dropped, p)
-        if not dropped and dst == self.peer:  # replies to spoofed sources are never answered
-            heapq.heappush(self.line, (t + self.latency, next(self.counter), "peer", seg))
+        arrivals = self.wire.arrivals(seg, t)
+        self._record(seg, t, not arrivals, p)
+        if dst == self.peer:  # replies to spoofed sources are never answered
+            for at in arrivals:
+                heapq.heappush(self.line, (at, next(self.counter), "peer", seg, self.segments[-1]))
 
     def to_kernel(self, seg, t: int) -> None:
         """A segment the peer (or a spoofed source) sends at `t`: onto the wire toward the kernel."""
-        dropped = self.matcher._match_drop(seg)
-        self._record(seg, t, dropped, {"flags": seg.flags})
-        if dropped:
-            return
+        arrivals = self.wire.arrivals(seg, t)
+        self._record(seg, t, not arrivals, {"flags": seg.flags})
         if seg.src == self.peer:
             sport = CLIENT_PORT if self.peer == "client" else SERVER_PORT
         else:
@@ -522,7 +571,8 @@ class Harness:
         dport = SERVER_PORT if self.kernel == "server" else CLIENT_PORT
         packet = build_packet(self.addr_of[seg.src], KERNEL_IP, sport, dport, seg.seq, seg.ack,
                               set(seg.flags), seg.win, seg.mss, seg.length, next(self.ident))
-        heapq.heappush(self.line, (t + self.latency, next(self.counter), "kernel", packet))
+        for at in arrivals:
+            heapq.heappush(self.line, (at, next(self.counter), "kernel", packet, self.segments[-1]))
 
     def _peer_outcome(self, outcome, t: int) -> None:
         for seg in outcome.sent:
@@ -543,8 +593,20 @@ class Harness:
             self.segments[-1]["injected"] = True
             return
         action = step.action
-        if isinstance(action, Drop):
-            self.matcher.drops.append(action)
+        kind = type(action).__name__
+        if isinstance(action, Drop) or kind in ("Delay", "Duplicate"):  # network rules (contract v2)
+            self.wire.add_rule(action)
+        elif kind == "Vanish":  # the host goes silent: it sends nothing, nothing reaches it
+            self.wire.vanish(action.endpoint)
+            gone = "kernel" if action.endpoint == self.kernel else "peer"
+            for entry in self.line:
+                if entry[2] == gone:
+                    entry[4]["fate"] = "dropped"  # in flight to a host that vanished: never arrives
+            self.line = [entry for entry in self.line if entry[2] != gone]
+            heapq.heapify(self.line)
+            if action.endpoint == self.kernel:
+                self.app.calls.append({"step": step.text, "endpoint": self.kernel, "call": "vanish",
+                                       "result": "ok"})
         elif isinstance(action, Wait):
             pass
         elif isinstance(action, Flood):
@@ -558,12 +620,14 @@ class Harness:
                 self.to_kernel(syn, t)
         elif isinstance(action, Calls):
             for call in action.calls:
+                if call.endpoint in self.wire.vanished:
+                    continue
                 if call.endpoint == self.kernel:
                     self.app.call(call.verb, call.sizes, step.text)
                     self.drain()  # what the call sent leaves now, before the next call
                 else:
                     self._peer_outcome(self.host.call(call.verb, self.kernel, call.sizes, t), t)
-        else:  # TODO(issue 10, net helper): `delay next`, `duplicate next`, `[net] loss` ...
+        else:
             raise ValueError(f"step not supported by the TUN harness yet: {step.text!r}")
 
     # -------------------------------------------------------------- the loop
@@ -585,13 +649,13 @@ class Harness:
         while True:
             t = self.now()
             while self.line and self.line[0][0] <= t:
-                due, _, direction, item = heapq.heappop(self.line)
+                due, _, direction, item, _ = heapq.heappop(self.line)
                 if direction == "kernel":
                     os.write(self.fd, item)  # the kernel handles it in this call: drain its replies
                     self.drain()
                 else:
                     self._peer_outcome(self.host.receive(item, self.now()), self.now())
-            due = self.host.next_deadline()
+            due = None if self.peer in self.wire.vanished else self.host.next_deadline()
             if due is not None and due[0] <= t:
                 outcome, _, _ = self.host.fire_timer(due[1], t)
                 self._peer_outcome(outcome, t)

@@ -35,6 +35,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from linux_tun import KernelRun, run_kernel_cases, tun_available  # noqa: E402
 
+from tcptutor.errors import ScenarioError  # noqa: E402
 from tcptutor.tcp.scenario import parse_scenario  # noqa: E402
 from tcptutor.tcp.simulator import simulate  # noqa: E402
 
@@ -90,6 +91,12 @@ CASES: dict[str, Case] = {
         *SETUP, "drop next client->server DATA", "client send 100", "wait 1s")),
     "lost data, 2 later segments (kernel sender)": Case("ref", "client", (
         *SETUP, "drop next client->server DATA", "client send 100 100 100", "wait 1s")),
+    "fast retransmit: 2nd of 6 x 100 lost (kernel sender, v2)":
+        "issue 10 point 3: Linux collapses small segments into one on retransmission "
+        "(tcp_retrans_try_collapse): 500 bytes, not 100",
+    "two holes apart: 2nd and 4th of 6 x 1000 lost (kernel sender, v2)":
+        "issue 10 point 1: Linux (NewReno, no SACK) resends the next hole on the partial ACK "
+        "(RFC 6582 3.2 step 3); the simulator waits for the RTO",
     "tail loss: data and FIN lost (kernel sender)": Case("3", "client", (
         *SETUP, "drop next client->server DATA", "drop next client->server FIN",
         "client send 100", "client close", "wait 2s")),
@@ -113,6 +120,20 @@ CASES: dict[str, Case] = {
         *SETUP, "client send 100", "drop next client->server DATA", "drop next client->server DATA",
         "drop next client->server DATA", "drop next client->server DATA",
         "client send 100 100 100 100", "wait 3s")),
+    # Contract-v2 network steps (drop Kth, delay, duplicate, vanish): skipped, saying so, until
+    # the simulator's parser has them.
+    "fast retransmit: 2nd of 6 x 100 lost (kernel sender, v2)": Case("3", "client", (
+        *SETUP, "drop 2nd client->server DATA", "client send 100 100 100 100 100 100", "wait 1s")),
+    "two holes apart: 2nd and 4th of 6 x 1000 lost (kernel sender, v2)": Case("1", "client", (
+        *SETUP, "client send 1000", "drop 2nd client->server DATA", "drop 4th client->server DATA",
+        "client send 1000 1000 1000 1000 1000 1000", "wait 2s")),
+    "reordering: 1st of 4 x 1000 delayed 30 ms (kernel sender, v2)": Case("3", "client", (
+        *SETUP, "client send 1000", "delay next client->server DATA by 30ms",
+        "client send 1000 1000 1000 1000", "wait 1s")),
+    "duplicated data (kernel receiver, v2)": Case("ref", "server", (
+        *SETUP, "duplicate next client->server DATA", "client send 100", "wait 1s")),
+    "the peer vanishes, the kernel retransmits (kernel server, v2)": Case("ref", "server", (
+        *SETUP, "client vanish", "server send 100", "wait 3s")),
     # --- the close
     "lost FIN in FIN-WAIT-1 (kernel client)": Case("ref", "client", (
         *SETUP, "drop next client->server FIN", "client close", "wait 2s")),
@@ -176,6 +197,12 @@ KNOWN_WRONG = {
     "lost data, 2 later segments (kernel sender)":
         "issue 10 point 3: Linux collapses the three 100-byte segments into one on the RTO "
         "(tcp_retrans_try_collapse)",
+    "fast retransmit: 2nd of 6 x 100 lost (kernel sender, v2)":
+        "issue 10 point 3: Linux collapses small segments into one on retransmission "
+        "(tcp_retrans_try_collapse): 500 bytes, not 100",
+    "two holes apart: 2nd and 4th of 6 x 1000 lost (kernel sender, v2)":
+        "issue 10 point 1: Linux (NewReno, no SACK) resends the next hole on the partial ACK "
+        "(RFC 6582 3.2 step 3); the simulator waits for the RTO",
     "tail loss: data and FIN lost (kernel sender)":
         "issue 10 point 3: Linux collapses the FIN into the retransmitted data (tcp_retrans_try_collapse)",
     "RTO with 4 x 100 outstanding, all lost: collapsed (kernel sender)":
@@ -353,7 +380,7 @@ _runs: dict[str, KernelRun] = {}
 def start_all() -> dict[str, KernelRun]:
     """Start every case at once (each in its own namespace, their clocks started together)."""
     if not _runs:
-        jobs = {n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items()}
+        jobs = {n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items() if unparsable(c) is None}
         jobs |= {n: (m.case.scenario_text(), m.case.kernel, None, list(m.inject)) for n, m in MEASURES.items()}
         _runs.update(run_kernel_cases(jobs))
     return _runs
@@ -366,8 +393,19 @@ def kernel_runs():
     return start_all()
 
 
+def unparsable(case: Case) -> str | None:
+    """Why the simulator cannot read the case's scenario yet (contract-v2 steps), or None."""
+    try:
+        parse_scenario(case.scenario_text())
+    except ScenarioError as err:
+        return f"needs scenario steps this simulator does not parse yet: {err}"
+    return None
+
+
 def _param(name: str, case: Case):
     marks = [pytest.mark.linux]
+    if (why := unparsable(case)) is not None:
+        marks.append(pytest.mark.skip(reason=why))
     if case.xfail:
         marks.append(pytest.mark.xfail(strict=True, reason=case.xfail))
     return pytest.param(name, marks=marks, id=f"point {case.point}: {name}")
@@ -409,6 +447,9 @@ def report(path: str) -> None:
            f"relative to the ISNs, payload length; DROP: lost by the harness. Tolerance: "
            f"{SLACK_FIXED * 1000:.0f} ms + t/{1 / SLACK_SHARE:.0f}.", ""]
     for name, case in CASES.items():
+        if name not in runs:
+            out += [f"## point {case.point}: {name}", "", f"not run: {unparsable(case)}", ""]
+            continue
         real = runs[name].result()
         problems, diff = outcome(case, real)
         out += [f"## point {case.point}: {name}", "", f"kernel: {case.kernel}; steps: {list(case.steps)}",
