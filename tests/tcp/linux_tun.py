@@ -37,6 +37,7 @@ Each segment: {"src", "dst", "flags", "seq", "ack", "len", "mss", "win", "t", "f
 
 from __future__ import annotations
 
+import atexit
 import errno
 import fcntl
 import heapq
@@ -125,11 +126,13 @@ class KernelRun:
         self.name = f"tcptutor-tun-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.proc: subprocess.Popen | None = None
         self._result: dict | None = None
+        self._deleted = True  # nothing to delete until start()
 
     def start(self) -> None:
         r = _ip("netns", "add", self.name)
         if r.returncode != 0:
             raise RuntimeError(f"ip netns add {self.name} failed: {r.stderr.strip()}")
+        self._deleted = False
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", self.name, sys.executable, str(Path(__file__).resolve())],
@@ -150,9 +153,32 @@ class KernelRun:
             pass  # it already failed: result() reports it
         self.proc.stdin = None  # communicate() must not touch it again
 
+    def cancel(self) -> None:
+        """Stop the run if it is still going and delete its namespace (idempotent)."""
+        if self.proc is not None and self._result is None:
+            if self.proc.stdin is not None:  # go() never ran
+                try:
+                    self.proc.stdin.close()
+                except OSError:
+                    pass
+                self.proc.stdin = None
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.communicate()
+            self._result = {"error": "cancelled"}
+        if not self._deleted:
+            _ip("netns", "delete", self.name)
+            self._deleted = True
+
     def result(self, timeout: float = 300) -> dict:
         if self._result is None:
-            self._result = self._collect(timeout)
+            try:
+                self._result = self._collect(timeout)
+            except BaseException as err:
+                self._result = {"error": str(err)}
+                raise
+        if "error" in self._result:
+            raise RuntimeError(self._result["error"])
         return self._result
 
     def _collect(self, timeout: float) -> dict:
@@ -163,6 +189,7 @@ class KernelRun:
                 self.proc.kill()
                 self.proc.wait()
             _ip("netns", "delete", self.name)
+            self._deleted = True
         try:
             result = json.loads(out)
         except json.JSONDecodeError:
@@ -177,10 +204,16 @@ def run_kernel_cases(jobs: dict[str, tuple]) -> dict[str, KernelRun]:
     """Start every (scenario_text, kernel, syncookies[, inject]) job, wait until all are ready, start their
     clocks together; the runs, whose result() blocks until each is done."""
     runs = {name: KernelRun(*job) for name, job in jobs.items()}
-    for run in runs.values():
-        run.start()
-    for run in runs.values():
-        run.wait_ready()
+    atexit.register(lambda: [run.cancel() for run in runs.values()])  # no namespace outlives us
+    try:
+        for run in runs.values():
+            run.start()
+        for run in runs.values():
+            run.wait_ready()
+    except BaseException:
+        for run in runs.values():
+            run.cancel()
+        raise
     for run in runs.values():
         run.go()
     return runs

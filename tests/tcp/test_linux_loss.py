@@ -97,6 +97,10 @@ CASES: dict[str, Case] = {
     "two holes apart: 2nd and 4th of 6 x 1000 lost (kernel sender, v2)":
         "issue 10 point 1: Linux (NewReno, no SACK) resends the next hole on the partial ACK "
         "(RFC 6582 3.2 step 3); the simulator waits for the RTO",
+    "12000 bytes into a 5000-byte window (kernel sender)":
+        "issue 10 point 8: Linux sends full segments and waits for the window to take the next "
+        "one (tcp_snd_wnd_test, RFC 9293 3.8.6.2.1 sender-side SWS avoidance): 9 segments, not "
+        "17 cut at every window edge",
     "tail loss: data and FIN lost (kernel sender)": Case("3", "client", (
         *SETUP, "drop next client->server DATA", "drop next client->server FIN",
         "client send 100", "client close", "wait 2s")),
@@ -132,8 +136,14 @@ CASES: dict[str, Case] = {
         "client send 1000 1000 1000 1000", "wait 1s")),
     "duplicated data (kernel receiver, v2)": Case("ref", "server", (
         *SETUP, "duplicate next client->server DATA", "client send 100", "wait 1s")),
+    "the SYN-ACK timer: lost SYN-ACK and lost repeated SYN (kernel server, v2)": Case("4", "server", (
+        "server listen", "drop next server->client SYN", "drop 2nd client->server SYN",
+        "client connect", "wait 4s")),
     "the peer vanishes, the kernel retransmits (kernel server, v2)": Case("ref", "server", (
         *SETUP, "client vanish", "server send 100", "wait 3s")),
+    # --- segmentation (lossless, but the reference for point 8)
+    "12000 bytes into a 5000-byte window (kernel sender)": Case("8", "client", (
+        *SETUP, "client send 12000", "wait 1s"), toml="[server]\nwindow = 5000\n"),
     # --- the close
     "lost FIN in FIN-WAIT-1 (kernel client)": Case("ref", "client", (
         *SETUP, "drop next client->server FIN", "client close", "wait 2s")),
@@ -203,6 +213,10 @@ KNOWN_WRONG = {
     "two holes apart: 2nd and 4th of 6 x 1000 lost (kernel sender, v2)":
         "issue 10 point 1: Linux (NewReno, no SACK) resends the next hole on the partial ACK "
         "(RFC 6582 3.2 step 3); the simulator waits for the RTO",
+    "12000 bytes into a 5000-byte window (kernel sender)":
+        "issue 10 point 8: Linux sends full segments and waits for the window to take the next "
+        "one (tcp_snd_wnd_test, RFC 9293 3.8.6.2.1 sender-side SWS avoidance): 9 segments, not "
+        "17 cut at every window edge",
     "tail loss: data and FIN lost (kernel sender)":
         "issue 10 point 3: Linux collapses the FIN into the retransmitted data (tcp_retrans_try_collapse)",
     "RTO with 4 x 100 outstanding, all lost: collapsed (kernel sender)":
@@ -377,20 +391,32 @@ def outcome(case: Case, real: dict) -> tuple[list[str], str]:
 _runs: dict[str, KernelRun] = {}
 
 
-def start_all() -> dict[str, KernelRun]:
-    """Start every case at once (each in its own namespace, their clocks started together)."""
+def start_all(names=None) -> dict[str, KernelRun]:
+    """Start the named cases and measurements (default: all) at once, each in its own namespace,
+    their clocks started together."""
     if not _runs:
-        jobs = {n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items() if unparsable(c) is None}
-        jobs |= {n: (m.case.scenario_text(), m.case.kernel, None, list(m.inject)) for n, m in MEASURES.items()}
+        wanted = set(CASES) | set(MEASURES) if names is None else set(names)
+        jobs = {n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items()
+                if n in wanted and unparsable(c) is None}
+        jobs |= {n: (m.case.scenario_text(), m.case.kernel, None, list(m.inject))
+                 for n, m in MEASURES.items() if n in wanted}
         _runs.update(run_kernel_cases(jobs))
     return _runs
 
 
 @pytest.fixture(scope="module")
-def kernel_runs():
+def kernel_runs(request):
+    """The runs of the cases this session selected, started together; cancelled at the end."""
     if (reason := tun_available()) is not None:
         pytest.skip(reason)
-    return start_all()
+    selected = set()
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if item.module is sys.modules[__name__] and callspec is not None and "name" in callspec.params:
+            selected.add(callspec.params["name"])
+    yield start_all(selected)
+    for run in _runs.values():
+        run.cancel()  # what a failed test left running; a collected run just loses its namespace again
 
 
 def unparsable(case: Case) -> str | None:
