@@ -91,16 +91,6 @@ CASES: dict[str, Case] = {
         *SETUP, "drop next client->server DATA", "client send 100", "wait 1s")),
     "lost data, 2 later segments (kernel sender)": Case("ref", "client", (
         *SETUP, "drop next client->server DATA", "client send 100 100 100", "wait 1s")),
-    "fast retransmit: 2nd of 6 x 100 lost (kernel sender, v2)":
-        "issue 10 point 3: Linux collapses small segments into one on retransmission "
-        "(tcp_retrans_try_collapse): 500 bytes, not 100",
-    "two holes apart: 2nd and 4th of 6 x 1000 lost (kernel sender, v2)":
-        "issue 10 point 1: Linux (NewReno, no SACK) resends the next hole on the partial ACK "
-        "(RFC 6582 3.2 step 3); the simulator waits for the RTO",
-    "12000 bytes into a 5000-byte window (kernel sender)":
-        "issue 10 point 8: Linux sends full segments and waits for the window to take the next "
-        "one (tcp_snd_wnd_test, RFC 9293 3.8.6.2.1 sender-side SWS avoidance): 9 segments, not "
-        "17 cut at every window edge",
     "tail loss: data and FIN lost (kernel sender)": Case("3", "client", (
         *SETUP, "drop next client->server DATA", "drop next client->server FIN",
         "client send 100", "client close", "wait 2s")),
