@@ -26,11 +26,18 @@ tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control=reno, tcp_no_met
 tcp_syncookies per [server] syncookies (or the `syncookies` override), and the kernel socket
 has TCP_NODELAY.
 
+Timing: the runs that start together prepare first (imports, the simulation, the TUN) and
+then start their clocks a few ms apart (KernelRun, STAGGER); the harness runs SCHED_FIFO; a
+step waits briefly (GRACE) for packets still in flight, as the simulator settles before each.
+
 Host side (pytest process):
-    from linux_tun import tun_available, run_kernel_case
+    from linux_tun import tun_available, run_kernel_case, run_kernel_cases
     result = run_kernel_case(scenario_text, kernel="server")
-Inside the namespace this file runs as a script: JSON {"scenario", "kernel", "syncookies"} on
-stdin, JSON {"segments", "final", "calls", "sysctl"} on stdout (or {"error"} and exit 1).
+    runs = run_kernel_cases({"a": (text_a, "client", None), "b": (text_b, "server", 1)})
+    runs["a"].result()   # blocks; runs["b"].cancel() stops one and deletes its namespace
+Inside the namespace this file runs as a script: a JSON line {"scenario", "kernel",
+"syncookies", "inject"} on stdin, "ready" on stdout, then "go" on stdin; at the end JSON
+{"segments", "final", "calls", "sysctl"} on stdout (or {"error"} and exit 1).
 Each segment: {"src", "dst", "flags", "seq", "ack", "len", "mss", "win", "t", "fate"}, with
 `t` the second it left its sender (the kernel's: when read from the TUN fd).
 """

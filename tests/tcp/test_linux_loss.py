@@ -13,8 +13,11 @@ ends at t_sim can have been started before the case did, so t_sim / 8 bounds it.
 cover jiffies rounding (HZ 250: 4 ms), the kernel's own ms-granular RTO arithmetic and the
 harness's real-time scheduling on a loaded machine.
 
-All cases run concurrently (one namespace each) when the first test asks for its result, so
-the file costs about its longest case (~70 s), not their sum.
+The selected cases run concurrently (one namespace each) from the first test that needs one,
+so the file costs about its longest case (~70 s), not their sum. Cases written with
+contract-v2 network steps skip until the parser has them. MEASURES are kernel facts for which
+no scenario step exists yet: the harness injects the peer's segments and the test states the
+kernel's answers.
 
 The numbered points are issue 10's behaviours; "ref" marks the issue's list of reference
 cases (lost SYN, lost FIN, ...). A case the simulator still gets wrong is xfail(strict):
