@@ -39,7 +39,9 @@ Inside the namespace this file runs as a script: a JSON line {"scenario", "kerne
 "syncookies", "inject"} on stdin, "ready" on stdout, then "go" on stdin; at the end JSON
 {"segments", "final", "calls", "sysctl"} on stdout (or {"error"} and exit 1).
 Each segment: {"src", "dst", "flags", "seq", "ack", "len", "mss", "win", "t", "fate"}, with
-`t` the second it left its sender (the kernel's: when read from the TUN fd).
+`t` the second it left its sender (the kernel's: when read from the TUN fd); "steps": the
+(simulated, real) second each step started, so that a comparison can discount the harness's
+own lateness.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from __future__ import annotations
 import atexit
 import errno
 import fcntl
+import gc
 import heapq
 import itertools
 import json
@@ -76,7 +79,7 @@ MARGIN = 0.3
 GRACE = 20_000  # microseconds
 # Runs started together begin this far apart: their packets then come at different instants,
 # not all at once on a machine with few cores.
-STAGGER = 0.004  # seconds
+STAGGER = 0.010  # seconds
 
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
@@ -690,6 +693,7 @@ class Harness:
         self.t0 = time.monotonic()
         steps = list(self.schedule)
         end = self.sim_end + int(MARGIN * 1_000_000)
+        started = []  # (simulated, real) start of each step, in seconds
         i = 0
         while True:
             t = self.now()
@@ -710,6 +714,7 @@ class Harness:
             # in flight that the simulation delivered just before this instant (each real
             # hop costs a little more than `latency`) is delivered first.
             if i < len(steps) and steps[i][0] <= t and not (self.line and self.line[0][0] <= steps[i][0] + GRACE):
+                started.append((round(steps[i][0] / 1_000_000, 6), round(self.now() / 1_000_000, 6)))
                 self.run_step(steps[i][1], self.now())
                 i += 1
                 continue
@@ -733,7 +738,7 @@ class Harness:
                 else:
                     self.app.on_readable(r)
                     self.drain()
-        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls}
+        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started}
 
     def final(self) -> dict:
         rows = proc_tcp()
@@ -767,6 +772,7 @@ def main() -> int:
             settings["sched"] = f"normal ({e})"
         print("ready", flush=True)
         sys.stdin.readline()  # "go" (or EOF)
+        gc.disable()  # no collector pause in the middle of a real-time schedule (a run is short)
         result = harness.run()
         result["sysctl"] = settings
     except Exception as e:  # report, don't traceback: the caller parses stdout
