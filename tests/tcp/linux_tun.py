@@ -8,8 +8,9 @@ monotonic microseconds since the run started): the harness parses the kernel's p
 the TUN fd into `Segment`s for it and writes its segments back as IPv4/TCP packets.
 
 Between the two the harness is the network: every packet, either way, is held for the
-scenario's `latency`, and the scenario's `drop`, `delay` and `duplicate` steps act on packets
-in the order they are sent, decided by the simulator's own network (tcptutor.tcp.network). A `flood N` sends N
+scenario's `latency`, and the scenario's network steps (`drop`, and with contract v2 `delay`,
+`duplicate`, `vanish`, [net] loss/rate/queue) act on packets in the order they are sent,
+decided by the simulator's own network model (see Wire). A `flood N` sends N
 SYNs from spoofed sources 10.0.1.1, 10.0.1.2, ... (routed through the TUN as well) whose
 replies are recorded and never answered.
 
@@ -25,19 +26,30 @@ tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control=reno, tcp_no_met
 tcp_syncookies per [server] syncookies (or the `syncookies` override), and the kernel socket
 has TCP_NODELAY.
 
+Timing: the runs that start together prepare first (imports, the simulation, the TUN) and
+then start their clocks a few ms apart (KernelRun, STAGGER); the harness runs SCHED_FIFO; a
+step waits briefly (GRACE) for packets still in flight, as the simulator settles before each.
+
 Host side (pytest process):
-    from linux_tun import tun_available, run_kernel_case
+    from linux_tun import tun_available, run_kernel_case, run_kernel_cases
     result = run_kernel_case(scenario_text, kernel="server")
-Inside the namespace this file runs as a script: JSON {"scenario", "kernel", "syncookies"} on
-stdin, JSON {"segments", "final", "calls", "sysctl"} on stdout (or {"error"} and exit 1).
+    runs = run_kernel_cases({"a": (text_a, "client", None), "b": (text_b, "server", 1)})
+    runs["a"].result()   # blocks; runs["b"].cancel() stops one and deletes its namespace
+Inside the namespace this file runs as a script: a JSON line {"scenario", "kernel",
+"syncookies", "inject"} on stdin, "ready" on stdout, then "go" on stdin; at the end JSON
+{"segments", "final", "calls", "sysctl"} on stdout (or {"error"} and exit 1).
 Each segment: {"src", "dst", "flags", "seq", "ack", "len", "mss", "win", "t", "fate"}, with
-`t` the second it left its sender (the kernel's: when read from the TUN fd).
+`t` the second it left its sender (the kernel's: when read from the TUN fd); "steps": the
+(simulated, real) second each step started, so that a comparison can discount the harness's
+own lateness.
 """
 
 from __future__ import annotations
 
+import atexit
 import errno
 import fcntl
+import gc
 import heapq
 import itertools
 import json
@@ -62,8 +74,12 @@ TUN_NAME = "tun0"
 # How long the run goes on after the simulation's last instant, so that a segment the kernel
 # sends later than the simulator would (a delayed ACK, up to 200 ms) still shows as a diff.
 MARGIN = 0.3
-# A step waits for the packets due within this long after its simulated instant (see run()).
-GRACE = 5_000  # microseconds
+# A step waits for the packets due within this long after its simulated instant (see run()):
+# as long as the comparison lets a segment be late (test_linux_loss.SLACK_FIXED).
+GRACE = 20_000  # microseconds
+# Runs started together begin this far apart: their packets then come at different instants,
+# not all at once on a machine with few cores.
+STAGGER = 0.010  # seconds
 
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
@@ -124,11 +140,13 @@ class KernelRun:
         self.name = f"tcptutor-tun-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.proc: subprocess.Popen | None = None
         self._result: dict | None = None
+        self._deleted = True  # nothing to delete until start()
 
     def start(self) -> None:
         r = _ip("netns", "add", self.name)
         if r.returncode != 0:
             raise RuntimeError(f"ip netns add {self.name} failed: {r.stderr.strip()}")
+        self._deleted = False
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", self.name, sys.executable, str(Path(__file__).resolve())],
@@ -149,9 +167,32 @@ class KernelRun:
             pass  # it already failed: result() reports it
         self.proc.stdin = None  # communicate() must not touch it again
 
+    def cancel(self) -> None:
+        """Stop the run if it is still going and delete its namespace (idempotent)."""
+        if self.proc is not None and self._result is None:
+            if self.proc.stdin is not None:  # go() never ran
+                try:
+                    self.proc.stdin.close()
+                except OSError:
+                    pass
+                self.proc.stdin = None
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.communicate()
+            self._result = {"error": "cancelled"}
+        if not self._deleted:
+            _ip("netns", "delete", self.name)
+            self._deleted = True
+
     def result(self, timeout: float = 300) -> dict:
         if self._result is None:
-            self._result = self._collect(timeout)
+            try:
+                self._result = self._collect(timeout)
+            except BaseException as err:
+                self._result = {"error": str(err)}
+                raise
+        if "error" in self._result:
+            raise RuntimeError(self._result["error"])
         return self._result
 
     def _collect(self, timeout: float) -> dict:
@@ -162,6 +203,7 @@ class KernelRun:
                 self.proc.kill()
                 self.proc.wait()
             _ip("netns", "delete", self.name)
+            self._deleted = True
         try:
             result = json.loads(out)
         except json.JSONDecodeError:
@@ -176,12 +218,19 @@ def run_kernel_cases(jobs: dict[str, tuple]) -> dict[str, KernelRun]:
     """Start every (scenario_text, kernel, syncookies[, inject]) job, wait until all are ready, start their
     clocks together; the runs, whose result() blocks until each is done."""
     runs = {name: KernelRun(*job) for name, job in jobs.items()}
-    for run in runs.values():
-        run.start()
-    for run in runs.values():
-        run.wait_ready()
+    atexit.register(lambda: [run.cancel() for run in runs.values()])  # no namespace outlives us
+    try:
+        for run in runs.values():
+            run.start()
+        for run in runs.values():
+            run.wait_ready()
+    except BaseException:
+        for run in runs.values():
+            run.cancel()
+        raise
     for run in runs.values():
         run.go()
+        time.sleep(STAGGER)
     return runs
 
 
@@ -381,6 +430,12 @@ class KernelApp:
             out.append(self.conn)
         return out
 
+    def service(self) -> None:
+        """Accept and read whatever is there now, without waiting for select to say so: the
+        application is always quick (a connection is accepted before its next segment comes)."""
+        for s in self.readable():
+            self.on_readable(s)
+
     def on_readable(self, s: socket.socket) -> None:
         if s is self.listener:
             try:
@@ -423,6 +478,42 @@ def proc_tcp() -> list[tuple[int, str, int, str]]:
     return rows
 
 
+class Wire:
+    """The emulated network's decisions, made by the simulator's own network model
+    (tcp/network.py: drop/delay/duplicate rules, loss, rate, queue, vanish). A segment's fate
+    is decided once, when it is sent, in the order segments are sent."""
+
+    def __init__(self, scenario, profile):
+        from tcptutor.tcp.network import Network
+
+        self.latency = profile.latency
+        self.vanished: set[str] = set()
+        self._n = 0
+        self.network = Network(profile.latency, scenario.net)
+
+    def add_rule(self, rule) -> None:
+        self.network.add_rule(rule)
+
+    def vanish(self, name: str) -> None:
+        self.vanished.add(name)
+        self.network.vanish(name)
+
+    def arrivals(self, seg, now: int) -> list[int]:
+        """When the segment put on the wire at `now` arrives: twice if duplicated, never if lost."""
+        if seg.src in self.vanished or seg.dst in self.vanished:
+            return []
+        from tcptutor.tcp.trace import SegmentRecord
+
+        self._n += 1
+        record = SegmentRecord(self._n, seg, now, "delivered", None)
+        self.network.send(record, now)
+        while self.network.in_flight():  # the harness keeps its own delay line
+            self.network.pop_arrival()
+        if record.fate != "delivered":
+            return []
+        return [record.arrived_at] * record.copies
+
+
 class Inject:
     """A segment from the peer that no scenario step can ask for yet (an in-window RST that is
     not at RCV.NXT, a second SYN ...): `at` microseconds after the start, seq = the peer's
@@ -437,8 +528,6 @@ class Inject:
 class Harness:
     def __init__(self, scenario, kernel: str, fd: int, inject: list[dict] = ()):
         from tcptutor.tcp.host import Host
-        from tcptutor.tcp.network import Network
-        from tcptutor.tcp.profiles import resolve
         from tcptutor.tcp.simulator import MAX_EVENTS_PER_STEP, Simulator
 
         self.scenario, self.kernel, self.fd = scenario, kernel, fd
@@ -464,21 +553,17 @@ class Harness:
                 peer_isns.append(s.seq)
         self.spoof_syns = [r.segment for r in records if r.segment.src.startswith("spoof-")]
         self.spoof_count = 0
-        profile = resolve(scenario.net)
-        self.latency = profile.latency
-        # The simulator's own network decides each segment's fate (drop Kth, delay, duplicate,
-        # loss): the harness only carries out what it decided, in real time.
-        self.network = Network(self.latency, scenario.net)
-        self.wire_n = itertools.count(1)
+        self.wire = Wire(scenario, sim.profile)
         rng = random.Random(scenario.net.seed)
         params = scenario.client if self.peer == "client" else scenario.server
-        self.host = Host(self.peer, params, profile, sim.isn[self.peer], rng)
+        self.host = Host(self.peer, params, sim.profile, sim.isn[self.peer], rng)
         isns = iter(peer_isns)
         fallback = self.host._new_isn
         self.host._new_isn = lambda name, *now: next(isns, None) or fallback(name, *now)  # the simulated ISNs
         self.app = KernelApp(kernel, scenario.server.backlog)
         self.t0 = time.monotonic()
-        self.line: list[tuple[int, int, str, object]] = []  # the delay line: (due, n, direction, item)
+        # The delay line: (due, n, toward "kernel" or "peer", packet or Segment, its record).
+        self.line: list[tuple[int, int, str, object, dict]] = []
         self.counter = itertools.count()
         self.ident = itertools.count(1)
         self.segments: list[dict] = []
@@ -510,18 +595,16 @@ class Harness:
                       length=p["len"], win=p["win"], mss=p["mss"])
         if dst == self.peer and "RST" not in p["flags"]:
             self.kernel_talked_to_peer = True
-        arrivals = self._fate(seg, t)
+        arrivals = self.wire.arrivals(seg, t)
         self._record(seg, t, not arrivals, p)
         if dst == self.peer:  # replies to spoofed sources are never answered
             for at in arrivals:
-                heapq.heappush(self.line, (at, next(self.counter), "peer", seg))
+                heapq.heappush(self.line, (at, next(self.counter), "peer", seg, self.segments[-1]))
 
     def to_kernel(self, seg, t: int) -> None:
         """A segment the peer (or a spoofed source) sends at `t`: onto the wire toward the kernel."""
-        arrivals = self._fate(seg, t)
+        arrivals = self.wire.arrivals(seg, t)
         self._record(seg, t, not arrivals, {"flags": seg.flags})
-        if not arrivals:
-            return
         if seg.src == self.peer:
             sport = CLIENT_PORT if self.peer == "client" else SERVER_PORT
         else:
@@ -530,19 +613,7 @@ class Harness:
         packet = build_packet(self.addr_of[seg.src], KERNEL_IP, sport, dport, seg.seq, seg.ack,
                               set(seg.flags), seg.win, seg.mss, seg.length, next(self.ident))
         for at in arrivals:
-            heapq.heappush(self.line, (at, next(self.counter), "kernel", packet))
-
-    def _fate(self, seg, t: int) -> list[int]:
-        """When `seg`, put on the wire at `t`, arrives: [] if lost, two times if duplicated."""
-        from tcptutor.tcp.trace import SegmentRecord
-
-        record = SegmentRecord(next(self.wire_n), seg, t, "delivered", None)
-        self.network.send(record, t)
-        while self.network.in_flight():  # the harness keeps its own delay line
-            self.network.pop_arrival()
-        if record.fate != "delivered":
-            return []
-        return [record.arrived_at] * record.copies
+            heapq.heappush(self.line, (at, next(self.counter), "kernel", packet, self.segments[-1]))
 
     def _peer_outcome(self, outcome, t: int) -> None:
         for seg in outcome.sent:
@@ -551,7 +622,7 @@ class Harness:
     # -------------------------------------------------------------- steps
 
     def run_step(self, step, t: int) -> None:
-        from tcptutor.tcp.params import Calls, Delay, Drop, Duplicate, Flood, Wait
+        from tcptutor.tcp.params import Calls, Delay, Drop, Duplicate, Flood, Vanish, Wait
         from tcptutor.tcp.segment import Segment
 
         if isinstance(step, Inject):
@@ -563,8 +634,19 @@ class Harness:
             self.segments[-1]["injected"] = True
             return
         action = step.action
-        if isinstance(action, (Drop, Delay, Duplicate)):
-            self.network.add_rule(action)
+        if isinstance(action, (Drop, Delay, Duplicate)):  # network rules
+            self.wire.add_rule(action)
+        elif isinstance(action, Vanish):  # the host goes silent: it sends nothing, nothing reaches it
+            self.wire.vanish(action.endpoint)
+            gone = "kernel" if action.endpoint == self.kernel else "peer"
+            for entry in self.line:
+                if entry[2] == gone:
+                    entry[4]["fate"] = "dropped"  # in flight to a host that vanished: never arrives
+            self.line = [entry for entry in self.line if entry[2] != gone]
+            heapq.heapify(self.line)
+            if action.endpoint == self.kernel:
+                self.app.calls.append({"step": step.text, "endpoint": self.kernel, "call": "vanish",
+                                       "result": "ok"})
         elif isinstance(action, Wait):
             pass
         elif isinstance(action, Flood):
@@ -578,12 +660,14 @@ class Harness:
                 self.to_kernel(syn, t)
         elif isinstance(action, Calls):
             for call in action.calls:
+                if call.endpoint in self.wire.vanished:
+                    continue
                 if call.endpoint == self.kernel:
                     self.app.call(call.verb, call.sizes, step.text)
                     self.drain()  # what the call sent leaves now, before the next call
                 else:
                     self._peer_outcome(self.host.call(call.verb, self.kernel, call.sizes, t), t)
-        else:  # TODO(issue 10, net helper): `delay next`, `duplicate next`, `[net] loss` ...
+        else:
             raise ValueError(f"step not supported by the TUN harness yet: {step.text!r}")
 
     # -------------------------------------------------------------- the loop
@@ -601,17 +685,20 @@ class Harness:
         self.t0 = time.monotonic()
         steps = list(self.schedule)
         end = self.sim_end + int(MARGIN * 1_000_000)
+        started = []  # (simulated, real) start of each step, in seconds
         i = 0
         while True:
             t = self.now()
             while self.line and self.line[0][0] <= t:
-                due, _, direction, item = heapq.heappop(self.line)
+                due, _, direction, item, _ = heapq.heappop(self.line)
                 if direction == "kernel":
                     os.write(self.fd, item)  # the kernel handles it in this call: drain its replies
                     self.drain()
+                    self.app.service()
+                    self.drain()
                 else:
                     self._peer_outcome(self.host.receive(item, self.now()), self.now())
-            due = self.host.next_deadline()
+            due = None if self.peer in self.wire.vanished else self.host.next_deadline()
             if due is not None and due[0] <= t:
                 outcome, _, _ = self.host.fire_timer(due[1], t)
                 self._peer_outcome(outcome, t)
@@ -621,6 +708,7 @@ class Harness:
             # in flight that the simulation delivered just before this instant (each real
             # hop costs a little more than `latency`) is delivered first.
             if i < len(steps) and steps[i][0] <= t and not (self.line and self.line[0][0] <= steps[i][0] + GRACE):
+                started.append((round(steps[i][0] / 1_000_000, 6), round(self.now() / 1_000_000, 6)))
                 self.run_step(steps[i][1], self.now())
                 i += 1
                 continue
@@ -644,7 +732,7 @@ class Harness:
                 else:
                     self.app.on_readable(r)
                     self.drain()
-        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls}
+        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started}
 
     def final(self) -> dict:
         rows = proc_tcp()
@@ -681,6 +769,7 @@ def main() -> int:
             settings["sched"] = f"normal ({e})"
         print("ready", flush=True)
         sys.stdin.readline()  # "go" (or EOF)
+        gc.disable()  # no collector pause in the middle of a real-time schedule (a run is short)
         result = harness.run()
         result["sysctl"] = settings
     except Exception as e:  # report, don't traceback: the caller parses stdout
