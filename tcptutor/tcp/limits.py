@@ -17,6 +17,7 @@ MAX_SCENARIO_CHARS = 2_000_000  # a scenario's text: room for MAX_STEPS steps of
 MAX_FLOOD_SYNS = 100_000  # spoofed SYNs over all `flood` steps of a scenario
 MAX_DROPS = 100  # `drop` steps: every segment is matched against the pending ones
 MAX_BACKLOG = 65_535  # [server] backlog: half-open entries (the old u16 somaxconn cap)
+MAX_INITIAL_WINDOW = 1_000  # [client]/[server] iw: segments in the initial congestion window
 MAX_DURATION = 24 * 3600 * 1_000_000  # microseconds: any wait, latency, rto or msl (a day)
 # Segments on the wire in one scenario, counted as they are sent. Leaves room for the
 # largest flood answered by SYN cookies (2 segments per spoofed SYN) and a connection.

@@ -7,6 +7,7 @@ import pytest
 from tcptutor.errors import TcptutorError
 from tcptutor.tcp import cc
 from tcptutor.tcp.cc import UNLIMITED, CongestionControl
+from tcptutor.tcp.cc.newreno import NewReno
 from tcptutor.tcp.cc.none import NoCongestionControl
 from tcptutor.tcp.scenario import parse_scenario
 from tcptutor.tcp.simulator import Simulator
@@ -49,12 +50,12 @@ def test_the_base_class_limits_flight_to_cwnd_and_a_registered_plug_in_is_made_b
 
 
 def test_the_sender_asks_the_cc_before_each_data_segment():
-    """A cc that refuses everything stops data (not the handshake); `none` is what runs."""
+    """A cc that refuses everything stops data (not the handshake); by default NewReno runs."""
     scenario = parse_scenario('steps = ["server listen", "client connect", "client send 3000"]\n')
     sim = Simulator(scenario)
     sim.run()
     conn = sim.hosts["client"].conns["server"]
-    assert isinstance(conn.sender.cc, NoCongestionControl)
+    assert isinstance(conn.sender.cc, NewReno) and conn.sender.cc.mss == 1460
     assert conn.snd_una == conn.snd_nxt and conn.written == 3000
 
     asked = []
