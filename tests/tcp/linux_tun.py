@@ -1,0 +1,671 @@
+"""The kernel under loss: Linux as one endpoint, a live tcptutor Host as the other, on a TUN.
+
+A packetdrill-like harness. In a fresh private network namespace (one per run) a TUN device
+(IFF_TUN | IFF_NO_PI) gets 10.0.0.1/24; 10.0.0.0/16 is routed through it. The kernel endpoint
+uses ordinary sockets on 10.0.0.1. The other endpoint, at 10.0.0.2, is a
+`tcptutor.tcp.host.Host` with the scenario's profile, driven in real time (its clock is the
+monotonic microseconds since the run started): the harness parses the kernel's packets from
+the TUN fd into `Segment`s for it and writes its segments back as IPv4/TCP packets.
+
+Between the two the harness is the network: every packet, either way, is held for the
+scenario's `latency`, and the scenario's `drop next ...` steps lose packets in the order they
+are sent, with the simulator's own matching rule (Simulator._match_drop). A `flood N` sends N
+SYNs from spoofed sources 10.0.1.1, 10.0.1.2, ... (routed through the TUN as well) whose
+replies are recorded and never answered.
+
+Schedule: the pure simulation of the same scenario runs first, and each step is executed at
+the simulated instant it started, so `wait` needs no special handling and timers line up.
+Kernel calls: listen (backlog from [server]), connect, send N (one send() per N), close
+(shutdown SHUT_WR), abort (SO_LINGER 0 + close); the kernel application reads everything
+as it arrives. The peer's calls go to its Host.
+
+The peer offers only MSS: no SACK, no timestamps, no window scaling (SACK-based recovery is a
+later step). The namespace is set to match: tcp_sack=0, tcp_timestamps=0,
+tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control=reno, tcp_no_metrics_save=1,
+tcp_syncookies per [server] syncookies (or the `syncookies` override), and the kernel socket
+has TCP_NODELAY.
+
+Host side (pytest process):
+    from linux_tun import tun_available, run_kernel_case
+    result = run_kernel_case(scenario_text, kernel="server")
+Inside the namespace this file runs as a script: JSON {"scenario", "kernel", "syncookies"} on
+stdin, JSON {"segments", "final", "calls", "sysctl"} on stdout (or {"error"} and exit 1).
+Each segment: {"src", "dst", "flags", "seq", "ack", "len", "mss", "win", "t", "fate"}, with
+`t` the second it left its sender (the kernel's: when read from the TUN fd).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import heapq
+import itertools
+import json
+import os
+import random
+import select
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # the project root: tcptutor imports from there
+
+KERNEL_IP, PEER_IP = "10.0.0.1", "10.0.0.2"
+SERVER_PORT, CLIENT_PORT = 8080, 40000
+TUN_NAME = "tun0"
+# How long the run goes on after the simulation's last instant, so that a segment the kernel
+# sends later than the simulator would (a delayed ACK, up to 200 ms) still shows as a diff.
+MARGIN = 0.3
+# A step waits for the packets due within this long after its simulated instant (see run()).
+GRACE = 5_000  # microseconds
+
+TUNSETIFF = 0x400454CA
+IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
+
+FLAG_BITS = [("SYN", 0x02), ("ACK", 0x10), ("FIN", 0x01), ("RST", 0x04), ("PSH", 0x08), ("URG", 0x20)]
+MODELLED_FLAGS = {"SYN", "ACK", "FIN", "RST"}  # what a Segment carries; PSH/URG are recorded only
+
+# /proc/net/tcp "st" column (include/net/tcp_states.h) -> RFC 9293 names, as linux_probe.py.
+PROC_STATES = {
+    0x01: "ESTABLISHED", 0x02: "SYN-SENT", 0x03: "SYN-RECEIVED", 0x04: "FIN-WAIT-1",
+    0x05: "FIN-WAIT-2", 0x06: "TIME-WAIT", 0x07: "CLOSED", 0x08: "CLOSE-WAIT",
+    0x09: "LAST-ACK", 0x0A: "LISTEN", 0x0B: "CLOSING", 0x0C: "SYN-RECEIVED",
+}
+
+
+# ---------------------------------------------------------------------- host side (pytest)
+
+def _ip(*args, timeout=10):
+    return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def tun_available() -> str | None:
+    """None if run_kernel_case can work here, else why not (a pytest skip reason)."""
+    if sys.platform != "linux":
+        return f"needs Linux, not {sys.platform}"
+    if os.geteuid() != 0:
+        return "needs root (ip netns and /dev/net/tun)"
+    if shutil.which("ip") is None:
+        return "no `ip` binary (iproute2)"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun"
+    name = f"tcptutor-tun-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    r = _ip("netns", "add", name)
+    if r.returncode != 0:
+        return f"cannot create a network namespace: {r.stderr.strip()}"
+    try:
+        r = _ip("netns", "exec", name, "ip", "tuntap", "add", "dev", TUN_NAME, "mode", "tun")
+        if r.returncode != 0:
+            return f"cannot create a TUN device in a namespace: {r.stderr.strip()}"
+    finally:
+        _ip("netns", "delete", name)
+    return None
+
+
+class KernelRun:
+    """One case in its own fresh namespace, started in two phases so that many can share a start.
+
+    start(): the namespace and the harness process, which imports, simulates, sets up the TUN
+    and says "ready"; go(): its clock starts; result(): its JSON, the namespace deleted.
+    Preparing costs CPU (imports, the simulation); running costs almost none: several cases
+    started together with go() at once keep their real-time schedules on a small machine.
+    """
+
+    def __init__(self, scenario_text: str, kernel: str, syncookies: int | None = None,
+                 inject: list[dict] | None = None):
+        self.job = json.dumps({"scenario": scenario_text, "kernel": kernel, "syncookies": syncookies,
+                               "inject": inject or []})
+        self.name = f"tcptutor-tun-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.proc: subprocess.Popen | None = None
+        self._result: dict | None = None
+
+    def start(self) -> None:
+        r = _ip("netns", "add", self.name)
+        if r.returncode != 0:
+            raise RuntimeError(f"ip netns add {self.name} failed: {r.stderr.strip()}")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.name, sys.executable, str(Path(__file__).resolve())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        self.proc.stdin.write(self.job + "\n")
+        self.proc.stdin.flush()
+
+    def wait_ready(self) -> None:
+        """Block until the harness is prepared (or has failed: result() then says why)."""
+        self.proc.stdout.readline()
+
+    def go(self) -> None:
+        try:
+            self.proc.stdin.write("go\n")
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass  # it already failed: result() reports it
+        self.proc.stdin = None  # communicate() must not touch it again
+
+    def result(self, timeout: float = 300) -> dict:
+        if self._result is None:
+            self._result = self._collect(timeout)
+        return self._result
+
+    def _collect(self, timeout: float) -> dict:
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            _ip("netns", "delete", self.name)
+        try:
+            result = json.loads(out)
+        except json.JSONDecodeError:
+            result = None
+        if self.proc.returncode != 0 or not isinstance(result, dict) or "error" in result:
+            raise RuntimeError(f"TUN harness failed (exit {self.proc.returncode}):\nstdout: {out.strip()}\n"
+                               f"stderr: {err.strip()}")
+        return result
+
+
+def run_kernel_cases(jobs: dict[str, tuple]) -> dict[str, KernelRun]:
+    """Start every (scenario_text, kernel, syncookies[, inject]) job, wait until all are ready, start their
+    clocks together; the runs, whose result() blocks until each is done."""
+    runs = {name: KernelRun(*job) for name, job in jobs.items()}
+    for run in runs.values():
+        run.start()
+    for run in runs.values():
+        run.wait_ready()
+    for run in runs.values():
+        run.go()
+    return runs
+
+
+def run_kernel_case(scenario_text: str, kernel: str, syncookies: int | None = None) -> dict:
+    """Run one scenario with the kernel as `kernel` ("client" or "server") in a fresh namespace.
+
+    `syncookies` sets net.ipv4.tcp_syncookies (0, 1 or 2); None: 1 if the scenario's
+    [server] syncookies is true, else 0.
+    """
+    return run_kernel_cases({"case": (scenario_text, kernel, syncookies)})["case"].result()
+
+
+# ---------------------------------------------------------------------- packets
+
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071)."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def build_packet(src_ip: str, dst_ip: str, sport: int, dport: int, seq: int, ack: int,
+                 flags: set[str], win: int, mss: int | None, length: int, ident: int) -> bytes:
+    """An IPv4/TCP packet with correct checksums; MSS is the only TCP option ever sent."""
+    options = struct.pack("!BBH", 2, 4, mss) if mss is not None else b""
+    doff = (20 + len(options)) // 4
+    bits = sum(bit for name, bit in FLAG_BITS if name in flags)
+    payload = b"x" * length
+    tcp = struct.pack("!HHIIHHHH", sport, dport, seq, ack, (doff << 12) | bits, min(win, 0xFFFF), 0, 0)
+    tcp += options + payload
+    src, dst = socket.inet_aton(src_ip), socket.inet_aton(dst_ip)
+    pseudo = src + dst + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ident & 0xFFFF, 0x4000, 64,
+                     socket.IPPROTO_TCP, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return ip + tcp
+
+
+def parse_packet(packet: bytes) -> dict | None:
+    """An IPv4/TCP packet -> its header fields, or None for anything else."""
+    if len(packet) < 40 or packet[0] >> 4 != 4 or packet[9] != socket.IPPROTO_TCP:
+        return None
+    ihl = (packet[0] & 0x0F) * 4
+    total_len = struct.unpack("!H", packet[2:4])[0]
+    tcp = packet[ihl:]
+    sport, dport, seq, ack, off_flags, win = struct.unpack("!HHIIHH", tcp[:16])
+    doff = (off_flags >> 12) * 4
+    bits = off_flags & 0x3F
+    return {
+        "src_ip": socket.inet_ntoa(packet[12:16]), "dst_ip": socket.inet_ntoa(packet[16:20]),
+        "sport": sport, "dport": dport, "seq": seq, "ack": ack if bits & 0x10 else 0,
+        "flags": [name for name, bit in FLAG_BITS if bits & bit],
+        "len": total_len - ihl - doff, "win": win, "mss": parse_mss(tcp[20:doff]),
+    }
+
+
+def parse_mss(options: bytes) -> int | None:
+    i = 0
+    while i < len(options):
+        kind = options[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            i += 1
+            continue
+        if i + 1 >= len(options) or options[i + 1] < 2:
+            break
+        if kind == 2 and options[i + 1] == 4:
+            return struct.unpack("!H", options[i + 2:i + 4])[0]
+        i += options[i + 1]
+    return None
+
+
+def spoof_ip(k: int) -> str:
+    """The address of the simulator's `spoof-k` (1-based): 10.0.1.1 ... 10.0.1.250, 10.0.2.1 ..."""
+    return f"10.0.{1 + (k - 1) // 250}.{1 + (k - 1) % 250}"
+
+
+# ---------------------------------------------------------------------- inside the namespace
+
+def _sysctl(key: str, value) -> str:
+    path = Path("/proc/sys") / key.replace(".", "/")
+    try:
+        path.write_text(f"{value}\n")
+        return path.read_text().strip()
+    except OSError as e:
+        return f"unset ({e.strerror})"
+
+
+def setup_namespace(syncookies: int) -> tuple[int, dict]:
+    """Bring up lo and the TUN; set the sysctls the peer needs. The TUN fd and the settings."""
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", TUN_NAME.encode(), IFF_TUN | IFF_NO_PI))
+    for cmd in (["ip", "link", "set", "lo", "up"],
+                ["ip", "addr", "add", f"{KERNEL_IP}/24", "dev", TUN_NAME],
+                ["ip", "link", "set", TUN_NAME, "up"],
+                ["ip", "route", "add", "10.0.0.0/16", "dev", TUN_NAME]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0 and "File exists" not in r.stderr:
+            raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+    settings = {
+        "net.ipv4.tcp_sack": 0, "net.ipv4.tcp_timestamps": 0, "net.ipv4.tcp_window_scaling": 0,
+        "net.ipv4.tcp_autocorking": 0, "net.ipv4.tcp_congestion_control": "reno",
+        "net.ipv4.tcp_no_metrics_save": 1, "net.ipv4.tcp_syncookies": syncookies,
+        "net.ipv4.conf.all.rp_filter": 0, f"net.ipv4.conf.{TUN_NAME}.rp_filter": 0,
+    }
+    return fd, {key: _sysctl(key, value) for key, value in settings.items()}
+
+
+class KernelApp:
+    """The kernel endpoint's application: non-blocking sockets driven by the event loop."""
+
+    def __init__(self, role: str, backlog: int):
+        self.role, self.backlog = role, backlog
+        self.listener: socket.socket | None = None
+        self.conn: socket.socket | None = None
+        self.pending = b""  # bytes of send() calls the socket buffer did not take yet
+        self.close_after_pending = False
+        self.eof = False
+        self.calls: list[dict] = []
+
+    def _new_socket(self) -> socket.socket:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.setblocking(False)
+        return s
+
+    def call(self, verb: str, sizes: tuple[int, ...], step: str) -> None:
+        result = "ok"
+        try:
+            getattr(self, "call_" + verb)(sizes)
+        except OSError as e:
+            result = errno.errorcode.get(e.errno, str(e.errno))
+        self.calls.append({"step": step, "endpoint": self.role, "call": verb, "result": result})
+
+    def call_listen(self, sizes):
+        s = self._new_socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((KERNEL_IP, SERVER_PORT))
+        s.listen(self.backlog)
+        self.listener = s
+
+    def call_connect(self, sizes):
+        s = self._new_socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((KERNEL_IP, CLIENT_PORT))
+        self.conn, self.eof = s, False
+        err = s.connect_ex((PEER_IP, SERVER_PORT))
+        if err not in (0, errno.EINPROGRESS):
+            raise OSError(err, os.strerror(err))
+
+    def call_send(self, sizes):
+        for n in sizes:
+            self.pending += b"x" * n
+            self.flush()  # one send() per size while the buffer takes it all
+
+    def call_close(self, sizes):
+        self.close_after_pending = True
+        self.flush()
+
+    def call_abort(self, sizes):
+        s = self._sock()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        self.conn, self.pending, self.close_after_pending = None, b"", False
+
+    def _sock(self) -> socket.socket:
+        if self.conn is None:
+            raise OSError(errno.ENOTCONN, "no connection")
+        return self.conn
+
+    def flush(self) -> None:
+        s = self.conn
+        if s is None:
+            return
+        while self.pending:
+            try:
+                sent = s.send(self.pending)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                if e.errno == errno.ENOTCONN:  # still connecting: retried from the loop
+                    return
+                raise
+            self.pending = self.pending[sent:]
+        if self.close_after_pending:
+            self.close_after_pending = False
+            s.shutdown(socket.SHUT_WR)
+
+    def readable(self) -> list[socket.socket]:
+        out = [self.listener] if self.listener is not None else []
+        if self.conn is not None and not self.eof:
+            out.append(self.conn)
+        return out
+
+    def on_readable(self, s: socket.socket) -> None:
+        if s is self.listener:
+            try:
+                conn, _ = s.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            conn.setblocking(False)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.conn is not None:  # a new connection replaces the old one (kept open)
+                self.old = getattr(self, "old", []) + [self.conn]
+            self.conn, self.eof = conn, False
+            self.flush()
+            return
+        while True:
+            try:
+                data = s.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:  # ECONNRESET, ETIMEDOUT...: the application sees it once
+                self.calls.append({"step": "(read)", "endpoint": self.role, "call": "recv",
+                                   "result": errno.errorcode.get(e.errno, str(e.errno))})
+                self.eof = True
+                return
+            if not data:
+                self.eof = True
+                return
+
+
+def proc_tcp() -> list[tuple[int, str, int, str]]:
+    """(local port, remote address, remote port, state) of every IPv4 TCP socket here."""
+    rows = []
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, st = fields[1], fields[2], int(fields[3], 16)
+            addr, port = remote.split(":")
+            addr = socket.inet_ntoa(struct.pack("<I", int(addr, 16)))
+            rows.append((int(local.split(":")[1], 16), addr, int(port, 16), PROC_STATES[st]))
+    return rows
+
+
+class Inject:
+    """A segment from the peer that no scenario step can ask for yet (an in-window RST that is
+    not at RCV.NXT, a second SYN ...): `at` microseconds after the start, seq = the peer's
+    SND.NXT + seq_offset, ack = its RCV.NXT. Recorded with "injected": true; a run with
+    injections is a measurement of the kernel, not a comparison with the simulator."""
+
+    def __init__(self, at: int, flags: list[str], seq_offset: int = 0, length: int = 0):
+        self.at, self.flags, self.seq_offset, self.length = at, frozenset(flags), seq_offset, length
+        self.text = f"inject {'+'.join(sorted(flags))} seq+{seq_offset} len {length} at {at} us"
+
+
+class Harness:
+    def __init__(self, scenario, kernel: str, fd: int, inject: list[dict] = ()):
+        from tcptutor.tcp.host import Host
+        from tcptutor.tcp.simulator import MAX_EVENTS_PER_STEP, Simulator
+
+        self.scenario, self.kernel, self.fd = scenario, kernel, fd
+        self.peer = "server" if kernel == "client" else "client"
+        # The pure simulation first: when each step starts, and the ISNs the peer will use.
+        sim = Simulator(scenario)
+        self.schedule = []
+        for step in scenario.steps:
+            sim._budget, sim._step = MAX_EVENTS_PER_STEP, step
+            self.schedule.append((sim.now, step))
+            sim._run_step(step)
+        self.sim_end = sim.now
+        for item in inject:
+            extra = Inject(int(item["at"] * 1_000_000), item["flags"], item.get("seq_offset", 0), item.get("len", 0))
+            self.schedule.append((extra.at, extra))
+            self.sim_end = max(self.sim_end, extra.at)
+        self.schedule.sort(key=lambda entry: entry[0])  # stable: steps keep their order
+        records = sim.records
+        peer_isns = []
+        for r in records:
+            s = r.segment
+            if s.src == self.peer and "SYN" in s.flags and s.seq not in peer_isns:
+                peer_isns.append(s.seq)
+        self.spoof_syns = [r.segment for r in records if r.segment.src.startswith("spoof-")]
+        self.spoof_count = 0
+        self.matcher = Simulator(scenario)  # only its drop list and _match_drop are used
+        self.latency = self.matcher.profile.latency
+        rng = random.Random(scenario.net.seed)
+        params = scenario.client if self.peer == "client" else scenario.server
+        self.host = Host(self.peer, params, self.matcher.profile, sim.isn[self.peer], rng)
+        isns = iter(peer_isns)
+        fallback = self.host._new_isn
+        self.host._new_isn = lambda name: next(isns, None) or fallback(name)  # the simulated ISNs
+        self.app = KernelApp(kernel, scenario.server.backlog)
+        self.t0 = time.monotonic()
+        self.line: list[tuple[int, int, str, object]] = []  # the delay line: (due, n, direction, item)
+        self.counter = itertools.count()
+        self.ident = itertools.count(1)
+        self.segments: list[dict] = []
+        self.addr_of = {self.peer: PEER_IP}
+        self.name_of = {PEER_IP: self.peer}
+        self.kernel_talked_to_peer = False
+
+    def now(self) -> int:
+        return int((time.monotonic() - self.t0) * 1_000_000)
+
+    # -------------------------------------------------------------- the network
+
+    def _record(self, seg, t: int, dropped: bool, extra: dict) -> None:
+        self.segments.append({
+            "src": seg.src, "dst": seg.dst, "flags": [f for f, _ in FLAG_BITS if f in extra["flags"]],
+            "seq": seg.seq, "ack": seg.ack, "len": seg.length, "mss": seg.mss, "win": seg.win,
+            "t": round(t / 1_000_000, 6), "fate": "dropped" if dropped else "delivered",
+        })
+
+    def from_kernel(self, packet: bytes) -> None:
+        from tcptutor.tcp.segment import Segment
+
+        t = self.now()
+        p = parse_packet(packet)
+        if p is None or p["src_ip"] != KERNEL_IP:
+            return
+        dst = self.name_of.get(p["dst_ip"], p["dst_ip"])
+        seg = Segment(self.kernel, dst, p["seq"], p["ack"], frozenset(set(p["flags"]) & MODELLED_FLAGS),
+                      length=p["len"], win=p["win"], mss=p["mss"])
+        if dst == self.peer and "RST" not in p["flags"]:
+            self.kernel_talked_to_peer = True
+        dropped = self.matcher._match_drop(seg)
+        self._record(seg, t, dropped, p)
+        if not dropped and dst == self.peer:  # replies to spoofed sources are never answered
+            heapq.heappush(self.line, (t + self.latency, next(self.counter), "peer", seg))
+
+    def to_kernel(self, seg, t: int) -> None:
+        """A segment the peer (or a spoofed source) sends at `t`: onto the wire toward the kernel."""
+        dropped = self.matcher._match_drop(seg)
+        self._record(seg, t, dropped, {"flags": seg.flags})
+        if dropped:
+            return
+        if seg.src == self.peer:
+            sport = CLIENT_PORT if self.peer == "client" else SERVER_PORT
+        else:
+            sport = CLIENT_PORT
+        dport = SERVER_PORT if self.kernel == "server" else CLIENT_PORT
+        packet = build_packet(self.addr_of[seg.src], KERNEL_IP, sport, dport, seg.seq, seg.ack,
+                              set(seg.flags), seg.win, seg.mss, seg.length, next(self.ident))
+        heapq.heappush(self.line, (t + self.latency, next(self.counter), "kernel", packet))
+
+    def _peer_outcome(self, outcome, t: int) -> None:
+        for seg in outcome.sent:
+            self.to_kernel(seg, t)
+
+    # -------------------------------------------------------------- steps
+
+    def run_step(self, step, t: int) -> None:
+        from tcptutor.tcp.params import Calls, Drop, Flood, Wait
+        from tcptutor.tcp.segment import Segment
+
+        if isinstance(step, Inject):
+            conn = self.host.connection_with(self.kernel)
+            seg = Segment(self.peer, self.kernel, (conn.snd_nxt + step.seq_offset) % 2**32,
+                          conn.rcv_nxt if "ACK" in step.flags else 0, step.flags, length=step.length,
+                          win=conn.params.window)
+            self.to_kernel(seg, t)
+            self.segments[-1]["injected"] = True
+            return
+        action = step.action
+        if isinstance(action, Drop):
+            self.matcher.drops.append(action)
+        elif isinstance(action, Wait):
+            pass
+        elif isinstance(action, Flood):
+            if self.kernel != "server":
+                raise ValueError("flood needs the kernel as the server")
+            for _ in range(action.count):
+                syn = self.spoof_syns[self.spoof_count]
+                self.spoof_count += 1
+                self.addr_of[syn.src] = spoof_ip(self.spoof_count)
+                self.name_of[spoof_ip(self.spoof_count)] = syn.src
+                self.to_kernel(syn, t)
+        elif isinstance(action, Calls):
+            for call in action.calls:
+                if call.endpoint == self.kernel:
+                    self.app.call(call.verb, call.sizes, step.text)
+                    self.drain()  # what the call sent leaves now, before the next call
+                else:
+                    self._peer_outcome(self.host.call(call.verb, self.kernel, call.sizes, t), t)
+        else:  # TODO(issue 10, net helper): `delay next`, `duplicate next`, `[net] loss` ...
+            raise ValueError(f"step not supported by the TUN harness yet: {step.text!r}")
+
+    # -------------------------------------------------------------- the loop
+
+    def drain(self) -> None:
+        """Read every packet the kernel has queued on the TUN: each is recorded as it leaves."""
+        while True:
+            try:
+                packet = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return
+            self.from_kernel(packet)
+
+    def run(self) -> dict:
+        self.t0 = time.monotonic()
+        steps = list(self.schedule)
+        end = self.sim_end + int(MARGIN * 1_000_000)
+        i = 0
+        while True:
+            t = self.now()
+            while self.line and self.line[0][0] <= t:
+                due, _, direction, item = heapq.heappop(self.line)
+                if direction == "kernel":
+                    os.write(self.fd, item)  # the kernel handles it in this call: drain its replies
+                    self.drain()
+                else:
+                    self._peer_outcome(self.host.receive(item, self.now()), self.now())
+            due = self.host.next_deadline()
+            if due is not None and due[0] <= t:
+                outcome, _, _ = self.host.fire_timer(due[1], t)
+                self._peer_outcome(outcome, t)
+                continue
+            # A step starts at its simulated instant once the network is quiet, as in the
+            # simulator, where every step begins after the last one settled: a packet still
+            # in flight that the simulation delivered just before this instant (each real
+            # hop costs a little more than `latency`) is delivered first.
+            if i < len(steps) and steps[i][0] <= t and not (self.line and self.line[0][0] <= steps[i][0] + GRACE):
+                self.run_step(steps[i][1], self.now())
+                i += 1
+                continue
+            self.app.flush()
+            self.drain()
+            if i >= len(steps) and t >= end:
+                break
+            wake = [end]
+            if i < len(steps):
+                wake.append(steps[i][0])
+            if self.line:
+                wake.append(self.line[0][0])
+            if due is not None:
+                wake.append(due[0])
+            timeout = max(0, min(wake) - self.now()) / 1_000_000
+            socks = self.app.readable()
+            ready, _, _ = select.select([self.fd, *socks], [], [], min(timeout, 0.05))
+            for r in ready:
+                if r == self.fd:
+                    self.drain()
+                else:
+                    self.app.on_readable(r)
+                    self.drain()
+        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls}
+
+    def final(self) -> dict:
+        rows = proc_tcp()
+        local, remote = (CLIENT_PORT, SERVER_PORT) if self.kernel == "client" else (SERVER_PORT, CLIENT_PORT)
+        found = [s for lp, ra, rp, s in rows if lp == local and ra == PEER_IP and rp == remote]
+        if found:
+            mine = found[0]
+        elif self.app.listener is not None and self.app.conn is None and not self.kernel_talked_to_peer:
+            mine = "LISTEN"
+        else:
+            mine = "CLOSED"
+        return {self.kernel: mine, self.peer: self.host.view(self.kernel).value}
+
+
+def main() -> int:
+    try:
+        sys.path.insert(0, str(ROOT))
+        from tcptutor.tcp.scenario import parse_scenario
+
+        job = json.loads(sys.stdin.readline())
+        scenario = parse_scenario(job["scenario"])
+        cookies = job.get("syncookies")
+        if cookies is None:
+            cookies = 1 if scenario.server.syncookies else 0
+        fd, settings = setup_namespace(cookies)
+        harness = Harness(scenario, job["kernel"], fd, job.get("inject", []))
+        try:  # real-time priority: the schedule must not wait behind other work on the machine
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+            settings["sched"] = "SCHED_FIFO 10"
+        except (OSError, AttributeError) as e:
+            settings["sched"] = f"normal ({e})"
+        print("ready", flush=True)
+        sys.stdin.readline()  # "go" (or EOF)
+        result = harness.run()
+        result["sysctl"] = settings
+    except Exception as e:  # report, don't traceback: the caller parses stdout
+        print(json.dumps({"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()}))
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
