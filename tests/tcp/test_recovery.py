@@ -150,3 +150,16 @@ def test_tahoe_resends_go_back_n_from_one_segment_after_a_fast_retransmit():
 def test_none_keeps_no_congestion_window():
     _, t = sim(HS + ["client send " + " ".join(["1460"] * 14), "wait 1s"], client={"cc": "none"})
     assert [at for at, *_ in data(t)] == [30] * 14
+
+
+def test_only_the_first_partial_ack_restarts_the_timer_in_rfc9293_every_one_in_linux():
+    """RFC 6582 3.2 step 5 and 4 ("Impatient"); Linux rearms on every ACK of new data
+    (tcp_rearm_rto). Seven holes of ten, one round trip (240 ms) per partial ACK."""
+    steps = HS + [DROP] * 7 + ["client send " + " ".join(["1000"] * 10), "wait 5s"]
+    _, standard = sim(steps, client={"iw": 10}, net={"latency": "120ms"})
+    # The timer runs RTO = 1 s (the floor over 3 x 240 ms) from the first partial ACK (0.84 s).
+    assert [(at, note) for at, _, _, note in resent(standard)][:7] == [
+        (600, "fast retransmit"), (840, "partial ACK"), (1080, "partial ACK"), (1320, "partial ACK"),
+        (1560, "partial ACK"), (1800, "partial ACK"), (1840, "retransmission timeout")]
+    _, linux = sim(steps, client={"iw": 10}, net={"latency": "120ms", "profile": "linux"})
+    assert [note for _, _, _, note in resent(linux)] == ["fast retransmit"] + ["partial ACK"] * 6
