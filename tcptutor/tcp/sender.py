@@ -11,6 +11,10 @@ Loss recovery, without SACK (RFC 5681, RFC 6582; Linux tcp_fastretrans_alert):
   tcp_timeout_mark_lost), the first is resent, and the rest follow in order as the ACKs
   of the retransmissions open cwnd again (slow start), including segments the receiver
   already holds (tcp_xmit_retransmit_queue; BSD pulls SND.NXT back to SND.UNA).
+F-RTO (RFC 5682, Linux net.ipv4.tcp_frto = 2) is not modelled: Linux falls back to this
+conventional recovery on the first ACK after the RTO when no new data waits (tcp_process_loss),
+which is every teaching scenario whose data all went out; with new data waiting and the
+window open it first sends two new segments, and their duplicate ACKs prove the loss.
 """
 
 from __future__ import annotations
