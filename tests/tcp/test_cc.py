@@ -182,3 +182,33 @@ def test_linux_reno_recovery_halves_cwnd_and_ends_at_ssthresh():
     assert algo.cwnd_packets == 7
     algo.on_recovery_end(0)
     assert algo.cwnd_packets == 5
+
+
+def test_limited_transmit_lets_one_segment_out_per_early_duplicate_and_not_into_ssthresh():
+    algo = cc.make("newreno", SMSS, 2)
+    assert not algo.can_send(2000, 1000)
+    algo.on_duplicate_ack(1, 0)
+    assert algo.can_send(2000, 1000) and not algo.can_send(3000, 1000)
+    algo.on_duplicate_ack(2, 0)
+    assert algo.can_send(3000, 1000) and algo.cwnd == 2000  # RFC 3042: cwnd unchanged
+    algo.on_duplicate_ack(3, 0)
+    algo.on_fast_retransmit(0, bytes_in_flight=4000)  # 2000 of it sent by limited transmit
+    assert (algo.ssthresh, algo.cwnd) == (2000, 5000)  # max(2000 / 2, 2 SMSS), + 3 SMSS
+    algo.on_recovery_end(0)
+    assert not algo.can_send(2000, 1000)
+
+
+def test_linux_reno_counts_early_duplicates_out_of_the_flight():
+    algo = cc.make("reno", 1460, 3, "linux")
+    in_flight = [3]
+    algo.packets_in_flight = lambda: in_flight[0]
+    assert not algo.can_send(0, 1460)
+    algo.on_duplicate_ack(1, 0)  # tcp_add_reno_sack: sacked_out 1, in flight 2 < 3
+    assert algo.can_send(0, 1460)
+    in_flight[0] = 4  # that segment went out
+    algo.on_duplicate_ack(2, 0)
+    assert algo.can_send(0, 1460)
+    in_flight[0] = 5
+    algo.on_ack(1460, 0, acked_packets=1)  # a new ACK: sacked_out 0, cwnd 4 by slow start
+    in_flight[0] = 4
+    assert algo.cwnd_packets == 4 and not algo.can_send(0, 1460)

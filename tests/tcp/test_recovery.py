@@ -163,3 +163,17 @@ def test_only_the_first_partial_ack_restarts_the_timer_in_rfc9293_every_one_in_l
         (1560, "partial ACK"), (1800, "partial ACK"), (1840, "retransmission timeout")]
     _, linux = sim(steps, client={"iw": 10}, net={"latency": "120ms", "profile": "linux"})
     assert [note for _, _, _, note in resent(linux)] == ["fast retransmit"] + ["partial ACK"] * 6
+
+
+def test_limited_transmit_turns_two_duplicates_into_a_fast_retransmit():
+    """RFC 5681 3.2 / RFC 3042: the 1st and 2nd duplicate ACK each send one new segment, whose
+    duplicates reach the third; Linux does the same by counting them out of the flight
+    (TCP_CA_Disorder, tcp_add_reno_sack). IW 3 of 6 x 1460, the 1st lost."""
+    steps = HS + [DROP, "client send 1460 1460 1460 1460 1460 1460", "wait 3s"]
+    for profile, tables in (("rfc9293", {}), ("linux", {"client": {"iw": 3}})):
+        _, t = sim(steps, net={"profile": profile}, **tables)
+        sent = [(at, seq_, rtx) for at, seq_, _, rtx, _ in data(t)]
+        assert sent[:7] == [(30, 1001, False), (30, 2461, False), (30, 3921, False),
+                            (50, 5381, False), (50, 6841, False),  # one per duplicate
+                            (70, 1001, True), (70, 8301, False)], profile
+        assert [note for _, _, _, note in resent(t)] == ["fast retransmit"], profile

@@ -9,7 +9,10 @@ Linux counts cwnd and flight in packets (tcp_packets_in_flight), not bytes:
 - recovery for a connection without SACK is NewReno (tcp_fastretrans_alert in
   TCP_CA_Recovery, tcp_newreno_mark_lost); it ends with cwnd = ssthresh
   (tcp_end_cwnd_reduction);
-- an RTO: tcp_enter_loss, cwnd = packets in flight + 1 = 1 once every segment is marked lost.
+- an RTO: tcp_enter_loss, cwnd = packets in flight + 1 = 1 once every segment is marked lost;
+- the 1st and 2nd duplicate ACK (TCP_CA_Disorder) each count one segment as delivered
+  (tcp_add_reno_sack: sacked_out, out of tcp_packets_in_flight), so one new segment goes
+  out per duplicate, as RFC 3042 limited transmit does.
 
 Not modelled: proportional rate reduction (RFC 6937, tcp_cwnd_reduction) during recovery
 (cwnd is inflated by one packet per duplicate ACK, as RFC 6582 does), and Linux's rule that
@@ -33,6 +36,7 @@ class LinuxReno(CongestionControl):
         self.ssthresh_packets = TCP_INFINITE_SSTHRESH
         self.cwnd_count = 0  # snd_cwnd_cnt: packets acked since cwnd last grew in avoidance
         self.in_recovery = False
+        self.sacked_out = 0  # duplicate ACKs before recovery (tcp_add_reno_sack)
 
     @property
     def cwnd(self) -> int:
@@ -45,9 +49,10 @@ class LinuxReno(CongestionControl):
 
     def can_send(self, bytes_in_flight: int, size: int) -> bool:
         """tcp_cwnd_test: one more segment while tcp_packets_in_flight < cwnd."""
-        return self.packets_in_flight() < self.cwnd_packets
+        return self.packets_in_flight() - self.sacked_out < self.cwnd_packets
 
     def on_ack(self, acked_bytes: int, now: int, acked_packets: int = 1) -> None:
+        self.sacked_out = 0
         acked = acked_packets
         if self.cwnd_packets < self.ssthresh_packets:  # tcp_in_slow_start
             grown = min(self.cwnd_packets + acked, self.ssthresh_packets)
@@ -69,6 +74,8 @@ class LinuxReno(CongestionControl):
         self.ssthresh_packets = max(self.cwnd_packets >> 1, 2)  # tcp_reno_ssthresh
 
     def on_duplicate_ack(self, count: int, now: int) -> None:
+        if not self.in_recovery and count <= 2:
+            self.sacked_out = count
         if self.in_recovery and count > 3:
             self.cwnd_packets += 1
 
@@ -76,6 +83,7 @@ class LinuxReno(CongestionControl):
         self._halve()  # tcp_enter_recovery -> tcp_init_cwnd_reduction
         self.cwnd_packets = self.ssthresh_packets + 3
         self.in_recovery = True
+        self.sacked_out = 0
 
     def on_partial_ack(self, acked_bytes: int, now: int, acked_packets: int = 1) -> None:
         self.cwnd_packets = max(1, self.cwnd_packets - acked_packets + 1)
@@ -91,3 +99,4 @@ class LinuxReno(CongestionControl):
         self.cwnd_packets = 1
         self.cwnd_count = 0
         self.in_recovery = False
+        self.sacked_out = 0

@@ -22,6 +22,10 @@ class NewReno(CongestionControl):
         self._cwnd = iw * mss
         self._ssthresh = UNLIMITED
         self.in_recovery = False
+        # RFC 3042 limited transmit: the 1st and 2nd duplicate ACK each let one new segment
+        # out beyond cwnd (RFC 5681 3.2); those bytes stay out of ssthresh's FlightSize.
+        self._limited = 0
+        self._limited_bytes = 0
 
     @property
     def cwnd(self) -> int:
@@ -31,22 +35,34 @@ class NewReno(CongestionControl):
     def ssthresh(self) -> int:
         return self._ssthresh
 
+    def can_send(self, bytes_in_flight: int, size: int) -> bool:
+        if bytes_in_flight + size <= self._cwnd:
+            return True
+        if bytes_in_flight + size <= self._cwnd + self._limited * self.mss:  # RFC 3042
+            self._limited_bytes += size
+            return True
+        return False
+
     def _halve(self, bytes_in_flight: int) -> None:
         """RFC 5681 3.1 equation 4: ssthresh = max(FlightSize / 2, 2*SMSS)."""
         self._ssthresh = max(bytes_in_flight // 2, 2 * self.mss)
 
     def on_ack(self, acked_bytes: int, now: int, acked_packets: int = 1) -> None:
+        self._limited = self._limited_bytes = 0
         if self._cwnd < self._ssthresh:
             self._cwnd += min(acked_bytes, self.mss)  # RFC 5681 3.1 equation 2
         else:
             self._cwnd += max(1, self.mss * self.mss // self._cwnd)  # equation 3
 
     def on_duplicate_ack(self, count: int, now: int) -> None:
+        if not self.in_recovery and count <= 2:
+            self._limited = count
         if self.in_recovery and count > 3:
             self._cwnd += self.mss  # RFC 5681 3.2 step 4 (RFC 6582 3.2 step 3): inflate
 
     def on_fast_retransmit(self, now: int, bytes_in_flight: int = 0) -> None:
-        self._halve(bytes_in_flight)  # RFC 5681 3.2 step 2
+        self._halve(bytes_in_flight - self._limited_bytes)  # RFC 5681 3.2 step 2
+        self._limited = self._limited_bytes = 0
         self._cwnd = self._ssthresh + 3 * self.mss  # step 3: the three segments that left
         self.in_recovery = True
 
@@ -65,6 +81,7 @@ class NewReno(CongestionControl):
             self._halve(bytes_in_flight)
         self._cwnd = self.mss  # LW: 1 full-sized segment
         self.in_recovery = False
+        self._limited = self._limited_bytes = 0
 
 
 @register("reno")
@@ -82,5 +99,6 @@ class Tahoe(NewReno):
     fast_recovery = False
 
     def on_fast_retransmit(self, now: int, bytes_in_flight: int = 0) -> None:
-        self._halve(bytes_in_flight)
+        self._halve(bytes_in_flight - self._limited_bytes)
+        self._limited = self._limited_bytes = 0
         self._cwnd = self.mss
