@@ -21,9 +21,9 @@ from .profiles import Profile
 from .receiver import Receiver
 from .rtt import RttEstimator, karn_sample
 from .segment import Segment
-from .sender import Sender, Unacked
+from .sender import SWS_OVERRIDE_TIMEOUT, Sender, Unacked
 from .states import SYNCHRONIZED, Event, State, Transition, transition
-from .timers import RETRANSMISSION, TIME_WAIT, TimerRegistry
+from .timers import PERSIST, RETRANSMISSION, SWS_OVERRIDE, TIME_WAIT, TimerRegistry
 
 S = State
 
@@ -61,7 +61,8 @@ class Connection:
         self.cc_name = congestion_control or params.cc or profile.cc
         self.syn_retransmissions = 0  # of our SYN or SYN-ACK, for the initial window
         # Made again with the effective MSS once the handshake is over (_start_congestion_control).
-        self.sender = Sender(iss, params.window, self._new_congestion_control(params.mss))
+        self.sender = Sender(iss, params.window, self._new_congestion_control(params.mss),
+                             profile.sender_rules)
         self.receiver = Receiver(params.window)
         self.rtt = RttEstimator(profile)
         self.timers = TimerRegistry()  # deadlines are absolute microseconds
@@ -70,6 +71,7 @@ class Connection:
         self.out: list[Segment] = []
         self.moves: list[Move] = []
         self._now = 0
+        self._window_timer_ran = 0  # how long the override or probe timer was set for, for the trace
 
     # ------------------------------------------------------------------ views of the parts
     # Read by the host, the simulator's trace and `observe` hooks, and by tests.
@@ -99,8 +101,19 @@ class Connection:
 
     @property
     def mss(self) -> int:
-        """Effective send MSS: the peer's advertised MSS, bounded by our own (RFC 9293 3.7.1)."""
-        return min(self.peer_mss, self.params.mss)
+        """Effective send MSS: the peer's advertised MSS, bounded by our own (RFC 9293 3.7.1).
+
+        Linux also bounds it by the peer's window (tcp_sync_mss -> tcp_bound_to_half_wnd):
+        to half the largest window seen when that exceeds 536 bytes, else to that window,
+        never below 68 - 20 header bytes, so that a window smaller than the MSS still takes
+        full segments."""
+        mss = min(self.peer_mss, self.params.mss)
+        if self.profile.sender_rules == "linux" and self.state not in (S.CLOSED, S.SYN_SENT):  # window known
+            max_window = self.sender.max_snd_wnd
+            cutoff = max_window // 2 if max_window > DEFAULT_PEER_MSS else max_window
+            if cutoff and mss > cutoff:
+                mss = max(cutoff, 68 - 20)
+        return mss
 
     @property
     def fin_acked(self) -> bool:
@@ -257,7 +270,7 @@ class Connection:
 
     # ------------------------------------------------------------------ sending
 
-    def _flush(self) -> None:
+    def _flush(self, force: bool = False) -> None:
         """Send queued data that fits the peer's window, then a pending FIN.
 
         After CLOSE, data written before it still goes out first (RFC 9293 3.10.4), even if
@@ -269,8 +282,31 @@ class Connection:
             return  # lost segments go first, as cwnd allows (_resend_lost)
         if self.state in (S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING) and not (sender.unsent or sender.fin_pending):
             return
-        for entry in sender.sendable(self._now):  # the peer's window and the cc decide
+        sent = False
+        for entry in sender.sendable(self._now, force=force):  # the peer's window and the cc decide
             self._transmit(entry, retransmission=False)
+            sent = True
+        self._run_window_timer(sent)
+
+    def _run_window_timer(self, sent: bool) -> None:
+        """Data waits at the window edge (sender-side SWS avoidance): make sure it cannot wait
+        for ever.
+
+        rfc9293: the override timeout (3.8.6.2.1), restarted whenever new data went out, so
+        that it fires only when the sender is stuck. linux: the probe timer, only with
+        nothing in flight (tcp_check_probe_timer: !packets_out && !icsk_pending), after
+        tcp_probe0_base = max(RTO, TCP_RTO_MIN); an ACK is otherwise on its way."""
+        sender, timers = self.sender, self.timers
+        if not sender.window_blocked:
+            timers.stop(SWS_OVERRIDE)
+            timers.stop(PERSIST)
+        elif self.profile.sender_rules == "linux":
+            if sender.in_flight == 0 and not timers.running(PERSIST):
+                timers.start(PERSIST, self._now + self.rtt.rto)
+                self._window_timer_ran = self.rtt.rto
+        elif sent or not timers.running(SWS_OVERRIDE):
+            timers.start(SWS_OVERRIDE, self._now + SWS_OVERRIDE_TIMEOUT)
+            self._window_timer_ran = SWS_OVERRIDE_TIMEOUT
 
     # ------------------------------------------------------------------ timers
 
@@ -284,6 +320,8 @@ class Connection:
         due = self.timers.next()
         if due is not None and due[1] == TIME_WAIT:  # wins a tie with retransmission
             return "time-wait", self.profile.time_wait
+        if due is not None and due[1] in (SWS_OVERRIDE, PERSIST):
+            return due[1], self._window_timer_ran
         kind = {S.SYN_SENT: "syn", S.SYN_RECEIVED: "synack"}.get(self.state, "retransmission")
         return kind, self._current_timeout()
 
@@ -304,6 +342,13 @@ class Connection:
         time_wait = timers.get(TIME_WAIT)
         if time_wait is not None and now >= time_wait:
             self._move(Event.TIMEOUT_2MSL)  # RFC 9293 3.10.8
+            return
+        due = timers.next()
+        if due is not None and due[1] in (SWS_OVERRIDE, PERSIST) and now >= due[0]:
+            # 3.8.6.2.1 "(4) the data is PUSHed and the override timeout occurs" / Linux
+            # tcp_probe_timer -> tcp_write_wakeup: send what the window allows.
+            timers.stop(due[1])
+            self._flush(force=True)
             return
         rtx = timers.get(RETRANSMISSION)
         if rtx is None or now < rtx or not unacked:
@@ -342,7 +387,7 @@ class Connection:
         self.irs = seg.seq
         self.receiver.start_at(seg.seq)
         self.peer_mss = seg.mss or DEFAULT_PEER_MSS
-        self.sender.snd_wnd = seg.win
+        self.sender.synchronize_window(seg.win, seg.seq, self.iss)
         self._move(Event.RCV_SYN)
         self.sender.start_at(self.iss)
         self._send_syn()  # <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
@@ -355,7 +400,7 @@ class Connection:
         self.iss = seq.add(seg.ack, -1)
         self.sender.start_at(seg.ack)
         self.peer_mss = peer_mss
-        self.sender.snd_wnd = seg.win
+        self.sender.synchronize_window(seg.win, seg.seq, seg.ack)
         self._move(Event.RCV_COOKIE_ACK)
         self._start_congestion_control()
         if seg.length or seg.has("FIN"):
@@ -384,7 +429,8 @@ class Connection:
         self.irs = seg.seq
         self.receiver.start_at(seg.seq)
         self.peer_mss = seg.mss or DEFAULT_PEER_MSS
-        self.sender.snd_wnd = seg.win
+        # "SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK" (3.10.7.3, fourth)
+        self.sender.synchronize_window(seg.win, seg.seq, seg.ack if seg.has("ACK") else self.iss)
         if ack_ok:
             self._acknowledge(seg.ack)
             # "If SND.UNA > ISS (our SYN has been ACKed), change the connection state to
@@ -487,7 +533,8 @@ class Connection:
             if not (seq.lt(sender.snd_una, seg.ack) and seq.le(seg.ack, sender.snd_nxt)):
                 self._emit({"RST"}, seqno=seg.ack, note="bad ACK in SYN-RECEIVED")
                 return False
-            sender.snd_wnd = seg.win
+            # "set the variables: SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK"
+            sender.synchronize_window(seg.win, seg.seq, seg.ack)
             self._acknowledge(seg.ack)
             self._move(Event.RCV_ACK_OF_SYN)
             self._after_handshake()
@@ -498,15 +545,17 @@ class Connection:
             # drop the segment, and return."
             self._send_ack(note="ACK of an ACK for data not yet sent")
             return False
-        if seq.gt(seg.ack, sender.snd_una):
-            sender.snd_wnd = seg.win
-            self._acknowledge(seg.ack)
-        elif sender.is_duplicate_ack(seg):  # RFC 5681 2
-            missing = sender.on_duplicate_ack(self._now)
-            if missing is not None:  # RFC 5681 3.2: the third retransmits it at once
-                self._resend(missing, "fast retransmit")
-        else:
-            sender.snd_wnd = seg.win
+        # "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored"; otherwise
+        # SND.UNA =< SEG.ACK =< SND.NXT and the send window may be updated (WL1/WL2).
+        if seq.ge(seg.ack, sender.snd_una):
+            duplicate = sender.is_duplicate_ack(seg)  # RFC 5681 2 / tcp_ack: before the update
+            sender.update_window(seg)
+            if seq.gt(seg.ack, sender.snd_una):
+                self._acknowledge(seg.ack)
+            elif duplicate:
+                missing = sender.on_duplicate_ack(self._now)
+                if missing is not None:  # RFC 5681 3.2: the third retransmits it at once
+                    self._resend(missing, "fast retransmit")
         if sender.fin_acked:
             will_process_fin = seg.has("FIN") and seq.add(seg.seq, seg.length) == self.receiver.rcv_nxt
             if self.state == S.FIN_WAIT_1 and not will_process_fin:

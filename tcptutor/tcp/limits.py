@@ -16,6 +16,11 @@ MAX_STEPS = 10_000  # steps in one scenario
 MAX_SCENARIO_CHARS = 2_000_000  # a scenario's text: room for MAX_STEPS steps of 200 characters
 MAX_FLOOD_SYNS = 100_000  # spoofed SYNs over all `flood` steps of a scenario
 MAX_DROPS = 100  # `drop` steps: every segment is matched against the pending ones
+MAX_DELAYS = 100  # `delay` steps, likewise
+MAX_DUPLICATES = 100  # `duplicate` steps, likewise
+MAX_RULE_ORDINAL = 10_000  # `drop 10000th ...`: a rule counts at most this many matching segments
+MIN_RATE = 1_000  # [net] rate, bits per second: 1 kbps (a 1500-byte segment then takes 12 s)
+MAX_RATE = 100_000_000_000  # 100 Gbps: beyond ~12 Gbps every segment takes the 1 us minimum anyway
 MAX_BACKLOG = 65_535  # [server] backlog: half-open entries (the old u16 somaxconn cap)
 MAX_INITIAL_WINDOW = 1_000  # [client]/[server] iw: segments in the initial congestion window
 MAX_DURATION = 24 * 3600 * 1_000_000  # microseconds: any wait, latency, rto or msl (a day)
@@ -25,6 +30,7 @@ MAX_SEGMENTS = 250_000
 # Data segments `send` may ask for in a scenario, estimated when parsing: each one is
 # acknowledged, so together they stay within MAX_SEGMENTS.
 MAX_DATA_SEGMENTS = MAX_SEGMENTS // 2
+MAX_QUEUE = MAX_SEGMENTS  # [net] queue, segments: a longer queue can never fill in a scenario
 
 # TOML nesting: tcptutor's own files nest three levels at most; tomllib recurses once per
 # level and would end in a RecursionError (a traceback) on `a = [[[[...]]]]`.

@@ -38,6 +38,9 @@ class NetParams:
     msl: int | None = None  # microseconds
     syn_retries: int | None = None
     synack_retries: int | None = None
+    loss: float = 0.0  # probability that the network loses a segment, drawn from seed
+    rate: int | None = None  # bottleneck bits per second, each direction; None: infinitely fast
+    queue: int | None = None  # drop-tail queue at the bottleneck, in segments; None: unbounded
 
 
 @dataclass(frozen=True)
@@ -58,14 +61,46 @@ class Calls:
 
 @dataclass(frozen=True)
 class Drop:
-    """Lose the next segment that matches: direction optional, every listed flag must be set.
+    """Lose the nth segment that matches from now: direction optional, every listed flag set.
 
-    The pseudo-flag DATA matches a segment that carries payload.
+    The pseudo-flag DATA matches a segment that carries payload. `drop next` is nth = 1.
     """
 
     src: str | None = None
     dst: str | None = None
     flags: frozenset[str] = frozenset()
+    nth: int = 1
+
+
+@dataclass(frozen=True)
+class Delay:
+    """The nth matching segment from now arrives `by` microseconds later than latency makes it."""
+
+    src: str | None = None
+    dst: str | None = None
+    flags: frozenset[str] = frozenset()
+    nth: int = 1
+    by: int = 0  # microseconds
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The network delivers the nth matching segment from now twice."""
+
+    src: str | None = None
+    dst: str | None = None
+    flags: frozenset[str] = frozenset()
+    nth: int = 1
+
+
+NetworkRule = Drop | Delay | Duplicate
+
+
+@dataclass(frozen=True)
+class Vanish:
+    """The endpoint's host goes silent: it sends nothing, nothing reaches it, its timers stop."""
+
+    endpoint: str
 
 
 @dataclass(frozen=True)
@@ -82,7 +117,7 @@ class Wait:
     duration: int  # microseconds
 
 
-Action = Calls | Drop | Flood | Wait
+Action = Calls | Drop | Delay | Duplicate | Vanish | Flood | Wait
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ class Profile:
     # RFC 6582 3.2 step 5 and 4 ("Impatient"): only the first partial ACK restarts the
     # timer. Linux restarts it on every ACK of new data (tcp_clean_rtx_queue -> tcp_rearm_rto).
     rearm_on_every_partial_ack: bool = False
+    # Which rules the sender follows for segmentation at the window edge and for window
+    # updates and duplicate ACKs: "rfc9293" or "linux" (see tcp/sender.py).
+    sender_rules: str = "rfc9293"
     seed: int = 0
 
     @property
@@ -126,6 +129,7 @@ LINUX = Profile(
     iw_one_after_syn_retransmissions=2,
     retrans_collapse=True,
     rearm_on_every_partial_ack=True,
+    sender_rules="linux",
 )
 
 PROFILES = {p.name: p for p in (RFC9293, LINUX)}

@@ -19,12 +19,16 @@ from .params import (
     Action,
     Call,
     Calls,
+    Delay,
     Drop,
+    Duplicate,
     EndpointParams,
     Flood,
     NetParams,
+    NetworkRule,
     Scenario,
     Step,
+    Vanish,
     Wait,
 )
 
@@ -33,15 +37,21 @@ from .params import (
 # ---------------------------------------------------------------------------
 
 CALL_VERBS = ("listen", "connect", "send", "close", "abort")
-NETWORK_VERBS = ("drop", "flood", "wait")  # steps of their own, not calls of an endpoint
-STEP_VERBS = CALL_VERBS + NETWORK_VERBS
+ENDPOINT_VERBS = CALL_VERBS + ("vanish",)  # vanish is said of an endpoint, but is no user call
+RULE_VERBS = {"drop": Drop, "delay": Delay, "duplicate": Duplicate}  # the network's rules
+NETWORK_VERBS = (*RULE_VERBS, "flood", "wait")  # steps of their own, not calls of an endpoint
+STEP_VERBS = ENDPOINT_VERBS + NETWORK_VERBS
 DROP_FLAGS = ("SYN", "ACK", "FIN", "RST", "PSH", "URG", "DATA")
 DURATION_UNITS = {"us": 1, "ms": 1_000, "s": MICROS, "min": 60 * MICROS, "h": 3600 * MICROS}
+RATE_UNITS = {"bps": 1, "kbps": 1_000, "mbps": 1_000_000, "gbps": 1_000_000_000}  # SI: k = 1000
 
 _DURATION = re.compile(r"(-?)(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)", re.IGNORECASE)
 _WHOLE = re.compile(r"[+-]?\d+")
-_DROP = re.compile(r"drop\s+next(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
+_RULE = re.compile(r"(\w+)(?:\s+(\S+)(?:\s+(.*))?)?", re.IGNORECASE | re.DOTALL)
+_ORDINAL = re.compile(r"(\d+)([a-z]*)", re.IGNORECASE)
+_DELAY_BY = re.compile(r"(.*?)(?:^|\s)by(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
 _DIRECTION = re.compile(r"(\w+)\s*->\s*(\w+)")
+_RATE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)", re.IGNORECASE)
 _NEEDS_UNIT = 'a duration needs a unit (us, ms, s, min, h), like "200ms"'
 
 
@@ -118,7 +128,7 @@ def _size(word: str) -> int:
 def _parse_call(words: list[str]) -> Call:
     """`E verb [sizes]`: one RFC 9293 user call by one endpoint."""
     first = words[0].lower()
-    if first in CALL_VERBS:
+    if first in ENDPOINT_VERBS:
         raise ValueError(
             f"'{words[0]}' needs an endpoint first: expected \"client {first}\" or \"server {first}\""
         )
@@ -150,7 +160,7 @@ def _parse_simultaneous(text: str) -> Calls:
         words = side.split()
         if not words:
             raise ValueError('each side of \'&\' needs a call, like "client close & server close"')
-        if words[0].lower() in NETWORK_VERBS:
+        if words[0].lower() in NETWORK_VERBS or (len(words) > 1 and words[1].lower() == "vanish"):
             raise ValueError(
                 f"only calls can happen at the same instant; '{side.strip()}' cannot be joined with '&'"
             )
@@ -161,17 +171,61 @@ def _parse_simultaneous(text: str) -> Calls:
     return Calls(tuple(calls))
 
 
-def _parse_drop(text: str) -> Drop:
-    """`drop next [SRC->DST] [FLAG,...]`: which segment the network loses."""
-    match = _DROP.fullmatch(text)
+_RULE_USAGE = {
+    "drop": "drop next|Kth [SRC->DST] [FLAG,...]",
+    "delay": "delay next|Kth [SRC->DST] [FLAG,...] by DURATION",
+    "duplicate": "duplicate next|Kth [SRC->DST] [FLAG,...]",
+}
+
+
+def ordinal_suffix(k: int) -> str:
+    """How English ends the ordinal of k: 1st 2nd 3rd 4th ... 11th 12th 13th ... 21st 22nd ..."""
+    if k % 100 in (11, 12, 13):
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+
+
+def _which(verb: str, word: str) -> int:
+    """`next` or an ordinal (`3rd`): the how-many-th matching segment from now the rule takes."""
+    if word.lower() == "next":
+        return 1
+    match = _ORDINAL.fullmatch(word)
     if not match:
-        raise ValueError('drop needs \'next\': expected "drop next [SRC->DST] [FLAG,...]"')
-    rest, src, dst = (match.group(1) or "").strip(), None, None
+        raise ValueError(f"{verb} needs 'next' or an ordinal (1st, 2nd, 3rd ...): "
+                         f"expected \"{_RULE_USAGE[verb]}\"; got '{word}'")
+    k, suffix = int(match.group(1)), match.group(2).lower()
+    if k < 1:
+        raise ValueError(f"{verb} counts matching segments from the 1st; got '{word}'")
+    if suffix != ordinal_suffix(k):
+        raise ValueError(f"'{word}' is not an ordinal: write {k}{ordinal_suffix(k)}")
+    if k > limits.MAX_RULE_ORDINAL:
+        most = f"{limits.MAX_RULE_ORDINAL}{ordinal_suffix(limits.MAX_RULE_ORDINAL)}"
+        raise ValueError(f"{verb} can count at most to the {most} matching segment ({limits.TEACHING}); got '{word}'")
+    return k
+
+
+def _parse_rule(text: str) -> NetworkRule:
+    """`drop|delay|duplicate next|Kth [SRC->DST] [FLAG,...]` (delay: `... by DURATION`)."""
+    verb, which, rest = _RULE.fullmatch(text.strip()).groups()
+    verb = verb.lower()
+    if which is None:
+        raise ValueError(f"{verb} needs 'next' or an ordinal (1st, 2nd, 3rd ...): expected \"{_RULE_USAGE[verb]}\"")
+    nth, rest, src, dst, by = _which(verb, which), (rest or "").strip(), None, None, None
+    if verb == "delay":
+        split = _DELAY_BY.fullmatch(rest)
+        if not split:
+            raise ValueError("delay needs 'by DURATION' at its end, like \"delay next client->server DATA by 50ms\"")
+        rest = split.group(1).strip()
+        if not split.group(2):
+            raise ValueError('delay ... by needs a duration, like "by 50ms"')
+        by = _bounded_duration(split.group(2))
+        if by == 0:
+            raise ValueError(f'a delay must be more than 0; got "{split.group(2).strip()}"')
     direction = _DIRECTION.match(rest)
     if direction:
         src, dst = _endpoint_name(direction.group(1)), _endpoint_name(direction.group(2))
         if src == dst:
-            raise ValueError(f"a drop direction needs two different endpoints; got {src}->{dst}")
+            raise ValueError(f"a {verb} direction needs two different endpoints; got {src}->{dst}")
         rest = rest[direction.end():]
     flags = set()
     for word in filter(None, re.split(r"[\s,+]+", rest)):
@@ -179,12 +233,13 @@ def _parse_drop(text: str) -> Drop:
             flags.add(word.upper())
         elif "->" in word or word.lower() in ENDPOINTS:
             raise ValueError(
-                "the direction goes right after 'next' as SRC->DST, "
-                f"like \"drop next client->server SYN\"; got '{word}'"
+                f"the direction goes right after '{which}' as SRC->DST, "
+                f"like \"{verb} {which} client->server SYN\"; got '{word}'"
             )
         else:
             raise ValueError(f"unknown flag '{word}': expected {_or_list(DROP_FLAGS)}")
-    return Drop(src, dst, frozenset(flags))
+    selector = dict(src=src, dst=dst, flags=frozenset(flags), nth=nth)
+    return Delay(**selector, by=by) if verb == "delay" else RULE_VERBS[verb](**selector)
 
 
 def parse_step(text: str) -> Action:
@@ -196,8 +251,12 @@ def parse_step(text: str) -> Action:
     if not words:
         raise ValueError(f"a step cannot be empty: expected {_or_list(STEP_VERBS)}")
     first = words[0].lower()
-    if first == "drop":
-        return _parse_drop(text)
+    if first in RULE_VERBS:
+        return _parse_rule(text)
+    if len(words) >= 2 and words[1].lower() == "vanish" and first in ENDPOINTS:
+        if len(words) > 2:
+            raise ValueError(f"'{first} vanish' takes nothing after it; got '{' '.join(words[2:])}'")
+        return Vanish(first)
     if first == "flood":
         if len(words) != 2 or not _WHOLE.fullmatch(words[1]) or int(words[1]) < 1:
             got = " ".join(words[1:]) or "nothing"
@@ -355,6 +414,49 @@ def _congestion_control(key, value):
     return _one_of(*known)(key, value)
 
 
+def _probability(key, value):
+    """[net] loss: a probability per segment, 0 (never) to 1 (always)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} must be a number from 0 to 1, like {key} = 0.01; got {_show(value)}")
+    if not 0 <= value <= 1:  # NaN fails this too
+        raise ValueError(f"{key} must be from 0 to 1 (a probability per segment); got {_show(value)}")
+    return float(value)
+
+
+def parse_rate(value) -> int:
+    """A rate string ("10Mbps", "1.5Gbps", "64kbps") as whole bits per second (SI: k = 1000).
+
+    Like durations, a rate needs its unit and the arithmetic is on integers.
+    """
+    example = 'like "10Mbps"'
+    if not isinstance(value, str):
+        raise ValueError(f"a rate must be a string with a unit (bps, kbps, Mbps, Gbps), {example}; got {_show(value)}")
+    match = _RATE.fullmatch(value.strip())
+    if not match:
+        raise ValueError(f"a rate is a number with a unit (bps, kbps, Mbps, Gbps), {example}; got {_show(value)}")
+    number, unit = match.group(1), match.group(2).lower()
+    if unit not in RATE_UNITS:
+        got = f"unit '{match.group(2)}'" if unit else "no unit"
+        raise ValueError(f"a rate needs a unit: bps, kbps, Mbps or Gbps, {example}; got {got} in {_show(value)}")
+    whole, _, fraction = number.partition(".")
+    bits, rest = divmod(int(whole + fraction or "0") * RATE_UNITS[unit], 10 ** len(fraction))
+    if rest:
+        raise ValueError(f"a rate must be a whole number of bits per second; got {_show(value)}")
+    return bits
+
+
+def _rate(key, value):
+    try:
+        bits = parse_rate(value)
+    except ValueError as error:
+        raise ValueError(f"{key}: {error}") from None
+    if bits < limits.MIN_RATE:
+        raise ValueError(f"{key} must be at least 1kbps; got {_show(value)}")
+    if bits > limits.MAX_RATE:
+        raise ValueError(f"{key} can be at most 100Gbps ({limits.TEACHING}); got {_show(value)}")
+    return bits
+
+
 _ENDPOINT_FIELDS = {
     "isn": _whole_number(0, SEQ_SPACE - 1),
     "window": _whole_number(1, 65535),
@@ -372,6 +474,9 @@ _NET_FIELDS = {
     "msl": _duration(),
     "syn_retries": _whole_number(0, 255),
     "synack_retries": _whole_number(0, 255),
+    "loss": _probability,
+    "rate": _rate,
+    "queue": _whole_number(1, limits.MAX_QUEUE, why=f"segments ({limits.TEACHING})"),
 }
 _TABLES = {"client": _ENDPOINT_FIELDS, "server": _ENDPOINT_FIELDS, "net": _NET_FIELDS}
 _TOP_LEVEL = ("steps", "title", *(f"[{name}]" for name in _TABLES))
@@ -452,6 +557,9 @@ def parse_scenario(text: str, path: str = "<scenario>") -> Scenario:
                 fail((name, key), str(error))
         tables[name] = values
 
+    if "queue" in tables["net"] and "rate" not in tables["net"]:
+        fail(("net", "queue"), 'queue needs a rate: a queue only fills behind a bottleneck, like rate = "10Mbps"')
+
     scenario = Scenario(
         steps=tuple(parsed_steps),
         title=title,
@@ -471,7 +579,9 @@ def _check_reach(scenario: Scenario) -> None:
     and _flush): each write in pieces of at most min(both MSS, the peer's window) bytes. A
     window that reopens in small pieces cuts more; the simulator's MAX_SEGMENTS stops those.
     """
-    floods, drops, data_segments = 0, 0, 0
+    floods, data_segments = 0, 0
+    rules = {Drop: 0, Delay: 0, Duplicate: 0}
+    most = {Drop: limits.MAX_DROPS, Delay: limits.MAX_DELAYS, Duplicate: limits.MAX_DUPLICATES}
     params = {"client": scenario.client, "server": scenario.server}
     for step in scenario.steps:
         action = step.action
@@ -479,10 +589,11 @@ def _check_reach(scenario: Scenario) -> None:
         def refuse(message: str):
             raise ScenarioError(scenario.path, step.line, f'step "{step.text}": {message} ({limits.TEACHING})')
 
-        if isinstance(action, Drop):
-            drops += 1
-            if drops > limits.MAX_DROPS:
-                refuse(f"at most {limits.MAX_DROPS} drop steps in a scenario")
+        if type(action) in rules:
+            rules[type(action)] += 1
+            if rules[type(action)] > most[type(action)]:
+                verb = type(action).__name__.lower()
+                refuse(f"at most {most[type(action)]} {verb} steps in a scenario")
         elif isinstance(action, Flood):
             floods += action.count
             if floods > limits.MAX_FLOOD_SYNS:

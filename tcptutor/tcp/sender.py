@@ -4,6 +4,10 @@ It decides what goes out and keeps the books; the connection puts it on the wire
 depend on the state) and runs the timers. Congestion control is asked before each data
 segment and told about ACKs, duplicate ACKs and fast retransmits.
 
+Two rule sets, named like the profiles: `rfc9293` (sender-side SWS avoidance, RFC 9293
+3.8.6.2.1; the window update of 3.10.7.4; RFC 5681's duplicate ACK) and `linux`
+(tcp_write_xmit, tcp_may_update_window, tcp_ack's FLAG_NOT_DUP).
+
 Loss recovery, without SACK (RFC 5681, RFC 6582; Linux tcp_fastretrans_alert):
 - fast recovery from the third duplicate ACK until SND.UNA reaches `recover`; a partial
   ACK (below `recover`) names the next hole, which is resent at once;
@@ -50,10 +54,21 @@ class Unacked:
         return seq.add(self.seq, self.seg_len)
 
 
+# RFC 9293 3.8.6.2.1: a fraction Fs of the largest window the peer offered, Fs = 1/2.
+SWS_FRACTION_DIVISOR = 2
+# RFC 9293 3.8.6.2.1 (RFC 1122 4.2.3.4): "the override timeout should be in the range
+# 0.1 - 1.0 s". 0.2 s: shorter than any RTO, so pushed data is not left for the retransmission.
+SWS_OVERRIDE_TIMEOUT = 200_000
+
+
 class Sender:
-    def __init__(self, iss: int, window: int, cc: CongestionControl):
+    def __init__(self, iss: int, window: int, cc: CongestionControl, rules: str = "rfc9293"):
         self.snd_una = self.snd_nxt = iss
         self.snd_wnd = window
+        self.max_snd_wnd = window  # Max(SND.WND) (3.8.6.2.1); Linux: tp->max_window
+        # SND.WL1 / SND.WL2: SEG.SEQ and SEG.ACK of the segment that last set SND.WND (3.10.7.4)
+        self.snd_wl1, self.snd_wl2 = 0, iss
+        self.rules = rules
         self.cc = cc
         self.in_recovery = False  # RFC 6582 fast recovery, until SND.UNA reaches `recover`
         self.partial_acks = 0  # partial ACKs in this fast recovery
@@ -70,6 +85,9 @@ class Sender:
         self.unacked: list[Unacked] = []
         self.dupacks = 0
         self.recover = iss  # RFC 6582: no second fast retransmit until SND.UNA passes this
+        self.segment_size = 0  # the MSS the last write was cut with
+        self.ragged = False  # the head of `unsent` is what a window-edge split left of a piece
+        self.window_blocked = False  # the last sendable() stopped at the window edge (SWS rule)
 
     @property
     def cc(self) -> CongestionControl:
@@ -106,6 +124,7 @@ class Sender:
 
     def write(self, sizes: tuple[int, ...], mss: int) -> None:
         """SEND (RFC 9293 3.10.2): segmentize each write at the MSS, PSH on its last piece."""
+        self.segment_size = mss
         for size in sizes:
             start = self.written
             self.written += size
@@ -122,26 +141,79 @@ class Sender:
         self.snd_nxt = entry.end
         return entry
 
-    def sendable(self, now: int) -> Iterator[Unacked]:
+    def sendable(self, now: int, *, force: bool = False) -> Iterator[Unacked]:
         """Queue, one by one, what the peer's window (and the cc) lets go out, then a pending
-        FIN; the caller transmits each entry as it is yielded."""
+        FIN; the caller transmits each entry as it is yielded.
+
+        A piece larger than the usable window waits unless the profile's rule lets part of it
+        go (`_may_split`); `force` (the override or probe timer fired) lets the first one go.
+        `window_blocked` tells the caller that data waits on that rule alone."""
         unsent, cc = self.unsent, self.cc
+        self.window_blocked = False
+        burst = False  # linux: a full-sized piece of the same write just went out in this pass
         while unsent:
+            if self.ragged:
+                self._recut_head()
             length, start, psh = unsent[0]
-            room = self.snd_wnd - seq.diff(self.snd_nxt, self.snd_una)
+            in_flight = seq.diff(self.snd_nxt, self.snd_una)
+            room = self.snd_wnd - in_flight
             if room <= 0:
                 break  # flow control: wait for the window to open (RFC 9293 3.8.6)
-            if not cc.can_send(seq.diff(self.snd_nxt, self.snd_una), min(length, room)):
+            if length > room and not force and not self._may_split(room, burst):
+                self.window_blocked = True
+                break
+            if not cc.can_send(in_flight, min(length, room)):
                 break  # congestion control: wait for ACKs
+            force = False
             unsent.popleft()
-            if length > room:  # send what the window allows; the rest waits for it to open
+            if length > room:  # send what the window allows; the rest is cut afresh at the MSS
                 unsent.appendleft((length - room, start + room, psh))
+                self.ragged = True
                 length, psh = room, False
+                burst = False
+            else:
+                burst = not psh and length == self.segment_size
             yield self.queue(now, length=length, psh=psh, payload_start=start)
         if self.fin_pending and not unsent:
             self.fin_pending = False
             self.fin_seq = self.snd_nxt
             yield self.queue(now, fin=True)
+
+    def _may_split(self, room: int, burst: bool) -> bool:
+        """May a piece that does not fit go out cut at the window's right edge (0 < room)?
+
+        rfc9293, 3.8.6.2.1 (MUST-38): only when "at least a fraction Fs of the maximum window
+        can be sent", min(D, U) >= Fs * Max(SND.WND) (D > U here); else the data waits for a
+        maximum-sized segment to fit, or for the override timeout (`force`).
+        linux, tcp_write_xmit: tcp_snd_wnd_test lets a segment go only if a full MSS (or the
+        whole, shorter, piece) fits; tcp_mss_split_point cuts a multi-MSS skb at the window,
+        keeping the sub-MSS tail when Nagle is off (tcptutor's sends are TCP_NODELAY writes),
+        so a partial segment goes only right after full ones of the same write. With nothing
+        in flight, the probe timer (tcp_check_probe_timer) sends the rest (`force`)."""
+        if self.rules == "linux":
+            return burst
+        return room * SWS_FRACTION_DIVISOR >= self.max_snd_wnd
+
+    def _recut_head(self) -> None:
+        """After a window-edge split, cut the rest of that write at the MSS again from its new
+        start (one piece at a time): it goes out in full segments, as both stacks send the
+        stream (Linux splits and re-segments the skb: tcp_fragment, tcp_write_xmit)."""
+        unsent, mss = self.unsent, self.segment_size
+        while True:
+            length, start, psh = unsent[0]
+            if length >= mss:
+                return  # already cut afresh; the remainder behind it is next
+            if psh or len(unsent) == 1:
+                self.ragged = False
+                return
+            unsent.popleft()
+            next_length, _, next_psh = unsent.popleft()
+            total = length + next_length
+            if total <= mss:
+                unsent.appendleft((total, start, next_psh))  # may still be short: go on
+            else:
+                unsent.appendleft((total - mss, start + mss, next_psh))
+                unsent.appendleft((mss, start, False))
 
     def acknowledge(self, ack: int, now: int) -> list[Unacked]:
         """SND.UNA = SEG.ACK: drop the entries it covers and return them."""
@@ -236,16 +308,56 @@ class Sender:
             entry.retransmitted = entry.retransmitted or following.retransmitted
             del unacked[i]
 
+    def synchronize_window(self, win: int, wl1: int, wl2: int) -> None:
+        """SYN processing: SND.WND = SEG.WND, SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK (RFC 9293
+        3.10.7.3, and 3.10.7.4 SYN-RECEIVED; Linux tcp_init_wl). The window given at
+        construction was a placeholder, so Max(SND.WND) starts again here."""
+        self.snd_wnd = self.max_snd_wnd = win
+        self.snd_wl1, self.snd_wl2 = wl1, wl2
+
+    def may_update_window(self, seg: Segment) -> bool:
+        """Does this acceptable ACK (SND.UNA =< SEG.ACK =< SND.NXT) set SND.WND?
+
+        rfc9293, 3.10.7.4: "If SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)",
+        so an older segment (a reordered or delayed one) cannot undo a newer window.
+        linux, tcp_may_update_window: after(ack, snd_una) || after(ack_seq, snd_wl1) ||
+        (ack_seq == snd_wl1 && (nwin > snd_wnd || !nwin))."""
+        wl1 = self.snd_wl1
+        if self.rules == "linux":
+            return (seq.gt(seg.ack, self.snd_una) or seq.gt(seg.seq, wl1)
+                    or (seg.seq == wl1 and (seg.win > self.snd_wnd or seg.win == 0)))
+        return seq.lt(wl1, seg.seq) or (seg.seq == wl1 and seq.le(self.snd_wl2, seg.ack))
+
+    def update_window(self, seg: Segment) -> bool:
+        """Apply the window of an acceptable ACK if `may_update_window`; True if it did
+        (Linux's FLAG_WIN_UPDATE, set by tcp_ack_update_window even when the value repeats)."""
+        if not self.may_update_window(seg):
+            return False
+        self.snd_wnd = seg.win
+        if seg.win > self.max_snd_wnd:
+            self.max_snd_wnd = seg.win
+        self.snd_wl1, self.snd_wl2 = seg.seq, seg.ack
+        return True
+
     def is_duplicate_ack(self, seg: Segment) -> bool:
-        """RFC 5681 2: outstanding data, no payload, no SYN/FIN, same ACK, same window."""
-        return (
-            bool(self.unacked)
+        """Asked before the window update. Outstanding data, no payload, no SYN/FIN, SEG.ACK =
+        SND.UNA, and:
+        rfc9293, RFC 5681 2: the same window as the last ACK;
+        linux, tcp_ack: none of FLAG_NOT_DUP = FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED, so
+        an ACK that may update the window (`may_update_window`) is not counted. Right after
+        the handshake SND.WL1 is the SYN-ACK's sequence number, so the peer's first ACK
+        (SEG.SEQ = IRS + 1) is a window update even when it repeats SND.UNA."""
+        if not (
+            self.unacked
             and seg.length == 0
             and not seg.has("SYN")
             and not seg.has("FIN")
             and seg.ack == self.snd_una
-            and seg.win == self.snd_wnd
-        )
+        ):
+            return False
+        if self.rules == "linux":
+            return not self.may_update_window(seg)
+        return seg.win == self.snd_wnd
 
     def on_duplicate_ack(self, now: int) -> Unacked | None:
         """RFC 5681 3.2: count it; on the third, the segment to retransmit at once (RFC 6582:

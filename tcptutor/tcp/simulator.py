@@ -1,21 +1,22 @@
-"""Runs a scenario: two hosts, a deterministic network and clock, and a trace of it all.
+"""Runs a scenario: two hosts, a deterministic network (tcp/network.py) and clock, and a trace.
 
-Rules (contract): after every step but `drop` the network settles: segments in flight are
-delivered after `latency`, with every immediate reply, until nothing is in flight. Timers
-fire only when their deadline falls inside a settle or a `wait`; at the same instant a
-timer fires before an arrival. Clock values are whole microseconds.
+Rules (contract): after every step but `drop`, `delay` and `duplicate` the network settles:
+segments in flight are delivered when the network says they arrive, with every immediate
+reply, until nothing is in flight. Timers fire only when their deadline falls inside a
+settle or a `wait`; at the same instant a timer fires before an arrival. Clock values are
+whole microseconds.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Callable
 
 from ..errors import ScenarioError, SimulationError, UserCallError
 from . import limits
 from .host import Host, Outcome
-from .params import Calls, Drop, Flood, Scenario, Step, Wait
+from .network import Network
+from .params import Calls, Delay, Drop, Duplicate, Flood, Scenario, Step, Vanish, Wait
 from .profiles import Profile, resolve
 from .segment import Segment
 from .trace import SegmentRecord, Trace, TraceEvent, seconds
@@ -44,8 +45,7 @@ class Simulator:
             "server": Host("server", scenario.server, self.profile, self.isn["server"], self.rng),
         }
         self.now = 0
-        self.in_flight: list[tuple[int, int, SegmentRecord]] = []
-        self.drops: list[Drop] = []
+        self.network = Network(self.profile.latency, scenario.net)
         self.records: list[SegmentRecord] = []
         self.events: list[TraceEvent] = []
         self.spoofs = 0
@@ -68,8 +68,11 @@ class Simulator:
 
     def _run_step(self, step: Step) -> None:
         action = step.action
-        if isinstance(action, Drop):
-            self.drops.append(action)
+        if isinstance(action, (Drop, Delay, Duplicate)):
+            self.network.add_rule(action)
+            return
+        if isinstance(action, Vanish):
+            self._vanish(action.endpoint)
             return
         if isinstance(action, Wait):
             end = self.now + action.duration
@@ -87,7 +90,21 @@ class Simulator:
                     raise
         self._settle()
 
+    def _refuse(self, message: str) -> ScenarioError:
+        step = self._step
+        return ScenarioError(self.scenario.path, step.line if step else None,
+                             f'step "{step.text if step else ""}": {message}')
+
+    def _vanish(self, endpoint: str) -> None:
+        """E's host goes silent: its timers stop (it is skipped in _process_next), it makes no
+        more calls, and what is in flight to it is lost (the network marks those records)."""
+        if endpoint in self.network.vanished:
+            raise self._refuse(f"{endpoint} has already vanished")
+        self.network.vanish(endpoint)
+
     def _call(self, endpoint: str, verb: str, sizes: tuple[int, ...]) -> None:
+        if endpoint in self.network.vanished:
+            raise self._refuse(f"{endpoint} has vanished: it makes no more calls")
         peer = "server" if endpoint == "client" else "client"
         cause = f"call {verb}" + (" " + " ".join(map(str, sizes)) if sizes else "")
         outcome = self.hosts[endpoint].call(verb, peer, sizes, self.now)
@@ -102,7 +119,7 @@ class Simulator:
             self._put_on_wire(syn)
 
     def _settle(self) -> None:
-        while self.in_flight:
+        while self.network.in_flight():
             self._process_next(None)
 
     def _process_next(self, limit: int | None) -> bool:
@@ -110,9 +127,11 @@ class Simulator:
         self._budget -= 1
         if self._budget < 0:
             raise SimulationError(f"the network did not settle after {MAX_EVENTS_PER_STEP} events")
-        arrival = self.in_flight[0][0] if self.in_flight else None
+        arrival = self.network.next_arrival()
         timer = None
         for name, host in self.hosts.items():
+            if name in self.network.vanished:
+                continue  # a vanished host's timers never fire
             due = host.next_deadline()
             if due is not None and (timer is None or due[0] < timer[0]):
                 timer = (due[0], name, due[1])
@@ -121,7 +140,7 @@ class Simulator:
             self._fire(timer[1], timer[2])
             return True
         if arrival is not None and (limit is None or arrival <= limit):
-            at, _, record = heapq.heappop(self.in_flight)
+            at, record = self.network.pop_arrival()
             self.now = at
             self._deliver(record)
             return True
@@ -146,37 +165,11 @@ class Simulator:
     def _put_on_wire(self, seg: Segment) -> SegmentRecord:
         n = len(self.records) + 1
         if n > limits.MAX_SEGMENTS:  # what parsing cannot foresee: retransmissions, replies to floods
-            step = self._step
-            raise ScenarioError(
-                self.scenario.path, step.line if step else None,
-                f'step "{step.text if step else ""}": more than {limits.MAX_SEGMENTS} segments'
-                f" in a scenario ({limits.TEACHING})",
-            )
-        dropped = self._match_drop(seg)
-        arrive = None if dropped else self.now + self.profile.latency
-        record = SegmentRecord(n, seg, self.now, "dropped" if dropped else "delivered", arrive)
+            raise self._refuse(f"more than {limits.MAX_SEGMENTS} segments in a scenario ({limits.TEACHING})")
+        record = SegmentRecord(n, seg, self.now, "delivered", None)
+        self.network.send(record, self.now)
         self.records.append(record)
-        if not dropped:
-            heapq.heappush(self.in_flight, (arrive, n, record))
         return record
-
-    def _match_drop(self, seg: Segment) -> bool:
-        for i, rule in enumerate(self.drops):
-            if rule.src is not None and rule.src != seg.src:
-                continue
-            if rule.dst is not None and rule.dst != seg.dst:
-                continue
-            wanted = set(rule.flags)
-            if "DATA" in wanted:
-                wanted.discard("DATA")
-                if seg.length == 0:
-                    continue
-            elif wanted == {"ACK"} and (seg.length or seg.flags & {"SYN", "FIN", "RST"}):
-                continue  # "ACK" alone means a pure ACK, as in question selectors
-            if wanted <= seg.flags:
-                del self.drops[i]
-                return True
-        return False
 
     def _record(self, host_name: str, outcome: Outcome, cause: str) -> list[TraceEvent]:
         named = outcome.peer in NAMED
@@ -216,6 +209,13 @@ class Simulator:
                 "synack_retries": p.synack_retries,
             },
         }
+        # The network's v2 keys appear only when set, so v1 traces keep their exact bytes.
+        if sc.net.loss:
+            params["net"]["loss"] = sc.net.loss
+        if sc.net.rate is not None:
+            params["net"]["rate"] = sc.net.rate
+        if sc.net.queue is not None:
+            params["net"]["queue"] = sc.net.queue
         client, server = self.hosts["client"], self.hosts["server"]
         final = {"client": client.view("server").value, "server": server.view("client").value}
         delivered, written = {}, {}

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 RETRANSMISSION = "retransmission"  # RFC 6298 5
 TIME_WAIT = "time-wait"  # RFC 9293 3.10.8: 2 MSL
-PERSIST = "persist"  # RFC 9293 3.8.6.1 (not modelled yet)
+# RFC 9293 3.8.6.1; Linux's probe timer (ICSK_TIME_PROBE0), which also sends data that
+# waits at the window edge with nothing in flight (tcp_check_probe_timer). Zero-window
+# probing is not modelled yet.
+PERSIST = "persist"
+SWS_OVERRIDE = "sws-override"  # RFC 9293 3.8.6.2.1: sender-side SWS avoidance's override timeout
 KEEPALIVE = "keepalive"  # RFC 9293 3.8.4 (not modelled yet)
 DELAYED_ACK = "delayed-ack"  # RFC 9293 3.8.6.3 (not modelled yet)
 
-ORDER = (TIME_WAIT, RETRANSMISSION, PERSIST, KEEPALIVE, DELAYED_ACK)
+ORDER = (TIME_WAIT, RETRANSMISSION, PERSIST, SWS_OVERRIDE, KEEPALIVE, DELAYED_ACK)
 _RANK = {name: i for i, name in enumerate(ORDER)}
 
 

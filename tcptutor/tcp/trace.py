@@ -1,7 +1,7 @@
 """The simulator's output: every segment on the wire and every state change, in order.
 
 `Trace.to_json()` is the contract's trace JSON (format tcptutor.trace/1). Extensions beyond
-the contract: segment `note` and `options`, event `error`, `rfc`, `timer`, `peer`.
+the contract: segment `note`, `options` and `copies`, event `error`, `rfc`, `timer`, `peer`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ class SegmentRecord:
     sent_at: int
     fate: str  # "delivered" or "dropped"
     arrived_at: int | None
+    network_note: str = ""  # why the network lost it, when that is not a `drop` step
+    copies: int = 1  # 2: the network delivered it twice (`duplicate next`)
 
     def to_json(self) -> dict:
         s = self.segment
@@ -44,8 +46,11 @@ class SegmentRecord:
         }
         if s.mss is not None:
             out["options"] = {"mss": s.mss}
-        if s.note:
-            out["note"] = s.note
+        note = "; ".join(filter(None, (s.note, self.network_note)))
+        if note:
+            out["note"] = note
+        if self.copies > 1:
+            out["copies"] = self.copies
         return out
 
 

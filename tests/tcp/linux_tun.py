@@ -8,8 +8,8 @@ monotonic microseconds since the run started): the harness parses the kernel's p
 the TUN fd into `Segment`s for it and writes its segments back as IPv4/TCP packets.
 
 Between the two the harness is the network: every packet, either way, is held for the
-scenario's `latency`, and the scenario's `drop next ...` steps lose packets in the order they
-are sent, with the simulator's own matching rule (Simulator._match_drop). A `flood N` sends N
+scenario's `latency`, and the scenario's `drop`, `delay` and `duplicate` steps act on packets
+in the order they are sent, decided by the simulator's own network (tcptutor.tcp.network). A `flood N` sends N
 SYNs from spoofed sources 10.0.1.1, 10.0.1.2, ... (routed through the TUN as well) whose
 replies are recorded and never answered.
 
@@ -437,6 +437,8 @@ class Inject:
 class Harness:
     def __init__(self, scenario, kernel: str, fd: int, inject: list[dict] = ()):
         from tcptutor.tcp.host import Host
+        from tcptutor.tcp.network import Network
+        from tcptutor.tcp.profiles import resolve
         from tcptutor.tcp.simulator import MAX_EVENTS_PER_STEP, Simulator
 
         self.scenario, self.kernel, self.fd = scenario, kernel, fd
@@ -462,11 +464,15 @@ class Harness:
                 peer_isns.append(s.seq)
         self.spoof_syns = [r.segment for r in records if r.segment.src.startswith("spoof-")]
         self.spoof_count = 0
-        self.matcher = Simulator(scenario)  # only its drop list and _match_drop are used
-        self.latency = self.matcher.profile.latency
+        profile = resolve(scenario.net)
+        self.latency = profile.latency
+        # The simulator's own network decides each segment's fate (drop Kth, delay, duplicate,
+        # loss): the harness only carries out what it decided, in real time.
+        self.network = Network(self.latency, scenario.net)
+        self.wire_n = itertools.count(1)
         rng = random.Random(scenario.net.seed)
         params = scenario.client if self.peer == "client" else scenario.server
-        self.host = Host(self.peer, params, self.matcher.profile, sim.isn[self.peer], rng)
+        self.host = Host(self.peer, params, profile, sim.isn[self.peer], rng)
         isns = iter(peer_isns)
         fallback = self.host._new_isn
         self.host._new_isn = lambda name: next(isns, None) or fallback(name)  # the simulated ISNs
@@ -504,16 +510,17 @@ class Harness:
                       length=p["len"], win=p["win"], mss=p["mss"])
         if dst == self.peer and "RST" not in p["flags"]:
             self.kernel_talked_to_peer = True
-        dropped = self.matcher._match_drop(seg)
-        self._record(seg, t, dropped, p)
-        if not dropped and dst == self.peer:  # replies to spoofed sources are never answered
-            heapq.heappush(self.line, (t + self.latency, next(self.counter), "peer", seg))
+        arrivals = self._fate(seg, t)
+        self._record(seg, t, not arrivals, p)
+        if dst == self.peer:  # replies to spoofed sources are never answered
+            for at in arrivals:
+                heapq.heappush(self.line, (at, next(self.counter), "peer", seg))
 
     def to_kernel(self, seg, t: int) -> None:
         """A segment the peer (or a spoofed source) sends at `t`: onto the wire toward the kernel."""
-        dropped = self.matcher._match_drop(seg)
-        self._record(seg, t, dropped, {"flags": seg.flags})
-        if dropped:
+        arrivals = self._fate(seg, t)
+        self._record(seg, t, not arrivals, {"flags": seg.flags})
+        if not arrivals:
             return
         if seg.src == self.peer:
             sport = CLIENT_PORT if self.peer == "client" else SERVER_PORT
@@ -522,7 +529,20 @@ class Harness:
         dport = SERVER_PORT if self.kernel == "server" else CLIENT_PORT
         packet = build_packet(self.addr_of[seg.src], KERNEL_IP, sport, dport, seg.seq, seg.ack,
                               set(seg.flags), seg.win, seg.mss, seg.length, next(self.ident))
-        heapq.heappush(self.line, (t + self.latency, next(self.counter), "kernel", packet))
+        for at in arrivals:
+            heapq.heappush(self.line, (at, next(self.counter), "kernel", packet))
+
+    def _fate(self, seg, t: int) -> list[int]:
+        """When `seg`, put on the wire at `t`, arrives: [] if lost, two times if duplicated."""
+        from tcptutor.tcp.trace import SegmentRecord
+
+        record = SegmentRecord(next(self.wire_n), seg, t, "delivered", None)
+        self.network.send(record, t)
+        while self.network.in_flight():  # the harness keeps its own delay line
+            self.network.pop_arrival()
+        if record.fate != "delivered":
+            return []
+        return [record.arrived_at] * record.copies
 
     def _peer_outcome(self, outcome, t: int) -> None:
         for seg in outcome.sent:
@@ -531,7 +551,7 @@ class Harness:
     # -------------------------------------------------------------- steps
 
     def run_step(self, step, t: int) -> None:
-        from tcptutor.tcp.params import Calls, Drop, Flood, Wait
+        from tcptutor.tcp.params import Calls, Delay, Drop, Duplicate, Flood, Wait
         from tcptutor.tcp.segment import Segment
 
         if isinstance(step, Inject):
@@ -543,8 +563,8 @@ class Harness:
             self.segments[-1]["injected"] = True
             return
         action = step.action
-        if isinstance(action, Drop):
-            self.matcher.drops.append(action)
+        if isinstance(action, (Drop, Delay, Duplicate)):
+            self.network.add_rule(action)
         elif isinstance(action, Wait):
             pass
         elif isinstance(action, Flood):

@@ -65,6 +65,17 @@ def steps(*lines: str) -> str:
          f'lab.toml:5: rto: a duration can be at most 24h {TEACHING}; got "100000s"'),
         (steps("server listen") + "[server]\nbacklog = 65536\n",
          f"lab.toml:5: backlog can be at most 65535 half-open entries {TEACHING}; got 65536"),
+        (steps("server listen", "drop 10001st client->server DATA"),
+         'lab.toml:3: step "drop 10001st client->server DATA": drop can count at most to the 10000th'
+         f" matching segment {TEACHING}; got '10001st'"),
+        (steps("server listen", "delay next DATA by 25h"),
+         f'lab.toml:3: step "delay next DATA by 25h": a duration can be at most 24h {TEACHING}; got "25h"'),
+        (steps("server listen") + '[net]\nrate = "0.5kbps"\n',
+         'lab.toml:5: rate must be at least 1kbps; got "0.5kbps"'),
+        (steps("server listen") + '[net]\nrate = "101Gbps"\n',
+         f'lab.toml:5: rate can be at most 100Gbps {TEACHING}; got "101Gbps"'),
+        (steps("server listen") + '[net]\nrate = "1Mbps"\nqueue = 250001\n',
+         f"lab.toml:6: queue can be at most 250000 segments {TEACHING}; got 250001"),
     ],
 )
 def test_beyond_the_reach_of_a_teaching_simulator_is_refused_at_its_line(text, expected):
@@ -86,6 +97,26 @@ def test_too_many_drop_rules():
     parse_scenario(steps("server listen", *["drop next client->server RST"] * limits.MAX_DROPS))
 
 
+@pytest.mark.parametrize(("verb", "step", "most"), [("delay", "delay next DATA by 1ms", limits.MAX_DELAYS),
+                                                    ("duplicate", "duplicate next DATA", limits.MAX_DUPLICATES)])
+def test_too_many_delay_or_duplicate_rules(verb, step, most):
+    """Like drops, every segment is matched against the pending delays and duplicates."""
+    text = steps("server listen", *[step] * (most + 1))
+    assert error_of(text) == f'lab.toml:{most + 3}: step "{step}": at most {most} {verb} steps in a scenario {TEACHING}'
+    parse_scenario(steps("server listen", *[step] * most, *["drop next SYN"] * limits.MAX_DROPS))
+
+
+def test_the_slowest_rate_and_the_longest_delays_still_settle():
+    """1 kbps (12 s per full segment), a 24 h delay and a deep drop count: cheap to simulate."""
+    text = (steps("server listen", "client connect", "delay next client->server DATA by 24h",
+                  "drop 10000th client->server DATA", "client send 1460 1460", "wait 1min")
+            + '[net]\nrate = "1kbps"\nqueue = 1\n')
+    trace = simulate(parse_scenario(text, "lab.toml"))
+    data = [r for r in trace.segments if r.segment.length]
+    assert data[1].arrived_at - data[1].sent_at == 24 * 1_000_000 + 10_000  # 12 s waiting, 12 s on the link
+    assert data[0].arrived_at - data[0].sent_at == 24 * 3600 * 1_000_000 + 12 * 1_000_000 + 10_000
+
+
 def test_a_huge_scenario_file_is_refused_before_it_is_read_as_toml():
     text = steps("server listen") + "# " + "x" * limits.MAX_SCENARIO_CHARS + "\n"
     assert error_of(text) == (
@@ -98,6 +129,9 @@ def test_right_at_the_limits_is_accepted():
     parse_scenario(steps("server listen", "flood 60000", "flood 40000"))
     parse_scenario(steps("server listen", "client connect", "client send 125000") + "[client]\nmss = 1\n")
     parse_scenario(steps("server listen", "wait 24h") + '[net]\nlatency = "24h"\n[server]\nbacklog = 65535\n')
+    parse_scenario(steps("server listen", "drop 10000th DATA", "delay next by 24h")
+                   + '[net]\nrate = "1kbps"\nqueue = 250000\n')
+    parse_scenario(steps("server listen") + '[net]\nrate = "100Gbps"\n')
     parse_scenario("steps = [" + ", ".join(['"wait 1ms"'] * limits.MAX_STEPS) + "]\n")
 
 

@@ -176,10 +176,6 @@ KNOWN_WRONG = {
     "lost SYN, then lost SYN-ACK (kernel server)":
         "issue 10 point 4: Linux answers the repeated SYN once and restarts its SYN-ACK timer "
         "(tcp_check_req); the simulator also fires its timer",
-    "lost data right after the handshake, 3 later segments of 1000 (kernel sender)":
-        "issue 10 point 3: the first duplicate ACK after the handshake advances SND.WL1, so Linux "
-        "counts it as a window update, not a duplicate (tcp_ack -> tcp_may_update_window, "
-        "FLAG_WIN_UPDATE; RFC 5681 2): two duplicates, no fast retransmit, the RTO resends",
     "initial window: 14 x 1000, the 4 that wait are packed into full segments (kernel sender)":
         "issue 10 point 8: writes still waiting for cwnd are appended to the unsent tail segment "
         "up to the MSS (tcp_sendmsg_locked -> tcp_write_queue_tail, size_goal): 1460 1460 1080, "

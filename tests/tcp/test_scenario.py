@@ -11,14 +11,17 @@ from tcptutor.errors import ScenarioError
 from tcptutor.tcp.params import (
     Call,
     Calls,
+    Delay,
     Drop,
+    Duplicate,
     EndpointParams,
     Flood,
     NetParams,
     Scenario,
+    Vanish,
     Wait,
 )
-from tcptutor.tcp.scenario import parse_duration, parse_scenario, parse_step
+from tcptutor.tcp.scenario import ordinal_suffix, parse_duration, parse_rate, parse_scenario, parse_step
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "docs" / "scenarios.md"  # the format's reference; these tests keep it true
@@ -124,6 +127,19 @@ def test_parse_duration_is_exact_for_whole_numbers(number, unit):
         ("drop next client->server FIN+ACK", Drop("client", "server", frozenset({"FIN", "ACK"}))),
         ("drop next client->server,DATA", Drop("client", "server", frozenset({"DATA"}))),
         ("drop next RST PSH, URG", Drop(flags=frozenset({"RST", "PSH", "URG"}))),
+        ("drop 1st", Drop()),
+        ("drop 2nd client->server DATA", Drop("client", "server", frozenset({"DATA"}), nth=2)),
+        ("drop 3rd SYN", Drop(flags=frozenset({"SYN"}), nth=3)),
+        ("Drop 11TH", Drop(nth=11)),
+        ("drop 22nd", Drop(nth=22)),
+        ("drop 113th", Drop(nth=113)),
+        ("delay next client->server DATA by 50ms", Delay("client", "server", frozenset({"DATA"}), by=50_000)),
+        ("delay next by 1.5 s", Delay(by=1_500_000)),
+        ("DELAY 2nd server->client ACK BY 1s", Delay("server", "client", frozenset({"ACK"}), nth=2, by=1_000_000)),
+        ("duplicate next server->client ACK", Duplicate("server", "client", frozenset({"ACK"}))),
+        ("duplicate 4th DATA", Duplicate(flags=frozenset({"DATA"}), nth=4)),
+        ("server vanish", Vanish("server")),
+        ("  Client  VANISH ", Vanish("client")),
         ("flood 1", Flood(1)),
         ("flood 128", Flood(128)),
         ("wait 0ms", Wait(0)),
@@ -141,8 +157,8 @@ def test_parse_step(text, action):
     ("text", "message"),
     [
         ("clinet connect", "unknown endpoint 'clinet': expected client or server"),
-        ("client sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, drop, flood or wait"),
-        ("sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, drop, flood or wait"),
+        ("client sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
+        ("sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
         ("connect", "'connect' needs an endpoint first: expected \"client connect\" or \"server connect\""),
         ("client", "'client' needs a call after it: expected listen, connect, send, close or abort"),
         ("client wait 1s", "'wait' is not a call an endpoint makes: write \"wait ...\" without 'client'"),
@@ -152,13 +168,14 @@ def test_parse_step(text, action):
         ("client send 10 1.5", "a size must be a whole number of bytes, at least 1; got 1.5"),
         ("client connect now", "'client connect' takes nothing after it; got 'now'"),
         ("server listen 5", "'server listen' takes nothing after it; got '5'"),
-        ("", "a step cannot be empty: expected listen, connect, send, close, abort, drop, flood or wait"),
+        ("", "a step cannot be empty: expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
         ("client close & client close", "client appears twice around '&': an endpoint makes one call at a time"),
         ("client close &", 'each side of \'&\' needs a call, like "client close & server close"'),
         ("client close & wait 1s", "only calls can happen at the same instant; 'wait 1s' cannot be joined with '&'"),
         ("client close & clinet close", "unknown endpoint 'clinet': expected client or server"),
-        ("drop", 'drop needs \'next\': expected "drop next [SRC->DST] [FLAG,...]"'),
-        ("drop last", 'drop needs \'next\': expected "drop next [SRC->DST] [FLAG,...]"'),
+        ("drop", 'drop needs \'next\' or an ordinal (1st, 2nd, 3rd ...): expected "drop next|Kth [SRC->DST] [FLAG,...]"'),
+        ("drop last", 'drop needs \'next\' or an ordinal (1st, 2nd, 3rd ...): '
+         'expected "drop next|Kth [SRC->DST] [FLAG,...]"; got \'last\''),
         ("drop next clinet->server", "unknown endpoint 'clinet': expected client or server"),
         ("drop next client->client", "a drop direction needs two different endpoints; got client->client"),
         ("drop next SYNN", "unknown flag 'SYNN': expected SYN, ACK, FIN, RST, PSH, URG or DATA"),
@@ -166,6 +183,27 @@ def test_parse_step(text, action):
             "drop next client",
             "the direction goes right after 'next' as SRC->DST, like \"drop next client->server SYN\"; got 'client'",
         ),
+        ("drop 2th", "'2th' is not an ordinal: write 2nd"),
+        ("drop 11st client->server", "'11st' is not an ordinal: write 11th"),
+        ("drop 3 DATA", "'3' is not an ordinal: write 3rd"),
+        ("drop 0th", "drop counts matching segments from the 1st; got '0th'"),
+        ("delay next server->server by 1ms", "a delay direction needs two different endpoints; got server->server"),
+        ("drop 2nd client", "the direction goes right after '2nd' as SRC->DST, like \"drop 2nd client->server SYN\"; got 'client'"),
+        ("delay next client->server DATA",
+         "delay needs 'by DURATION' at its end, like \"delay next client->server DATA by 50ms\""),
+        ("delay next DATA by", 'delay ... by needs a duration, like "by 50ms"'),
+        ("delay next DATA by 50", 'a duration needs a unit (us, ms, s, min, h), like "200ms"; got "50"'),
+        ("delay next DATA by 0ms", 'a delay must be more than 0; got "0ms"'),
+        ("delay next bytes by 1ms", "unknown flag 'bytes': expected SYN, ACK, FIN, RST, PSH, URG or DATA"),
+        ("delay", 'delay needs \'next\' or an ordinal (1st, 2nd, 3rd ...): '
+         'expected "delay next|Kth [SRC->DST] [FLAG,...] by DURATION"'),
+        ("duplicate first", 'duplicate needs \'next\' or an ordinal (1st, 2nd, 3rd ...): '
+         'expected "duplicate next|Kth [SRC->DST] [FLAG,...]"; got \'first\''),
+        ("duplicate next client->server SYNACK", "unknown flag 'SYNACK': expected SYN, ACK, FIN, RST, PSH, URG or DATA"),
+        ("vanish", "'vanish' needs an endpoint first: expected \"client vanish\" or \"server vanish\""),
+        ("server vanish now", "'server vanish' takes nothing after it; got 'now'"),
+        ("client close & server vanish",
+         "only calls can happen at the same instant; 'server vanish' cannot be joined with '&'"),
         ("flood", 'flood needs one whole number of SYNs, at least 1, like "flood 100"; got nothing'),
         ("flood 0", 'flood needs one whole number of SYNs, at least 1, like "flood 100"; got 0'),
         ("flood 5 6", 'flood needs one whole number of SYNs, at least 1, like "flood 100"; got 5 6'),
@@ -269,7 +307,7 @@ steps = [  # "not a step"
         parse_scenario(text, "t.toml")
     assert str(caught.value) == (
         """t.toml:9: step "client "close"": unknown step verb '"close"': """
-        "expected listen, connect, send, close, abort, drop, flood or wait"
+        "expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"
     )
     good = parse_scenario(text.replace(r'"client \"close\""', '"client close"'), "t.toml")
     assert [(step.line, step.text) for step in good.steps] == [
@@ -300,7 +338,7 @@ def test_a_step_spread_over_several_lines_reports_where_its_string_starts():
     text = 'steps = [\n  "server listen",\n  """\nclient sned 10""",\n]\n'
     assert error_of(text) == (
         's.toml:3: step "client sned 10": unknown step verb \'sned\': '
-        "expected listen, connect, send, close, abort, drop, flood or wait"
+        "expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"
     )
 
 
@@ -379,13 +417,71 @@ def test_key_errors_inside_server_point_at_the_key(line, message):
         ("syn_retries = 256", "syn_retries must be between 0 and 255; got 256"),
         ("synack_retries = -1", "synack_retries must be between 0 and 255; got -1"),
         ("retries = 3", "unknown key 'retries' in [net]: expected profile, seed, latency, rto, msl, "
-         "syn_retries or synack_retries"),
+         "syn_retries, synack_retries, loss, rate or queue"),
     ],
 )
 def test_net_errors(line, message):
     filler = with_another_key(line, "seed = 3", "profile = 'linux'")
     text = f'steps = ["server listen"]\n\n[net]\n{filler}\n{line}\n'
     assert error_of(text) == f"s.toml:5: {message}"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('loss = "1%"', 'loss must be a number from 0 to 1, like loss = 0.01; got "1%"'),
+        ("loss = true", "loss must be a number from 0 to 1, like loss = 0.01; got true"),
+        ("loss = 1.5", "loss must be from 0 to 1 (a probability per segment); got 1.5"),
+        ("loss = -0.1", "loss must be from 0 to 1 (a probability per segment); got -0.1"),
+        ("loss = nan", "loss must be from 0 to 1 (a probability per segment); got nan"),
+        ("rate = 1000000", 'rate: a rate must be a string with a unit (bps, kbps, Mbps, Gbps), like "10Mbps"; got 1000000'),
+        ('rate = "fast"', 'rate: a rate is a number with a unit (bps, kbps, Mbps, Gbps), like "10Mbps"; got "fast"'),
+        ('rate = "10"', 'rate: a rate needs a unit: bps, kbps, Mbps or Gbps, like "10Mbps"; got no unit in "10"'),
+        ('rate = "10MB/s"', 'rate: a rate is a number with a unit (bps, kbps, Mbps, Gbps), like "10Mbps"; got "10MB/s"'),
+        ('rate = "10MBs"', 'rate: a rate needs a unit: bps, kbps, Mbps or Gbps, like "10Mbps"; got unit \'MBs\' in "10MBs"'),
+        ('rate = "1.5bps"', 'rate: a rate must be a whole number of bits per second; got "1.5bps"'),
+        ('rate = "999bps"', 'rate must be at least 1kbps; got "999bps"'),
+        ("queue = 0", "queue must be at least 1; got 0"),
+        ("queue = 2.5", "queue must be a whole number (a TOML integer); got 2.5"),
+    ],
+)
+def test_net_v2_key_errors(line, message):
+    text = f'steps = ["server listen"]\n\n[net]\nrate = "1Mbps"\n{line}\n'
+    if line.startswith("rate"):
+        text = text.replace('rate = "1Mbps"', "seed = 1")
+    assert error_of(text) == f"s.toml:5: {message}"
+
+
+def test_a_queue_needs_a_rate_and_the_error_names_the_queue_line():
+    text = 'steps = ["server listen"]\n[net]\nseed = 2\nqueue = 20\n'
+    assert error_of(text) == (
+        's.toml:4: queue needs a rate: a queue only fills behind a bottleneck, like rate = "10Mbps"'
+    )
+
+
+def test_net_v2_keys_are_stored_as_numbers():
+    net = parse_scenario('steps = ["wait 1s"]\n[net]\nloss = 0\nrate = "1.5Gbps"\nqueue = 20\n').net
+    assert (net.loss, net.rate, net.queue) == (0.0, 1_500_000_000, 20)
+    assert isinstance(net.loss, float)
+
+
+@pytest.mark.parametrize(
+    ("text", "bits"),
+    [("64kbps", 64_000), ("10Mbps", 10_000_000), ("1.5Gbps", 1_500_000_000), (" 2 mbps ", 2_000_000),
+     ("1500bps", 1_500), ("0.5Mbps", 500_000), ("1KBPS", 1_000)],
+)
+def test_parse_rate(text, bits):
+    assert parse_rate(text) == bits
+
+
+@pytest.mark.parametrize(
+    ("k", "written"),
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (10, "10th"), (11, "11th"), (12, "12th"), (13, "13th"),
+     (21, "21st"), (22, "22nd"), (23, "23rd"), (101, "101st"), (111, "111th"), (112, "112th"), (1002, "1002nd")],
+)
+def test_ordinals_are_written_as_in_english(k, written):
+    assert f"{k}{ordinal_suffix(k)}" == written
+    assert parse_step(f"drop {written}").nth == k
 
 
 def test_net_durations_are_stored_in_microseconds():
@@ -456,6 +552,7 @@ def test_step_lines_follow_any_layout(layout):
 IMPLEMENTED = "implemented"
 NOT_YET = "not yet implemented in this version"
 MINIMAL_STEPS = 'steps = ["server listen", "client connect"]\n'
+NEEDS = {"queue": 'rate = "10Mbps"\n'}  # keys that are refused without another one
 
 
 def reference_tables() -> list[tuple[str, list[dict[str, str]]]]:
@@ -510,7 +607,8 @@ def test_every_reference_row_has_a_known_status():
 def test_documented_keys_are_the_keys_the_parser_accepts(kind, table):
     implemented = {code_of(row["key"]) for row in documented(kind, IMPLEMENTED)}
     for row in documented(kind):
-        text = f"{MINIMAL_STEPS}[{table}]\n{code_of(row['example'])}\n"
+        companion = NEEDS.get(code_of(row["key"]), "")
+        text = f"{MINIMAL_STEPS}[{table}]\n{code_of(row['example'])}\n{companion}"
         if row["status"] == IMPLEMENTED:
             parse_scenario(text, "s.toml")
         else:

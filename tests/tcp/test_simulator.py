@@ -193,14 +193,18 @@ class TestStates:
         assert t.final == {"client": "TIME-WAIT", "server": "CLOSED"}
 
     def test_queued_data_and_fin_still_go_out_after_closing(self):
-        # Window 2000: the first 1460 bytes (lost) and 540 of the second write fill it, so 920
-        # bytes and the FIN are still queued when the server's FIN moves the client to CLOSING.
+        # Window 2000: the first 1460 bytes are lost; the 540 bytes left in the window are less
+        # than Fs * Max(SND.WND) = 1000, so the second write waits (sender-side SWS avoidance,
+        # RFC 9293 3.8.6.2.1) and the server's FIN moves the client to CLOSING meanwhile. The
+        # override timeout sends the 540 bytes; the rest and the FIN follow the retransmission.
+        # (Before issue 10 the 540 bytes went at once, cut at the window edge.)
         t = run(HS + ["drop next client->server DATA", "client send 1460 1460", "client close", "server close",
                       "wait 5min"], server={"window": 2000})
-        assert (60 * MS, "client", "FIN-WAIT-1", "CLOSING") in moves(t)
+        assert (40 * MS, "client", "FIN-WAIT-1", "CLOSING") in moves(t)
         assert t.delivered["server"] == [(0, 1460), (1460, 540), (2000, 920)]
-        data = [(r.segment.seq, r.segment.length) for r in segs(t, "client") if r.segment.length]
-        assert data[-1] == (1001 + 2000, 920)  # sent from CLOSING, after the retransmission opened the window
+        data = [(r.sent_at, r.segment.seq, r.segment.length) for r in segs(t, "client") if r.segment.length]
+        assert data[1] == (230 * MS, 1001 + 1460, 540)  # 30 ms + the 200 ms override timeout
+        assert data[-1][1:] == (1001 + 2000, 920)  # sent from CLOSING, after the retransmission opened the window
         assert [r.segment.seq for r in segs(t, "client", flag="FIN")] == [1001 + 2920]
         assert t.final == {"client": "CLOSED", "server": "CLOSED"}
 

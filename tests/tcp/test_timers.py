@@ -36,7 +36,7 @@ def test_ties_follow_the_documented_order():
     timers = TimerRegistry()
     for name in reversed(ORDER):
         timers.start(name, 7)
-    assert [name for name in ORDER] == ["time-wait", "retransmission", "persist", "keepalive", "delayed-ack"]
+    assert [name for name in ORDER] == ["time-wait", "retransmission", "persist", "sws-override", "keepalive", "delayed-ack"]
     got = []
     while timers.next() is not None:
         got.append(timers.next()[1])
