@@ -24,6 +24,8 @@ class EndpointParams:
     mss: int = 1460
     backlog: int = 128
     syncookies: bool | None = None
+    # False: received data waits in a buffer of `window` bytes until `E read` (RFC 9293 3.8.6)
+    autoread: bool = True
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ class NetParams:
 
 @dataclass(frozen=True)
 class Call:
-    """One RFC 9293 user call: listen, connect, send (with segment sizes), close, abort."""
+    """One RFC 9293 user call: listen, connect, send (with segment sizes), read (one size,
+    none for "all"), close, abort."""
 
     endpoint: str
     verb: str
