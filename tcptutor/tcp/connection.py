@@ -64,7 +64,7 @@ class Connection:
         # Made again with the effective MSS once the handshake is over (_start_congestion_control).
         self.sender = Sender(iss, params.window, self._new_congestion_control(params.mss),
                              profile.sender_rules)
-        self.receiver = Receiver(params.window)
+        self.receiver = Receiver(params.window, autoread=params.autoread, rules=profile.sender_rules)
         self.rtt = RttEstimator(profile)
         self.timers = TimerRegistry()  # deadlines are absolute microseconds
         self.retries = 0  # consecutive timeouts without progress
@@ -74,6 +74,8 @@ class Connection:
         self.moves: list[Move] = []
         self._now = 0
         self._window_timer_ran = 0  # how long the override or probe timer was set for, for the trace
+        self.persist_backoff = 0  # zero-window probes sent without the window opening
+        self._probe: Unacked | None = None  # rfc9293: the octet of new data a zero-window probe carries
 
     # ------------------------------------------------------------------ views of the parts
     # Read by the host, the simulator's trace and `observe` hooks, and by tests.
@@ -157,7 +159,7 @@ class Connection:
                 ack=ack_value,
                 flags=frozenset(flags),
                 length=length,
-                win=self.receiver.rcv_wnd,
+                win=self.receiver.advertise(self._rcv_mss),
                 mss=mss,
                 payload_start=payload_start,
                 retransmission=retransmission,
@@ -165,11 +167,18 @@ class Connection:
             )
         )
 
+    @property
+    def _rcv_mss(self) -> int:
+        """Eff.snd.MSS for receiver-side SWS avoidance (RFC 9293 3.8.6.2.2); Linux's rcv_mss
+        estimate starts from the same min(advmss, peer's MSS)."""
+        return min(self.peer_mss, self.params.mss)
+
     def _send_ack(self, note: str = "") -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"""
         self._emit({"ACK"}, note=note)
 
-    def _transmit(self, entry: Unacked, *, retransmission: bool, note: str = "") -> None:
+    def _transmit(self, entry: Unacked, *, retransmission: bool, note: str = "",
+                  start_timer: bool = True) -> None:
         flags = set()
         if entry.syn:
             flags.add("SYN")
@@ -196,7 +205,7 @@ class Connection:
                 self.syn_was_retransmitted = True
                 self.syn_retransmissions += 1
         # RFC 6298 5.1: start the timer when data goes out and it is not running.
-        if not self.timers.running(RETRANSMISSION):
+        if start_timer and not self.timers.running(RETRANSMISSION):
             self.timers.start(RETRANSMISSION, self._now + self._current_timeout())
 
     def _resend(self, entry: Unacked, note: Note) -> None:
@@ -246,6 +255,20 @@ class Connection:
         self.sender.write(sizes, self.mss)
         self._flush()
 
+    def read(self, sizes: tuple[int, ...], now: int) -> None:
+        """RECEIVE (3.10.3): take N bytes (`sizes` empty: all) from the receive buffer, or
+        what there is when fewer are buffered; then the window update if one is due. RFC
+        9293 queues a RECEIVE before ESTABLISHED; a scenario's read is immediate, so there it
+        is an error, as in CLOSING, LAST-ACK and TIME-WAIT ("connection closing")."""
+        self._now = now
+        if self.state in (S.SYN_SENT, S.SYN_RECEIVED):
+            raise UserCallError("connection not yet established", self.state.value)
+        if self.state in (S.CLOSING, S.LAST_ACK, S.TIME_WAIT):
+            raise UserCallError("connection closing", self.state.value)
+        _, update_due = self.receiver.read(sizes[0] if sizes else None, self._rcv_mss)
+        if update_due and not self.receiver.peer_fin:
+            self._send_ack()  # a window update: an ACK that only opens the window
+
     def close(self, now: int) -> None:
         """CLOSE (3.10.4): the FIN follows every byte already written."""
         self._now = now
@@ -272,11 +295,11 @@ class Connection:
 
     # ------------------------------------------------------------------ sending
 
-    def _flush(self, force: bool = False) -> None:
+    def _flush(self, force: bool = False, on_ack: bool = False) -> None:
         """Send queued data that fits the peer's window, then a pending FIN.
 
         After CLOSE, data written before it still goes out first (RFC 9293 3.10.4), even if
-        the peer's FIN arrives meanwhile (FIN-WAIT-1 -> CLOSING)."""
+        the peer's FIN arrives meanwhile (FIN-WAIT-1 -> CLOSING). `on_ack`: an ACK arrived."""
         if self.state not in (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING):
             return
         sender = self.sender
@@ -285,12 +308,46 @@ class Connection:
         if self.state in (S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING) and not (sender.unsent or sender.fin_pending):
             return
         sent = False
+        probe = self._probe
+        if probe is not None and (probe not in sender.unacked or sender.snd_wnd > 0):
+            self._probe = None
+            if probe in sender.unacked:  # the window opened: the probe's octet goes first
+                self._transmit(probe, retransmission=True)
+                sent = True
         for entry in sender.sendable(self._now, force=force):  # the peer's window and the cc decide
             self._transmit(entry, retransmission=False)
             sent = True
-        self._run_window_timer(sent)
+        self._run_window_timer(sent, on_ack)
 
-    def _run_window_timer(self, sent: bool) -> None:
+    def _zero_window_wait(self) -> bool:
+        """Data waits for a zero window with nothing in flight but a probe: the persist timer's
+        case (RFC 9293 3.8.6.1; Linux tcp_check_probe_timer / tcp_ack_probe)."""
+        sender = self.sender
+        return (sender.snd_wnd == 0 and bool(sender.unsent)
+                and all(entry is self._probe for entry in sender.unacked))
+
+    def _persist_timeout(self) -> int:
+        """RFC 1122 4.2.2.17: the first probe after the RTO, then "increase exponentially the
+        interval between successive probes"; Linux tcp_probe0_when: max(RTO, TCP_RTO_MIN)
+        << icsk_backoff, at most TCP_RTO_MAX."""
+        return min(self.rtt.rto << self.persist_backoff, self.profile.rto_max)
+
+    def _send_zero_window_probe(self) -> None:
+        """A zero-window probe. rfc9293, 3.8.6.1: "at least one octet of new data (if
+        available), or retransmit": the first octet waiting, then that same octet again while
+        it is unacknowledged; it is not timed by the retransmission timer (the persist timer
+        is, as in BSD). linux, tcp_write_wakeup -> tcp_xmit_probe_skb(sk, 0): nothing new
+        fits, so <SEQ=SND.UNA-1><CTL=ACK> with no data, an old octet the peer must ACK."""
+        if self.profile.sender_rules == "linux":
+            self._emit({"ACK"}, seqno=seq.add(self.sender.snd_una, -1), note=Note.ZERO_WINDOW_PROBE)
+            return
+        if self._probe is None:
+            self._probe = self.sender.probe_octet(self._now)
+            self._transmit(self._probe, retransmission=False, note=Note.ZERO_WINDOW_PROBE, start_timer=False)
+        else:
+            self._transmit(self._probe, retransmission=True, note=Note.ZERO_WINDOW_PROBE, start_timer=False)
+
+    def _run_window_timer(self, sent: bool, on_ack: bool = False) -> None:
         """Data waits at the window edge (sender-side SWS avoidance): make sure it cannot wait
         for ever.
 
@@ -299,6 +356,18 @@ class Connection:
         nothing in flight (tcp_check_probe_timer: !packets_out && !icsk_pending), after
         tcp_probe0_base = max(RTO, TCP_RTO_MIN); an ACK is otherwise on its way."""
         sender, timers = self.sender, self.timers
+        if self._zero_window_wait():
+            # linux, tcp_ack -> tcp_ack_probe: an ACK restarts the probe timer; rfc9293 and a
+            # new write (tcp_check_probe_timer) leave a running one alone.
+            restart = on_ack and self.profile.sender_rules == "linux"
+            if restart or not timers.running(PERSIST):
+                timeout = self._persist_timeout()
+                timers.start(PERSIST, self._now + timeout)
+                self._window_timer_ran = timeout
+            timers.stop(SWS_OVERRIDE)
+            return
+        if sender.snd_wnd > 0:
+            self.persist_backoff = 0  # the window opened (Linux tcp_ack_probe: icsk_backoff = 0)
         if not sender.window_blocked:
             timers.stop(SWS_OVERRIDE)
             timers.stop(PERSIST)
@@ -353,6 +422,13 @@ class Connection:
             # 3.8.6.2.1 "(4) the data is PUSHed and the override timeout occurs" / Linux
             # tcp_probe_timer -> tcp_write_wakeup: send what the window allows.
             timers.stop(due[1])
+            if due[1] == PERSIST and self._zero_window_wait():
+                self._send_zero_window_probe()  # Linux tcp_probe_timer -> tcp_send_probe0
+                self.persist_backoff += 1
+                timeout = self._persist_timeout()
+                timers.start(PERSIST, now + timeout)
+                self._window_timer_ran = timeout
+                return
             self._flush(force=True)
             return
         rtx = timers.get(RETRANSMISSION)
@@ -608,7 +684,9 @@ class Connection:
         # "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored"; otherwise
         # SND.UNA =< SEG.ACK =< SND.NXT and the send window may be updated (WL1/WL2).
         if seq.ge(seg.ack, sender.snd_una):
-            duplicate = sender.is_duplicate_ack(seg)  # RFC 5681 2 / tcp_ack: before the update
+            # RFC 5681 2 / tcp_ack: before the update. Not while probing a zero window: the
+            # probe's answers repeat SND.UNA (BSD tcp_input counts only with the rexmt timer on).
+            duplicate = sender.is_duplicate_ack(seg) and not self._zero_window_wait()
             sender.update_window(seg)
             if seq.gt(seg.ack, sender.snd_una):
                 self._acknowledge(seg.ack)
@@ -625,7 +703,7 @@ class Connection:
             elif self.state == S.LAST_ACK:
                 self._move(Event.RCV_ACK_OF_FIN)
                 return False
-        self._flush()
+        self._flush(on_ack=True)
         return True
 
     def _acknowledge(self, ack: int) -> None:

@@ -26,6 +26,8 @@ class EndpointParams:
     syncookies: bool | None = None
     cc: str | None = None  # congestion control by name (tcp/cc/); None: the profile's
     iw: int | None = None  # initial window in segments; None: the profile's
+    # False: received data waits in a buffer of `window` bytes until `E read` (RFC 9293 3.8.6)
+    autoread: bool = True
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class NetParams:
 
 @dataclass(frozen=True)
 class Call:
-    """One RFC 9293 user call: listen, connect, send (with segment sizes), close, abort."""
+    """One RFC 9293 user call: listen, connect, send (with segment sizes), read (one size,
+    none for "all"), close, abort."""
 
     endpoint: str
     verb: str

@@ -141,6 +141,15 @@ class Sender:
         self.snd_nxt = entry.end
         return entry
 
+    def probe_octet(self, now: int) -> Unacked:
+        """Queue the first waiting octet alone, beyond a zero window: a zero-window probe
+        (RFC 9293 3.8.6.1). The rest of its piece is cut afresh at the MSS afterwards."""
+        length, start, psh = self.unsent.popleft()
+        if length > 1:
+            self.unsent.appendleft((length - 1, start + 1, psh))
+            self.ragged = True
+        return self.queue(now, length=1, psh=psh and length == 1, payload_start=start)
+
     def sendable(self, now: int, *, force: bool = False) -> Iterator[Unacked]:
         """Queue, one by one, what the peer's window (and the cc) lets go out, then a pending
         FIN; the caller transmits each entry as it is yielded.

@@ -11,8 +11,8 @@ from __future__ import annotations
 RETRANSMISSION = "retransmission"  # RFC 6298 5
 TIME_WAIT = "time-wait"  # RFC 9293 3.10.8: 2 MSL
 # RFC 9293 3.8.6.1; Linux's probe timer (ICSK_TIME_PROBE0), which also sends data that
-# waits at the window edge with nothing in flight (tcp_check_probe_timer). Zero-window
-# probing is not modelled yet.
+# waits at the window edge with nothing in flight (tcp_check_probe_timer), and probes a
+# zero window with back-off (tcp_probe_timer, tcp_send_probe0).
 PERSIST = "persist"
 SWS_OVERRIDE = "sws-override"  # RFC 9293 3.8.6.2.1: sender-side SWS avoidance's override timeout
 KEEPALIVE = "keepalive"  # RFC 9293 3.8.4 (not modelled yet)

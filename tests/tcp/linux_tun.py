@@ -347,8 +347,10 @@ def setup_namespace(syncookies: int) -> tuple[int, dict]:
 class KernelApp:
     """The kernel endpoint's application: non-blocking sockets driven by the event loop."""
 
-    def __init__(self, role: str, backlog: int):
+    def __init__(self, role: str, backlog: int, autoread: bool = True):
         self.role, self.backlog = role, backlog
+        self.autoread = autoread  # False: read only at "E read N" steps (autoread = false)
+        self.rcvbuf = 0  # SO_RCVBUF for an application that does not read, 0: the default
         self.listener: socket.socket | None = None
         self.conn: socket.socket | None = None
         self.pending = b""  # bytes of send() calls the socket buffer did not take yet
@@ -359,6 +361,8 @@ class KernelApp:
     def _new_socket(self) -> socket.socket:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.rcvbuf:  # a small buffer that fills: the kernel's window closes (SO_RCVBUF)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
         s.setblocking(False)
         return s
 
@@ -390,6 +394,20 @@ class KernelApp:
         for n in sizes:
             self.pending += b"x" * n
             self.flush()  # one send() per size while the buffer takes it all
+
+    def call_read(self, sizes):
+        """`E read N` / `E read all`: recv() what is buffered, up to N bytes."""
+        wanted = sizes[0] if sizes else 1 << 30
+        s = self._sock()
+        while wanted > 0:
+            try:
+                data = s.recv(min(wanted, 65536))
+            except (BlockingIOError, InterruptedError):
+                return
+            if not data:
+                self.eof = True
+                return
+            wanted -= len(data)
 
     def call_close(self, sizes):
         self.close_after_pending = True
@@ -426,7 +444,7 @@ class KernelApp:
 
     def readable(self) -> list[socket.socket]:
         out = [self.listener] if self.listener is not None else []
-        if self.conn is not None and not self.eof:
+        if self.conn is not None and not self.eof and self.autoread:
             out.append(self.conn)
         return out
 
@@ -560,7 +578,9 @@ class Harness:
         isns = iter(peer_isns)
         fallback = self.host._new_isn
         self.host._new_isn = lambda name, *now: next(isns, None) or fallback(name, *now)  # the simulated ISNs
-        self.app = KernelApp(kernel, scenario.server.backlog)
+        self.app = KernelApp(kernel, scenario.server.backlog, getattr(scenario, kernel).autoread)
+        if not self.app.autoread:
+            self.app.rcvbuf = getattr(scenario, kernel).window
         self.t0 = time.monotonic()
         # The delay line: (due, n, toward "kernel" or "peer", packet or Segment, its record).
         self.line: list[tuple[int, int, str, object, dict]] = []
