@@ -455,6 +455,10 @@ _ENDPOINT_FIELDS = {
     "mss": _whole_number(1, 65495),
     "backlog": _whole_number(1, limits.MAX_BACKLOG, why=f"half-open entries ({limits.TEACHING})"),
     "syncookies": _boolean,
+    "keepalive": _boolean,
+    "keepalive_idle": _duration(positive=True),
+    "keepalive_interval": _duration(positive=True),
+    "keepalive_count": _whole_number(1, limits.MAX_KEEPALIVE_COUNT, why=f"probes ({limits.TEACHING})"),
 }
 _NET_FIELDS = {
     "profile": _one_of("rfc9293", "linux"),
