@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import UserCallError
 from . import cc, seq
+from .keepalive import KeepAlive
 from .params import EndpointParams
 from .profiles import Profile
 from .receiver import Receiver
@@ -23,7 +24,7 @@ from .rtt import RttEstimator, karn_sample
 from .segment import Segment
 from .sender import SWS_OVERRIDE_TIMEOUT, Sender, Unacked
 from .states import SYNCHRONIZED, Event, State, Transition, transition
-from .timers import PERSIST, RETRANSMISSION, SWS_OVERRIDE, TIME_WAIT, TimerRegistry
+from .timers import KEEPALIVE, PERSIST, RETRANSMISSION, SWS_OVERRIDE, TIME_WAIT, TimerRegistry
 from .trace import Note
 
 S = State
@@ -67,6 +68,7 @@ class Connection:
         self.receiver = Receiver(params.window, autoread=params.autoread, rules=profile.sender_rules)
         self.rtt = RttEstimator(profile)
         self.timers = TimerRegistry()  # deadlines are absolute microseconds
+        self.keepalive = KeepAlive.from_params(params)  # None: keep-alive off (RFC 1122 4.2.3.6)
         self.retries = 0  # consecutive timeouts without progress
         self.syn_was_retransmitted = False
         self.last_oow_ack: int | None = None  # Linux tp->last_oow_ack_time (see _oow_rate_limited)
@@ -204,6 +206,7 @@ class Connection:
             if entry.syn:
                 self.syn_was_retransmitted = True
                 self.syn_retransmissions += 1
+        self.timers.stop(KEEPALIVE)  # something is outstanding: keep-alive waits (tcp/keepalive.py)
         # RFC 6298 5.1: start the timer when data goes out and it is not running.
         if start_timer and not self.timers.running(RETRANSMISSION):
             self.timers.start(RETRANSMISSION, self._now + self._current_timeout())
@@ -236,6 +239,7 @@ class Connection:
     def _start_time_wait(self, now: int) -> None:
         """RFC 9293 3.10.7.4: enter TIME-WAIT, start the 2MSL timer, turn off the others."""
         self.timers.stop(RETRANSMISSION)
+        self.timers.stop(KEEPALIVE)
         self.timers.start(TIME_WAIT, now + self.profile.time_wait)
 
     # ------------------------------------------------------------------ user calls (RFC 9293 3.10)
@@ -393,6 +397,8 @@ class Connection:
             return "time-wait", self.profile.time_wait
         if due is not None and due[1] in (SWS_OVERRIDE, PERSIST):
             return due[1], self._window_timer_ran
+        if due is not None and due[1] == KEEPALIVE:
+            return KEEPALIVE, self.keepalive.ran
         kind = {S.SYN_SENT: "syn", S.SYN_RECEIVED: "synack"}.get(self.state, "retransmission")
         return kind, self._current_timeout()
 
@@ -431,6 +437,9 @@ class Connection:
                 return
             self._flush(force=True)
             return
+        if due is not None and due[1] == KEEPALIVE and now >= due[0]:
+            self._on_keepalive_timeout(now)
+            return
         rtx = timers.get(RETRANSMISSION)
         if rtx is None or now < rtx or not unacked:
             return
@@ -449,6 +458,33 @@ class Connection:
         else:
             self._transmit(unacked[0], retransmission=True, note=Note.RETRANSMISSION_TIMEOUT)
         timers.start(RETRANSMISSION, now + self._current_timeout())  # RFC 6298 5.6
+
+    def _on_keepalive_timeout(self, now: int) -> None:
+        """RFC 9293 3.8.4 / RFC 1122 4.2.3.6: probe the idle peer, or give it up.
+
+        The probe is <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK> with no data (Linux
+        tcp_write_wakeup -> tcp_xmit_probe_skb: seq snd_una - 1, nothing being outstanding):
+        an old sequence number, which the peer's acceptability test answers with an ACK.
+        After `count` unanswered probes the connection is reset and closed (Linux
+        tcp_keepalive_timer: tcp_send_active_reset, RST+ACK at SND.NXT, then tcp_write_err:
+        the application gets ETIMEDOUT); the reset takes the profile's ABORT form."""
+        keepalive = self.keepalive
+        if keepalive.timed_out():
+            self._emit({"RST", "ACK"} if self.profile.rst_ack_on_abort else {"RST"}, note=Note.KEEPALIVE_RESET)
+            self._move(Event.KEEPALIVE_TIMEOUT, error="connection timed out: keep-alive probes unanswered")
+            return
+        self._emit({"ACK"}, seqno=seq.add(self.sender.snd_nxt, -1), note=Note.KEEPALIVE_PROBE)
+        self.timers.start(KEEPALIVE, keepalive.probed(now))
+
+    def _heard_from_peer(self) -> None:
+        """An acceptable ACK arrived: the idle time starts again (Linux tcp_ack: rcv_tstamp,
+        icsk_probes_out = 0), if keep-alive is on and nothing is outstanding."""
+        sender = self.sender
+        if self.keepalive is None or sender.unacked or sender.unsent or sender.fin_pending:
+            return
+        if self.state in (S.TIME_WAIT, S.CLOSED, S.LISTEN):
+            return
+        self.timers.start(KEEPALIVE, self.keepalive.heard(self._now))
 
     # ------------------------------------------------------------------ segment arrives (3.10.7)
 
@@ -484,6 +520,7 @@ class Connection:
         self.sender.synchronize_window(seg.win, seg.seq, seg.ack)
         self._move(Event.RCV_COOKIE_ACK)
         self._start_congestion_control()
+        self._heard_from_peer()
         if seg.length or seg.has("FIN"):
             self._on_synchronizing_or_synchronized(seg)
 
@@ -694,6 +731,7 @@ class Connection:
                 missing = sender.on_duplicate_ack(self._now)
                 if missing is not None:  # RFC 5681 3.2: the third retransmits it at once
                     self._resend(missing, Note.FAST_RETRANSMIT)
+            self._heard_from_peer()
         if sender.fin_acked:
             will_process_fin = seg.has("FIN") and seq.add(seg.seq, seg.length) == self.receiver.rcv_nxt
             if self.state == S.FIN_WAIT_1 and not will_process_fin:
@@ -716,6 +754,7 @@ class Connection:
             self.rtt.sample(sample)
         if not sender.unacked:
             self.timers.stop(RETRANSMISSION)  # RFC 6298 5.2
+            self._heard_from_peer()
         elif sender.hole is None or sender.partial_acks == 1 or self.profile.rearm_on_every_partial_ack:
             self.timers.start(RETRANSMISSION, self._now + self._current_timeout())  # RFC 6298 5.3
         if sender.hole is not None:

@@ -28,6 +28,12 @@ class EndpointParams:
     iw: int | None = None  # initial window in segments; None: the profile's
     # False: received data waits in a buffer of `window` bytes until `E read` (RFC 9293 3.8.6)
     autoread: bool = True
+    # Keep-alive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): off unless asked for; the defaults are
+    # RFC 1122's two hours and Linux's tcp_keepalive_intvl (75 s) and tcp_keepalive_probes (9).
+    keepalive: bool = False
+    keepalive_idle: int = 7200 * MICROS  # microseconds with nothing received before the first probe
+    keepalive_interval: int = 75 * MICROS  # microseconds between unanswered probes
+    keepalive_count: int = 9  # unanswered probes before the connection is reset
 
 
 @dataclass(frozen=True)

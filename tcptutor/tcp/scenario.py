@@ -470,6 +470,10 @@ _ENDPOINT_FIELDS = {
     "cc": _congestion_control,
     "iw": _whole_number(1, limits.MAX_INITIAL_WINDOW, why=f"segments ({limits.TEACHING})"),
     "autoread": _boolean,
+    "keepalive": _boolean,
+    "keepalive_idle": _duration(positive=True),
+    "keepalive_interval": _duration(positive=True),
+    "keepalive_count": _whole_number(1, limits.MAX_KEEPALIVE_COUNT, why=f"probes ({limits.TEACHING})"),
 }
 _NET_FIELDS = {
     "profile": _one_of("rfc9293", "linux"),
