@@ -573,15 +573,16 @@ class Connection:
     def _acceptable(self, seg: Segment) -> bool:
         """3.10.7.4 first check, the four cases of the acceptability table.
 
-        One reading differs from the table's letter: an empty segment at exactly the right
-        edge (SEG.SEQ = RCV.NXT+RCV.WND) is acceptable. Read literally the table refuses it,
+        One reading differs from the table's letter: an empty segment other than a RST at
+        exactly the right edge (SEG.SEQ = RCV.NXT+RCV.WND) is acceptable. Read literally the table refuses it,
         and two hosts that have both filled the other's window while holding out-of-order
         data then answer each other's ACKs forever (an ACK war the property tests found).
         4.4BSD tcp_input (todrop = 0) and Linux tcp_sequence (!after(seq, rcv_nxt + window))
         both accept it."""
         length, rcv_nxt, wnd = seg.seg_len, self.receiver.rcv_nxt, self.receiver.rcv_wnd
         if length == 0:
-            return seg.seq == rcv_nxt if wnd == 0 else seq.in_window(seg.seq, rcv_nxt, wnd + 1)
+            edge = 0 if seg.has("RST") else 1  # a RST keeps the strict window (RFC 5961 3.2)
+            return seg.seq == rcv_nxt if wnd == 0 else seq.in_window(seg.seq, rcv_nxt, wnd + edge)
         if wnd == 0:
             return False
         last = seq.add(seg.seq, length - 1)
