@@ -24,6 +24,8 @@ class EndpointParams:
     mss: int = 1460
     backlog: int = 128
     syncookies: bool | None = None
+    nagle: bool = False  # RFC 9293 3.7.4; False is an application that set TCP_NODELAY
+    delayed_ack: bool = False  # RFC 9293 3.8.6.3: delay ACKs the way the profile does
 
 
 @dataclass(frozen=True)

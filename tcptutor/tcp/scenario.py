@@ -455,6 +455,8 @@ _ENDPOINT_FIELDS = {
     "mss": _whole_number(1, 65495),
     "backlog": _whole_number(1, limits.MAX_BACKLOG, why=f"half-open entries ({limits.TEACHING})"),
     "syncookies": _boolean,
+    "nagle": _boolean,
+    "delayed_ack": _boolean,
 }
 _NET_FIELDS = {
     "profile": _one_of("rfc9293", "linux"),

@@ -24,7 +24,9 @@ The peer offers only MSS: no SACK, no timestamps, no window scaling (SACK-based 
 later step). The namespace is set to match: tcp_sack=0, tcp_timestamps=0,
 tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control=reno, tcp_no_metrics_save=1,
 tcp_syncookies per [server] syncookies (or the `syncookies` override), and the kernel socket
-has TCP_NODELAY.
+has TCP_NODELAY unless the kernel endpoint's `nagle` key is true. Delayed ACKs are the kernel's
+own (they cannot be turned off per socket for good); a scenario whose kernel endpoint receives
+data compares against a simulator endpoint with `delayed_ack = true`.
 
 Timing: the runs that start together prepare first (imports, the simulation, the TUN) and
 then start their clocks a few ms apart (KernelRun, STAGGER); the harness runs SCHED_FIFO; a
@@ -347,8 +349,9 @@ def setup_namespace(syncookies: int) -> tuple[int, dict]:
 class KernelApp:
     """The kernel endpoint's application: non-blocking sockets driven by the event loop."""
 
-    def __init__(self, role: str, backlog: int):
+    def __init__(self, role: str, backlog: int, nagle: bool = False):
         self.role, self.backlog = role, backlog
+        self.nodelay = 0 if nagle else 1  # the scenario's `nagle` key for the kernel endpoint
         self.listener: socket.socket | None = None
         self.conn: socket.socket | None = None
         self.pending = b""  # bytes of send() calls the socket buffer did not take yet
@@ -358,7 +361,7 @@ class KernelApp:
 
     def _new_socket(self) -> socket.socket:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, self.nodelay)
         s.setblocking(False)
         return s
 
@@ -443,7 +446,7 @@ class KernelApp:
             except (BlockingIOError, InterruptedError):
                 return
             conn.setblocking(False)
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, self.nodelay)
             if self.conn is not None:  # a new connection replaces the old one (kept open)
                 self.old = getattr(self, "old", []) + [self.conn]
             self.conn, self.eof = conn, False
@@ -560,7 +563,7 @@ class Harness:
         isns = iter(peer_isns)
         fallback = self.host._new_isn
         self.host._new_isn = lambda name, *now: next(isns, None) or fallback(name, *now)  # the simulated ISNs
-        self.app = KernelApp(kernel, scenario.server.backlog)
+        self.app = KernelApp(kernel, scenario.server.backlog, getattr(scenario, kernel).nagle)
         self.t0 = time.monotonic()
         # The delay line: (due, n, toward "kernel" or "peer", packet or Segment, its record).
         self.line: list[tuple[int, int, str, object, dict]] = []
