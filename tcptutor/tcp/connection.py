@@ -663,7 +663,8 @@ class Connection:
         receiver.accept_in_order(seg, self._on_fin)
         # A FIN that ends our side (CLOSING, TIME-WAIT) is ACKed at once (Linux tcp_fin).
         if self.state in (S.CLOSING, S.TIME_WAIT) or receiver.ack_now(
-                seg, self._now, filled_hole=filled_hole, rto=self.rtt.rto):
+                seg, self._now, filled_hole=filled_hole, rto=self.rtt.rto,
+                full_size=min(self.peer_mss, self.params.mss)):
             self._send_ack()
         else:
             self._delay_ack()

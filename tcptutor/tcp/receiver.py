@@ -62,14 +62,15 @@ class Receiver:
         self.rcv_wup = self.rcv_nxt
 
     def ack_now(self, seg: Segment | None = None, now: int = 0, *, filled_hole: bool = False,
-                rto: int = 0) -> bool:
+                rto: int = 0, full_size: int | None = None) -> bool:
         """Must the segment just taken in order (or a FIN) be ACKed at once? False: the ACK
         waits (`ack_delay`) and rides on whatever we send first.
 
         Off (`delayed_ack = false`): always at once. rfc9293: at once for a segment that
         fills a hole (RFC 5681 4.2) and when at least two full-sized segments are unACKed
         ("an ACK SHOULD be generated for at least every second full-sized segment", RFC
-        5681 4.2, RFC 9293 3.8.6.3); otherwise delayed. linux: see `_linux_ack_now`."""
+        5681 4.2, RFC 9293 3.8.6.3; `full_size`: the sender's segment size, min of both MSS);
+        otherwise delayed. linux: see `_linux_ack_now`."""
         if not self.delayed_ack or seg is None:
             return True
         self.ack_pending = True
@@ -77,7 +78,7 @@ class Receiver:
             return True
         if self.rules == "linux":
             return self._linux_ack_now(seg, now, rto)
-        return seq.diff(self.rcv_nxt, self.rcv_wup) >= 2 * self.mss
+        return seq.diff(self.rcv_nxt, self.rcv_wup) >= 2 * (full_size or self.mss)
 
     def _linux_ack_now(self, seg: Segment, now: int, rto: int) -> bool:
         """Linux tcp_event_data_recv (quick-ACK mode and the ato estimate), then

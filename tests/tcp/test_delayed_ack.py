@@ -61,6 +61,13 @@ def test_every_second_full_sized_segment_is_acked_at_once_rfc5681_4_2():
     assert server_acks(trace) == [(ISS + 1 + 2920, 40), (ISS + 1 + 4380, 240)]
 
 
+def test_full_sized_means_the_senders_segment_size():
+    text = (f"steps = {json.dumps(['server listen', 'client connect', 'client send 536 536', 'wait 1s'])}\n"
+            f"[client]\nisn = {ISS}\nmss = 536\n[server]\nisn = {IRS}\ndelayed_ack = true\n")
+    trace = simulate(parse_scenario(text))
+    assert server_acks(trace) == [(ISS + 1 + 1072, 40)]  # two 536-byte segments: ACKed at once
+
+
 def test_the_timer_is_not_restarted_by_a_later_segment():
     trace = run(["client send 100", "wait 100ms", "client send 100", "wait 1s"])
     # One ACK for both, 200 ms after the first arrived (40 ms), not after the second.
