@@ -93,7 +93,9 @@ class Receiver:
         Measured (Linux 6.18, TUN harness, 10 ms links): a reading
         receiver ACKed each of 30 back-to-back full segments and of 30 small ones at once;
         only in pingpong mode (after our data answered theirs, or after their FIN,
-        tcp_fin) did the ACK wait about 40 ms or ride on our next segment."""
+        tcp_fin) did the ACK wait about 40 ms or ride on our next segment. (A receiver that
+        never read ACKed the first 20 of 40 back-to-back full segments at once and the rest
+        with one ACK 43 ms later: that needs `autoread = false`, not modelled here.)"""
         if seg.length:
             if seg.length >= self.rcv_mss:  # tcp_measure_rcv_mss
                 self.rcv_mss = min(seg.length, self.mss)
