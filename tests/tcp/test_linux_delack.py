@@ -54,6 +54,12 @@ CASES: dict[str, Case] = {
     "delayed ACK: after an answer, the next data waits (kernel server)": Case(
         "3", "server", (*SETUP, "client send 100", "server send 50", "client send 100", "wait 300ms"),
         toml=DELACK_SERVER),
+    "delayed ACK: after an answer, the next ACK rides on the next answer (kernel server)": Case(
+        "3", "server", (*SETUP, "client send 100", "server send 50", "client send 100", "server send 50",
+                        "wait 300ms"), toml=DELACK_SERVER),
+    "delayed ACK: the server's FIN after data, a three-segment teardown (kernel client)": Case(
+        "3", "client", (*SETUP, "server send 100", "wait 100ms", "server close", "client close", "wait 300ms"),
+        toml="[client]\ndelayed_ack = true\n"),
     "Nagle: four 100-byte writes go as 100, then 300 (kernel client)": Case(
         "4", "client", (*SETUP, "client send 100 100 100 100", "wait 200ms"), toml=NAGLE_CLIENT),
     "Nagle, Minshall: 1460, 100, 100 (kernel client)": Case(

@@ -84,3 +84,13 @@ def test_close_releases_the_held_segment(profile):
                 profile=profile)
     fin = next(r for r in trace.segments if r.segment.src == "client" and "FIN" in r.segment.flags)
     assert client_data(trace)[:2] == [(0, 100, 30), (100, 100, 40)] and round(fin.sent_at / 1000) == 40
+
+
+def test_nagle_meets_a_delayed_ack_and_waits_200_ms_rfc9293():
+    """The classic interaction (RFC 1122 4.2.3.4): the receiver holds its ACK of the lone
+    short segment for 200 ms, so the held second write waits as long."""
+    text = (f"steps = {json.dumps(['server listen', 'client connect', 'client send 100 100', 'wait 1s'])}\n"
+            f"[client]\nisn = {ISS}\nnagle = true\n[server]\nisn = {IRS}\ndelayed_ack = true\n")
+    trace = simulate(parse_scenario(text))
+    # The first 100 arrives at 40 ms; its delayed ACK leaves at 240 ms, arrives at 250 ms.
+    assert client_data(trace) == [(0, 100, 30), (100, 100, 250)]
