@@ -24,7 +24,7 @@ from .rtt import RttEstimator, karn_sample
 from .segment import Segment
 from .sender import SWS_OVERRIDE_TIMEOUT, Sender, Unacked
 from .states import SYNCHRONIZED, Event, State, Transition, transition
-from .timers import KEEPALIVE, PERSIST, RETRANSMISSION, SWS_OVERRIDE, TIME_WAIT, TimerRegistry
+from .timers import DELAYED_ACK, KEEPALIVE, PERSIST, RETRANSMISSION, SWS_OVERRIDE, TIME_WAIT, TimerRegistry
 from .trace import Note
 
 S = State
@@ -64,8 +64,9 @@ class Connection:
         self.syn_retransmissions = 0  # of our SYN or SYN-ACK, for the initial window
         # Made again with the effective MSS once the handshake is over (_start_congestion_control).
         self.sender = Sender(iss, params.window, self._new_congestion_control(params.mss),
-                             profile.sender_rules)
-        self.receiver = Receiver(params.window, autoread=params.autoread, rules=profile.sender_rules)
+                             profile.sender_rules, nagle=params.nagle)
+        self.receiver = Receiver(params.window, autoread=params.autoread, delayed_ack=params.delayed_ack,
+                                 rules=profile.receiver_rules, mss=params.mss)
         self.rtt = RttEstimator(profile)
         self.timers = TimerRegistry()  # deadlines are absolute microseconds
         self.keepalive = KeepAlive.from_params(params)  # None: keep-alive off (RFC 1122 4.2.3.6)
@@ -78,6 +79,7 @@ class Connection:
         self._window_timer_ran = 0  # how long the override or probe timer was set for, for the trace
         self.persist_backoff = 0  # zero-window probes sent without the window opening
         self._probe: Unacked | None = None  # rfc9293: the octet of new data a zero-window probe carries
+        self._delayed_ack_ran = 0  # how long the delayed-ACK timer was set for, for the trace
 
     # ------------------------------------------------------------------ views of the parts
     # Read by the host, the simulator's trace and `observe` hooks, and by tests.
@@ -153,6 +155,8 @@ class Connection:
               length: int = 0, payload_start: int = 0, retransmission: bool = False,
               note: str = "", mss: int | None = None) -> None:
         ack_value = (self.receiver.rcv_nxt if ack is None else ack) if "ACK" in flags else 0
+        if self.receiver.delayed_ack:
+            self._ack_and_data_sent(flags, length)
         self.out.append(
             Segment(
                 src=self.local,
@@ -174,6 +178,30 @@ class Connection:
         """Eff.snd.MSS for receiver-side SWS avoidance (RFC 9293 3.8.6.2.2); Linux's rcv_mss
         estimate starts from the same min(advmss, peer's MSS)."""
         return min(self.peer_mss, self.params.mss)
+
+    def _ack_and_data_sent(self, flags: set[str], length: int) -> None:
+        """Delayed ACKs: a segment with ACK carries the pending ACK, whatever else it carries
+        (RFC 9293 3.8.6.3; Linux tcp_event_ack_sent stops the delayed-ACK timer); data we
+        send may make the connection interactive (Linux tcp_event_data_sent)."""
+        if length:
+            self.receiver.on_data_sent(self._now)
+        if "ACK" in flags:
+            self.receiver.on_ack_sent()
+            self.timers.stop(DELAYED_ACK)
+
+    def _delay_ack(self) -> None:
+        """Start the delayed-ACK timer, keeping an earlier deadline (RFC 9293 3.8.6.3: the
+        ACK is not delayed further; Linux tcp_send_delayed_ack keeps the older timeout, and
+        sends the ACK now when that timeout is within a quarter of ato)."""
+        delay = self.receiver.ack_delay(self.rtt.srtt)
+        at = self._now + delay
+        current = self.timers.get(DELAYED_ACK)
+        if current is not None and self.profile.receiver_rules == "linux" and current <= self._now + delay // 4:
+            self._send_ack()
+            return
+        if current is None or at < current:
+            self.timers.start(DELAYED_ACK, at)
+            self._delayed_ack_ran = delay
 
     def _send_ack(self, note: str = "") -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"""
@@ -256,6 +284,11 @@ class Connection:
         self._now = now
         if self.state in (S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK, S.TIME_WAIT) or self.sender.fin_pending:
             raise UserCallError("connection closing", self.state.value)
+        if self.sender.nagle:  # one write at a time, as an application's send() calls come
+            for size in sizes:
+                self.sender.write((size,), self.mss)
+                self._flush()
+            return
         self.sender.write(sizes, self.mss)
         self._flush()
 
@@ -399,6 +432,8 @@ class Connection:
             return due[1], self._window_timer_ran
         if due is not None and due[1] == KEEPALIVE:
             return KEEPALIVE, self.keepalive.ran
+        if due is not None and due[1] == DELAYED_ACK:
+            return DELAYED_ACK, self._delayed_ack_ran
         kind = {S.SYN_SENT: "syn", S.SYN_RECEIVED: "synack"}.get(self.state, "retransmission")
         return kind, self._current_timeout()
 
@@ -439,6 +474,12 @@ class Connection:
             return
         if due is not None and due[1] == KEEPALIVE and now >= due[0]:
             self._on_keepalive_timeout(now)
+            return
+        if due is not None and due[1] == DELAYED_ACK and now >= due[0]:
+            # RFC 9293 3.8.6.3 / Linux tcp_delack_timer_handler: the held ACK goes out alone.
+            timers.stop(DELAYED_ACK)
+            self.receiver.on_delayed_ack_timeout(self.rtt.rto)
+            self._send_ack(note=Note.DELAYED_ACK)
             return
         rtx = timers.get(RETRANSMISSION)
         if rtx is None or now < rtx or not unacked:
@@ -777,14 +818,21 @@ class Connection:
             receiver.hold(seg)
             self._send_ack(note=Note.DUPLICATE_ACK_OUT_OF_ORDER)
             return
+        filled_hole = bool(receiver.out_of_order)
         receiver.accept_in_order(seg, self._on_fin)
-        if receiver.ack_now():
+        # A FIN that ends our side (CLOSING, TIME-WAIT) is ACKed at once (Linux tcp_fin).
+        if self.state in (S.CLOSING, S.TIME_WAIT) or receiver.ack_now(
+                seg, self._now, filled_hole=filled_hole, rto=self.rtt.rto,
+                full_size=min(self.peer_mss, self.params.mss)):
             self._send_ack()
+        else:
+            self._delay_ack()
 
     def _on_fin(self) -> None:
         """Eighth check, once the receiver has advanced RCV.NXT over the FIN: change state
         (the ACK of it follows the segment's processing)."""
         if self.state in (S.SYN_RECEIVED, S.ESTABLISHED):
+            self.receiver.on_fin_in_established()
             self._move(Event.RCV_FIN)
         elif self.state == S.FIN_WAIT_1:
             if self.fin_acked:

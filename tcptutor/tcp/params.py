@@ -34,6 +34,8 @@ class EndpointParams:
     keepalive_idle: int = 7200 * MICROS  # microseconds with nothing received before the first probe
     keepalive_interval: int = 75 * MICROS  # microseconds between unanswered probes
     keepalive_count: int = 9  # unanswered probes before the connection is reset
+    nagle: bool = False  # RFC 9293 3.7.4; False is an application that set TCP_NODELAY
+    delayed_ack: bool = False  # RFC 9293 3.8.6.3: delay ACKs the way the profile does
 
 
 @dataclass(frozen=True)

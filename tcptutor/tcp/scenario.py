@@ -474,6 +474,8 @@ _ENDPOINT_FIELDS = {
     "keepalive_idle": _duration(positive=True),
     "keepalive_interval": _duration(positive=True),
     "keepalive_count": _whole_number(1, limits.MAX_KEEPALIVE_COUNT, why=f"probes ({limits.TEACHING})"),
+    "nagle": _boolean,
+    "delayed_ack": _boolean,
 }
 _NET_FIELDS = {
     "profile": _one_of("rfc9293", "linux"),

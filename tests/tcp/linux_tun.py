@@ -25,7 +25,9 @@ The peer offers only MSS: no SACK, no timestamps, no window scaling (SACK-based 
 later step). The namespace is set to match: tcp_sack=0, tcp_timestamps=0,
 tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control=reno, tcp_no_metrics_save=1,
 tcp_syncookies per [server] syncookies (or the `syncookies` override), and the kernel socket
-has TCP_NODELAY.
+has TCP_NODELAY unless the kernel endpoint's `nagle` key is true. Delayed ACKs are the kernel's
+own (they cannot be turned off per socket for good); a scenario whose kernel endpoint receives
+data compares against a simulator endpoint with `delayed_ack = true`.
 
 Timing: the runs that start together prepare first (imports, the simulation, the TUN) and
 then start their clocks a few ms apart (KernelRun, STAGGER); the harness runs SCHED_FIFO; a
@@ -354,6 +356,8 @@ class KernelApp:
         # SO_RCVBUF for an application that does not read (a small buffer that fills), 0: the default
         self.rcvbuf = 0 if self.autoread else params.window
         self.keepalive = self._keepalive_options(params)
+        # TCP_NODELAY unless the scenario's `nagle` key is on for the kernel endpoint
+        self.nodelay = 0 if params is not None and params.nagle else 1
         self.listener: socket.socket | None = None
         self.conn: socket.socket | None = None
         self.pending = b""  # bytes of send() calls the socket buffer did not take yet
@@ -376,7 +380,7 @@ class KernelApp:
 
     def _new_socket(self) -> socket.socket:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, self.nodelay)
         if self.rcvbuf:  # a small buffer that fills: the kernel's window closes (SO_RCVBUF)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
         for level, option, value in self.keepalive:  # an accepted socket inherits them
@@ -479,7 +483,7 @@ class KernelApp:
             except (BlockingIOError, InterruptedError):
                 return
             conn.setblocking(False)
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, self.nodelay)
             if self.conn is not None:  # a new connection replaces the old one (kept open)
                 self.old = getattr(self, "old", []) + [self.conn]
             self.conn, self.eof = conn, False
