@@ -15,13 +15,8 @@ TIME_WAIT = "time-wait"  # RFC 9293 3.10.8: 2 MSL
 # zero window with back-off (tcp_probe_timer, tcp_send_probe0).
 PERSIST = "persist"
 SWS_OVERRIDE = "sws-override"  # RFC 9293 3.8.6.2.1: sender-side SWS avoidance's override timeout
-<<<<<<< HEAD
 KEEPALIVE = "keepalive"  # RFC 9293 3.8.4, RFC 1122 4.2.3.6 (tcp/keepalive.py)
-DELAYED_ACK = "delayed-ack"  # RFC 9293 3.8.6.3 (not modelled yet)
-=======
-KEEPALIVE = "keepalive"  # RFC 9293 3.8.4 (not modelled yet)
 DELAYED_ACK = "delayed-ack"  # RFC 9293 3.8.6.3; Linux's ICSK_TIME_DACK (tcp_delack_timer)
->>>>>>> h/delack
 
 ORDER = (TIME_WAIT, RETRANSMISSION, PERSIST, SWS_OVERRIDE, KEEPALIVE, DELAYED_ACK)
 _RANK = {name: i for i, name in enumerate(ORDER)}
