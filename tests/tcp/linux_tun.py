@@ -726,12 +726,14 @@ class Harness:
         steps = list(self.schedule)
         end = self.sim_end + int(MARGIN * 1_000_000)
         started = []  # (simulated, real) start of each step, in seconds
+        delivered = []  # (due, real) of each packet handed to the kernel, in seconds
         i = 0
         while True:
             t = self.now()
             while self.line and self.line[0][0] <= t:
                 due, _, direction, item, _ = heapq.heappop(self.line)
                 if direction == "kernel":
+                    delivered.append((round(due / 1_000_000, 6), round(self.now() / 1_000_000, 6)))
                     os.write(self.fd, item)  # the kernel handles it in this call: drain its replies
                     self.drain()
                     self.app.service()
@@ -772,7 +774,8 @@ class Harness:
                 else:
                     self.app.on_readable(r)
                     self.drain()
-        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started}
+        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started,
+                "deliveries": delivered}
 
     def final(self) -> dict:
         rows = proc_tcp()

@@ -274,15 +274,22 @@ def answers(real: dict) -> list[int]:
 
 # ---------------------------------------------------------------------- comparison
 
-def discount_lateness(segments: list[dict], started: list[list[float]]) -> list[dict]:
-    """The kernel run's segments with each time less how late the harness began its step."""
+def discount_lateness(segments: list[dict], started: list[list[float]],
+                      delivered: list[list[float]] = ()) -> list[dict]:
+    """The kernel run's segments with each time less how late the harness was: in beginning
+    the step the segment came in, or in handing the kernel the packet just before it (a reply
+    to a packet the harness delivered late leaves late, through no fault of the kernel)."""
     out = []
     for seg in segments:
         late = 0.0
         for simulated, real in started:
             if real <= seg["t"]:
                 late = max(0.0, real - simulated)
-        out.append({**seg, "t": round(seg["t"] - late, 6)})
+        handed = 0.0
+        for due, real in delivered:
+            if real <= seg["t"]:
+                handed = max(0.0, real - due)
+        out.append({**seg, "t": round(seg["t"] - max(late, handed), 6)})
     return out
 
 
@@ -366,7 +373,8 @@ def simulated(case: Case) -> dict:
 def outcome(case: Case, real: dict) -> tuple[list[str], str]:
     sim = simulated(case)
     sim_rows = rows(sim["segments"], "sent_at")
-    kernel_rows = untie(rows(discount_lateness(real["segments"], real.get("steps", [])), "t"), sim_rows)
+    late = discount_lateness(real["segments"], real.get("steps", []), real.get("deliveries", []))
+    kernel_rows = untie(rows(late, "t"), sim_rows)
     problems = compare(kernel_rows, sim_rows, timed=case.kernel)
     if real["final"] != sim["final"]:
         problems.append(f"final: kernel run {real['final']}, simulator {sim['final']}")

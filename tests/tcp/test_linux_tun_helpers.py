@@ -78,3 +78,9 @@ def test_the_harness_lateness_at_a_step_start_is_not_the_kernels():
     segments = [seg("client", "server", ["SYN"], 0, t=0.001), seg("client", "server", ["FIN"], 1, t=0.045)]
     started = [[0.0, 0.001], [0.030, 0.040]]  # the second step began 10 ms late
     assert [s["t"] for s in discount_lateness(segments, started)] == [0.0, 0.035]
+
+
+def test_a_reply_to_a_packet_handed_over_late_is_discounted_by_that_lateness():
+    segments = [{"t": 0.034}, {"t": 1.041}]
+    delivered = [[0.010, 0.034], [1.010, 1.012]]  # the SYN handed over 24 ms late, the next 2 ms
+    assert [s["t"] for s in discount_lateness(segments, [], delivered)] == [0.010, 1.039]
