@@ -23,7 +23,8 @@ endpoint its sockets get SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPC
 
 The peer offers only MSS: no SACK, no timestamps, no window scaling (SACK-based recovery is a
 later step). The namespace is set to match: tcp_sack=0, tcp_timestamps=0,
-tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control=reno, tcp_no_metrics_save=1,
+tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control = the kernel endpoint's `cc`
+(its profile's: cubic for linux; "reno" and "newreno" are the kernel's reno), tcp_no_metrics_save=1,
 tcp_syncookies per [server] syncookies (or the `syncookies` override), and the kernel socket
 has TCP_NODELAY unless the kernel endpoint's `nagle` key is true. Delayed ACKs are the kernel's
 own (they cannot be turned off per socket for good); a scenario whose kernel endpoint receives
@@ -327,7 +328,17 @@ def _sysctl(key: str, value) -> str:
         return f"unset ({e.strerror})"
 
 
-def setup_namespace(syncookies: int) -> tuple[int, dict]:
+def kernel_congestion_control(scenario, kernel: str) -> str:
+    """The kernel endpoint's `cc` as a kernel module name (linux runs Reno for both names)."""
+    from tcptutor.tcp.profiles import resolve
+
+    name = (scenario.client if kernel == "client" else scenario.server).cc or resolve(scenario.net).cc
+    if name not in ("cubic", "reno", "newreno"):
+        raise ValueError(f"the kernel has no congestion control {name!r}: use cubic or reno")
+    return "reno" if name == "newreno" else name
+
+
+def setup_namespace(syncookies: int, congestion_control: str = "cubic") -> tuple[int, dict]:
     """Bring up lo and the TUN; set the sysctls the peer needs. The TUN fd and the settings."""
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", TUN_NAME.encode(), IFF_TUN | IFF_NO_PI))
@@ -340,7 +351,7 @@ def setup_namespace(syncookies: int) -> tuple[int, dict]:
             raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
     settings = {
         "net.ipv4.tcp_sack": 0, "net.ipv4.tcp_timestamps": 0, "net.ipv4.tcp_window_scaling": 0,
-        "net.ipv4.tcp_autocorking": 0, "net.ipv4.tcp_congestion_control": "reno",
+        "net.ipv4.tcp_autocorking": 0, "net.ipv4.tcp_congestion_control": congestion_control,
         "net.ipv4.tcp_no_metrics_save": 1, "net.ipv4.tcp_syncookies": syncookies,
         "net.ipv4.conf.all.rp_filter": 0, f"net.ipv4.conf.{TUN_NAME}.rp_filter": 0,
     }
@@ -800,7 +811,7 @@ def main() -> int:
 
             wanted = scenario.server.syncookies
             cookies = 1 if (resolve(scenario.net).syncookies if wanted is None else wanted) else 0
-        fd, settings = setup_namespace(cookies)
+        fd, settings = setup_namespace(cookies, kernel_congestion_control(scenario, job["kernel"]))
         harness = Harness(scenario, job["kernel"], fd, job.get("inject", []))
         try:  # real-time priority: the schedule must not wait behind other work on the machine
             os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
