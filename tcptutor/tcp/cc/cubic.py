@@ -18,6 +18,8 @@ Linux's (cc/linux.py), only the reduction and the growth in congestion avoidance
 - an RTO (cubictcp_state, TCP_CA_Loss): after ssthresh is computed, everything is
   forgotten (bictcp_reset): W_max = 0, the epoch, delay_min; cwnd = 1.
 
+delay_min comes from the RTT samples of data ACKs (Karn's rule); Linux also samples the
+handshake, so before the first data sample the simulator aims at W_cubic(t), not t + RTT.
 The update runs at most once per jiffy and, while cwnd has not changed, not again within
 HZ/32 (bictcp_update); this machine's kernels run HZ = 250, so a jiffy is 4 ms. The cube root
 is exact here (Linux: a table and one Newton step, 0.2 % error), which may put K one jiffy
