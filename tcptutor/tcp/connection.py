@@ -794,6 +794,7 @@ class Connection:
         sample = karn_sample(newly_acked, self._now)  # Karn's algorithm (RFC 6298 3)
         if sample is not None:
             self.rtt.sample(sample)
+            sender.cc.on_rtt_sample(sample, self._now)
         if not sender.unacked:
             self.timers.stop(RETRANSMISSION)  # RFC 6298 5.2
             self._heard_from_peer()

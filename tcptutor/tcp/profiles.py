@@ -152,7 +152,7 @@ LINUX = Profile(
     rttvar_floor_is_rto_min=True,
     abort_keeps_time_wait=True,
     syn_give_up_by_time=True,
-    cc="reno",  # Linux's default is cubic (RFC 9438): not modelled yet, issue 11
+    cc="cubic",  # net.ipv4.tcp_congestion_control = cubic (RFC 9438), Linux's default
     cc_flavour="linux",
     iw=10,  # TCP_INIT_CWND (RFC 6928)
     iw_one_after_syn_retransmissions=2,

@@ -25,7 +25,10 @@ The peer offers only MSS: no SACK, no timestamps, no window scaling (SACK-based 
 later step). The namespace is set to match: tcp_sack=0, tcp_timestamps=0,
 tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control=reno, tcp_no_metrics_save=1,
 tcp_syncookies per [server] syncookies (or the `syncookies` override), and the kernel socket
-has TCP_NODELAY unless the kernel endpoint's `nagle` key is true. Delayed ACKs are the kernel's
+has TCP_NODELAY unless the kernel endpoint's `nagle` key is true, and TCP_CONGESTION = the kernel
+endpoint's `cc` (its profile's: cubic for linux; "newreno" is the kernel's reno). The socket
+option, not the sysctl: a namespace may only choose from the host's
+tcp_allowed_congestion_control (EPERM otherwise), which need not list cubic. Delayed ACKs are the kernel's
 own (they cannot be turned off per socket for good); a scenario whose kernel endpoint receives
 data compares against a simulator endpoint with `delayed_ack = true`.
 
@@ -327,6 +330,16 @@ def _sysctl(key: str, value) -> str:
         return f"unset ({e.strerror})"
 
 
+def kernel_congestion_control(scenario, kernel: str) -> str:
+    """The kernel endpoint's `cc` as a kernel module name (linux runs Reno for both names)."""
+    from tcptutor.tcp.profiles import resolve
+
+    name = (scenario.client if kernel == "client" else scenario.server).cc or resolve(scenario.net).cc
+    if name not in ("cubic", "reno", "newreno"):
+        raise ValueError(f"the kernel has no congestion control {name!r}: use cubic or reno")
+    return "reno" if name == "newreno" else name
+
+
 def setup_namespace(syncookies: int) -> tuple[int, dict]:
     """Bring up lo and the TUN; set the sysctls the peer needs. The TUN fd and the settings."""
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
@@ -350,7 +363,7 @@ def setup_namespace(syncookies: int) -> tuple[int, dict]:
 class KernelApp:
     """The kernel endpoint's application: non-blocking sockets driven by the event loop."""
 
-    def __init__(self, role: str, backlog: int, params=None):
+    def __init__(self, role: str, backlog: int, params=None, congestion_control: str = "cubic"):
         self.role, self.backlog = role, backlog
         self.autoread = True if params is None else params.autoread  # False: read only at "E read N" steps
         # SO_RCVBUF for an application that does not read (a small buffer that fills), 0: the default
@@ -358,6 +371,7 @@ class KernelApp:
         self.keepalive = self._keepalive_options(params)
         # TCP_NODELAY unless the scenario's `nagle` key is on for the kernel endpoint
         self.nodelay = 0 if params is not None and params.nagle else 1
+        self.congestion_control = congestion_control.encode()  # TCP_CONGESTION (CAP_NET_ADMIN: any module)
         self.listener: socket.socket | None = None
         self.conn: socket.socket | None = None
         self.pending = b""  # bytes of send() calls the socket buffer did not take yet
@@ -381,6 +395,9 @@ class KernelApp:
     def _new_socket(self) -> socket.socket:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, self.nodelay)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, self.congestion_control)
+        if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0") != self.congestion_control:
+            raise RuntimeError(f"TCP_CONGESTION {self.congestion_control.decode()} did not take")
         if self.rcvbuf:  # a small buffer that fills: the kernel's window closes (SO_RCVBUF)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
         for level, option, value in self.keepalive:  # an accepted socket inherits them
@@ -600,7 +617,8 @@ class Harness:
         isns = iter(peer_isns)
         fallback = self.host._new_isn
         self.host._new_isn = lambda name, *now: next(isns, None) or fallback(name, *now)  # the simulated ISNs
-        self.app = KernelApp(kernel, scenario.server.backlog, scenario.client if kernel == "client" else scenario.server)
+        self.app = KernelApp(kernel, scenario.server.backlog, scenario.client if kernel == "client" else scenario.server,
+                             kernel_congestion_control(scenario, kernel))
         self.t0 = time.monotonic()
         # The delay line: (due, n, toward "kernel" or "peer", packet or Segment, its record).
         self.line: list[tuple[int, int, str, object, dict]] = []

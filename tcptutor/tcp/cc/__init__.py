@@ -48,6 +48,10 @@ class CongestionControl:
         """An ACK advanced SND.UNA by `acked_bytes` (`acked_packets` segments) outside fast
         recovery (RFC 5681 3.1: grow the window)."""
 
+    def on_rtt_sample(self, rtt: int, now: int) -> None:
+        """An ACK gave an RTT sample of `rtt` microseconds (Karn's algorithm, RFC 6298 3;
+        Linux: the ca_ops pkts_acked hook). CUBIC keeps the smallest."""
+
     def on_duplicate_ack(self, count: int, now: int) -> None:
         """The `count`-th duplicate ACK in a row arrived (RFC 5681 3.2)."""
 
@@ -114,4 +118,4 @@ def make(name: str, mss: int, iw: int, flavour: str = "") -> CongestionControl:
     return cls(mss, iw)
 
 
-from . import linux, newreno, none  # noqa: E402,F401  (registers the shipped plug-ins)
+from . import cubic, linux, newreno, none  # noqa: E402,F401  (registers the shipped plug-ins)

@@ -1,5 +1,5 @@
 """Linux's `reno` (net.ipv4.tcp_congestion_control = reno), what the `linux` profile runs
-until CUBIC (Linux's default, RFC 9438) is modelled.
+for `cc = "reno"` (and `"newreno"`); its default, CUBIC, builds on it (cc/cubic.py).
 
 Linux counts cwnd and flight in packets (tcp_packets_in_flight), not bytes:
 - slow start, tcp_slow_start: cwnd += packets acked, up to ssthresh; the rest goes to
@@ -60,8 +60,10 @@ class LinuxReno(CongestionControl):
             self.cwnd_packets = grown
             if not acked:
                 return
-        # tcp_cong_avoid_ai(tp, cwnd, acked)
-        w = self.cwnd_packets
+        self._cong_avoid_ai(self.cwnd_packets, acked)  # tcp_reno_cong_avoid
+
+    def _cong_avoid_ai(self, w: int, acked: int) -> None:
+        """tcp_cong_avoid_ai: one packet more per `w` packets acked."""
         if self.cwnd_count >= w:
             self.cwnd_count = 0
             self.cwnd_packets += 1
