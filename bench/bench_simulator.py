@@ -195,6 +195,7 @@ def main(argv=None) -> int:
         print(f"{megabytes:g} MB through 10 Mbps, queue 20: {sim_s:.2f} s, {per_mb[megabytes]:.3f} s/MB,"
               f" ratio {per_mb[megabytes] / per_mb[sizes[0]]:.2f}x ({len(segments):,} segments,"
               f" {lost:,} lost at the queue, final {trace['final']['client']}/{trace['final']['server']})")
+        del trace, segments  # the next size runs with none of this one's objects alive
     return 0
 
 
