@@ -191,9 +191,10 @@ CASES: dict[str, Case] = {
 # xfail(strict): when a fix lands the case passes, the strict mark fails, and the entry goes.
 KNOWN_WRONG = {
     "12000 bytes into a 5000-byte window (kernel sender)":
-        "issue 10 point 8: Linux sends full segments and waits for the window to take the next "
-        "one (tcp_snd_wnd_test, RFC 9293 3.8.6.2.1 sender-side SWS avoidance): 9 segments, not "
-        "17 cut at every window edge",
+        "issue 10 point 8, partly fixed: both now send full segments (the old cut at every window "
+        "edge gave 17); but Linux leaves the first 620-byte piece at the window edge unsent "
+        "(tcp_snd_wnd_test: the next full MSS must fit) and sends one at a later edge, where the "
+        "simulator's reading of tcp_mss_split_point sends the short piece at the end of each burst",
     "initial window: 14 x 1000, the 4 that wait are packed into full segments (kernel sender)":
         "issue 10 point 8: writes still waiting for cwnd are appended to the unsent tail segment "
         "up to the MSS (tcp_sendmsg_locked -> tcp_write_queue_tail, size_goal): 1460 1460 1080, "
