@@ -4,13 +4,23 @@
     python bench/bench_simulator.py --quick    # smaller, for a quick look
     python bench/bench_simulator.py --profile  # cProfile of the bulk transfer, top 25
 
-Three workloads, each timed best-of-N with time.perf_counter (parsing is done beforehand;
+Four workloads, each timed best-of-N with time.perf_counter (parsing is done beforehand;
 the timed part is simulate() plus Trace.to_json()):
-  (a) a bulk transfer: one `client send` of SEGMENTS * MSS bytes, lossless, then both close;
+  (a) a bulk transfer: one `client send` of SEGMENTS * MSS bytes, lossless, then both close,
+      with congestion control on (the profile's default, `newreno`: slow start from IW 3,
+      so the transfer is ACK-clocked) and, for comparison, with `cc = "none"`;
   (b) a batch of seeded random scenarios (sends, drops, waits, closes, both profiles).
   (c) a SYN flood into a backlog as large (issue 14: `flood 1600`, backlog 1600, was
       quadratic at 25.7 s), at N and 4N SYNs: the ratio of the two times is printed, and
       linear work gives about 4.0x.
+  (d) a large transfer through a bottleneck (`rate` 10 Mbps, `queue` 20, `latency` 10 ms) at
+      25, 50 and 100 MB (quick: 2.5, 5, 10 MB), timed once each: the cost per MB and its ratio
+      to the smallest size are printed (linear work keeps the ratio near 1.0x). With a 64 KB
+      window (no window scaling) and a 20 ms RTT the sender keeps 44 segments in flight, more
+      than the link (17) and the queue (20) hold, so the queue overflows again and again and
+      congestion control works for the whole transfer (at 100 Mbps the window, not the queue,
+      would be the limit and nothing would be lost). The sizes stay within the scenario
+      limits (tcp/limits.py): 100 MB is about 68,500 data segments.
 (a) and (b) are compared with a BASELINE measured in the same run: building the same number of
 Segment + SegmentRecord objects with incrementing numbers and calling .to_json() on each,
 i.e. the cost of producing the trace with no protocol logic at all.
@@ -63,10 +73,18 @@ def baseline(count: int) -> int:
     return out
 
 
-def transfer_scenario(segments: int):
+def transfer_scenario(segments: int, congestion_control: str = ""):
     steps = ["server listen", "client connect", f"client send {segments * MSS}",
              "client close", "server close"]
-    return parse_scenario(f"steps = {json.dumps(steps)}\n[client]\nmss = {MSS}\n[server]\nmss = {MSS}\n")
+    cc = f'cc = "{congestion_control}"\n' if congestion_control else ""
+    return parse_scenario(f"steps = {json.dumps(steps)}\n[client]\nmss = {MSS}\n{cc}[server]\nmss = {MSS}\n")
+
+
+def bottleneck_scenario(megabytes: float):
+    steps = ["server listen", "client connect", f"client send {int(megabytes * 1_000_000)}",
+             "client close", "server close"]
+    return parse_scenario(f"steps = {json.dumps(steps)}\n[net]\nrate = \"10Mbps\"\nqueue = 20\n"
+                          "latency = \"10ms\"\n")
 
 
 def flood_scenario(syns: int):
@@ -145,7 +163,12 @@ def main(argv=None) -> int:
     sim_s, trace = best_of(repeats, lambda: simulate(transfer).to_json())
     count = len(trace["segments"])
     base_s, _ = best_of(repeats, lambda: baseline(count))
-    report(f"{n_segments:,}-segment transfer", sim_s, count, base_s)
+    report(f"{n_segments:,}-segment transfer, cc newreno", sim_s, count, base_s)
+    uncontrolled = transfer_scenario(n_segments, "none")
+    sim_s, trace = best_of(repeats, lambda: simulate(uncontrolled).to_json())
+    count = len(trace["segments"])
+    base_s, _ = best_of(repeats, lambda: baseline(count))
+    report(f"{n_segments:,}-segment transfer, cc none", sim_s, count, base_s)
 
     scenarios = random_scenarios(n_scenarios, args.seed)
     sim_s, traces = best_of(repeats, lambda: [simulate(s).to_json() for s in scenarios])
@@ -160,6 +183,19 @@ def main(argv=None) -> int:
         times[syns], _ = best_of(repeats, lambda: simulate(scenario).to_json())
     print(f"flood {4 * small:,} vs flood {small:,} (backlog as large): {times[4 * small]:.3f} s vs"
           f" {times[small]:.3f} s; ratio {times[4 * small] / times[small]:.1f}x (linear: 4.0x)")
+
+    sizes = (2.5, 5, 10) if args.quick else (25, 50, 100)
+    per_mb = {}
+    for megabytes in sizes:
+        scenario = bottleneck_scenario(megabytes)
+        sim_s, trace = best_of(1, lambda: simulate(scenario).to_json())
+        segments = trace["segments"]
+        lost = sum(1 for seg in segments if seg["fate"] == "dropped")
+        per_mb[megabytes] = sim_s / megabytes
+        print(f"{megabytes:g} MB through 10 Mbps, queue 20: {sim_s:.2f} s, {per_mb[megabytes]:.3f} s/MB,"
+              f" ratio {per_mb[megabytes] / per_mb[sizes[0]]:.2f}x ({len(segments):,} segments,"
+              f" {lost:,} lost at the queue, final {trace['final']['client']}/{trace['final']['server']})")
+        del trace, segments  # the next size runs with none of this one's objects alive
     return 0
 
 

@@ -80,6 +80,7 @@ class Connection:
         self.persist_backoff = 0  # zero-window probes sent without the window opening
         self._probe: Unacked | None = None  # rfc9293: the octet of new data a zero-window probe carries
         self._delayed_ack_ran = 0  # how long the delayed-ACK timer was set for, for the trace
+        self.last_data_sent = 0  # when data last went out (Linux tp->lsndtime), for RFC 5681 4.1
 
     # ------------------------------------------------------------------ views of the parts
     # Read by the host, the simulator's trace and `observe` hooks, and by tests.
@@ -139,8 +140,25 @@ class Connection:
         return cc.make(self.cc_name, mss, iw, profile.cc_flavour)
 
     def _start_congestion_control(self) -> None:
-        """Synchronized: the peer's MSS is known, so cwnd counts in the effective SMSS."""
+        """Synchronized: the peer's MSS is known, so cwnd counts in the effective SMSS. The
+        idle time of RFC 5681 4.1 counts from here (Linux tcp_finish_connect, and
+        tcp_rcv_state_process in SYN-RECEIVED: lsndtime = now)."""
         self.sender.cc = self._new_congestion_control(self.mss)
+        self.last_data_sent = self._now
+
+    def _restart_after_idle(self) -> None:
+        """RFC 5681 4.1: a sender that has sent no data for longer than the RTO starts again
+        from the restart window RW = min(IW, cwnd). Asked when the application writes with
+        nothing in flight (Linux tcp_skb_entail -> tcp_slow_start_after_idle_check, with
+        net.ipv4.tcp_slow_start_after_idle = 1: !packets_out and now - lsndtime > icsk_rto);
+        the algorithm decides how far cwnd falls (cc.CongestionControl.on_idle_restart).
+        IW here is the ordinary initial window, not the one segment after a lost SYN (Linux's
+        restart_cwnd is tcp_init_cwnd)."""
+        idle = self._now - self.last_data_sent
+        if self.sender.unacked or self.state not in SYNCHRONIZED or idle <= self.rtt.rto:
+            return
+        restart = self.params.iw or self.profile.iw or cc.initial_window(self.mss)
+        self.sender.cc.on_idle_restart(idle, self.rtt.rto, restart)
 
     def _move(self, event: Event, target: State | None = None, error: str | None = None) -> None:
         t = transition(self.state, event, target)
@@ -229,6 +247,8 @@ class Connection:
             note=note,
             mss=self.params.mss if entry.syn else None,
         )
+        if entry.length:
+            self.last_data_sent = self._now  # Linux tcp_event_data_sent, resends too
         if retransmission:
             entry.retransmitted = True
             if entry.syn:
@@ -284,6 +304,7 @@ class Connection:
         self._now = now
         if self.state in (S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK, S.TIME_WAIT) or self.sender.fin_pending:
             raise UserCallError("connection closing", self.state.value)
+        self._restart_after_idle()
         if self.sender.nagle:  # one write at a time, as an application's send() calls come
             for size in sizes:
                 self.sender.write((size,), self.mss)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tcptutor.errors import ScenarioError
-from tcptutor.tcp import seq
+from tcptutor.tcp import cc, seq
 from tcptutor.tcp.scenario import parse_scenario
 from tcptutor.tcp.simulator import Simulator
 from tcptutor.tcp.states import EDGES, State
@@ -307,3 +307,94 @@ def test_lossy_without_aborts_still_delivers_every_byte_once_in_order(scenario):
     for side, peer in (("client", "server"), ("server", "client")):
         assert _contiguous_total(trace.delivered[peer]) == trace.written[side], (ran, side)
     assert not [e for e in trace.events if e.error], ran
+
+
+# --- (f) congestion control: any loss pattern, both profiles, every algorithm -------------------------
+# RFC 5681 2 / 3.1: a sender never has more data in flight than min(cwnd, rwnd) lets out, and
+# cwnd never falls below one segment (the loss window LW is 1 SMSS). Counted the way each
+# algorithm counts: bytes for the RFC's, packets for Linux's (tcp_cwnd_test), with the one
+# segment per early duplicate ACK that limited transmit adds (RFC 3042; Linux sacked_out).
+
+CC_PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+BULK_SEND = st.tuples(endpoint, st.lists(st.integers(1, 6000), min_size=1, max_size=6)).map(
+    lambda t: f"{t[0]} send {' '.join(map(str, t[1]))}")
+ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
+
+
+@st.composite
+def drop_kth_steps(draw):
+    k = draw(st.integers(1, 12))
+    src = draw(endpoint)
+    return f"drop {ORDINALS.get(k, f'{k}th')} {src}->{'server' if src == 'client' else 'client'} DATA"
+
+
+CC_STEP = st.one_of(BULK_SEND, BULK_SEND, BULK_SEND, drop_steps(), drop_kth_steps(), call(["close"]),
+                    durations.map(lambda d: f"wait {d}"))
+
+
+@st.composite
+def congested_scenario(draw):
+    tables = draw(endpoint_tables())
+    assume(not _linux_window_below_48(tables))
+    for side in ENDPOINTS:
+        tables[side]["cc"] = draw(st.sampled_from(cc.names()))
+    net = tables["net"]
+    if draw(st.booleans()):
+        net["loss"] = draw(st.sampled_from([0.01, 0.05, 0.2]))
+    if draw(st.booleans()):
+        net["rate"] = draw(st.sampled_from(["1Mbps", "10Mbps"]))
+        net["queue"] = draw(st.integers(1, 8))
+    # 30 min: past the give-up of data retransmission (RFC 9293 3.8.3 R2, ~11 min), so that a
+    # connection still without every byte has ended with an error.
+    return draw(OPENINGS) + draw(steps_from(CC_STEP)) + ["wait 30min"], tables
+
+
+def _check_congestion_window(sim, sent_before):
+    for conn in _all_conns(sim):
+        sender, algo = conn.sender, conn.sender.cc
+        where = (sim.now, conn.local, conn.state, algo.name, algo.cwnd, sender.flight_size)
+        assert algo.cwnd >= algo.mss, where  # never below one segment
+        data_out = sum(e.length for e in sender.unacked)  # without SYN and FIN
+        probe = conn._probe is not None and sender.snd_wnd == 0  # rfc9293's one-octet probe
+        assert data_out <= max(sender.snd_wnd, 1 if probe else 0), where
+        key = (conn.local, conn.remote)
+        sent_new = key in sent_before and seq.gt(sender.snd_nxt, sent_before[key])
+        sent_before[key] = sender.snd_nxt
+        if not sent_new or sender.resend_next is not None:
+            continue
+        if hasattr(algo, "cwnd_packets"):  # Linux counts packets (tcp_cwnd_test)
+            assert sender.packets_in_flight() - algo.sacked_out <= algo.cwnd_packets, where
+        else:
+            in_flight = sum(e.length for e in sender.unacked)
+            assert in_flight <= algo.cwnd + getattr(algo, "_limited", 0) * algo.mss, where
+
+
+@CC_PROPS
+@given(congested_scenario())
+def test_flight_never_exceeds_cwnd_or_window_and_cwnd_never_below_one_segment(scenario):
+    steps, tables = scenario
+    sent_before: dict = {}
+    run_valid(steps, tables, observe=lambda sim: _check_congestion_window(sim, sent_before))
+
+
+@CC_PROPS
+@given(congested_scenario())
+def test_any_loss_pattern_delivers_bytes_once_and_in_order(scenario):
+    """Every byte reaches the application at most once and in order; all of them unless the
+    connection gave up (user timeout, reset)."""
+    steps, tables = scenario
+    closing_with_data_queued = []
+
+    def observe(sim):
+        for conn in _all_conns(sim):
+            if conn.state == State.CLOSING and (conn.unsent or conn.fin_pending):
+                closing_with_data_queued.append(conn.local)
+
+    _, trace, ran = run_valid(steps, tables, observe=observe)
+    for side, peer in (("client", "server"), ("server", "client")):
+        total = _contiguous_total(trace.delivered[peer])  # once each, in order
+        assert total <= trace.written[side], (ran, side)
+        both_established = all(State.ESTABLISHED.value in {e.state_after for e in trace.events if e.endpoint == s}
+                               for s in ENDPOINTS)
+        if both_established and not [e for e in trace.events if e.error] and not closing_with_data_queued:
+            assert total == trace.written[side], (ran, side)

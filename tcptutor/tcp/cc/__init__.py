@@ -69,6 +69,10 @@ class CongestionControl:
         """The retransmission timer expired (RFC 5681 3.1, equation 4: ssthresh, cwnd = 1 MSS);
         `repeated`: the segment had already been retransmitted by the timer."""
 
+    def on_idle_restart(self, idle: int, rto: int, restart_segments: int) -> None:
+        """The sender sent nothing for `idle` > `rto` and is about to send again (RFC 5681
+        4.1): cwnd falls to at most the restart window, min(`restart_segments` SMSS, cwnd)."""
+
 
 _REGISTRY: dict[str, type[CongestionControl]] = {}
 

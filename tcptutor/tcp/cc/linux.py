@@ -102,3 +102,19 @@ class LinuxReno(CongestionControl):
         self.cwnd_count = 0
         self.in_recovery = False
         self.sacked_out = 0
+
+    def on_idle_restart(self, idle: int, rto: int, restart_segments: int) -> None:
+        """tcp_cwnd_restart: ssthresh = tcp_current_ssthresh (at least 3/4 of cwnd), then cwnd
+        is halved once for every RTO of idle time beyond the first, never below
+        restart_cwnd = min(tcp_init_cwnd, cwnd) (RFC 5681 4.1's RW, reached after enough idle
+        time; RFC 2861's decay on the way). Measured on Linux 6.18: 20 x 1460, 2 s idle, 20 x
+        1460 again: the second write starts with 10 segments."""
+        cwnd = self.cwnd_packets
+        if not self.in_recovery:  # tcp_current_ssthresh: the ssthresh itself in CWR/Recovery
+            self.ssthresh_packets = max(self.ssthresh_packets, (cwnd >> 1) + (cwnd >> 2))
+        restart = min(restart_segments, cwnd)
+        idle -= rto
+        while idle > 0 and cwnd > restart:
+            cwnd >>= 1
+            idle -= rto
+        self.cwnd_packets = max(cwnd, restart)

@@ -83,6 +83,10 @@ class NewReno(CongestionControl):
         self.in_recovery = False
         self._limited = self._limited_bytes = 0
 
+    def on_idle_restart(self, idle: int, rto: int, restart_segments: int) -> None:
+        # RFC 5681 4.1: cwnd = RW = min(IW, cwnd); ssthresh is left as it is.
+        self._cwnd = min(self._cwnd, restart_segments * self.mss)
+
 
 @register("reno")
 class Reno(NewReno):
