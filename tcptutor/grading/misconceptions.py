@@ -321,7 +321,7 @@ CATALOG: tuple[Misconception, ...] = (
                   "RFC 9293 3.10.5 ABORT sends <SEQ=SND.NXT><CTL=RST>: a RST with no ACK flag. RST+ACK is what Linux sends (tcp_send_active_reset); this question follows the RFC.",
                   rst_ack_for_rfc_abort),
     Misconception("retransmit-everything", "A timeout resends everything unacknowledged",
-                  "On a retransmission timeout TCP resends only the earliest unacknowledged segment (RFC 6298 5.4), then waits for what the ACK says.",
+                  "On a retransmission timeout TCP resends the earliest unacknowledged segment at once (RFC 6298 5.4) and cuts cwnd to one segment (RFC 5681 3.1); the rest is resent only as ACKs return, and only what those ACKs do not already cover.",
                   retransmit_everything),
     Misconception("time-wait-is-one-msl", "TIME-WAIT lasts one MSL",
                   "TIME-WAIT lasts twice the maximum segment lifetime (2MSL): one MSL for the last ACK to reach the peer, one for a retransmitted FIN to come back.",

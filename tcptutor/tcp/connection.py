@@ -29,9 +29,6 @@ from .trace import Note
 S = State
 
 DEFAULT_PEER_MSS = 536  # RFC 9293 3.7.1: assumed when no MSS option arrives
-# The initial window, in segments, a congestion control starts from (RFC 5681 3.1: 2 to 4
-# by SMSS; RFC 6928 and Linux's TCP_INIT_CWND: 10). `none` ignores it.
-INITIAL_WINDOW = 10
 
 
 @dataclass
@@ -53,7 +50,7 @@ class Connection:
         params: EndpointParams,
         profile: Profile,
         passive: bool,
-        congestion_control: str = "none",
+        congestion_control: str | None = None,
     ):
         self.local, self.remote = local, remote
         self.params, self.profile = params, profile
@@ -62,8 +59,10 @@ class Connection:
         self.iss = iss
         self.irs = 0
         self.peer_mss = DEFAULT_PEER_MSS
-        # The cc is made with our own MSS: the peer's is not known yet (its SYN brings it).
-        self.sender = Sender(iss, params.window, cc.make(congestion_control, params.mss, INITIAL_WINDOW),
+        self.cc_name = congestion_control or params.cc or profile.cc
+        self.syn_retransmissions = 0  # of our SYN or SYN-ACK, for the initial window
+        # Made again with the effective MSS once the handshake is over (_start_congestion_control).
+        self.sender = Sender(iss, params.window, self._new_congestion_control(params.mss),
                              profile.sender_rules)
         self.receiver = Receiver(params.window)
         self.rtt = RttEstimator(profile)
@@ -126,6 +125,17 @@ class Connection:
     def live(self) -> bool:
         return self.state not in (S.CLOSED, S.LISTEN)
 
+    def _new_congestion_control(self, mss: int) -> cc.CongestionControl:
+        profile = self.profile
+        iw = self.params.iw or profile.iw or cc.initial_window(mss)
+        if self.syn_retransmissions >= profile.iw_one_after_syn_retransmissions:
+            iw = 1  # RFC 5681 3.1: after a lost SYN or SYN-ACK, one segment (tcp_init_transfer)
+        return cc.make(self.cc_name, mss, iw, profile.cc_flavour)
+
+    def _start_congestion_control(self) -> None:
+        """Synchronized: the peer's MSS is known, so cwnd counts in the effective SMSS."""
+        self.sender.cc = self._new_congestion_control(self.mss)
+
     def _move(self, event: Event, target: State | None = None, error: str | None = None) -> None:
         t = transition(self.state, event, target)
         self.state = t.target
@@ -184,9 +194,23 @@ class Connection:
             entry.retransmitted = True
             if entry.syn:
                 self.syn_was_retransmitted = True
+                self.syn_retransmissions += 1
         # RFC 6298 5.1: start the timer when data goes out and it is not running.
         if not self.timers.running(RETRANSMISSION):
             self.timers.start(RETRANSMISSION, self._now + self._current_timeout())
+
+    def _resend(self, entry: Unacked, note: Note) -> None:
+        """Retransmit `entry`: Linux first merges the small segments after it into it
+        (tcp_retrans_try_collapse); RFC 9293 resends an exact copy."""
+        if self.profile.retrans_collapse:
+            self.sender.collapse(entry, self.mss)
+        self._transmit(entry, retransmission=True, note=note)
+        self.sender.resent(entry)
+
+    def _resend_lost(self) -> None:
+        """Go-back-N after an RTO: resend what cwnd now allows (Linux tcp_xmit_retransmit_queue)."""
+        for entry in self.sender.lost_to_resend():
+            self._resend(entry, note=Note.SLOW_START_AFTER_TIMEOUT)
 
     def _send_syn(self) -> None:
         """Queue our SYN at SND.NXT (= ISS) and send it."""
@@ -256,6 +280,8 @@ class Connection:
         if self.state not in (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING):
             return
         sender = self.sender
+        if sender.resend_next is not None:
+            return  # lost segments go first, as cwnd allows (_resend_lost)
         if self.state in (S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING) and not (sender.unsent or sender.fin_pending):
             return
         sent = False
@@ -341,9 +367,11 @@ class Connection:
         self.retries += 1
         if self.state in SYNCHRONIZED:
             self.rtt.back_off()  # RFC 6298 5.5
-        self.sender.cc.on_timeout(now)
-        # RFC 6298 5.4: retransmit the earliest segment not yet acknowledged (only that one).
-        self._transmit(unacked[0], retransmission=True, note=Note.RETRANSMISSION_TIMEOUT)
+            # RFC 6298 5.4: retransmit the earliest segment not yet acknowledged; the rest
+            # follow as ACKs return (go-back-N, Sender.on_timeout).
+            self._resend(self.sender.on_timeout(now, repeated=self.retries > 1), Note.RETRANSMISSION_TIMEOUT)
+        else:
+            self._transmit(unacked[0], retransmission=True, note=Note.RETRANSMISSION_TIMEOUT)
         timers.start(RETRANSMISSION, now + self._current_timeout())  # RFC 6298 5.6
 
     # ------------------------------------------------------------------ segment arrives (3.10.7)
@@ -379,6 +407,7 @@ class Connection:
         self.peer_mss = peer_mss
         self.sender.synchronize_window(seg.win, seg.seq, seg.ack)
         self._move(Event.RCV_COOKIE_ACK)
+        self._start_congestion_control()
         if seg.length or seg.has("FIN"):
             self._on_synchronizing_or_synchronized(seg)
 
@@ -426,6 +455,7 @@ class Connection:
         self.retries = 0
         if self.syn_was_retransmitted:
             self.rtt.after_retransmitted_syn()
+        self._start_congestion_control()
 
     def _acceptable(self, seg: Segment) -> bool:
         """3.10.7.4 first check, the four cases of the acceptability table."""
@@ -578,7 +608,7 @@ class Connection:
             elif duplicate:
                 missing = sender.on_duplicate_ack(self._now)
                 if missing is not None:  # RFC 5681 3.2: the third retransmits it at once
-                    self._transmit(missing, retransmission=True, note=Note.FAST_RETRANSMIT)
+                    self._resend(missing, Note.FAST_RETRANSMIT)
         if sender.fin_acked:
             will_process_fin = seg.has("FIN") and seq.add(seg.seq, seg.length) == self.receiver.rcv_nxt
             if self.state == S.FIN_WAIT_1 and not will_process_fin:
@@ -593,15 +623,19 @@ class Connection:
 
     def _acknowledge(self, ack: int) -> None:
         """SND.UNA = SEG.ACK: drop what it covers, sample the RTT, manage the timer."""
-        newly_acked = self.sender.acknowledge(ack, self._now)
+        sender = self.sender
+        newly_acked = sender.acknowledge(ack, self._now)
         self.retries = 0
         sample = karn_sample(newly_acked, self._now)  # Karn's algorithm (RFC 6298 3)
         if sample is not None:
             self.rtt.sample(sample)
-        if self.sender.unacked:
-            self.timers.start(RETRANSMISSION, self._now + self._current_timeout())  # RFC 6298 5.3
-        else:
+        if not sender.unacked:
             self.timers.stop(RETRANSMISSION)  # RFC 6298 5.2
+        elif sender.hole is None or sender.partial_acks == 1 or self.profile.rearm_on_every_partial_ack:
+            self.timers.start(RETRANSMISSION, self._now + self._current_timeout())  # RFC 6298 5.3
+        if sender.hole is not None:
+            self._resend(sender.hole, Note.PARTIAL_ACK)  # RFC 6582 3.2 step 5
+        self._resend_lost()
 
     def _process_text_and_fin(self, seg: Segment) -> None:
         """Seventh (segment text) and eighth (FIN) checks; one ACK per segment with content."""

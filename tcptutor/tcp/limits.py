@@ -22,6 +22,7 @@ MAX_RULE_ORDINAL = 10_000  # `drop 10000th ...`: a rule counts at most this many
 MIN_RATE = 1_000  # [net] rate, bits per second: 1 kbps (a 1500-byte segment then takes 12 s)
 MAX_RATE = 100_000_000_000  # 100 Gbps: beyond ~12 Gbps every segment takes the 1 us minimum anyway
 MAX_BACKLOG = 65_535  # [server] backlog: half-open entries (the old u16 somaxconn cap)
+MAX_INITIAL_WINDOW = 1_000  # [client]/[server] iw: segments in the initial congestion window
 MAX_DURATION = 24 * 3600 * 1_000_000  # microseconds: any wait, latency, rto or msl (a day)
 # Segments on the wire in one scenario, counted as they are sent. Leaves room for the
 # largest flood answered by SYN cookies (2 segments per spoofed SYN) and a connection.

@@ -24,6 +24,8 @@ class EndpointParams:
     mss: int = 1460
     backlog: int = 128
     syncookies: bool | None = None
+    cc: str | None = None  # congestion control by name (tcp/cc/); None: the profile's
+    iw: int | None = None  # initial window in segments; None: the profile's
 
 
 @dataclass(frozen=True)

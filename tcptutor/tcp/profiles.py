@@ -36,6 +36,21 @@ class Profile:
     # that syn_retries exponential retries would take (tcp_model_timeout), so its linear
     # first timeouts add retries: 6 -> SYNs at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, give up at 131 s.
     syn_give_up_by_time: bool = False
+    # Congestion control (docs/scenarios.md `cc`, `iw`): the algorithm, whose version of it
+    # (cc/: "" the RFC's, "linux" Linux's, in packets), and the initial window in segments
+    # (None: RFC 5681 3.1's 4/3/2 by SMSS).
+    cc: str = "newreno"
+    cc_flavour: str = ""
+    iw: int | None = None
+    # IW = 1 segment once this many SYN or SYN-ACK retransmissions happened: RFC 5681 3.1
+    # says after any; Linux (tcp_init_transfer) only after more than one.
+    iw_one_after_syn_retransmissions: int = 1
+    # Linux merges small segments into a retransmission (tcp_retrans_try_collapse,
+    # net.ipv4.tcp_retrans_collapse = 1); RFC 9293 resends exact copies.
+    retrans_collapse: bool = False
+    # RFC 6582 3.2 step 5 and 4 ("Impatient"): only the first partial ACK restarts the
+    # timer. Linux restarts it on every ACK of new data (tcp_clean_rtx_queue -> tcp_rearm_rto).
+    rearm_on_every_partial_ack: bool = False
     # Which rules the sender follows for segmentation at the window edge and for window
     # updates and duplicate ACKs: "rfc9293" or "linux" (see tcp/sender.py).
     sender_rules: str = "rfc9293"
@@ -134,6 +149,12 @@ LINUX = Profile(
     rttvar_floor_is_rto_min=True,
     abort_keeps_time_wait=True,
     syn_give_up_by_time=True,
+    cc="reno",  # Linux's default is cubic (RFC 9438): not modelled yet, issue 11
+    cc_flavour="linux",
+    iw=10,  # TCP_INIT_CWND (RFC 6928)
+    iw_one_after_syn_retransmissions=2,
+    retrans_collapse=True,
+    rearm_on_every_partial_ack=True,
     sender_rules="linux",
     syncookies=True,  # net.ipv4.tcp_syncookies = 1
     crossing_syn_ack_establishes=True,

@@ -7,6 +7,18 @@ segment and told about ACKs, duplicate ACKs and fast retransmits.
 Two rule sets, named like the profiles: `rfc9293` (sender-side SWS avoidance, RFC 9293
 3.8.6.2.1; the window update of 3.10.7.4; RFC 5681's duplicate ACK) and `linux`
 (tcp_write_xmit, tcp_may_update_window, tcp_ack's FLAG_NOT_DUP).
+
+Loss recovery, without SACK (RFC 5681, RFC 6582; Linux tcp_fastretrans_alert):
+- fast recovery from the third duplicate ACK until SND.UNA reaches `recover`; a partial
+  ACK (below `recover`) names the next hole, which is resent at once;
+- after an RTO, go-back-N: every outstanding segment counts as lost (Linux
+  tcp_timeout_mark_lost), the first is resent, and the rest follow in order as the ACKs
+  of the retransmissions open cwnd again (slow start), including segments the receiver
+  already holds (tcp_xmit_retransmit_queue; BSD pulls SND.NXT back to SND.UNA).
+F-RTO (RFC 5682, Linux net.ipv4.tcp_frto = 2) is not modelled: Linux falls back to this
+conventional recovery on the first ACK after the RTO when no new data waits (tcp_process_loss),
+which is every teaching scenario whose data all went out; with new data waiting and the
+window open it first sends two new segments, and their duplicate ACKs prove the loss.
 """
 
 from __future__ import annotations
@@ -58,6 +70,14 @@ class Sender:
         self.snd_wl1, self.snd_wl2 = 0, iss
         self.rules = rules
         self.cc = cc
+        self.in_recovery = False  # RFC 6582 fast recovery, until SND.UNA reaches `recover`
+        self.partial_acks = 0  # partial ACKs in this fast recovery
+        self.hole: Unacked | None = None  # what the last ACK, a partial one, asks to resend
+        # Go-back-N after an RTO: `loss_high` is SND.NXT when the timer fired (Linux
+        # tp->high_seq), None outside it; `resend_next` the next segment to resend, None
+        # once all were.
+        self.loss_high: int | None = None
+        self.resend_next: int | None = None
         self.unsent: deque[tuple[int, int, bool]] = deque()  # (length, payload_start, psh)
         self.written = 0  # bytes the application has handed to SEND so far
         self.fin_pending = False  # CLOSE called, FIN not yet sent
@@ -68,6 +88,27 @@ class Sender:
         self.segment_size = 0  # the MSS the last write was cut with
         self.ragged = False  # the head of `unsent` is what a window-edge split left of a piece
         self.window_blocked = False  # the last sendable() stopped at the window edge (SWS rule)
+
+    @property
+    def cc(self) -> CongestionControl:
+        return self._cc
+
+    @cc.setter
+    def cc(self, algorithm: CongestionControl) -> None:
+        algorithm.packets_in_flight = self.packets_in_flight
+        self._cc = algorithm
+
+    def packets_in_flight(self) -> int:
+        """Segments in the network: all unacknowledged ones, or after an RTO only those
+        resent so far (Linux tcp_packets_in_flight: packets_out - lost_out + retrans_out)."""
+        if self.resend_next is None:
+            return len(self.unacked)
+        return sum(1 for entry in self.unacked if seq.lt(entry.seq, self.resend_next))
+
+    @property
+    def flight_size(self) -> int:
+        """Bytes in the network (RFC 5681 FlightSize), counted as packets_in_flight is."""
+        return seq.diff(self.snd_nxt if self.resend_next is None else self.resend_next, self.snd_una)
 
     def start_at(self, first: int) -> None:
         """SND.UNA = SND.NXT = `first` (ISS, or a cookie's SEG.ACK)."""
@@ -183,8 +224,89 @@ class Sender:
         acked_bytes = seq.diff(ack, self.snd_una)
         self.snd_una = ack
         self.dupacks = 0
-        self.cc.on_ack(acked_bytes, now)
+        self.hole = None
+        cc = self.cc
+        if self.in_recovery:
+            if seq.ge(ack, self.recover) or not cc.partial_ack_resends:
+                # RFC 6582 3.2 step 5 full ACK (Reno, RFC 5681 3.2 step 6: any new ACK).
+                self.in_recovery = False
+                cc.on_recovery_end(now)
+            else:
+                # Partial ACK: resend the first unacknowledged segment at once (RFC 6582 3.2
+                # step 5; Linux tcp_newreno_mark_lost marks the head lost).
+                self.partial_acks += 1
+                cc.on_partial_ack(acked_bytes, now, len(newly_acked))
+                self.hole = unacked[0] if unacked else None
+        else:
+            cc.on_ack(acked_bytes, now, len(newly_acked))
+        if self.loss_high is not None:
+            if seq.ge(ack, self.loss_high) or not unacked:
+                self.loss_high = self.resend_next = None  # every lost segment is acknowledged
+            elif self.resend_next is not None and seq.lt(self.resend_next, ack):
+                self.resend_next = ack  # the receiver held these: the cumulative ACK jumped
         return newly_acked
+
+    def on_timeout(self, now: int, repeated: bool) -> Unacked:
+        """RFC 5681 3.1 and RFC 6298 5.4: cwnd = 1 SMSS, resend the earliest unacknowledged
+        segment; the others are lost too (Linux tcp_enter_loss, tcp_timeout_mark_lost) and
+        follow as ACKs return. `recover` = SND.NXT (RFC 6582 3.2 step 1's note on timeouts),
+        so the duplicates the resends cause start no fast retransmit."""
+        self.cc.on_timeout(now, seq.diff(self.snd_nxt, self.snd_una), repeated)
+        self.in_recovery = False
+        self.dupacks = 0
+        self._enter_go_back_n()
+        return self.unacked[0]
+
+    def _enter_go_back_n(self) -> None:
+        self.recover = self.loss_high = self.snd_nxt
+        self.resend_next = self.snd_una
+
+    def resent(self, entry: Unacked) -> None:
+        """`entry` went out again: go-back-N moves past it."""
+        if self.resend_next is not None and seq.le(entry.seq, self.resend_next) and seq.gt(entry.end, self.resend_next):
+            self.resend_next = entry.end
+            if self.loss_high is None or seq.ge(entry.end, self.loss_high):
+                self.resend_next = None
+
+    def lost_to_resend(self) -> Iterator[Unacked]:
+        """Go-back-N: the next lost segment while cwnd and the peer's window allow (Linux
+        tcp_xmit_retransmit_queue); the caller resends each entry as it is yielded."""
+        while self.resend_next is not None:
+            entry = next((e for e in self.unacked if seq.gt(e.end, self.resend_next)), None)
+            if entry is None:
+                self.resend_next = None
+                return
+            if entry.seq != self.snd_una and not seq.lt(entry.seq, seq.add(self.snd_una, self.snd_wnd)):
+                return  # beyond the peer's window (__tcp_retransmit_skb)
+            if not self.cc.can_send(self.flight_size, entry.length):
+                return
+            before = self.resend_next
+            yield entry
+            if self.resend_next == before:
+                self.resent(entry)
+
+    def collapse(self, entry: Unacked, mss: int) -> None:
+        """Linux tcp_retrans_try_collapse / tcp_collapse_retrans (net.ipv4.tcp_retrans_collapse
+        = 1): merge the segments after `entry` into it while they fit one MSS and the peer's
+        window. Never a SYN."""
+        if entry.syn or entry.fin:
+            return
+        window_end = seq.add(self.snd_una, self.snd_wnd)
+        space = min(seq.diff(window_end, entry.seq), mss)  # avail_wnd, at most cur_mss
+        if entry.length >= space:
+            return
+        space -= entry.length
+        unacked = self.unacked
+        i = next(i for i, e in enumerate(unacked) if e is entry) + 1
+        while i < len(unacked) and not entry.fin:
+            following = unacked[i]
+            space -= following.length
+            if following.syn or space < 0 or seq.gt(following.end, window_end):
+                break
+            entry.length += following.length
+            entry.fin, entry.psh = following.fin, entry.psh or following.psh
+            entry.retransmitted = entry.retransmitted or following.retransmitted
+            del unacked[i]
 
     def synchronize_window(self, win: int, wl1: int, wl2: int) -> None:
         """SYN processing: SND.WND = SEG.WND, SND.WL1 = SEG.SEQ, SND.WL2 = SEG.ACK (RFC 9293
@@ -240,10 +362,20 @@ class Sender:
     def on_duplicate_ack(self, now: int) -> Unacked | None:
         """RFC 5681 3.2: count it; on the third, the segment to retransmit at once (RFC 6582:
         not again until SND.UNA passes `recover`)."""
+        if self.loss_high is not None:
+            return None  # after an RTO: the duplicates of go-back-N (Linux tcp_process_loss)
         self.dupacks += 1
-        self.cc.on_duplicate_ack(self.dupacks, now)
-        if self.dupacks == 3 and seq.ge(self.snd_una, self.recover):
+        cc = self.cc
+        cc.on_duplicate_ack(self.dupacks, now)
+        # RFC 5681 3.2 (Reno) has no `recover`: only RFC 6582 keeps the second fast
+        # retransmit of one window back.
+        if self.dupacks == 3 and (seq.ge(self.snd_una, self.recover) or not cc.partial_ack_resends):
+            flight = seq.diff(self.snd_nxt, self.snd_una)
             self.recover = self.snd_nxt
-            self.cc.on_fast_retransmit(now)
+            cc.on_fast_retransmit(now, flight)
+            if cc.fast_recovery:
+                self.in_recovery, self.partial_acks = True, 0
+            else:
+                self._enter_go_back_n()  # Tahoe: slow start from 1 SMSS, go-back-N
             return self.unacked[0]
         return None

@@ -41,6 +41,8 @@ class Note(enum.StrEnum):
     ABORT = "abort"  # RFC 9293 3.10.5 ABORT call: <SEQ=SND.NXT><CTL=RST>
     RETRANSMISSION_TIMEOUT = "retransmission timeout"  # RFC 6298 5.4
     FAST_RETRANSMIT = "fast retransmit"  # RFC 5681 3.2
+    PARTIAL_ACK = "partial ACK"  # RFC 6582 3.2 step 5: the next hole, resent at once
+    SLOW_START_AFTER_TIMEOUT = "slow start after timeout"  # RFC 5681 3.1; Linux tcp_xmit_retransmit_queue
     CHALLENGE_ACK = "challenge ACK"  # RFC 5961 3.2, 4.2
     REPLY_TO_REPEATED_SYN = "reply to repeated SYN"  # RFC 9293 3.10.7.4 (SYN-RECEIVED)
     ACK_OF_RETRANSMITTED_FIN = "ACK of retransmitted FIN"  # RFC 9293 3.10.7.4 TIME-WAIT

@@ -139,6 +139,16 @@ CASES: dict[str, Case] = {
     # --- segmentation (lossless, but the reference for point 8)
     "12000 bytes into a 5000-byte window (kernel sender)": Case("8", "client", (
         *SETUP, "client send 12000", "wait 1s"), toml="[server]\nwindow = 5000\n"),
+    "RTO, 1st and 2nd of 4 x 1000 lost: the held 3rd is resent too (kernel sender)": Case("2", "client", (
+        *SETUP, "client send 1000", "drop next client->server DATA", "drop next client->server DATA",
+        "client send 1000 1000 1000 1000", "wait 3s")),
+    "initial window: 14 x 1460, 10 at once, 4 on the ACKs (kernel sender)": Case("2", "client", (
+        *SETUP, "client send " + " ".join(["1460"] * 14), "wait 1s")),
+    "initial window: 14 x 1000, the 4 that wait are packed into full segments (kernel sender)": Case(
+        "8", "client", (*SETUP, "client send " + " ".join(["1000"] * 14), "wait 1s")),
+    "RTO with new data waiting: F-RTO sends new data first (kernel sender)": Case("2", "client", (
+        *SETUP, *["drop next client->server DATA"] * 10, "client send " + " ".join(["1460"] * 14),
+        "wait 3s")),
     # --- the close
     "lost FIN in FIN-WAIT-1 (kernel client)": Case("ref", "client", (
         *SETUP, "drop next client->server FIN", "client close", "wait 2s")),
@@ -180,34 +190,18 @@ CASES: dict[str, Case] = {
 # Where the simulator still parts from the kernel (measured; see the module docstring). Each is
 # xfail(strict): when a fix lands the case passes, the strict mark fails, and the entry goes.
 KNOWN_WRONG = {
-    "fast retransmit: 1 acked, then 1 lost of 5 (kernel sender)":
-        "issue 10 point 3: Linux collapses small segments into one on retransmission "
-        "(tcp_retrans_try_collapse): 500 bytes, not 100",
-    "lost data, 2 later segments (kernel sender)":
-        "issue 10 point 3: Linux collapses the three 100-byte segments into one on the RTO "
-        "(tcp_retrans_try_collapse)",
-    "fast retransmit: 2nd of 6 x 100 lost (kernel sender, v2)":
-        "issue 10 point 3: Linux collapses small segments into one on retransmission "
-        "(tcp_retrans_try_collapse): 500 bytes, not 100",
-    "two holes apart: 2nd and 4th of 6 x 1000 lost (kernel sender, v2)":
-        "issue 10 point 1: Linux (NewReno, no SACK) resends the next hole on the partial ACK "
-        "(RFC 6582 3.2 step 3); the simulator waits for the RTO",
     "12000 bytes into a 5000-byte window (kernel sender)":
         "issue 10 point 8: Linux sends full segments and waits for the window to take the next "
         "one (tcp_snd_wnd_test, RFC 9293 3.8.6.2.1 sender-side SWS avoidance): 9 segments, not "
         "17 cut at every window edge",
-    "tail loss: data and FIN lost (kernel sender)":
-        "issue 10 point 3: Linux collapses the FIN into the retransmitted data (tcp_retrans_try_collapse)",
-    "RTO with 4 x 100 outstanding, all lost: collapsed (kernel sender)":
-        "issue 10 point 3: Linux collapses the four 100-byte segments into one on the RTO "
-        "(tcp_retrans_try_collapse)",
-    "two holes: 2 lost of 6 x 1000 after an RTT sample (kernel sender)":
-        "issue 10 point 1: Linux (NewReno, no SACK) resends the next hole on the partial ACK "
-        "(tcp_process_loss / tcp_try_undo_partial, RFC 6582 3.2 step 3); the simulator waits for the RTO",
-    "RTO with 4 x 1000 outstanding, all lost (kernel sender)":
-        "issue 10 point 2: after an RTO Linux resends the rest in slow start as the ACKs of the "
-        "retransmissions come back (tcp_enter_loss, tcp_xmit_retransmit_queue); the simulator "
-        "waits for a backed-off RTO per segment",
+    "initial window: 14 x 1000, the 4 that wait are packed into full segments (kernel sender)":
+        "issue 10 point 8: writes still waiting for cwnd are appended to the unsent tail segment "
+        "up to the MSS (tcp_sendmsg_locked -> tcp_write_queue_tail, size_goal): 1460 1460 1080, "
+        "not 1000 x 4",
+    "RTO with new data waiting: F-RTO sends new data first (kernel sender)":
+        "F-RTO (RFC 5682, net.ipv4.tcp_frto = 2) is not modelled: on the first ACK after the "
+        "RTO Linux sends two new segments instead of resending (tcp_process_loss, REXMIT_NEW); "
+        "their duplicate ACKs prove the loss and it falls back to go-back-N",
     "flood 20 into backlog 8, tcp_syncookies 0":
         "timer slack, not a rule: the simulator prunes at 7.010 s as Linux does (reqsk_timer_handler), "
         "but the kernel's 4 s timer fires up to a wheel bucket late (7.078 s), after the peer's SYN "

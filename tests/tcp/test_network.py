@@ -293,15 +293,17 @@ def test_spoofed_syns_queue_at_the_bottleneck_to_the_server():
 
 
 def test_a_queue_of_2_loses_the_4th_and_5th_of_5_back_to_back_segments():
-    t = run([*HS, "client send 1460 1460 1460 1460 1460", "wait 5s"], net={"rate": "1Mbps", "queue": 2})
+    t = run([*HS, "client send 1460 1460 1460 1460 1460", "wait 5s"], client={"iw": 10},
+            net={"rate": "1Mbps", "queue": 2})
     first = [r for r in t.segments if r.segment.length and not r.segment.retransmission]
     # The 1st is on the link at once, the 2nd and 3rd wait (2 in the queue), the rest find it full.
     assert [r.fate for r in first] == ["delivered", "delivered", "delivered", "dropped", "dropped"]
     assert first[3].to_json()["note"] == "bottleneck queue full (2 segments waiting): dropped at its tail"
-    # No segment after the hole, so no duplicate ACK: the RTO resends the 4th, then the 5th.
+    # No segment after the hole, so no duplicate ACK: the RTO resends the 4th, and its ACK
+    # brings the 5th (go-back-N in slow start, RFC 5681 3.1).
     resent = [r for r in t.segments if r.segment.retransmission]
     assert [(r.segment.seq, r.segment.note) for r in resent] == [
-        (first[3].segment.seq, "retransmission timeout"), (first[4].segment.seq, "retransmission timeout"),
+        (first[3].segment.seq, "retransmission timeout"), (first[4].segment.seq, "slow start after timeout"),
     ]
     assert t.delivered["server"] == [(i * 1460, 1460) for i in range(5)]
 

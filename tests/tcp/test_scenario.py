@@ -370,7 +370,7 @@ def test_a_step_spread_over_several_lines_reports_where_its_string_starts():
         ),
         (
             'steps = ["server listen"]\nclient = 5\n',
-            "s.toml:2: [client] must be a table of settings (isn, window, mss, backlog or syncookies); got 5",
+            "s.toml:2: [client] must be a table of settings (isn, window, mss, backlog, syncookies, cc or iw); got 5",
         ),
     ],
 )
@@ -394,7 +394,7 @@ def with_another_key(line: str, first: str, otherwise: str) -> str:
         ("backlog = 0", "backlog must be at least 1; got 0"),
         ("backlog = true", "backlog must be a whole number (a TOML integer); got true"),
         ("syncookies = 1", "syncookies must be true or false; got 1"),
-        ("latency = 5", "unknown key 'latency' in [server]: expected isn, window, mss, backlog or syncookies"),
+        ("latency = 5", "unknown key 'latency' in [server]: expected isn, window, mss, backlog, syncookies, cc or iw"),
     ],
 )
 def test_key_errors_inside_server_point_at_the_key(line, message):

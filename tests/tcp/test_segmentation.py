@@ -27,7 +27,8 @@ ISS, IRS = 1000, 5000
 
 def transfer(size: int, *, window: int = 65535, profile: str = "rfc9293", extra=()):
     steps = ["server listen", "client connect", f"client send {size}", *extra]
-    text = (f"steps = {json.dumps(steps)}\n[client]\nisn = {ISS}\nmss = {MSS}\n"
+    # cc = "none": only the peer's window limits the sender, so the window edge is what shows.
+    text = (f"steps = {json.dumps(steps)}\n[client]\nisn = {ISS}\nmss = {MSS}\ncc = \"none\"\n"
             f"[server]\nisn = {IRS}\nmss = {MSS}\nwindow = {window}\n[net]\nprofile = \"{profile}\"\n")
     return simulate(parse_scenario(text))
 

@@ -695,8 +695,9 @@ class TestSender:
         assert len(first.sent) == 1
         assert wire(t, first.sent[0]) == ("client", "server", ["ACK", "PSH"], 1001, 5001, 100)
         rtx = [(r.sent_at, r.segment.seq) for r in t.segments if r.segment.retransmission]
-        # Each timeout resends one segment; the timer keeps its backed-off value.
-        assert rtx == [(1030 * MS, 1001), (3050 * MS, 1101), (7070 * MS, 1201)]
+        # RFC 6298 5.4: the timeout resends one segment; the others were lost too and follow
+        # on the ACK of that one (go-back-N, slow start: cwnd is 1 SMSS plus 100 bytes).
+        assert rtx == [(1030 * MS, 1001), (1050 * MS, 1101), (1050 * MS, 1201)]
         assert t.delivered["server"] == [(0, 100), (100, 100), (200, 100)]
 
     def test_syn_retries_rfc9293(self):
