@@ -22,6 +22,9 @@ from .states import State
 TCB_FIELDS = ("snd_una", "snd_nxt", "snd_wnd", "rcv_nxt", "rcv_wnd", "cwnd", "ssthresh", "srtt", "rttvar", "rto")
 TIME_FIELDS = frozenset({"srtt", "rttvar", "rto"})
 _BEFORE_PEER_SYN = frozenset({State.CLOSED, State.LISTEN, State.SYN_SENT})
+# An ssthresh this high is the "arbitrarily high" initial one (RFC 5681 3.1); Linux's is
+# TCP_INFINITE_SSTHRESH (include/net/tcp.h), which `ss -i` does not show either.
+ARBITRARILY_HIGH = 0x7FFFFFFF
 
 
 @dataclass(eq=True, slots=True)
@@ -87,6 +90,6 @@ def snapshot(conn) -> Tcb:
         conn.receiver.rcv_nxt if synchronized else None,
         conn.receiver.rcv_wnd,
         None if cwnd >= UNLIMITED else cwnd,
-        None if ssthresh >= UNLIMITED else ssthresh,
+        None if ssthresh >= ARBITRARILY_HIGH else ssthresh,
         srtt, None if srtt is None else rtt.rttvar, rtt.rto,
     )

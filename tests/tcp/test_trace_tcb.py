@@ -29,12 +29,13 @@ def test_the_handshake_shows_each_variable_once_it_exists():
     listen, connect, syn, synack, ack = events
     assert "tcb" not in listen  # a listening socket has no connection yet
     # SYN-SENT: the peer's SYN has not come, so no SND.WND or RCV.NXT; no RTT sample: only the RTO.
-    assert connect["tcb"] == {"snd_una": 1000, "snd_nxt": 1001, "rcv_wnd": 65535, "rto": 1.0}
+    # newreno (the rfc9293 default) starts from IW = 3 segments of 1460 (RFC 5681 3.1).
+    assert connect["tcb"] == {"snd_una": 1000, "snd_nxt": 1001, "rcv_wnd": 65535, "cwnd": 4380, "rto": 1.0}
     assert syn["tcb"] == {"snd_una": 5000, "snd_nxt": 5001, "snd_wnd": 65535, "rcv_nxt": 1001,
-                          "rcv_wnd": 65535, "rto": 1.0}
+                          "rcv_wnd": 65535, "cwnd": 4380, "rto": 1.0}
     # The SYN,ACK gives the first sample (RFC 6298 2.2: SRTT = R, RTTVAR = R/2): 20 ms.
     assert synack["tcb"] == {"snd_una": 1001, "snd_nxt": 1001, "snd_wnd": 65535, "rcv_nxt": 5001,
-                             "rcv_wnd": 65535, "srtt": 0.02, "rttvar": 0.01, "rto": 1.0}
+                             "rcv_wnd": 65535, "cwnd": 4380, "srtt": 0.02, "rttvar": 0.01, "rto": 1.0}
     assert ack["tcb"]["srtt"] == 0.02 and ack["tcb"]["snd_una"] == 5001
 
 
@@ -61,10 +62,48 @@ def test_a_retransmission_timeout_backs_off_the_rto_in_the_tcb():
     assert timeouts[0].tcb.rto == min(2 * before.tcb.rto, 60_000_000)  # RFC 6298 5.5
 
 
+def _run(toml: str):
+    return simulate(parse_scenario(toml))
+
+
+LOSS = """steps = ["server listen", "client connect", "drop 2nd client->server DATA",
+ "client send 1000 1000 1000 1000 1000 1000 1000 1000", "wait 5s"]
+[client]
+isn = 1000
+mss = 1000
+iw = 8
+%s
+[server]
+isn = 5000
+"""
+
+
 def test_no_cwnd_or_ssthresh_under_cc_none():
-    for name in library.scenario_names():
-        for event in _events(name):
-            assert "cwnd" not in event.get("tcb", {}) and "ssthresh" not in event.get("tcb", {}), name
+    trace = _run(LOSS % 'cc = "none"')
+    client = [e.tcb for e in trace.events if e.endpoint == "client" and e.tcb is not None]
+    assert client and all(t.cwnd is None and t.ssthresh is None for t in client)
+    assert all(e.tcb.cwnd for e in trace.events if e.endpoint == "server" and e.tcb)  # newreno
+
+
+def _after_fast_retransmit(cc_name: str):
+    trace = _run(LOSS % f'cc = "{cc_name}"')
+    fast = next(s for s in trace.segments if s.note == "fast retransmit")
+    event = next(e for e in trace.events if fast.n in e.sent)
+    return event.tcb, trace
+
+
+def test_the_cwnd_after_a_triple_duplicate_ack_under_tahoe_and_reno():
+    """RFC 5681 3.2: ssthresh = max(FlightSize / 2, 2 SMSS); Reno inflates cwnd to
+    ssthresh + 3 SMSS, Tahoe (Jacobson 1988) restarts from one segment."""
+    reno, trace = _after_fast_retransmit("reno")
+    tahoe, _ = _after_fast_retransmit("tahoe")
+    # The 1st segment was ACKed: 7 of 1000 bytes in flight (SND.NXT - SND.UNA) at the 3rd dup ACK.
+    assert reno.snd_nxt - reno.snd_una == 7000
+    assert reno.ssthresh == tahoe.ssthresh == 3500
+    assert reno.cwnd == 3500 + 3 * 1000
+    assert tahoe.cwnd == 1000
+    first = next(e for e in trace.events if e.endpoint == "client" and e.tcb and e.tcb.snd_wnd is not None)
+    assert first.tcb.cwnd == 8 * 1000 and first.tcb.ssthresh is None  # iw = 8; ssthresh arbitrarily high
 
 
 def test_a_plug_in_s_window_is_in_the_snapshot_and_arbitrarily_high_ssthresh_is_absent():
