@@ -233,12 +233,14 @@ def tcb_after_sending(trace: Trace, n: int):
 
 
 def transmission_rounds(trace: Trace, endpoint: str) -> list[tuple[int, SegmentRecord, TraceEvent]]:
-    """The textbook's transmission rounds of `endpoint`'s data: (round, its first segment,
-    the endpoint's last event in the round, whose TCB is the window the round reached).
+    """The textbook's transmission rounds of `endpoint`'s new data: (round, its first
+    segment, the event whose TCB is the window the round was sent with).
 
     Round 1 starts with the first data segment; a new round starts with the first new data
     segment sent once an ACK has covered the first segment of the round before (one RTT of
     "send a window, wait for its ACKs", as Kurose & Ross draw slow start: 1, 2, 4, 8 ...).
+    A round's window is the endpoint's TCB just before that first covering ACK (the last
+    event of the trace if none came): what it had grown to while the round was sent.
     """
     rounds: list[list] = []
     boundary: int | None = None  # the end seq of the current round's first segment
@@ -247,16 +249,34 @@ def transmission_rounds(trace: Trace, endpoint: str) -> list[tuple[int, SegmentR
     for event in trace.events:
         if event.endpoint != endpoint or event.tcb is None:
             continue
-        if boundary is not None and seqmath.ge(event.tcb.snd_una, boundary):
+        if boundary is not None and not covered and seqmath.ge(event.tcb.snd_una, boundary):
             covered = True
+            rounds[-1][2] = previous
         for n in event.sent:
             r = trace.segment(n)
             if r.length and not r.retransmission and (boundary is None or covered):
-                if rounds:
-                    rounds[-1][2] = previous  # the round before ended with the event before this
                 rounds.append([len(rounds) + 1, r, event])
                 boundary, covered = end_seq(r), False
-        if rounds:
+        if rounds and not covered:
             rounds[-1][2] = event
         previous = event
     return [tuple(r) for r in rounds]
+
+
+def segments_in_flight(trace: Trace, event: TraceEvent) -> int:
+    """How many segments the event's endpoint had in flight after it: those it had sent by
+    then that occupy sequence space between SND.UNA and SND.NXT (RFC 5681 2: FlightSize, in
+    segments; a retransmission is the segment it resends, counted once)."""
+    tcb = event.tcb
+    if tcb is None:
+        return 0
+    last = 0
+    for e in trace.events:
+        if e.endpoint == event.endpoint and e.sent:
+            last = max(last, *e.sent)
+        if e is event:
+            break
+    starts = {r.seq for r in trace.segments[:last]
+              if r.src == event.endpoint and seg_len(r)
+              and seqmath.gt(end_seq(r), tcb.snd_una) and seqmath.lt(r.seq, tcb.snd_nxt)}
+    return len(starts)
