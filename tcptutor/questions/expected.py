@@ -116,7 +116,8 @@ def _tcb_answer(ask: Ask, trace: Trace) -> Expected:
         raise Unanswerable(f"the {endpoint}'s TCB had no {what} then: {why}")
     if what in TCB_SIZE_WHATS:
         mss = effective_mss(trace, endpoint)
-        value = raw if ask.size_unit == "bytes" else round(raw / mss, 2)
+        # whole segments stay whole numbers (1, not 1.0): exports write the value as shown
+        value = raw if ask.size_unit == "bytes" else raw // mss if raw % mss == 0 else round(raw / mss, 2)
         return Expected(ask.field, what, value, ask.shown_label, event=event, unit=ask.size_unit, mss=mss)
     return Expected(ask.field, what, round(raw / 1_000_000, 6), ask.shown_label, event=event, unit="s")
 

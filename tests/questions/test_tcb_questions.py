@@ -192,3 +192,14 @@ def test_the_lesson_s_tahoe_and_reno_questions_follow_the_student_s_mss():
         tahoe = make_variant(by_id["rt-tahoe-window-after-three-dupacks"], seed, {}).expected
         assert (tahoe["ssthresh"].value, tahoe["cwnd"].value, tahoe["round1"].value) == (3.5, 1, 8)
     assert len(seen) > 1
+
+
+def test_the_worked_solution_names_the_event_and_the_rule():
+    from tcptutor.grading.explain import explain
+
+    q, _ = question('[[ask]]\nfield = "c"\nwhat = "cwnd"\nsegment = "client DATA retransmission 1"\nunit = "segments"\n',
+                    cc="tahoe")
+    variant = make_variant(q, 1, {})
+    text = explain(variant.expected["c"], variant.trace)
+    assert text.startswith("1 segment (1000 bytes / MSS 1000): the client's cwnd in its TCB after recv #")
+    assert "RFC 5681" in text
