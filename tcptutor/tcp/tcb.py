@@ -27,6 +27,18 @@ _BEFORE_PEER_SYN = frozenset({State.CLOSED, State.LISTEN, State.SYN_SENT})
 ARBITRARILY_HIGH = 0x7FFFFFFF
 
 
+_SECONDS: dict[int, float] = {}  # microseconds -> seconds: a run repeats a few RTT values
+
+
+def _seconds(us: int) -> float:
+    value = _SECONDS.get(us)
+    if value is None:
+        if len(_SECONDS) > 100_000:
+            _SECONDS.clear()
+        value = _SECONDS[us] = round(us / 1_000_000, 6)
+    return value
+
+
 @dataclass(eq=True, slots=True)
 class Tcb:
     """One endpoint's variables after an event (bytes; srtt, rttvar, rto in microseconds)."""
@@ -59,10 +71,10 @@ class Tcb:
         if self.ssthresh is not None:
             out["ssthresh"] = self.ssthresh
         if self.srtt is not None:
-            out["srtt"] = round(self.srtt / 1_000_000, 6)
-            out["rttvar"] = round(self.rttvar / 1_000_000, 6)
+            out["srtt"] = _seconds(self.srtt)
+            out["rttvar"] = _seconds(self.rttvar)
         if self.rto is not None:
-            out["rto"] = round(self.rto / 1_000_000, 6)
+            out["rto"] = _seconds(self.rto)
         return out
 
     @classmethod
