@@ -73,7 +73,7 @@ def _polyline(cls: str, points: list[tuple[float, float]], colour: str, dashed: 
 def _steps(values: list[tuple[float, float]], end: float) -> list[tuple[float, float]]:
     """A step line: each value holds until the next one (cwnd changes at events)."""
     out: list[tuple[float, float]] = []
-    for i, (t, v) in enumerate(values):
+    for t, v in values:
         if out:
             out.append((t, out[-1][1]))
         out.append((t, v))
