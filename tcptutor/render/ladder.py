@@ -27,6 +27,7 @@ TIMER_NAMES = {
     "syn": "SYN RTO",
     "synack": "SYN-ACK RTO",
     "time-wait": "TIME-WAIT",
+    "keepalive": "keep-alive",
 }
 
 
@@ -63,7 +64,7 @@ def _ordinal(k: int) -> str:
 # Why-notes from the simulator worth showing on the arrow (they also stop a challenge ACK
 # from being mistaken for a duplicate ACK).
 NOTES_SHOWN = (Note.CHALLENGE_ACK, Note.FAST_RETRANSMIT, Note.SYN_COOKIE, Note.REPLY_TO_REPEATED_SYN,
-               Note.ACK_OF_RETRANSMITTED_FIN)
+               Note.ACK_OF_RETRANSMITTED_FIN, Note.KEEPALIVE_PROBE, Note.KEEPALIVE_RESET)
 
 
 def _flags(flags) -> str:

@@ -103,6 +103,8 @@ def duplicate_acks(trace: Trace) -> dict[int, tuple[int, int]]:
       - its ack equals the greatest ack its sender has sent so far on this path, and its
         window equals the window of that sender's previous ACK;
       - the receiver of the ACK has outstanding data (sent bytes beyond that ack).
+    Wireshark also asks for a non-zero window: the answers to zero-window probes repeat the
+    ack and the zero window, and are no sign of loss.
     The SYN-ACK counts as a previous ACK, so after a lost first data segment the server's
     first "ack=ISN+1" is already a duplicate, which is what a sender counts.
     """
@@ -117,7 +119,7 @@ def duplicate_acks(trace: Trace) -> dict[int, tuple[int, int]]:
             outstanding = peer_high is not None and seqmath.gt(peer_high, r.ack)
             if prev is None or seqmath.gt(r.ack, prev[0]) or r.win != prev[1]:
                 last[path] = [r.ack, r.win, r.n, 0]
-            elif r.pure_ack and r.ack == prev[0] and outstanding:
+            elif r.pure_ack and r.ack == prev[0] and outstanding and r.win:
                 prev[3] += 1
                 dups[r.n] = (prev[2], prev[3])
         if r.length > 0:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import UserCallError
 from . import cc, seq
+from .keepalive import KeepAlive
 from .params import EndpointParams
 from .profiles import Profile
 from .receiver import Receiver
@@ -23,7 +24,7 @@ from .rtt import RttEstimator, karn_sample
 from .segment import Segment
 from .sender import SWS_OVERRIDE_TIMEOUT, Sender, Unacked
 from .states import SYNCHRONIZED, Event, State, Transition, transition
-from .timers import PERSIST, RETRANSMISSION, SWS_OVERRIDE, TIME_WAIT, TimerRegistry
+from .timers import DELAYED_ACK, KEEPALIVE, PERSIST, RETRANSMISSION, SWS_OVERRIDE, TIME_WAIT, TimerRegistry
 from .trace import Note
 
 S = State
@@ -63,10 +64,12 @@ class Connection:
         self.syn_retransmissions = 0  # of our SYN or SYN-ACK, for the initial window
         # Made again with the effective MSS once the handshake is over (_start_congestion_control).
         self.sender = Sender(iss, params.window, self._new_congestion_control(params.mss),
-                             profile.sender_rules)
-        self.receiver = Receiver(params.window)
+                             profile.sender_rules, nagle=params.nagle)
+        self.receiver = Receiver(params.window, autoread=params.autoread, delayed_ack=params.delayed_ack,
+                                 rules=profile.receiver_rules, mss=params.mss)
         self.rtt = RttEstimator(profile)
         self.timers = TimerRegistry()  # deadlines are absolute microseconds
+        self.keepalive = KeepAlive.from_params(params)  # None: keep-alive off (RFC 1122 4.2.3.6)
         self.retries = 0  # consecutive timeouts without progress
         self.syn_was_retransmitted = False
         self.last_oow_ack: int | None = None  # Linux tp->last_oow_ack_time (see _oow_rate_limited)
@@ -74,6 +77,9 @@ class Connection:
         self.moves: list[Move] = []
         self._now = 0
         self._window_timer_ran = 0  # how long the override or probe timer was set for, for the trace
+        self.persist_backoff = 0  # zero-window probes sent without the window opening
+        self._probe: Unacked | None = None  # rfc9293: the octet of new data a zero-window probe carries
+        self._delayed_ack_ran = 0  # how long the delayed-ACK timer was set for, for the trace
 
     # ------------------------------------------------------------------ views of the parts
     # Read by the host, the simulator's trace and `observe` hooks, and by tests.
@@ -149,6 +155,8 @@ class Connection:
               length: int = 0, payload_start: int = 0, retransmission: bool = False,
               note: str = "", mss: int | None = None) -> None:
         ack_value = (self.receiver.rcv_nxt if ack is None else ack) if "ACK" in flags else 0
+        if self.receiver.delayed_ack:
+            self._ack_and_data_sent(flags, length)
         self.out.append(
             Segment(
                 src=self.local,
@@ -157,7 +165,7 @@ class Connection:
                 ack=ack_value,
                 flags=frozenset(flags),
                 length=length,
-                win=self.receiver.rcv_wnd,
+                win=self.receiver.advertise(self._rcv_mss),
                 mss=mss,
                 payload_start=payload_start,
                 retransmission=retransmission,
@@ -165,11 +173,42 @@ class Connection:
             )
         )
 
+    @property
+    def _rcv_mss(self) -> int:
+        """Eff.snd.MSS for receiver-side SWS avoidance (RFC 9293 3.8.6.2.2); Linux's rcv_mss
+        estimate starts from the same min(advmss, peer's MSS)."""
+        return min(self.peer_mss, self.params.mss)
+
+    def _ack_and_data_sent(self, flags: set[str], length: int) -> None:
+        """Delayed ACKs: a segment with ACK carries the pending ACK, whatever else it carries
+        (RFC 9293 3.8.6.3; Linux tcp_event_ack_sent stops the delayed-ACK timer); data we
+        send may make the connection interactive (Linux tcp_event_data_sent)."""
+        if length:
+            self.receiver.on_data_sent(self._now)
+        if "ACK" in flags:
+            self.receiver.on_ack_sent()
+            self.timers.stop(DELAYED_ACK)
+
+    def _delay_ack(self) -> None:
+        """Start the delayed-ACK timer, keeping an earlier deadline (RFC 9293 3.8.6.3: the
+        ACK is not delayed further; Linux tcp_send_delayed_ack keeps the older timeout, and
+        sends the ACK now when that timeout is within a quarter of ato)."""
+        delay = self.receiver.ack_delay(self.rtt.srtt)
+        at = self._now + delay
+        current = self.timers.get(DELAYED_ACK)
+        if current is not None and self.profile.receiver_rules == "linux" and current <= self._now + delay // 4:
+            self._send_ack()
+            return
+        if current is None or at < current:
+            self.timers.start(DELAYED_ACK, at)
+            self._delayed_ack_ran = delay
+
     def _send_ack(self, note: str = "") -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"""
         self._emit({"ACK"}, note=note)
 
-    def _transmit(self, entry: Unacked, *, retransmission: bool, note: str = "") -> None:
+    def _transmit(self, entry: Unacked, *, retransmission: bool, note: str = "",
+                  start_timer: bool = True) -> None:
         flags = set()
         if entry.syn:
             flags.add("SYN")
@@ -195,8 +234,9 @@ class Connection:
             if entry.syn:
                 self.syn_was_retransmitted = True
                 self.syn_retransmissions += 1
+        self.timers.stop(KEEPALIVE)  # something is outstanding: keep-alive waits (tcp/keepalive.py)
         # RFC 6298 5.1: start the timer when data goes out and it is not running.
-        if not self.timers.running(RETRANSMISSION):
+        if start_timer and not self.timers.running(RETRANSMISSION):
             self.timers.start(RETRANSMISSION, self._now + self._current_timeout())
 
     def _resend(self, entry: Unacked, note: Note) -> None:
@@ -227,6 +267,7 @@ class Connection:
     def _start_time_wait(self, now: int) -> None:
         """RFC 9293 3.10.7.4: enter TIME-WAIT, start the 2MSL timer, turn off the others."""
         self.timers.stop(RETRANSMISSION)
+        self.timers.stop(KEEPALIVE)
         self.timers.start(TIME_WAIT, now + self.profile.time_wait)
 
     # ------------------------------------------------------------------ user calls (RFC 9293 3.10)
@@ -243,8 +284,27 @@ class Connection:
         self._now = now
         if self.state in (S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK, S.TIME_WAIT) or self.sender.fin_pending:
             raise UserCallError("connection closing", self.state.value)
+        if self.sender.nagle:  # one write at a time, as an application's send() calls come
+            for size in sizes:
+                self.sender.write((size,), self.mss)
+                self._flush()
+            return
         self.sender.write(sizes, self.mss)
         self._flush()
+
+    def read(self, sizes: tuple[int, ...], now: int) -> None:
+        """RECEIVE (3.10.3): take N bytes (`sizes` empty: all) from the receive buffer, or
+        what there is when fewer are buffered; then the window update if one is due. RFC
+        9293 queues a RECEIVE before ESTABLISHED; a scenario's read is immediate, so there it
+        is an error, as in CLOSING, LAST-ACK and TIME-WAIT ("connection closing")."""
+        self._now = now
+        if self.state in (S.SYN_SENT, S.SYN_RECEIVED):
+            raise UserCallError("connection not yet established", self.state.value)
+        if self.state in (S.CLOSING, S.LAST_ACK, S.TIME_WAIT):
+            raise UserCallError("connection closing", self.state.value)
+        _, update_due = self.receiver.read(sizes[0] if sizes else None, self._rcv_mss)
+        if update_due and not self.receiver.peer_fin:
+            self._send_ack()  # a window update: an ACK that only opens the window
 
     def close(self, now: int) -> None:
         """CLOSE (3.10.4): the FIN follows every byte already written."""
@@ -272,11 +332,11 @@ class Connection:
 
     # ------------------------------------------------------------------ sending
 
-    def _flush(self, force: bool = False) -> None:
+    def _flush(self, force: bool = False, on_ack: bool = False) -> None:
         """Send queued data that fits the peer's window, then a pending FIN.
 
         After CLOSE, data written before it still goes out first (RFC 9293 3.10.4), even if
-        the peer's FIN arrives meanwhile (FIN-WAIT-1 -> CLOSING)."""
+        the peer's FIN arrives meanwhile (FIN-WAIT-1 -> CLOSING). `on_ack`: an ACK arrived."""
         if self.state not in (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING):
             return
         sender = self.sender
@@ -285,12 +345,46 @@ class Connection:
         if self.state in (S.FIN_WAIT_1, S.LAST_ACK, S.CLOSING) and not (sender.unsent or sender.fin_pending):
             return
         sent = False
+        probe = self._probe
+        if probe is not None and (probe not in sender.unacked or sender.snd_wnd > 0):
+            self._probe = None
+            if probe in sender.unacked:  # the window opened: the probe's octet goes first
+                self._transmit(probe, retransmission=True)
+                sent = True
         for entry in sender.sendable(self._now, force=force):  # the peer's window and the cc decide
             self._transmit(entry, retransmission=False)
             sent = True
-        self._run_window_timer(sent)
+        self._run_window_timer(sent, on_ack)
 
-    def _run_window_timer(self, sent: bool) -> None:
+    def _zero_window_wait(self) -> bool:
+        """Data waits for a zero window with nothing in flight but a probe: the persist timer's
+        case (RFC 9293 3.8.6.1; Linux tcp_check_probe_timer / tcp_ack_probe)."""
+        sender = self.sender
+        return (sender.snd_wnd == 0 and bool(sender.unsent)
+                and all(entry is self._probe for entry in sender.unacked))
+
+    def _persist_timeout(self) -> int:
+        """RFC 1122 4.2.2.17: the first probe after the RTO, then "increase exponentially the
+        interval between successive probes"; Linux tcp_probe0_when: max(RTO, TCP_RTO_MIN)
+        << icsk_backoff, at most TCP_RTO_MAX."""
+        return min(self.rtt.rto << self.persist_backoff, self.profile.rto_max)
+
+    def _send_zero_window_probe(self) -> None:
+        """A zero-window probe. rfc9293, 3.8.6.1: "at least one octet of new data (if
+        available), or retransmit": the first octet waiting, then that same octet again while
+        it is unacknowledged; it is not timed by the retransmission timer (the persist timer
+        is, as in BSD). linux, tcp_write_wakeup -> tcp_xmit_probe_skb(sk, 0): nothing new
+        fits, so <SEQ=SND.UNA-1><CTL=ACK> with no data, an old octet the peer must ACK."""
+        if self.profile.sender_rules == "linux":
+            self._emit({"ACK"}, seqno=seq.add(self.sender.snd_una, -1), note=Note.ZERO_WINDOW_PROBE)
+            return
+        if self._probe is None:
+            self._probe = self.sender.probe_octet(self._now)
+            self._transmit(self._probe, retransmission=False, note=Note.ZERO_WINDOW_PROBE, start_timer=False)
+        else:
+            self._transmit(self._probe, retransmission=True, note=Note.ZERO_WINDOW_PROBE, start_timer=False)
+
+    def _run_window_timer(self, sent: bool, on_ack: bool = False) -> None:
         """Data waits at the window edge (sender-side SWS avoidance): make sure it cannot wait
         for ever.
 
@@ -299,6 +393,18 @@ class Connection:
         nothing in flight (tcp_check_probe_timer: !packets_out && !icsk_pending), after
         tcp_probe0_base = max(RTO, TCP_RTO_MIN); an ACK is otherwise on its way."""
         sender, timers = self.sender, self.timers
+        if self._zero_window_wait():
+            # linux, tcp_ack -> tcp_ack_probe: an ACK restarts the probe timer; rfc9293 and a
+            # new write (tcp_check_probe_timer) leave a running one alone.
+            restart = on_ack and self.profile.sender_rules == "linux"
+            if restart or not timers.running(PERSIST):
+                timeout = self._persist_timeout()
+                timers.start(PERSIST, self._now + timeout)
+                self._window_timer_ran = timeout
+            timers.stop(SWS_OVERRIDE)
+            return
+        if sender.snd_wnd > 0:
+            self.persist_backoff = 0  # the window opened (Linux tcp_ack_probe: icsk_backoff = 0)
         if not sender.window_blocked:
             timers.stop(SWS_OVERRIDE)
             timers.stop(PERSIST)
@@ -324,6 +430,10 @@ class Connection:
             return "time-wait", self.profile.time_wait
         if due is not None and due[1] in (SWS_OVERRIDE, PERSIST):
             return due[1], self._window_timer_ran
+        if due is not None and due[1] == KEEPALIVE:
+            return KEEPALIVE, self.keepalive.ran
+        if due is not None and due[1] == DELAYED_ACK:
+            return DELAYED_ACK, self._delayed_ack_ran
         kind = {S.SYN_SENT: "syn", S.SYN_RECEIVED: "synack"}.get(self.state, "retransmission")
         return kind, self._current_timeout()
 
@@ -353,7 +463,23 @@ class Connection:
             # 3.8.6.2.1 "(4) the data is PUSHed and the override timeout occurs" / Linux
             # tcp_probe_timer -> tcp_write_wakeup: send what the window allows.
             timers.stop(due[1])
+            if due[1] == PERSIST and self._zero_window_wait():
+                self._send_zero_window_probe()  # Linux tcp_probe_timer -> tcp_send_probe0
+                self.persist_backoff += 1
+                timeout = self._persist_timeout()
+                timers.start(PERSIST, now + timeout)
+                self._window_timer_ran = timeout
+                return
             self._flush(force=True)
+            return
+        if due is not None and due[1] == KEEPALIVE and now >= due[0]:
+            self._on_keepalive_timeout(now)
+            return
+        if due is not None and due[1] == DELAYED_ACK and now >= due[0]:
+            # RFC 9293 3.8.6.3 / Linux tcp_delack_timer_handler: the held ACK goes out alone.
+            timers.stop(DELAYED_ACK)
+            self.receiver.on_delayed_ack_timeout(self.rtt.rto)
+            self._send_ack(note=Note.DELAYED_ACK)
             return
         rtx = timers.get(RETRANSMISSION)
         if rtx is None or now < rtx or not unacked:
@@ -373,6 +499,33 @@ class Connection:
         else:
             self._transmit(unacked[0], retransmission=True, note=Note.RETRANSMISSION_TIMEOUT)
         timers.start(RETRANSMISSION, now + self._current_timeout())  # RFC 6298 5.6
+
+    def _on_keepalive_timeout(self, now: int) -> None:
+        """RFC 9293 3.8.4 / RFC 1122 4.2.3.6: probe the idle peer, or give it up.
+
+        The probe is <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK> with no data (Linux
+        tcp_write_wakeup -> tcp_xmit_probe_skb: seq snd_una - 1, nothing being outstanding):
+        an old sequence number, which the peer's acceptability test answers with an ACK.
+        After `count` unanswered probes the connection is reset and closed (Linux
+        tcp_keepalive_timer: tcp_send_active_reset, RST+ACK at SND.NXT, then tcp_write_err:
+        the application gets ETIMEDOUT); the reset takes the profile's ABORT form."""
+        keepalive = self.keepalive
+        if keepalive.timed_out():
+            self._emit({"RST", "ACK"} if self.profile.rst_ack_on_abort else {"RST"}, note=Note.KEEPALIVE_RESET)
+            self._move(Event.KEEPALIVE_TIMEOUT, error="connection timed out: keep-alive probes unanswered")
+            return
+        self._emit({"ACK"}, seqno=seq.add(self.sender.snd_nxt, -1), note=Note.KEEPALIVE_PROBE)
+        self.timers.start(KEEPALIVE, keepalive.probed(now))
+
+    def _heard_from_peer(self) -> None:
+        """An acceptable ACK arrived: the idle time starts again (Linux tcp_ack: rcv_tstamp,
+        icsk_probes_out = 0), if keep-alive is on and nothing is outstanding."""
+        sender = self.sender
+        if self.keepalive is None or sender.unacked or sender.unsent or sender.fin_pending:
+            return
+        if self.state in (S.TIME_WAIT, S.CLOSED, S.LISTEN):
+            return
+        self.timers.start(KEEPALIVE, self.keepalive.heard(self._now))
 
     # ------------------------------------------------------------------ segment arrives (3.10.7)
 
@@ -408,6 +561,7 @@ class Connection:
         self.sender.synchronize_window(seg.win, seg.seq, seg.ack)
         self._move(Event.RCV_COOKIE_ACK)
         self._start_congestion_control()
+        self._heard_from_peer()
         if seg.length or seg.has("FIN"):
             self._on_synchronizing_or_synchronized(seg)
 
@@ -458,10 +612,18 @@ class Connection:
         self._start_congestion_control()
 
     def _acceptable(self, seg: Segment) -> bool:
-        """3.10.7.4 first check, the four cases of the acceptability table."""
+        """3.10.7.4 first check, the four cases of the acceptability table.
+
+        One reading differs from the table's letter: an empty segment other than a RST at
+        exactly the right edge (SEG.SEQ = RCV.NXT+RCV.WND) is acceptable. Read literally the table refuses it,
+        and two hosts that have both filled the other's window while holding out-of-order
+        data then answer each other's ACKs forever (an ACK war the property tests found).
+        4.4BSD tcp_input (todrop = 0) and Linux tcp_sequence (!after(seq, rcv_nxt + window))
+        both accept it."""
         length, rcv_nxt, wnd = seg.seg_len, self.receiver.rcv_nxt, self.receiver.rcv_wnd
         if length == 0:
-            return seg.seq == rcv_nxt if wnd == 0 else seq.in_window(seg.seq, rcv_nxt, wnd)
+            edge = 0 if seg.has("RST") else 1  # a RST keeps the strict window (RFC 5961 3.2)
+            return seg.seq == rcv_nxt if wnd == 0 else seq.in_window(seg.seq, rcv_nxt, wnd + edge)
         if wnd == 0:
             return False
         last = seq.add(seg.seq, length - 1)
@@ -601,7 +763,9 @@ class Connection:
         # "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored"; otherwise
         # SND.UNA =< SEG.ACK =< SND.NXT and the send window may be updated (WL1/WL2).
         if seq.ge(seg.ack, sender.snd_una):
-            duplicate = sender.is_duplicate_ack(seg)  # RFC 5681 2 / tcp_ack: before the update
+            # RFC 5681 2 / tcp_ack: before the update. Not while probing a zero window: the
+            # probe's answers repeat SND.UNA (BSD tcp_input counts only with the rexmt timer on).
+            duplicate = sender.is_duplicate_ack(seg) and not self._zero_window_wait()
             sender.update_window(seg)
             if seq.gt(seg.ack, sender.snd_una):
                 self._acknowledge(seg.ack)
@@ -609,6 +773,7 @@ class Connection:
                 missing = sender.on_duplicate_ack(self._now)
                 if missing is not None:  # RFC 5681 3.2: the third retransmits it at once
                     self._resend(missing, Note.FAST_RETRANSMIT)
+            self._heard_from_peer()
         if sender.fin_acked:
             will_process_fin = seg.has("FIN") and seq.add(seg.seq, seg.length) == self.receiver.rcv_nxt
             if self.state == S.FIN_WAIT_1 and not will_process_fin:
@@ -618,7 +783,7 @@ class Connection:
             elif self.state == S.LAST_ACK:
                 self._move(Event.RCV_ACK_OF_FIN)
                 return False
-        self._flush()
+        self._flush(on_ack=True)
         return True
 
     def _acknowledge(self, ack: int) -> None:
@@ -631,6 +796,7 @@ class Connection:
             self.rtt.sample(sample)
         if not sender.unacked:
             self.timers.stop(RETRANSMISSION)  # RFC 6298 5.2
+            self._heard_from_peer()
         elif sender.hole is None or sender.partial_acks == 1 or self.profile.rearm_on_every_partial_ack:
             self.timers.start(RETRANSMISSION, self._now + self._current_timeout())  # RFC 6298 5.3
         if sender.hole is not None:
@@ -652,14 +818,21 @@ class Connection:
             receiver.hold(seg)
             self._send_ack(note=Note.DUPLICATE_ACK_OUT_OF_ORDER)
             return
+        filled_hole = bool(receiver.out_of_order)
         receiver.accept_in_order(seg, self._on_fin)
-        if receiver.ack_now():
+        # A FIN that ends our side (CLOSING, TIME-WAIT) is ACKed at once (Linux tcp_fin).
+        if self.state in (S.CLOSING, S.TIME_WAIT) or receiver.ack_now(
+                seg, self._now, filled_hole=filled_hole, rto=self.rtt.rto,
+                full_size=min(self.peer_mss, self.params.mss)):
             self._send_ack()
+        else:
+            self._delay_ack()
 
     def _on_fin(self) -> None:
         """Eighth check, once the receiver has advanced RCV.NXT over the FIN: change state
         (the ACK of it follows the segment's processing)."""
         if self.state in (S.SYN_RECEIVED, S.ESTABLISHED):
+            self.receiver.on_fin_in_established()
             self._move(Event.RCV_FIN)
         elif self.state == S.FIN_WAIT_1:
             if self.fin_acked:

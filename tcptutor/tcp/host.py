@@ -169,15 +169,15 @@ class Host:
             return self._collect(peer, before, conn)
         if conn is None:
             return self._call_without_connection(verb, peer, before)
-        getattr(conn, verb)(*((sizes,) if verb == "send" else ()), now)
+        getattr(conn, verb)(*((sizes,) if verb in ("send", "read") else ()), now)
         return self._collect(peer, before, conn)
 
     def _call_without_connection(self, verb: str, peer: str, before: State) -> Outcome:
         """SEND, CLOSE, ABORT with no TCB for this peer: the listener's, or an error."""
         if not self.listening:
             raise UserCallError("connection does not exist", before.value)
-        if verb == "send":
-            # 3.10.2 SEND in LISTEN: "If the foreign socket is specified ..."; ours is not.
+        if verb in ("send", "read"):
+            # 3.10.2 SEND (3.10.3 RECEIVE) in LISTEN: "If the foreign socket is specified ..."; ours is not.
             raise UserCallError("foreign socket unspecified", before.value)
         self.listening = False
         event = Event.CLOSE if verb == "close" else Event.ABORT

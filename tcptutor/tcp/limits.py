@@ -21,6 +21,7 @@ MAX_DUPLICATES = 100  # `duplicate` steps, likewise
 MAX_RULE_ORDINAL = 10_000  # `drop 10000th ...`: a rule counts at most this many matching segments
 MIN_RATE = 1_000  # [net] rate, bits per second: 1 kbps (a 1500-byte segment then takes 12 s)
 MAX_RATE = 100_000_000_000  # 100 Gbps: beyond ~12 Gbps every segment takes the 1 us minimum anyway
+MAX_KEEPALIVE_COUNT = 127  # keepalive_count: Linux MAX_TCP_KEEPCNT (TCP_KEEPCNT refuses more)
 MAX_BACKLOG = 65_535  # [server] backlog: half-open entries (the old u16 somaxconn cap)
 MAX_INITIAL_WINDOW = 1_000  # [client]/[server] iw: segments in the initial congestion window
 MAX_DURATION = 24 * 3600 * 1_000_000  # microseconds: any wait, latency, rto or msl (a day)

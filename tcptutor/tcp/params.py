@@ -26,6 +26,16 @@ class EndpointParams:
     syncookies: bool | None = None
     cc: str | None = None  # congestion control by name (tcp/cc/); None: the profile's
     iw: int | None = None  # initial window in segments; None: the profile's
+    # False: received data waits in a buffer of `window` bytes until `E read` (RFC 9293 3.8.6)
+    autoread: bool = True
+    # Keep-alive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): off unless asked for; the defaults are
+    # RFC 1122's two hours and Linux's tcp_keepalive_intvl (75 s) and tcp_keepalive_probes (9).
+    keepalive: bool = False
+    keepalive_idle: int = 7200 * MICROS  # microseconds with nothing received before the first probe
+    keepalive_interval: int = 75 * MICROS  # microseconds between unanswered probes
+    keepalive_count: int = 9  # unanswered probes before the connection is reset
+    nagle: bool = False  # RFC 9293 3.7.4; False is an application that set TCP_NODELAY
+    delayed_ack: bool = False  # RFC 9293 3.8.6.3: delay ACKs the way the profile does
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,8 @@ class NetParams:
 
 @dataclass(frozen=True)
 class Call:
-    """One RFC 9293 user call: listen, connect, send (with segment sizes), close, abort."""
+    """One RFC 9293 user call: listen, connect, send (with segment sizes), read (one size,
+    none for "all"), close, abort."""
 
     endpoint: str
     verb: str

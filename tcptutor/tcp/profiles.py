@@ -54,6 +54,9 @@ class Profile:
     # Which rules the sender follows for segmentation at the window edge and for window
     # updates and duplicate ACKs: "rfc9293" or "linux" (see tcp/sender.py).
     sender_rules: str = "rfc9293"
+    # Which delayed-ACK policy a `delayed_ack = true` receiver follows: "rfc9293" (RFC 5681
+    # 4.2: every second full-sized segment, else 200 ms) or "linux" (tcp/receiver.py).
+    receiver_rules: str = "rfc9293"
     # [server] syncookies when a scenario does not say: RFC 4987 leaves cookies to the
     # operator; Linux's net.ipv4.tcp_syncookies = 1 sends them only while the queue is full.
     syncookies: bool = False
@@ -156,6 +159,7 @@ LINUX = Profile(
     retrans_collapse=True,
     rearm_on_every_partial_ack=True,
     sender_rules="linux",
+    receiver_rules="linux",
     syncookies=True,  # net.ipv4.tcp_syncookies = 1
     crossing_syn_ack_establishes=True,
     invalid_ratelimit=500_000,  # net.ipv4.tcp_invalid_ratelimit = 500 (ms)

@@ -36,7 +36,7 @@ from .params import (
 # Parsing. Pure: text in, values or one error out. No file I/O, no printing.
 # ---------------------------------------------------------------------------
 
-CALL_VERBS = ("listen", "connect", "send", "close", "abort")
+CALL_VERBS = ("listen", "connect", "send", "read", "close", "abort")
 ENDPOINT_VERBS = CALL_VERBS + ("vanish",)  # vanish is said of an endpoint, but is no user call
 RULE_VERBS = {"drop": Drop, "delay": Delay, "duplicate": Duplicate}  # the network's rules
 NETWORK_VERBS = (*RULE_VERBS, "flood", "wait")  # steps of their own, not calls of an endpoint
@@ -148,6 +148,10 @@ def _parse_call(words: list[str]) -> Call:
         if not args:
             raise ValueError(f'send needs at least one size in bytes, like "{endpoint} send 100"')
         return Call(endpoint, verb, tuple(_size(arg) for arg in args))
+    if verb == "read":  # RECEIVE (RFC 9293 3.10.3): N bytes, or everything buffered
+        if len(args) != 1:
+            raise ValueError(f'read needs one size in bytes or "all", like "{endpoint} read 100"')
+        return Call(endpoint, verb, () if args[0].lower() == "all" else (_size(args[0]),))
     if args:
         raise ValueError(f"'{endpoint} {verb}' takes nothing after it; got '{' '.join(args)}'")
     return Call(endpoint, verb)
@@ -465,6 +469,13 @@ _ENDPOINT_FIELDS = {
     "syncookies": _boolean,
     "cc": _congestion_control,
     "iw": _whole_number(1, limits.MAX_INITIAL_WINDOW, why=f"segments ({limits.TEACHING})"),
+    "autoread": _boolean,
+    "keepalive": _boolean,
+    "keepalive_idle": _duration(positive=True),
+    "keepalive_interval": _duration(positive=True),
+    "keepalive_count": _whole_number(1, limits.MAX_KEEPALIVE_COUNT, why=f"probes ({limits.TEACHING})"),
+    "nagle": _boolean,
+    "delayed_ack": _boolean,
 }
 _NET_FIELDS = {
     "profile": _one_of("rfc9293", "linux"),

@@ -62,7 +62,8 @@ SWS_OVERRIDE_TIMEOUT = 200_000
 
 
 class Sender:
-    def __init__(self, iss: int, window: int, cc: CongestionControl, rules: str = "rfc9293"):
+    def __init__(self, iss: int, window: int, cc: CongestionControl, rules: str = "rfc9293",
+                 nagle: bool = False):
         self.snd_una = self.snd_nxt = iss
         self.snd_wnd = window
         self.max_snd_wnd = window  # Max(SND.WND) (3.8.6.2.1); Linux: tp->max_window
@@ -88,6 +89,8 @@ class Sender:
         self.segment_size = 0  # the MSS the last write was cut with
         self.ragged = False  # the head of `unsent` is what a window-edge split left of a piece
         self.window_blocked = False  # the last sendable() stopped at the window edge (SWS rule)
+        self.nagle = nagle  # Nagle's algorithm (RFC 9293 3.7.4); off: TCP_NODELAY
+        self.small_end: int | None = None  # end of the last short segment sent (Linux tp->snd_sml)
 
     @property
     def cc(self) -> CongestionControl:
@@ -141,6 +144,15 @@ class Sender:
         self.snd_nxt = entry.end
         return entry
 
+    def probe_octet(self, now: int) -> Unacked:
+        """Queue the first waiting octet alone, beyond a zero window: a zero-window probe
+        (RFC 9293 3.8.6.1). The rest of its piece is cut afresh at the MSS afterwards."""
+        length, start, psh = self.unsent.popleft()
+        if length > 1:
+            self.unsent.appendleft((length - 1, start + 1, psh))
+            self.ragged = True
+        return self.queue(now, length=1, psh=psh and length == 1, payload_start=start)
+
     def sendable(self, now: int, *, force: bool = False) -> Iterator[Unacked]:
         """Queue, one by one, what the peer's window (and the cc) lets go out, then a pending
         FIN; the caller transmits each entry as it is yielded.
@@ -154,8 +166,13 @@ class Sender:
         while unsent:
             if self.ragged:
                 self._recut_head()
+            if self.nagle:
+                self._coalesce_head()
             length, start, psh = unsent[0]
             in_flight = seq.diff(self.snd_nxt, self.snd_una)
+            if self.nagle and length < self.segment_size and not force and not self.fin_pending \
+                    and self._nagle_holds():
+                break
             room = self.snd_wnd - in_flight
             if room <= 0:
                 break  # flow control: wait for the window to open (RFC 9293 3.8.6)
@@ -173,11 +190,45 @@ class Sender:
                 burst = False
             else:
                 burst = not psh and length == self.segment_size
+            if length < self.segment_size:
+                self.small_end = seq.add(self.snd_nxt, length)  # Linux tcp_minshall_update
             yield self.queue(now, length=length, psh=psh, payload_start=start)
         if self.fin_pending and not unsent:
             self.fin_pending = False
             self.fin_seq = self.snd_nxt
             yield self.queue(now, fin=True)
+
+    def _nagle_holds(self) -> bool:
+        """Must a short segment wait (Nagle on)?
+
+        rfc9293, 3.7.4 (RFC 1122 4.2.3.4, and the bracketed [SND.NXT = SND.UNA] of
+        3.8.6.2.1): while any data is unacknowledged. linux, tcp_nagle_check with
+        tcp_minshall_check (Minshall's variant): only while a short segment sent earlier is
+        unacknowledged (snd_una < snd_sml <= snd_nxt), so a short piece may follow full ones.
+        Measured (Linux 6.18, TUN harness): writes of 1460, 100, 100 put 1460 and 100 on the
+        wire at once and the last 100 after the ACK of the first; writes of 100, 100, 100,
+        100 sent 100, then 300 after its ACK. A CLOSE releases held data (Linux puts the FIN
+        on it; tcp_nagle_test)."""
+        if self.rules == "linux":
+            small = self.small_end
+            return (small is not None and seq.gt(small, self.snd_una)
+                    and seq.le(small, self.snd_nxt))
+        return self.snd_nxt != self.snd_una
+
+    def _coalesce_head(self) -> None:
+        """Nagle on: bytes written while a short segment waits join it, up to the MSS (RFC 9293
+        3.7.4 "buffer all user data"; Linux tcp_sendmsg appends to the unsent tail skb):
+        writes of 1000, 1000, 1000 with the first unACKed go out as 1000, 1460 and 540."""
+        unsent, mss = self.unsent, self.segment_size
+        while len(unsent) > 1 and unsent[0][0] < mss:
+            length, start, _ = unsent.popleft()
+            next_length, _, next_psh = unsent.popleft()
+            total = length + next_length
+            if total <= mss:
+                unsent.appendleft((total, start, next_psh))
+            else:
+                unsent.appendleft((total - mss, start + mss, next_psh))
+                unsent.appendleft((mss, start, False))
 
     def _may_split(self, room: int, burst: bool) -> bool:
         """May a piece that does not fit go out cut at the window's right edge (0 < room)?

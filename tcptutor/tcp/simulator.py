@@ -229,6 +229,10 @@ class Simulator:
             params["net"]["rate"] = sc.net.rate
         if sc.net.queue is not None:
             params["net"]["queue"] = sc.net.queue
+        for name, endpoint in (("client", sc.client), ("server", sc.server)):
+            for key in ("nagle", "delayed_ack"):  # v2 endpoint keys, shown only when on
+                if getattr(endpoint, key):
+                    params[name][key] = True
         client, server = self.hosts["client"], self.hosts["server"]
         final = {"client": client.view("server").value, "server": server.view("client").value}
         delivered, written = {}, {}

@@ -58,6 +58,7 @@ class Event(str, Enum):
     RCV_RST = "rcv RST"
     TIMEOUT_2MSL = "timeout=2MSL"
     GIVE_UP = "retransmissions exhausted"
+    KEEPALIVE_TIMEOUT = "keep-alive timeout"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     *(
         Transition(s, E.GIVE_UP, S.CLOSED, _GIVE_UP)
         for s in (S.ESTABLISHED, S.FIN_WAIT_1, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK)
+    ),
+    # Keep-alive runs only with nothing outstanding, so never with our FIN in flight.
+    *(
+        Transition(s, E.KEEPALIVE_TIMEOUT, S.CLOSED,
+                   "RFC 1122 4.2.3.6 / RFC 9293 3.8.4: keep-alive probes unanswered -> reset, CLOSED")
+        for s in (S.ESTABLISHED, S.FIN_WAIT_2, S.CLOSE_WAIT)
     ),
 )
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 RETRANSMISSION = "retransmission"  # RFC 6298 5
 TIME_WAIT = "time-wait"  # RFC 9293 3.10.8: 2 MSL
 # RFC 9293 3.8.6.1; Linux's probe timer (ICSK_TIME_PROBE0), which also sends data that
-# waits at the window edge with nothing in flight (tcp_check_probe_timer). Zero-window
-# probing is not modelled yet.
+# waits at the window edge with nothing in flight (tcp_check_probe_timer), and probes a
+# zero window with back-off (tcp_probe_timer, tcp_send_probe0).
 PERSIST = "persist"
 SWS_OVERRIDE = "sws-override"  # RFC 9293 3.8.6.2.1: sender-side SWS avoidance's override timeout
-KEEPALIVE = "keepalive"  # RFC 9293 3.8.4 (not modelled yet)
-DELAYED_ACK = "delayed-ack"  # RFC 9293 3.8.6.3 (not modelled yet)
+KEEPALIVE = "keepalive"  # RFC 9293 3.8.4, RFC 1122 4.2.3.6 (tcp/keepalive.py)
+DELAYED_ACK = "delayed-ack"  # RFC 9293 3.8.6.3; Linux's ICSK_TIME_DACK (tcp_delack_timer)
 
 ORDER = (TIME_WAIT, RETRANSMISSION, PERSIST, SWS_OVERRIDE, KEEPALIVE, DELAYED_ACK)
 _RANK = {name: i for i, name in enumerate(ORDER)}

@@ -56,6 +56,10 @@ class Note(enum.StrEnum):
     SYN_COOKIE = "SYN cookie"  # RFC 4987 3.6
     SPOOFED_SOURCE = "spoofed source"  # a flood's SYN (RFC 4987 2)
     ACK_OF_CROSSING_SYN_ACK = "ACK of the crossing SYN,ACK"  # Linux tcp_validate_incoming (simultaneous open)
+    ZERO_WINDOW_PROBE = "zero-window probe"  # RFC 9293 3.8.6.1; Linux tcp_send_probe0
+    KEEPALIVE_PROBE = "keep-alive probe"  # RFC 9293 3.8.4: <SEQ=SND.NXT-1>, no data (Linux tcp_xmit_probe_skb)
+    KEEPALIVE_RESET = "keep-alive probes unanswered"  # RFC 1122 4.2.3.6; Linux tcp_keepalive_timer -> tcp_send_active_reset
+    DELAYED_ACK = "delayed ACK"  # RFC 9293 3.8.6.3, Linux tcp_delack_timer_handler
     # event notes
     NO_CONNECTION_RESET = "no connection: reset"  # RFC 9293 3.10.7.1
     VALID_SYN_COOKIE = "valid SYN cookie"  # RFC 4987 3.6

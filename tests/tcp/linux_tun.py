@@ -18,13 +18,16 @@ Schedule: the pure simulation of the same scenario runs first, and each step is 
 the simulated instant it started, so `wait` needs no special handling and timers line up.
 Kernel calls: listen (backlog from [server]), connect, send N (one send() per N), close
 (shutdown SHUT_WR), abort (SO_LINGER 0 + close); the kernel application reads everything
-as it arrives. The peer's calls go to its Host.
+as it arrives. The peer's calls go to its Host. With `keepalive = true` for the kernel's
+endpoint its sockets get SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT (whole seconds).
 
 The peer offers only MSS: no SACK, no timestamps, no window scaling (SACK-based recovery is a
 later step). The namespace is set to match: tcp_sack=0, tcp_timestamps=0,
 tcp_window_scaling=0, tcp_autocorking=0, tcp_congestion_control=reno, tcp_no_metrics_save=1,
 tcp_syncookies per [server] syncookies (or the `syncookies` override), and the kernel socket
-has TCP_NODELAY.
+has TCP_NODELAY unless the kernel endpoint's `nagle` key is true. Delayed ACKs are the kernel's
+own (they cannot be turned off per socket for good); a scenario whose kernel endpoint receives
+data compares against a simulator endpoint with `delayed_ack = true`.
 
 Timing: the runs that start together prepare first (imports, the simulation, the TUN) and
 then start their clocks a few ms apart (KernelRun, STAGGER); the harness runs SCHED_FIFO; a
@@ -347,8 +350,14 @@ def setup_namespace(syncookies: int) -> tuple[int, dict]:
 class KernelApp:
     """The kernel endpoint's application: non-blocking sockets driven by the event loop."""
 
-    def __init__(self, role: str, backlog: int):
+    def __init__(self, role: str, backlog: int, params=None):
         self.role, self.backlog = role, backlog
+        self.autoread = True if params is None else params.autoread  # False: read only at "E read N" steps
+        # SO_RCVBUF for an application that does not read (a small buffer that fills), 0: the default
+        self.rcvbuf = 0 if self.autoread else params.window
+        self.keepalive = self._keepalive_options(params)
+        # TCP_NODELAY unless the scenario's `nagle` key is on for the kernel endpoint
+        self.nodelay = 0 if params is not None and params.nagle else 1
         self.listener: socket.socket | None = None
         self.conn: socket.socket | None = None
         self.pending = b""  # bytes of send() calls the socket buffer did not take yet
@@ -356,9 +365,26 @@ class KernelApp:
         self.eof = False
         self.calls: list[dict] = []
 
+    @staticmethod
+    def _keepalive_options(params) -> list[tuple[int, int, int]]:
+        """The scenario's keep-alive as socket options: SO_KEEPALIVE, and TCP_KEEPIDLE and
+        TCP_KEEPINTVL in whole seconds (the kernel's unit), TCP_KEEPCNT."""
+        if params is None or not params.keepalive:
+            return []
+        idle, interval = divmod(params.keepalive_idle, 1_000_000), divmod(params.keepalive_interval, 1_000_000)
+        if idle[1] or interval[1]:
+            raise ValueError("the kernel takes keepalive_idle and keepalive_interval in whole seconds")
+        return [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle[0]),
+                (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, interval[0]),
+                (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, params.keepalive_count)]
+
     def _new_socket(self) -> socket.socket:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, self.nodelay)
+        if self.rcvbuf:  # a small buffer that fills: the kernel's window closes (SO_RCVBUF)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        for level, option, value in self.keepalive:  # an accepted socket inherits them
+            s.setsockopt(level, option, value)
         s.setblocking(False)
         return s
 
@@ -390,6 +416,20 @@ class KernelApp:
         for n in sizes:
             self.pending += b"x" * n
             self.flush()  # one send() per size while the buffer takes it all
+
+    def call_read(self, sizes):
+        """`E read N` / `E read all`: recv() what is buffered, up to N bytes."""
+        wanted = sizes[0] if sizes else 1 << 30
+        s = self._sock()
+        while wanted > 0:
+            try:
+                data = s.recv(min(wanted, 65536))
+            except (BlockingIOError, InterruptedError):
+                return
+            if not data:
+                self.eof = True
+                return
+            wanted -= len(data)
 
     def call_close(self, sizes):
         self.close_after_pending = True
@@ -440,7 +480,7 @@ class KernelApp:
 
     def readable(self) -> list[socket.socket]:
         out = [self.listener] if self.listener is not None else []
-        if self.conn is not None and not self.eof:
+        if self.conn is not None and not self.eof and self.autoread:
             out.append(self.conn)
         return out
 
@@ -457,7 +497,7 @@ class KernelApp:
             except (BlockingIOError, InterruptedError):
                 return
             conn.setblocking(False)
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, self.nodelay)
             if self.conn is not None:  # a new connection replaces the old one (kept open)
                 self.old = getattr(self, "old", []) + [self.conn]
             self.conn, self.eof = conn, False
@@ -574,7 +614,7 @@ class Harness:
         isns = iter(peer_isns)
         fallback = self.host._new_isn
         self.host._new_isn = lambda name, *now: next(isns, None) or fallback(name, *now)  # the simulated ISNs
-        self.app = KernelApp(kernel, scenario.server.backlog)
+        self.app = KernelApp(kernel, scenario.server.backlog, scenario.client if kernel == "client" else scenario.server)
         self.t0 = time.monotonic()
         # The delay line: (due, n, toward "kernel" or "peer", packet or Segment, its record).
         self.line: list[tuple[int, int, str, object, dict]] = []

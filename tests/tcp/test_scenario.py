@@ -157,10 +157,10 @@ def test_parse_step(text, action):
     ("text", "message"),
     [
         ("clinet connect", "unknown endpoint 'clinet': expected client or server"),
-        ("client sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
-        ("sned 10", "unknown step verb 'sned': expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
+        ("client sned 10", "unknown step verb 'sned': expected listen, connect, send, read, close, abort, vanish, drop, delay, duplicate, flood or wait"),
+        ("sned 10", "unknown step verb 'sned': expected listen, connect, send, read, close, abort, vanish, drop, delay, duplicate, flood or wait"),
         ("connect", "'connect' needs an endpoint first: expected \"client connect\" or \"server connect\""),
-        ("client", "'client' needs a call after it: expected listen, connect, send, close or abort"),
+        ("client", "'client' needs a call after it: expected listen, connect, send, read, close or abort"),
         ("client wait 1s", "'wait' is not a call an endpoint makes: write \"wait ...\" without 'client'"),
         ("client send", 'send needs at least one size in bytes, like "client send 100"'),
         ("client send -5", "a size must be a whole number of bytes, at least 1; got -5"),
@@ -168,7 +168,7 @@ def test_parse_step(text, action):
         ("client send 10 1.5", "a size must be a whole number of bytes, at least 1; got 1.5"),
         ("client connect now", "'client connect' takes nothing after it; got 'now'"),
         ("server listen 5", "'server listen' takes nothing after it; got '5'"),
-        ("", "a step cannot be empty: expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"),
+        ("", "a step cannot be empty: expected listen, connect, send, read, close, abort, vanish, drop, delay, duplicate, flood or wait"),
         ("client close & client close", "client appears twice around '&': an endpoint makes one call at a time"),
         ("client close &", 'each side of \'&\' needs a call, like "client close & server close"'),
         ("client close & wait 1s", "only calls can happen at the same instant; 'wait 1s' cannot be joined with '&'"),
@@ -307,7 +307,7 @@ steps = [  # "not a step"
         parse_scenario(text, "t.toml")
     assert str(caught.value) == (
         """t.toml:9: step "client "close"": unknown step verb '"close"': """
-        "expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"
+        "expected listen, connect, send, read, close, abort, vanish, drop, delay, duplicate, flood or wait"
     )
     good = parse_scenario(text.replace(r'"client \"close\""', '"client close"'), "t.toml")
     assert [(step.line, step.text) for step in good.steps] == [
@@ -338,7 +338,7 @@ def test_a_step_spread_over_several_lines_reports_where_its_string_starts():
     text = 'steps = [\n  "server listen",\n  """\nclient sned 10""",\n]\n'
     assert error_of(text) == (
         's.toml:3: step "client sned 10": unknown step verb \'sned\': '
-        "expected listen, connect, send, close, abort, vanish, drop, delay, duplicate, flood or wait"
+        "expected listen, connect, send, read, close, abort, vanish, drop, delay, duplicate, flood or wait"
     )
 
 
@@ -370,7 +370,7 @@ def test_a_step_spread_over_several_lines_reports_where_its_string_starts():
         ),
         (
             'steps = ["server listen"]\nclient = 5\n',
-            "s.toml:2: [client] must be a table of settings (isn, window, mss, backlog, syncookies, cc or iw); got 5",
+            "s.toml:2: [client] must be a table of settings (isn, window, mss, backlog, syncookies, cc, iw, autoread, keepalive, keepalive_idle, keepalive_interval, keepalive_count, nagle or delayed_ack); got 5",
         ),
     ],
 )
@@ -394,7 +394,7 @@ def with_another_key(line: str, first: str, otherwise: str) -> str:
         ("backlog = 0", "backlog must be at least 1; got 0"),
         ("backlog = true", "backlog must be a whole number (a TOML integer); got true"),
         ("syncookies = 1", "syncookies must be true or false; got 1"),
-        ("latency = 5", "unknown key 'latency' in [server]: expected isn, window, mss, backlog, syncookies, cc or iw"),
+        ("latency = 5", "unknown key 'latency' in [server]: expected isn, window, mss, backlog, syncookies, cc, iw, autoread, keepalive, keepalive_idle, keepalive_interval, keepalive_count, nagle or delayed_ack"),
     ],
 )
 def test_key_errors_inside_server_point_at_the_key(line, message):

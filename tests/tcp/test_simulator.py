@@ -1244,3 +1244,30 @@ def test_giving_one_isn_does_not_change_the_other():
     _, server = _isns(4)
     t = simulate(build('steps = ["server listen", "client connect"]\n[client]\nisn = 77\n[net]\nseed = 4\n'))
     assert (t.segment(1).segment.seq, t.segment(2).segment.seq) == (77, server)
+
+
+def test_full_windows_with_holes_on_both_sides_do_not_start_an_ack_war():
+    """Both sides fill the other's window exactly while holding out-of-order data, so each
+    one's pure ACK carries SEG.SEQ = the peer's RCV.NXT+RCV.WND. Read literally, RFC 9293's
+    acceptability table refuses it and the two answer each other's ACKs forever; BSD and
+    Linux accept an empty segment at the right edge (found by the lossy property test)."""
+    text = """
+steps = ["server listen", "client connect", "drop next", "drop next", "wait 2min",
+         "server send 2877 & client send 453 1008 2636", "client send 409 536",
+         "server close", "wait 10min"]
+[client]
+isn = 89
+mss = 1460
+window = 546
+[server]
+isn = 8
+mss = 536
+window = 480
+[net]
+latency = "0ms"
+"""
+    trace = simulate(parse_scenario(text))
+    unacceptable = [r for r in trace.segments if r.segment.note == "ACK of an unacceptable segment"]
+    assert len(unacceptable) < 5
+    assert sum(n for _, n in trace.delivered["server"]) == 453 + 1008 + 2636 + 409 + 536
+    assert sum(n for _, n in trace.delivered["client"]) == 2877

@@ -171,6 +171,9 @@ def _syn_in_window_scenario() -> str:
 HS = ["server listen", "client connect"]  # a completed handshake (ISNs 1000 / 5000)
 
 
+KEEPALIVE = {"keepalive": True, "keepalive_idle": "2s", "keepalive_interval": "1s", "keepalive_count": 3}
+
+
 def _drops(n, rule):
     return [f"drop next {rule}"] * n
 
@@ -268,6 +271,13 @@ REACHABLE = [
      toml(HS + _drops(17, "client->server FIN") + ["client close & server close", "wait 20min"])),
     ((S.LAST_ACK, E.GIVE_UP, S.CLOSED), "server", "timeout retransmission",
      toml(HS + ["client close"] + _drops(16, "server->client FIN") + ["server close", "wait 20min"])),
+    # Keep-alive finds the vanished client in each state where nothing is outstanding.
+    ((S.ESTABLISHED, E.KEEPALIVE_TIMEOUT, S.CLOSED), "server", "timeout keepalive",
+     toml(HS + ["client vanish", "wait 10s"], server=KEEPALIVE)),
+    ((S.FIN_WAIT_2, E.KEEPALIVE_TIMEOUT, S.CLOSED), "server", "timeout keepalive",
+     toml(HS + ["server close", "client vanish", "wait 10s"], server=KEEPALIVE)),
+    ((S.CLOSE_WAIT, E.KEEPALIVE_TIMEOUT, S.CLOSED), "server", "timeout keepalive",
+     toml(HS + ["client close", "client vanish", "wait 10s"], server=KEEPALIVE)),
 ]
 
 # Edges of the table that no scenario can produce, and why.
