@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import __version__
 from ..grading.explain import worked_solutions
 from ..grading.grader import show
-from ..questions.model import vary_spec
+from ..questions.model import TCB_SIZE_WHATS, vary_spec
 from ..questions.variants import LETTERS, Variant
 from . import ExportItem, ExportSet, register
 
@@ -88,7 +88,9 @@ def question_json(item: ExportItem) -> dict:
         out["asks"] = [
             {"field": a.field, "what": a.what, "label": a.shown_label,
              **{k: getattr(a, k) for k in ("segment", "endpoint", "at", "timer") if getattr(a, k) is not None},
-             **({"nth": a.nth} if a.what == "timeout" else {})}
+             **({"nth": a.nth} if a.what == "timeout" else {}),
+             **({"unit": a.size_unit} if a.what in TCB_SIZE_WHATS else {}),
+             **({"round": a.round} if a.round is not None else {})}
             for a in q.asks
         ]
     if q.kind in ("single", "multiple"):

@@ -355,3 +355,33 @@ def read_float(text: str) -> float | Unreadable:
     if not math.isfinite(value):  # "inf", "nan", "1e999"
         return Unreadable(text, "a finite number, such as 240 or 2.5e2")
     return value
+
+
+# ---------------------------------------------------------------- windows (bytes or segments)
+
+_SIZE_UNITS = {
+    "": None, "b": "bytes", "byte": "bytes", "bytes": "bytes", "字节": "bytes",
+    "seg": "segments", "segs": "segments", "segment": "segments", "segments": "segments",
+    "mss": "segments", "smss": "segments", "个报文段": "segments", "报文段": "segments",
+}
+
+
+def read_size(text: str, unit: str, mss: int | None) -> float | Unreadable:
+    """A window or flight in the unit asked (`bytes` or `segments`): 4380, 4,380 bytes,
+    3 MSS, 3.5 segments. A number with the other unit is converted with the sender's MSS
+    (3 MSS is 4380 bytes when the MSS is 1460), so a student may answer in either."""
+    if (refused := too_long(text)) is not None:
+        return refused
+    s = normalize(text).lower().replace("_", "")
+    number, written = _decimal_and_unit(s.replace(",", "") if _THOUSANDS.match(s.split(" ")[0]) else s)
+    written = written.strip()
+    example = "a size such as 4380 (bytes) or 3 MSS (segments)"
+    if written not in _SIZE_UNITS or not number or number.endswith(".") or not number.replace(".", "", 1).isdigit():
+        return Unreadable(text, example)
+    value = float(number)
+    given_unit = _SIZE_UNITS[written] or unit
+    if given_unit != unit:
+        if not mss:
+            return Unreadable(text, f"a size in {unit}")
+        value = value * mss if given_unit == "segments" else value / mss
+    return value

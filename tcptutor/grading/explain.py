@@ -202,7 +202,40 @@ def explain(expected: Expected, trace: Trace | None) -> str:
         return _explain_timeout(value, trace, expected.event)
     if expected.what == "count":
         return _explain_count(value, expected.matches, trace)
+    if expected.what in TCB_RULES and expected.event is not None:
+        return _explain_tcb(expected)
     return show(value)
+
+
+TCB_RULES = {
+    "cwnd": "slow start adds up to one SMSS per ACK, congestion avoidance about one SMSS per RTT, "
+            "and a loss cuts it (RFC 5681 3.1, 3.2)",
+    "ssthresh": "it is set at a loss to max(FlightSize / 2, 2 SMSS) (RFC 5681 3.1 equation 4, 3.2)",
+    "rwnd": "the window the peer last advertised, as SND.WND took it (RFC 9293 3.10.7.4)",
+    "flight": "the segments sent and not yet acknowledged, between SND.UNA and SND.NXT (RFC 5681 2: FlightSize)",
+    "srtt": "SRTT = 7/8 SRTT + 1/8 R for each RTT sample R, R itself for the first (RFC 6298 2.2, 2.3)",
+    "rttvar": "RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R|, R/2 for the first sample (RFC 6298 2.2, 2.3)",
+    "rto": "RTO = SRTT + max(G, 4 RTTVAR) within its bounds, doubled at each timeout (RFC 6298 2.4, 5.5)",
+}
+
+
+def _size(value, unit: str) -> str:
+    return f"{show(value)} {unit[:-1] if value == 1 else unit}"
+
+
+def _explain_tcb(expected: Expected) -> str:
+    """Which TCB, after which event, and the rule that sets the variable."""
+    event, what = expected.event, expected.what
+    if what in ("srtt", "rttvar", "rto"):
+        shown = f"{show(expected.value)} s"
+    elif expected.unit == "segments" and what != "flight":
+        raw = event.tcb.get("snd_wnd" if what == "rwnd" else what)
+        shown = f"{_size(expected.value, 'segments')} ({raw} bytes / MSS {expected.mss})"
+    else:
+        shown = _size(expected.value, expected.unit)
+    sent = f", which sent #{', #'.join(map(str, event.sent))}" if event.sent else ""
+    return (f"{shown}: the {event.endpoint}'s {what} in its TCB after {event.cause} at "
+            f"{show(event.at_seconds)} s{sent}; {TCB_RULES[what]}")
 
 
 STATE_MEANING = {

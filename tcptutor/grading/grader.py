@@ -16,6 +16,7 @@ MOD = 2**32
 CORRECT, WRONG, UNREADABLE, UNANSWERED = "correct", "wrong", "unreadable", "unanswered"
 CARRIED_CREDIT = 0.5
 TIME_TOLERANCE = 0.0005  # seconds: answers to the millisecond are exact enough
+SEGMENT_TOLERANCE = 0.005  # a window in segments is asked to two decimals (3500 bytes / 1000 = 3.5)
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,10 @@ def parse_answer(expected: Expected, text: str, variant: Variant):
         return read.read_state(text)
     if what == "states":
         return read.read_states(text)
-    if what in ("sent_at", "arrived_at", "timeout"):
+    if what in ("sent_at", "arrived_at", "timeout", "srtt", "rttvar", "rto"):
         return read.read_seconds(text)
+    if what in ("cwnd", "ssthresh", "rwnd", "flight"):
+        return read.read_size(text, expected.unit, expected.mss)
     q = variant.question
     if what == "single":
         letters = read.read_letters(text, len(q.options))
@@ -106,8 +109,10 @@ def parse_answer(expected: Expected, text: str, variant: Variant):
 
 def _matches(expected: Expected, given, variant: Variant) -> bool:
     value = expected.value
-    if expected.what in ("sent_at", "arrived_at", "timeout"):
+    if expected.what in ("sent_at", "arrived_at", "timeout", "srtt", "rttvar", "rto"):
         return abs(given - value) <= TIME_TOLERANCE
+    if expected.what in ("cwnd", "ssthresh", "rwnd", "flight"):
+        return abs(given - value) <= SEGMENT_TOLERANCE
     if expected.what == "numeric":
         return abs(given - value) <= variant.question.tolerance + 1e-9
     return given == value

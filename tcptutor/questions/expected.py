@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..segment_flags import canonical_flags
 from ..tcp import analysis
 from ..tcp.trace import SegmentRecord, Trace, TraceEvent
-from .model import Ask, Question
+from .model import TCB_SIZE_WHATS, TCB_WHATS, Ask, Question
 from .selectors import parse_selector, select, select_all
 
 
@@ -23,7 +23,9 @@ class Expected:
     label: str
     segment: SegmentRecord | None = None  # the segment the answer is about, if any
     matches: tuple[SegmentRecord, ...] = ()  # count answers: the segments counted
-    event: TraceEvent | None = None  # timeout answers: the expiry event asked about
+    event: TraceEvent | None = None  # timeout answers: the expiry event asked about; TCB answers: the event
+    unit: str = ""  # TCB sizes: "bytes" or "segments"
+    mss: int | None = None  # TCB sizes: the effective MSS a segment count is made of
 
 
 def expected_from_trace(question: Question, trace: Trace) -> dict[str, Expected]:
@@ -57,7 +59,67 @@ def _answer(ask: Ask, trace: Trace) -> Expected:
         if not -len(fired) <= index < len(fired):
             raise Unanswerable(f"the {ask.endpoint}'s {ask.timer} timer expired {len(fired)} time(s); no expiry number {ask.nth}")
         return Expected(ask.field, what, fired[index].timer["timeout"], ask.shown_label, event=fired[index])
+    if what in TCB_WHATS:
+        return _tcb_answer(ask, trace)
     raise Unanswerable(f"cannot answer what = {what!r}")
+
+
+def effective_mss(trace: Trace, endpoint: str) -> int:
+    """The MSS the endpoint sends with: the smaller of its own and its peer's (RFC 9293 3.7.1)."""
+    peer = "server" if endpoint == "client" else "client"
+    return min(trace.params[endpoint]["mss"], trace.params[peer]["mss"])
+
+
+def tcb_event(ask: Ask, trace: Trace) -> tuple[str, TraceEvent]:
+    """The endpoint and the event whose TCB a TCB question asks about (see content/README.md)."""
+    if ask.segment is not None:
+        seg = _segment(ask.segment, trace)
+        event = analysis.sent_by(trace, seg.n)
+        if event is None:
+            raise Unanswerable(f"no event of the {seg.src}'s sent {ask.segment!r} (#{seg.n})")
+        return seg.src, event
+    endpoint = ask.endpoint
+    if ask.round is not None:
+        rounds = analysis.transmission_rounds(trace, endpoint)
+        if ask.round > len(rounds):
+            raise Unanswerable(f"the {endpoint} sent data in {len(rounds)} transmission round(s); no round {ask.round}")
+        return endpoint, rounds[ask.round - 1][2]
+    seg = _segment(ask.at, trace)
+    if endpoint not in (seg.src, seg.dst):
+        raise Unanswerable(f"segment {ask.at!r} (#{seg.n}) is between {seg.src} and {seg.dst}, not the {endpoint}")
+    if seg.dst == endpoint and not seg.delivered:
+        raise Unanswerable(f"segment {ask.at!r} (#{seg.n}) was lost: it never reached the {endpoint}")
+    events = [e for e in analysis.handling_events(trace, endpoint, seg.n) if e.tcb is not None]
+    if not events:
+        raise Unanswerable(f"the {endpoint} had no TCB after handling {ask.at!r} (#{seg.n})")
+    return endpoint, events[-1]
+
+
+def _tcb_answer(ask: Ask, trace: Trace) -> Expected:
+    """cwnd, ssthresh (RFC 5681), rwnd (SND.WND: the peer's window as the endpoint last took
+    it, RFC 9293 3.10.7.4), flight (RFC 5681 2: FlightSize), srtt, rttvar, rto (RFC 6298)."""
+    endpoint, event = tcb_event(ask, trace)
+    tcb = event.tcb
+    what = ask.what
+    if tcb is None:
+        raise Unanswerable(f"the {endpoint} had no TCB then")
+    if what == "flight":
+        value = analysis.segments_in_flight(trace, event) if ask.size_unit == "segments" else \
+            (tcb.snd_nxt - tcb.snd_una) % analysis.SEQ_SPACE
+        return Expected(ask.field, what, value, ask.shown_label, event=event, unit=ask.size_unit,
+                        mss=effective_mss(trace, endpoint))
+    raw = tcb.get("snd_wnd" if what == "rwnd" else what)
+    if raw is None:
+        why = {"cwnd": 'its congestion control is "none"', "ssthresh": "ssthresh was still arbitrarily high "
+               "(RFC 5681 3.1) or its congestion control is \"none\"", "srtt": "no RTT sample yet",
+               "rttvar": "no RTT sample yet", "rwnd": "the peer's window was not known yet"}.get(what, "")
+        raise Unanswerable(f"the {endpoint}'s TCB had no {what} then: {why}")
+    if what in TCB_SIZE_WHATS:
+        mss = effective_mss(trace, endpoint)
+        # whole segments stay whole numbers (1, not 1.0): exports write the value as shown
+        value = raw if ask.size_unit == "bytes" else raw // mss if raw % mss == 0 else round(raw / mss, 2)
+        return Expected(ask.field, what, value, ask.shown_label, event=event, unit=ask.size_unit, mss=mss)
+    return Expected(ask.field, what, round(raw / 1_000_000, 6), ask.shown_label, event=event, unit="s")
 
 
 def _segment(text: str, trace: Trace) -> SegmentRecord:

@@ -15,7 +15,13 @@ from ..problems import Problem
 from .selectors import parse_selector
 
 KINDS = ("predict", "single", "multiple", "truefalse", "ordering", "numeric")
-WHATS = ("seq", "ack", "len", "win", "flags", "state", "states", "sent_at", "arrived_at", "count", "timeout")
+WHATS = ("seq", "ack", "len", "win", "flags", "state", "states", "sent_at", "arrived_at", "count", "timeout",
+         "cwnd", "ssthresh", "rwnd", "flight", "srtt", "rttvar", "rto")
+# Asked of a TCB (the trace's event member `tcb`): sizes in bytes or segments, times in seconds.
+TCB_SIZE_WHATS = ("cwnd", "ssthresh", "rwnd", "flight")
+TCB_TIME_WHATS = ("srtt", "rttvar", "rto")
+TCB_WHATS = TCB_SIZE_WHATS + TCB_TIME_WHATS
+SIZE_UNITS = ("bytes", "segments")
 SEGMENT_WHATS = ("seq", "ack", "len", "win", "flags", "sent_at", "arrived_at", "count")
 TIMER_KINDS = ("time-wait", "retransmission", "syn", "synack")
 ENDPOINTS = ("client", "server")
@@ -32,7 +38,7 @@ KIND_KEYS = {
     "ordering": {"items"},
     "numeric": {"answer", "tolerance", "unit"},
 }
-ASK_KEYS = {"field", "what", "segment", "endpoint", "at", "timer", "nth", "label"}
+ASK_KEYS = {"field", "what", "segment", "endpoint", "at", "timer", "nth", "label", "unit", "round"}
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,35 @@ class Ask:
     timer: str | None = None
     nth: int = 1
     label: str = ""
+    unit: str = ""  # TCB sizes: "bytes" or "segments" ("" = the what's default, see size_unit)
+    round: int | None = None  # TCB whats: the endpoint's TCB at the end of transmission round N
+
+    @property
+    def size_unit(self) -> str:
+        """The unit a TCB size is asked in: `flight` counts segments, the windows bytes."""
+        return self.unit or ("segments" if self.what == "flight" else "bytes")
+
+    def spec(self) -> dict:
+        """For Question.to_spec: the keys added with the TCB whats only when set, so that
+        the stored spec (and content hash) of every older question stays as it was."""
+        out = dict(self.__dict__)
+        for key, default in (("unit", ""), ("round", None)):
+            if out[key] == default:
+                del out[key]
+        return out
 
     @property
     def shown_label(self) -> str:
         if self.label:
             return self.label
+        if self.what in TCB_WHATS:
+            unit = f" ({self.size_unit})" if self.what in TCB_SIZE_WHATS else " (s)"
+            name = "segments in flight" if self.what == "flight" else self.what
+            if self.round is not None:
+                return f"the {self.endpoint}'s {name} at the end of round {self.round}{unit}"
+            if self.segment is not None:
+                return f"{name} when {self.segment} was sent{unit}"
+            return f"the {self.endpoint}'s {name} after {self.at}{unit}"
         if self.what in ("state", "states"):
             where = "" if self.what == "states" else (" at the end" if self.at == "end" else f" after {self.at}")
             return f"{self.endpoint}'s {'states in order' if self.what == 'states' else 'state'}{where}"
@@ -110,7 +140,7 @@ class Question:
             "id": self.id, "kind": self.kind, "topics": list(self.topics), "difficulty": self.difficulty,
             "prompt": self.prompt, "explanation": self.explanation, "scenario": self.scenario,
             "profile": self.profile, "vary": [[k, json.loads(v)] for k, v in self.vary],
-            "asks": [a.__dict__ for a in self.asks],
+            "asks": [a.spec() for a in self.asks],
             "options": [o.__dict__ for o in self.options], "answer": self.answer,
             "items": list(self.items), "tolerance": self.tolerance, "unit": self.unit,
         }
@@ -252,6 +282,14 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
             c.bad("what", f"{where}: unknown what {what!r}; expected one of {', '.join(WHATS)}")
             continue
         segment = raw.get("segment")
+        if what in TCB_WHATS:
+            ask = _check_tcb_ask(c, where, fname, what, raw)
+            if ask is not None:
+                asks.append(ask)
+            continue
+        for key in ("unit", "round"):
+            if key in raw:
+                c.bad(key, f"{where}: {key} is for the TCB whats ({', '.join(TCB_WHATS)}), not what = {what!r}")
         if what in SEGMENT_WHATS:
             if not isinstance(segment, str):
                 c.bad("what", f"{where}: what = {what!r} needs a segment selector")
@@ -287,6 +325,42 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
         asks.append(Ask(fname, what, segment, endpoint, at, timer, nth, str(raw.get("label", ""))))
     frozen = tuple((k, json.dumps(v)) for k, v in vary.items())
     return {"vary": frozen, "asks": tuple(asks)}
+
+
+def _check_tcb_ask(c: "_Checker", where: str, fname: str, what: str, raw: dict) -> Ask | None:
+    """A TCB what names its moment one way: `segment` (the sender's TCB just after the event
+    that sent it), `endpoint` + `at` (the endpoint's TCB after it handled that segment), or
+    `endpoint` + `round` (its TCB at the end of that transmission round)."""
+    segment, endpoint, at, rnd = raw.get("segment"), raw.get("endpoint"), raw.get("at"), raw.get("round")
+    ways = [k for k, v in (("segment", segment), ("at", at), ("round", rnd)) if v is not None]
+    if len(ways) != 1:
+        c.bad(ways[1] if len(ways) > 1 else "what",
+              f"{where}: what = {what!r} needs one of segment = SELECTOR, endpoint + at = SELECTOR, "
+              "or endpoint + round = N")
+        return None
+    for key, text in (("segment", segment), ("at", at)):
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            c.bad(key, f"{where}: {key} must be a segment selector")
+            return None
+        try:
+            parse_selector(text)
+        except ValueError as err:
+            c.bad(key, f"{where}: {key} {text!r}: {err}")
+            return None
+    if rnd is not None and (not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 1):
+        c.bad("round", f"{where}: round must be a whole number from 1")
+        return None
+    if segment is None and endpoint not in ENDPOINTS:
+        c.bad("endpoint" if "endpoint" in raw else "what", f"{where}: what = {what!r} with {ways[0]} needs endpoint = \"client\" or \"server\"")
+        return None
+    unit = raw.get("unit", "")
+    if unit and (what not in TCB_SIZE_WHATS or unit not in SIZE_UNITS):
+        allowed = f"one of {', '.join(SIZE_UNITS)}" if what in TCB_SIZE_WHATS else "not given: times are in seconds"
+        c.bad("unit", f"{where}: unit for what = {what!r} is {allowed}; got {unit!r}")
+        return None
+    return Ask(fname, what, segment, endpoint, at, None, 1, str(raw.get("label", "")), unit, rnd)
 
 
 def _vary_problem(spec) -> str | None:

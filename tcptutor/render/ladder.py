@@ -445,13 +445,25 @@ def _initial(events: list[TraceEvent], endpoint: str) -> str:
     return "CLOSED"
 
 
+def _tcb_line(e: TraceEvent) -> str:
+    """The windows an event left, for `--tcb`: cwnd and ssthresh (RFC 5681), SND.WND and
+    RCV.WND (RFC 9293 3.3.1); what the endpoint does not have yet is left out."""
+    t = e.tcb
+    parts = [f"{name}={value}" for name, value in (
+        ("cwnd", t.cwnd), ("ssthresh", t.ssthresh), ("SND.WND", t.snd_wnd), ("RCV.WND", t.rcv_wnd))
+        if value is not None]
+    return "[" + " ".join(parts) + "]"
+
+
 def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, highlight=(),
-                  seed: int | None = None) -> str:
+                  seed: int | None = None, tcb: bool = False) -> str:
     """The ladder diagram of `trace` in at most `width` columns, as one string.
 
     relative=True shows Wireshark-style relative seq/ack (see analysis.relative_numbers).
     Segments numbered in `highlight` (the ones a question asked about) are marked >> <<.
     seed: the question variant's seed, for the caption (a variant's trace cannot tell).
+    tcb=True writes, beside the endpoint's lifeline, its windows after each event that
+    changed them (cwnd, ssthresh, SND.WND, RCV.WND), wrapped to the width like any label.
     """
     width = min(width, MAX_WIDTH)
     segments = trace.segments
@@ -468,6 +480,7 @@ def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, high
     out.append(grid.pair("start", _initial(events, "client"), _initial(events, "server")))
 
     latest = None
+    shown_tcb: dict[str, str] = {}
     for kind, item in _schedule(_group(_chronology(segments, events), highlight)):
         if kind == "arrival":  # a crossing segment's arrival, on a row of its own
             side = "server" if _rightward(item) else "client"
@@ -492,6 +505,11 @@ def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, high
         else:
             side = "client" if item.endpoint == "client" else "server"
             lines = _event_lines(item)
+            if tcb and item.tcb is not None and item.endpoint in ENDPOINTS:
+                line = _tcb_line(item)
+                if shown_tcb.get(item.endpoint) != line:
+                    shown_tcb[item.endpoint] = line
+                    lines.append(line)
             if item.endpoint not in (None, *ENDPOINTS):
                 lines = [f"{item.endpoint}: {line}" for line in lines]
             out += grid.cells(side, lines, _t(item.at_seconds))

@@ -213,3 +213,72 @@ def timer_expiries(trace: Trace, endpoint: str | None = None, kind: str | None =
     """The events in which a timer expired, optionally of one endpoint and one timer kind."""
     return [e for e in trace.events if e.timer is not None and (endpoint is None or e.endpoint == endpoint)
             and (kind is None or e.timer.get("kind") == kind)]
+
+
+# ---------------------------------------------------------------- the sender's TCB
+
+
+def data_sender(trace: Trace) -> str:
+    """The named endpoint that sent the most payload bytes (the client on a tie): whose
+    congestion window a plot or a question about "the sender" means."""
+    sent = {"client": 0, "server": 0}
+    for r in trace.segments:
+        if r.src in sent:
+            sent[r.src] += r.length
+    return "server" if sent["server"] > sent["client"] else "client"
+
+
+def tcb_after_sending(trace: Trace, n: int):
+    """The sender's TCB (tcp.tcb.Tcb) just after the event that put segment n on the wire."""
+    event = sent_by(trace, n)
+    return None if event is None else event.tcb
+
+
+def transmission_rounds(trace: Trace, endpoint: str) -> list[tuple[int, SegmentRecord, TraceEvent]]:
+    """The textbook's transmission rounds of `endpoint`'s new data: (round, its first
+    segment, the event whose TCB is the window the round was sent with).
+
+    Round 1 starts with the first data segment; a new round starts with the first new data
+    segment sent once an ACK has covered the first segment of the round before (one RTT of
+    "send a window, wait for its ACKs", as Kurose & Ross draw slow start: 1, 2, 4, 8 ...).
+    A round's window is the endpoint's TCB just before that first covering ACK (the last
+    event of the trace if none came): what it had grown to while the round was sent.
+    """
+    rounds: list[list] = []
+    boundary: int | None = None  # the end seq of the current round's first segment
+    covered = False
+    previous: TraceEvent | None = None  # the endpoint's last event with a TCB before this one
+    for event in trace.events:
+        if event.endpoint != endpoint or event.tcb is None:
+            continue
+        if boundary is not None and not covered and seqmath.ge(event.tcb.snd_una, boundary):
+            covered = True
+            rounds[-1][2] = previous
+        for n in event.sent:
+            r = trace.segment(n)
+            if r.length and not r.retransmission and (boundary is None or covered):
+                rounds.append([len(rounds) + 1, r, event])
+                boundary, covered = end_seq(r), False
+        if rounds and not covered:
+            rounds[-1][2] = event
+        previous = event
+    return [tuple(r) for r in rounds]
+
+
+def segments_in_flight(trace: Trace, event: TraceEvent) -> int:
+    """How many segments the event's endpoint had in flight after it: those it had sent by
+    then that occupy sequence space between SND.UNA and SND.NXT (RFC 5681 2: FlightSize, in
+    segments; a retransmission is the segment it resends, counted once)."""
+    tcb = event.tcb
+    if tcb is None:
+        return 0
+    last = 0
+    for e in trace.events:
+        if e.endpoint == event.endpoint and e.sent:
+            last = max(last, *e.sent)
+        if e is event:
+            break
+    starts = {r.seq for r in trace.segments[:last]
+              if r.src == event.endpoint and seg_len(r)
+              and seqmath.gt(end_seq(r), tcb.snd_una) and seqmath.lt(r.seq, tcb.snd_nxt)}
+    return len(starts)

@@ -20,6 +20,7 @@ from .network import Network
 from .params import Calls, Delay, Drop, Duplicate, Flood, Scenario, Step, Vanish, Wait
 from .profiles import Profile, resolve
 from .segment import Segment
+from .tcb import snapshot
 from .trace import Cause, Note, SegmentRecord, Trace, TraceEvent, seconds
 
 NAMED = ("client", "server")
@@ -190,6 +191,14 @@ class Simulator:
             state = move.transition.target
         if not events:
             events.append(TraceEvent(self.now, endpoint, cause, state.value, state.value, peer=peer))
+        # The TCB after the event (contract v2 `tcb`); one outcome's state changes happen at
+        # one instant from one cause, so they share the values it left. No live connection
+        # (LISTEN, CLOSED): no TCB (RFC 9293 3.10: CLOSED "delete the TCB").
+        conn = self.hosts[host_name].conns.get(outcome.peer)
+        if conn is not None:
+            tcb = snapshot(conn)
+            for event in events:
+                event.tcb = tcb
         events[-1].sent = sent
         if outcome.note:
             events[-1].note = outcome.note

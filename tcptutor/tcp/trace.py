@@ -2,6 +2,7 @@
 
 `Trace.to_json()` is the contract's trace JSON (format tcptutor.trace/1). Extensions beyond
 the contract: segment `note`, `options` and `copies`, event `error`, `rfc`, `timer`, `peer`.
+Contract v2's event `tcb` (tcp/tcb.py) is the endpoint's variables after the event.
 
 Causes and notes are typed (`Cause`, `Note`): their text is rendered from them for the JSON
 and for people, never parsed back by consumers. `Trace.from_json` is the JSON reader's
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .params import MICROS
 from .segment import Segment, ordered_flags
+from .tcb import Tcb
 
 FORMAT = "tcptutor.trace/1"
 
@@ -317,6 +319,7 @@ class TraceEvent:
     timer: dict | None = None
     peer: str | None = None
     note: Note | str = ""
+    tcb: Tcb | None = None  # the endpoint's TCB after the event; None: it has none (LISTEN, CLOSED)
 
     @property
     def changed(self) -> bool:
@@ -341,6 +344,8 @@ class TraceEvent:
                 out[key] = value
         if self.note:
             out["note"] = str(self.note)
+        if self.tcb is not None:
+            out["tcb"] = self.tcb.to_json()
         return out
 
     @classmethod
@@ -349,6 +354,7 @@ class TraceEvent:
             micros(doc["at"]), doc["endpoint"], Cause.from_text(doc["cause"]), doc["state_before"],
             doc["state_after"], list(doc.get("sent", [])), doc.get("error"), doc.get("rfc"),
             doc.get("timer"), doc.get("peer"), as_note(doc.get("note", "")),
+            Tcb.from_json(doc["tcb"]) if "tcb" in doc else None,
         )
 
 

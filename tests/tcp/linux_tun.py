@@ -458,6 +458,20 @@ class KernelApp:
         s.close()
         self.conn, self.pending, self.close_after_pending = None, b"", False
 
+    def tcp_info(self) -> dict | None:
+        """The kernel connection's TCB at the end (struct tcp_info, include/uapi/linux/tcp.h:
+        8 bytes of u8 fields, then u32s from tcpi_rto), for comparing with the trace's `tcb`;
+        None once the socket is gone."""
+        if self.conn is None:
+            return None
+        try:
+            raw = self.conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        except OSError:
+            return None
+        u32 = struct.unpack_from("<19I", raw, 8)
+        return {"rto": u32[0], "snd_mss": u32[2], "rtt": u32[15], "rttvar": u32[16],
+                "snd_ssthresh": u32[17], "snd_cwnd": u32[18]}
+
     def _sock(self) -> socket.socket:
         if self.conn is None:
             raise OSError(errno.ENOTCONN, "no connection")
@@ -793,7 +807,7 @@ class Harness:
                     self.app.on_readable(r)
                     self.drain()
         return {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started,
-                "deliveries": delivered}
+                "deliveries": delivered, "tcp_info": self.app.tcp_info()}
 
     def final(self) -> dict:
         rows = proc_tcp()

@@ -1206,7 +1206,9 @@ def test_contract_example_segment_shape():
                      "retransmission": False}
     assert doc["events"][1] == {"at": 0.0, "endpoint": "client", "cause": "call connect",
                                 "state_before": "CLOSED", "state_after": "SYN-SENT", "sent": [1],
-                                "rfc": doc["events"][1]["rfc"]}
+                                "rfc": doc["events"][1]["rfc"],
+                                # contract v2: the TCB after the event (no SND.WND/RCV.NXT before the peer's SYN)
+                                "tcb": {"snd_una": 1000, "snd_nxt": 1001, "rcv_wnd": 65535, "cwnd": 4380, "rto": 1.0}}
     assert doc["title"] == "The three-way handshake"
     assert doc["final"] == {"client": "ESTABLISHED", "server": "ESTABLISHED"}
 
