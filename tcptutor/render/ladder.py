@@ -64,7 +64,8 @@ def _ordinal(k: int) -> str:
 # Why-notes from the simulator worth showing on the arrow (they also stop a challenge ACK
 # from being mistaken for a duplicate ACK).
 NOTES_SHOWN = (Note.CHALLENGE_ACK, Note.FAST_RETRANSMIT, Note.SYN_COOKIE, Note.REPLY_TO_REPEATED_SYN,
-               Note.ACK_OF_RETRANSMITTED_FIN, Note.KEEPALIVE_PROBE, Note.KEEPALIVE_RESET)
+               Note.ACK_OF_RETRANSMITTED_FIN, Note.KEEPALIVE_PROBE, Note.KEEPALIVE_RESET,
+               Note.ZERO_WINDOW_PROBE)
 
 
 def _flags(flags) -> str:
@@ -72,8 +73,11 @@ def _flags(flags) -> str:
     return wireshark_flags(flags)
 
 
-def _label(s: SegmentRecord, rel: dict | None, dups: dict) -> str:
-    """#n [FLAGS] seq= ack= len= mss=, then (retransmission) / (dup ACK)."""
+def _label(s: SegmentRecord, rel: dict | None, dups: dict, wins: dict | None = None) -> str:
+    """#n [FLAGS] seq= ack= len= mss= win=, then (retransmission) / (dup ACK).
+
+    `win=` appears only where the sender's window changed (analysis.window_changes), so a
+    closing window stands out and a constant one adds nothing."""
     seq, ack = rel[s.n] if rel else (s.seq, s.ack)
     parts = [f"#{s.n}", _flags(s.flags), f"seq={seq}"]
     if s.has("ACK"):
@@ -82,7 +86,9 @@ def _label(s: SegmentRecord, rel: dict | None, dups: dict) -> str:
         parts.append(f"len={s.length}")
     if s.mss:
         parts.append(f"mss={s.mss}")
-    if s.retransmission:
+    if wins and s.n in wins:
+        parts.append(f"win={wins[s.n]}")
+    if s.retransmission and s.note != Note.ZERO_WINDOW_PROBE:  # a repeated probe is still a probe
         parts.append("(retransmission)")
     if s.note in NOTES_SHOWN:
         parts.append(f"({s.note})")
@@ -470,6 +476,7 @@ def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, high
     events = trace.events
     rel = analysis.relative_numbers(trace) if relative else None
     dups = analysis.duplicate_acks(trace)
+    wins = analysis.window_changes(trace)
     times = [0.0] + [e.at_seconds for e in events] + [s.sent_seconds for s in segments]
     tw = max(5, *(len(_t(t)) for t in times))
     grid = _Grid(width, tw)
@@ -495,7 +502,7 @@ def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, high
             for i, line in enumerate(_flood_summary(rows)):
                 out += grid.banner(line, _t(start) if i == 0 else "")
         elif kind in ("seg", "sent"):
-            label = _label(item, rel, dups)
+            label = _label(item, rel, dups, wins)
             spoof = next((e for e in (item.src, item.dst) if e not in ENDPOINTS), None)
             if spoof:  # a spoofed source's segment drawn on its own: say whose it is
                 label += f" ({'from' if item.src == spoof else 'to'} {spoof})"

@@ -153,6 +153,7 @@ def render_ladder_svg(trace: Trace, *, relative: bool = False, highlight=(), see
     events = trace.events
     rel = analysis.relative_numbers(trace) if relative else None
     dups = analysis.duplicate_acks(trace)
+    wins = analysis.window_changes(trace)
     body: list[str] = []
     y = MARGIN
 
@@ -195,7 +196,7 @@ def render_ladder_svg(trace: Trace, *, relative: bool = False, highlight=(), see
 
     def segment_row(seg: SegmentRecord) -> None:
         nonlocal y
-        drawn, height = _segment(seg, _label(seg, rel, dups), seg.n in highlight, y)
+        drawn, height = _segment(seg, _label(seg, rel, dups, wins), seg.n in highlight, y)
         rows.extend(drawn)
         y += height
 
@@ -205,12 +206,12 @@ def render_ladder_svg(trace: Trace, *, relative: bool = False, highlight=(), see
     for kind, item in _schedule(_group(_chronology(segments, events))):
         if kind == "sent":  # the arrow leaves here and reaches its receiver at its "arrival" row
             departed[item.n] = y
-            y += _segment(item, _label(item, rel, dups), item.n in highlight, y)[1]
+            y += _segment(item, _label(item, rel, dups, wins), item.n in highlight, y)[1]
             latest = max(latest or 0.0, item.sent_seconds)
             continue
         if kind == "arrival":
             y += LINE
-            drawn, _ = _segment(item, _label(item, rel, dups), item.n in highlight, departed.pop(item.n),
+            drawn, _ = _segment(item, _label(item, rel, dups, wins), item.n in highlight, departed.pop(item.n),
                                 arrive_y=y - 4)
             rows.extend(drawn)
             y += 4

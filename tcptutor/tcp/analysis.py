@@ -129,6 +129,19 @@ def duplicate_acks(trace: Trace) -> dict[int, tuple[int, int]]:
     return dups
 
 
+def window_changes(trace: Trace) -> dict[int, int]:
+    """Segment n -> its window, for each segment whose window differs from the one its sender
+    advertised before on that path (the SYN's is the first): where flow control shows."""
+    last: dict[Path, int] = {}
+    changes = {}
+    for r in trace.segments:
+        path = (r.src, r.dst)
+        if path in last and r.win != last[path] and not r.has("RST"):
+            changes[r.n] = r.win
+        last[path] = r.win
+    return changes
+
+
 def is_duplicate_ack(trace: Trace, r: SegmentRecord) -> bool:
     """A duplicate ACK in RFC 5681's sense (see duplicate_acks), and not a challenge ACK:
     RFC 5961's challenge ACK restates RCV.NXT to a RST or SYN it cannot trust, whatever

@@ -396,3 +396,13 @@ def test_exported_ladders_show_the_variant_seed():
     v = make_variant(q, 7, {"handshake": (library.SCENARIOS / "handshake.toml").read_text()})
     shown = ladder_html(v)
     assert "seed 7," in shown and "seed 0" not in shown
+
+
+def test_a_closing_window_is_written_on_its_acks_and_a_constant_one_is_not():
+    from tcptutor import library
+    from tcptutor.tcp.simulator import simulate
+
+    text = ladder.render_ladder(simulate(library.load_scenario("zero-window")), width=100)
+    assert "win=0" in text and "win=2000" in text
+    assert "(zero-window probe)" in text
+    assert "win=" not in ladder.render_ladder(simulate(library.load_scenario("handshake")), width=100)

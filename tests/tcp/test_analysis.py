@@ -137,3 +137,12 @@ def test_a_flood_does_not_lend_its_sequence_space_to_the_client_connection():
         basis = analysis.ack_basis(t, r)
         if basis is not None:
             assert (basis.src, basis.dst) == (r.dst, r.src)
+
+
+def test_window_changes_are_the_acks_of_a_closing_and_reopening_window():
+    trace = trace_of("zero-window")
+    changes = analysis.window_changes(trace)
+    server_acks = {n: w for n, w in changes.items() if trace.segment(n).src == "server"}
+    # 2000 bytes of buffer: 1000 left, then none, then the read reopens it
+    assert list(server_acks.values())[:3] == [1000, 0, 2000]
+    assert analysis.window_changes(trace_of("handshake")) == {}  # a window that never changes
