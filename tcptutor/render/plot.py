@@ -15,6 +15,7 @@ or a test can find it.
 
 from __future__ import annotations
 
+import math
 from xml.sax.saxutils import escape, quoteattr
 
 from ..tcp import analysis
@@ -22,20 +23,43 @@ from ..tcp.trace import Trace
 
 WIDTH = 760
 PANEL_H = 220
-LEFT, RIGHT, TOP, BOTTOM = 70, 20, 30, 40  # margins of each panel's plotting area
+LEFT, RIGHT, TOP, BOTTOM = 80, 20, 30, 40  # margins of each panel's plotting area
 FONT = "DejaVu Sans, Arial, sans-serif"
 INK, GREY, CWND, SSTHRESH, LOST, RETX, WINDOW = "#222", "#999", "#1565c0", "#ef6c00", "#c62828", "#c62828", "#2e7d32"
 
 
-class _Axes:
-    """A linear map from data (x, y) to one panel's pixels; y grows upward."""
+def nice_ticks(low: float, high: float, whole: bool = False) -> list[float]:
+    """Round tick values from `low` up to the first tick at or above `high`: steps of 1, 2 or
+    5 times a power of ten, four to eight ticks (whole numbers only if `whole`), so an axis
+    reads 0, 5000, 10000 ... rather than 0, 6515.25, 13030.5."""
+    span = high - low if high > low else 1.0
+    step = 10.0 ** math.floor(math.log10(span / 4))
+    for factor in (1, 2, 5, 10):
+        if span / (step * factor) <= 7:
+            step *= factor
+            break
+    if whole:
+        step = max(1.0, round(step))
+    first = math.floor(low / step) * step
+    ticks = [first]
+    while ticks[-1] < high - 1e-9 * step:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks if len(ticks) > 1 else [first, first + step]
 
-    def __init__(self, index: int, xmax: float, ymax: float, xmin: float = 0.0, ymin: float = 0.0):
+
+class _Axes:
+    """A linear map from data (x, y) to one panel's pixels; y grows upward. Each axis runs
+    to the round tick at or above its data (nice_ticks)."""
+
+    def __init__(self, index: int, xmax: float, ymax: float, xmin: float = 0.0, ymin: float = 0.0,
+                 whole_x: bool = False):
         self.top = index * PANEL_H + TOP
         self.height = PANEL_H - TOP - BOTTOM
         self.left, self.width = LEFT, WIDTH - LEFT - RIGHT
-        self.xmin, self.xmax = xmin, xmax if xmax > xmin else xmin + 1
-        self.ymin, self.ymax = ymin, ymax if ymax > ymin else ymin + 1
+        self.xticks = nice_ticks(xmin, xmax, whole_x)
+        self.yticks = nice_ticks(ymin, ymax)
+        self.xmin, self.xmax = self.xticks[0], self.xticks[-1]
+        self.ymin, self.ymax = self.yticks[0], self.yticks[-1]
 
     def x(self, v: float) -> float:
         return round(self.left + (v - self.xmin) / (self.xmax - self.xmin) * self.width, 2)
@@ -52,10 +76,9 @@ class _Axes:
             f'<text x="14" y="{self.top + self.height / 2}" text-anchor="middle" '
             f'transform="rotate(-90 14 {self.top + self.height / 2})">{escape(ylabel)}</text>',
         ]
-        for i in range(5):  # ticks: the ends and three between
-            xv = self.xmin + (self.xmax - self.xmin) * i / 4
-            yv = self.ymin + (self.ymax - self.ymin) * i / 4
+        for xv in self.xticks:
             out.append(f'<text x="{self.x(xv)}" y="{bottom + 15}" text-anchor="middle" fill="{GREY}">{_num(xv)}</text>')
+        for yv in self.yticks:
             out.append(f'<text x="{self.left - 5}" y="{self.y(yv) + 4}" text-anchor="end" fill="{GREY}">{_num(yv)}</text>')
         return out
 
@@ -106,7 +129,7 @@ def render_plot(trace: Trace) -> str:
     cwnd = cwnd_series(trace, sender, "cwnd")
     ssthresh = cwnd_series(trace, sender, "ssthresh")
     top = max([1] + [v for _, v in cwnd + ssthresh])
-    a = _Axes(0, end, top * 1.05)
+    a = _Axes(0, end, top)
     body += a.frame(f"(a) {sender}: cwnd and ssthresh over time", "time (s)", "bytes")
     if cwnd:
         body.append(_polyline("cwnd", [(a.x(t), a.y(v)) for t, v in _steps(cwnd, end)], CWND))
@@ -121,7 +144,7 @@ def render_plot(trace: Trace) -> str:
     mss = max([r.length for r in trace.segments if r.src == sender] + [1])
     rounds = [(k, round(e.tcb.cwnd / mss, 2)) for k, r, e in analysis.transmission_rounds(trace, sender)
               if e.tcb is not None and e.tcb.cwnd is not None]
-    b = _Axes(1, max([1] + [k for k, _ in rounds]), max([1] + [v for _, v in rounds]) * 1.1, xmin=0)
+    b = _Axes(1, max([1] + [k for k, _ in rounds]), max([1] + [v for _, v in rounds]), xmin=0, whole_x=True)
     body += b.frame(f"(b) {sender}: cwnd per transmission round (MSS {mss})", "transmission round", "segments")
     if rounds:
         points = [(b.x(k), b.y(v)) for k, v in rounds]
@@ -141,7 +164,7 @@ def render_plot(trace: Trace) -> str:
                 acks.append((s.arrived_seconds, ack))
                 edge.append((s.arrived_seconds, ack + s.win))
     ytop = max([1] + [rel(s.seq) + s.length for s in data] + [v for _, v in acks])
-    c = _Axes(2, end, ytop * 1.05)
+    c = _Axes(2, end, ytop)
     body += c.frame(f"(c) {sender}: time-sequence graph", "time (s)", "relative sequence number")
     for s in data:
         x, y0, y1 = c.x(s.sent_seconds), c.y(rel(s.seq)), c.y(rel(s.seq) + s.length)

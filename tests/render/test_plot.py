@@ -98,3 +98,14 @@ def test_the_ladder_shows_the_windows_with_tcb_and_keeps_its_width():
     assert "cwnd=" not in plain
     assert "[cwnd=4000" in shown and "ssthresh=7500" in shown
     assert max(len(line) for line in shown.splitlines()) <= 70
+
+
+def test_axes_tick_at_round_values_and_reach_past_the_data():
+    from tcptutor.render.plot import nice_ticks
+
+    assert nice_ticks(0, 26061) == [0, 5000, 10000, 15000, 20000, 25000, 30000]
+    assert nice_ticks(0, 0.239) == [0, 0.05, 0.1, 0.15, 0.2, 0.25]
+    assert nice_ticks(0, 3, whole=True) == [0, 1, 2, 3]  # rounds are whole numbers
+    for high in (1, 7.5, 13.2, 999, 123456):
+        ticks = nice_ticks(0, high)
+        assert 4 <= len(ticks) <= 8 and ticks[-1] >= high

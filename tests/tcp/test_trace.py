@@ -18,10 +18,14 @@ CORE = Path(__file__).resolve().parents[2] / "tcptutor" / "tcp"
 
 @pytest.mark.parametrize("name", library.scenario_names())
 def test_every_golden_reads_back_to_the_same_json(name):
-    doc = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    golden = GOLDEN / f"{name}.json"
+    # a bulk transfer's golden is only its digest (test_golden.py): read back the trace itself
+    text = golden.read_text(encoding="utf-8") if golden.is_file() else json.dumps(
+        simulate(library.load_scenario(name)).to_json(), indent=2, ensure_ascii=False) + "\n"
+    doc = json.loads(text)
     trace = Trace.from_json(doc)
     assert trace.to_json() == doc
-    assert json.dumps(trace.to_json(), indent=2, ensure_ascii=False) + "\n" == (GOLDEN / f"{name}.json").read_text(encoding="utf-8")
+    assert json.dumps(trace.to_json(), indent=2, ensure_ascii=False) + "\n" == text
 
 
 @pytest.mark.parametrize("name", library.scenario_names())
