@@ -441,8 +441,7 @@ class Connection:
 
     def deadline(self) -> int | None:
         """When the next timer is due (aioquic's get_timer()), None when none runs."""
-        due = self.timers.next()
-        return None if due is None else due[0]
+        return self.timers.earliest()
 
     def timer_kind(self) -> tuple[str, int]:
         """Which timer is due next and how long it ran, for the trace."""

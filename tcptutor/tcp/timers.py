@@ -49,6 +49,11 @@ class TimerRegistry:
     def running(self, name: str) -> bool:
         return name in self._running
 
+    def earliest(self) -> int | None:
+        """The earliest deadline of any running timer (what the host's heap needs), None if none."""
+        running = self._running
+        return min(running.values()) if running else None
+
     def next(self) -> tuple[int, str] | None:
         """The earliest (deadline, name); ties go to the name earlier in ORDER."""
         running = self._running
@@ -57,5 +62,8 @@ class TimerRegistry:
         if len(running) == 1:
             name, at = next(iter(running.items()))
             return at, name
-        at, _, name = min((at, _RANK[name], name) for name, at in running.items())
-        return at, name
+        best_name, best_at = None, None
+        for name, at in running.items():  # a loop, not min() over a generator: this runs per event
+            if best_at is None or at < best_at or (at == best_at and _RANK[name] < _RANK[best_name]):
+                best_name, best_at = name, at
+        return best_at, best_name

@@ -63,3 +63,11 @@ def test_stop_of_a_stopped_timer_is_harmless_and_stop_all_clears_everything():
 def test_an_unknown_timer_name_is_refused():
     with pytest.raises(ValueError, match="unknown timer 'rtx'"):
         TimerRegistry().start("rtx", 1)
+
+
+def test_earliest_is_the_deadline_next_names():
+    timers = TimerRegistry()
+    assert timers.earliest() is None
+    timers.start(RETRANSMISSION, 500)
+    timers.start(TIME_WAIT, 300)
+    assert timers.earliest() == 300 == timers.next()[0]
