@@ -25,8 +25,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from linux_tun import run_kernel_cases, tun_available  # noqa: E402
-from test_linux_loss import SETUP, Case, outcome  # noqa: E402
+from test_linux_loss import Case, SETUP, kernel_runs_of, outcome  # noqa: E402
 
 RENO = '[client]\ncc = "reno"\n[server]\ncc = "reno"\n'
 
@@ -45,18 +44,9 @@ CASES: dict[str, Case] = {
         "1", "client", (*SETUP, full_segments(20), "wait 2s", full_segments(20), "wait 1s"), toml=RENO),
 }
 
-_runs: dict = {}
-
-
 @pytest.fixture(scope="module")
 def kernel_runs():
-    if (reason := tun_available()) is not None:
-        pytest.skip(reason)
-    if not _runs:
-        _runs.update(run_kernel_cases({n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items()}))
-    yield _runs
-    for run in _runs.values():
-        run.cancel()
+    yield from kernel_runs_of(CASES)
 
 
 @pytest.mark.linux

@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from linux_tun import run_kernel_cases, tun_available  # noqa: E402
-from test_linux_loss import MEASURES, SETUP, Case, outcome  # noqa: E402
+from test_linux_loss import Case, MEASURES, SETUP, kernel_runs_of, outcome  # noqa: E402
 
 from tcptutor.tcp.scenario import parse_scenario  # noqa: E402
 from tcptutor.tcp.segment import Segment  # noqa: E402
@@ -50,16 +49,9 @@ CASES: dict[str, Case] = {
         "client connect", "client send 10", "wait 1s"), toml="[client]\nisn = 1000\n"),
 }
 
-_runs: dict = {}
-
-
 @pytest.fixture(scope="module")
 def kernel_runs():
-    if (reason := tun_available()) is not None:
-        pytest.skip(reason)
-    if not _runs:
-        _runs.update(run_kernel_cases({n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items()}))
-    return _runs
+    yield from kernel_runs_of(CASES)
 
 
 @pytest.mark.linux

@@ -401,6 +401,24 @@ def start_all(names=None) -> dict[str, KernelRun]:
     return _runs
 
 
+def kernel_runs_of(cases: dict[str, Case]):
+    """A kernel-case module's fixture body: skip when the TUN harness cannot run here, else
+    start every case at once (one namespace each), yield the runs, and cancel what is left.
+
+        @pytest.fixture(scope="module")
+        def kernel_runs():
+            yield from kernel_runs_of(CASES)
+    """
+    if (reason := tun_available()) is not None:
+        pytest.skip(reason)
+    runs = run_kernel_cases({n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in cases.items()})
+    try:
+        yield runs
+    finally:
+        for run in runs.values():
+            run.cancel()
+
+
 @pytest.fixture(scope="module")
 def kernel_runs(request):
     """The runs of the cases this session selected, started together; cancelled at the end."""

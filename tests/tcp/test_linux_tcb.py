@@ -24,8 +24,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from linux_tun import run_kernel_cases, tun_available  # noqa: E402
-from test_linux_loss import SETUP, SLACK_FIXED, Case, outcome, simulated  # noqa: E402
+from test_linux_loss import Case, SETUP, SLACK_FIXED, kernel_runs_of, outcome, simulated  # noqa: E402
 
 from tcptutor.tcp.trace import Trace  # noqa: E402
 
@@ -44,14 +43,8 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def kernel_results():
-    if (reason := tun_available()) is not None:
-        pytest.skip(reason)
-    runs = run_kernel_cases({n: (c.scenario_text(), c.kernel, c.syncookies) for n, c in CASES.items()})
-    try:
+    for runs in kernel_runs_of(CASES):
         yield {n: run.result() for n, run in runs.items()}
-    finally:
-        for run in runs.values():
-            run.cancel()
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
