@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_linux_loss import Case, MEASURES, SETUP, kernel_runs_of, outcome  # noqa: E402
+from test_linux_loss import Case, MEASURES, SETUP, assert_kernel_agrees, case_ids, kernel_runs_of  # noqa: E402
 
 from tcptutor.tcp.scenario import parse_scenario  # noqa: E402
 from tcptutor.tcp.segment import Segment  # noqa: E402
@@ -55,10 +55,9 @@ def kernel_runs():
 
 
 @pytest.mark.linux
-@pytest.mark.parametrize("name", list(CASES), ids=[f"point {c.point}: {n}" for n, c in CASES.items()])
+@pytest.mark.parametrize("name", list(CASES), ids=case_ids(CASES))
 def test_simulator_matches_kernel(name, kernel_runs):
-    problems, diff = outcome(CASES[name], kernel_runs[name].result())
-    assert not problems, f"{name}: the simulator and the kernel differ:\n" + "\n".join(problems) + "\n" + diff
+    assert_kernel_agrees(name, CASES[name], kernel_runs[name].result())
 
 
 def simulated_answers(measure) -> list[int]:

@@ -276,20 +276,19 @@ def answers(real: dict) -> list[int]:
 
 def discount_lateness(segments: list[dict], started: list[list[float]],
                       delivered: list[list[float]] = ()) -> list[dict]:
-    """The kernel run's segments with each time less how late the harness was: in beginning
-    the step the segment came in, or in handing the kernel the packet just before it (a reply
-    to a packet the harness delivered late leaves late, through no fault of the kernel)."""
+    """The kernel run's segments with each time less how late the harness was at its last
+    act before the segment: beginning a step, or handing the kernel a packet (a reply to a
+    packet handed over late leaves late, through no fault of the kernel). Each pair is
+    (when it was due, when it happened); the latest act before a segment decides."""
+    acts = sorted([*started, *delivered], key=lambda pair: pair[1])
     out = []
     for seg in segments:
         late = 0.0
-        for simulated, real in started:
-            if real <= seg["t"]:
-                late = max(0.0, real - simulated)
-        handed = 0.0
-        for due, real in delivered:
-            if real <= seg["t"]:
-                handed = max(0.0, real - due)
-        out.append({**seg, "t": round(seg["t"] - max(late, handed), 6)})
+        for due, real in acts:
+            if real > seg["t"]:
+                break
+            late = max(0.0, real - due)
+        out.append({**seg, "t": round(seg["t"] - late, 6)})
     return out
 
 
@@ -401,6 +400,17 @@ def start_all(names=None) -> dict[str, KernelRun]:
     return _runs
 
 
+def case_ids(cases: dict[str, Case]) -> list[str]:
+    """Test ids that name the issue point each case covers."""
+    return [f"point {c.point}: {n}" for n, c in cases.items()]
+
+
+def assert_kernel_agrees(name: str, case: Case, real: dict) -> None:
+    """The simulator's run of `case` matches the kernel's, or the failure shows both side by side."""
+    problems, diff = outcome(case, real)
+    assert not problems, f"{name}: the simulator and the kernel differ:\n" + "\n".join(problems) + "\n" + diff
+
+
 def kernel_runs_of(cases: dict[str, Case]):
     """A kernel-case module's fixture body: skip when the TUN harness cannot run here, else
     start every case at once (one namespace each), yield the runs, and cancel what is left.
@@ -454,10 +464,7 @@ def _param(name: str, case: Case):
 
 @pytest.mark.parametrize("name", [_param(n, c) for n, c in CASES.items()])
 def test_simulator_matches_kernel_under_loss(name, kernel_runs):
-    case = CASES[name]
-    real = kernel_runs[name].result()
-    problems, diff = outcome(case, real)
-    assert not problems, f"{name}: the simulator and the kernel differ:\n" + "\n".join(problems) + "\n" + diff
+    assert_kernel_agrees(name, CASES[name], kernel_runs[name].result())
 
 
 @pytest.mark.linux
