@@ -6,6 +6,8 @@ same path works from a clone and from an installed package.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 
 from .errors import InputError
@@ -38,3 +40,19 @@ def read_scenario(name_or_path: str) -> tuple[str, str]:
 def load_scenario(name_or_path: str) -> Scenario:
     text, path = read_scenario(name_or_path)
     return parse_scenario(text, path)
+
+
+@cache
+def simulator_version() -> str:
+    """A digest of the simulator's own source (tcptutor/tcp, every .py file, by relative path).
+
+    It changes whenever the code that computes answer keys changes, with no number for a person
+    to forget to bump: a stored key records it, so a cache can tell a stale entry and a regrade
+    can say that the simulator, not the question, moved. 16 hex digits are plenty to tell
+    versions apart."""
+    root = Path(__file__).resolve().parent / "tcp"
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(f"\0{path.relative_to(root).as_posix()}\0".encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
