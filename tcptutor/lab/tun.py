@@ -36,12 +36,12 @@ Timing: the runs that start together prepare first (imports, the simulation, the
 then start their clocks a few ms apart (KernelRun, STAGGER); the harness runs SCHED_FIFO; a
 step waits briefly (GRACE) for packets still in flight, as the simulator settles before each.
 
-Host side (pytest process):
-    from linux_tun import tun_available, run_kernel_case, run_kernel_cases
+Host side (the kernel tests, `tcptutor lab`):
+    from tcptutor.lab.tun import tun_available, run_kernel_case, run_kernel_cases
     result = run_kernel_case(scenario_text, kernel="server")
     runs = run_kernel_cases({"a": (text_a, "client", None), "b": (text_b, "server", 1)})
     runs["a"].result()   # blocks; runs["b"].cancel() stops one and deletes its namespace
-Inside the namespace this file runs as a script: a JSON line {"scenario", "kernel",
+Inside the namespace this module runs as a script (`python -m tcptutor.lab.tun`): a JSON line {"scenario", "kernel",
 "syncookies", "inject"} on stdin, "ready" on stdout, then "go" on stdin; at the end JSON
 {"segments", "final", "calls", "sysctl"} on stdout (or {"error"} and exit 1).
 Each segment: {"src", "dst", "flags", "seq", "ack", "len", "mss", "win", "t", "fate"}, with
@@ -72,7 +72,7 @@ import traceback
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]  # the project root: tcptutor imports from there
+ROOT = Path(__file__).resolve().parents[2]  # the directory holding the tcptutor package (PYTHONPATH inside)
 
 KERNEL_IP, PEER_IP = "10.0.0.1", "10.0.0.2"
 SERVER_PORT, CLIENT_PORT = 8080, 40000
@@ -153,9 +153,9 @@ class KernelRun:
         if r.returncode != 0:
             raise RuntimeError(f"ip netns add {self.name} failed: {r.stderr.strip()}")
         self._deleted = False
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.name, sys.executable, str(Path(__file__).resolve())],
+            ["ip", "netns", "exec", self.name, sys.executable, "-m", "tcptutor.lab.tun"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
         self.proc.stdin.write(self.job + "\n")
@@ -824,7 +824,6 @@ class Harness:
 
 def main() -> int:
     try:
-        sys.path.insert(0, str(ROOT))
         from tcptutor.tcp.scenario import parse_scenario
 
         job = json.loads(sys.stdin.readline())
