@@ -15,6 +15,8 @@ a loaded machine.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 SLACK_FIXED = 0.020  # seconds
 SLACK_SHARE = 1 / 8
 
@@ -108,3 +110,114 @@ def side_by_side(kernel: list[tuple], sim: list[tuple]) -> str:
         same = k is not None and s is not None and k[0] == s[0] and abs(k[1] - s[1]) <= tolerance(s[1])
         lines.append(f"{i + 1:>3} {'  ' if same else '!='} {show(k):<46} {show(s)}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- tcptutor lab
+
+SAME, SLACK, DIFFERENT, KERNEL_ONLY, SIMULATOR_ONLY = "same", "slack", "different", "kernel-only", "simulator-only"
+NOTICEABLE = 0.005  # seconds: a time difference below this is not worth a word
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One row of `tcptutor lab`: a kernel-run segment and the simulator's that matches it
+    (either may be missing), how they compare, and why they differ where that is known."""
+
+    kernel: dict | None
+    sim: dict | None
+    status: str
+    reason: str = ""
+
+
+def _pure_ack(seg: dict) -> bool:
+    return seg["len"] == 0 and [f for f in seg["flags"] if f != "PSH"] == ["ACK"]
+
+
+def _resent(segments: list[dict], i: int) -> bool:
+    """Whether segment i repeats sequence space its sender already sent to that receiver."""
+    seg = segments[i]
+    if seg["len"] == 0 and not {"SYN", "FIN"} & set(seg["flags"]):
+        return False
+    return any(s["src"] == seg["src"] and s["dst"] == seg["dst"] and s["seq"] == seg["seq"]
+               and (s["len"] or {"SYN", "FIN"} & set(s["flags"])) for s in segments[:i])
+
+
+def why_different(kernel: dict | None, sim: dict | None, kernel_end: str, resent: bool) -> str:
+    """The likeliest reason a kernel segment and a simulated one differ (or one is missing),
+    from what kind of segment it is; "" when nothing specific is known."""
+    seg = kernel or sim
+    if seg["src"] != kernel_end:
+        return "the peer answers what reached it: this follows from an earlier difference"
+    if kernel is not None and sim is not None:
+        if kernel["len"] != sim["len"]:
+            return ("segment sizes differ: Linux sizes segments by its size goal and merges small writes and "
+                    "retransmissions (tcp_sendmsg_locked, tcp_retrans_try_collapse)")
+        if kernel["win"] != sim["win"]:
+            return "the advertised window differs: Linux grows it by receive-buffer auto-tuning (tcp_rcv_space_adjust)"
+        return ""
+    if _pure_ack(seg):
+        if kernel is not None:
+            return ("an ACK the simulator did not send: Linux acknowledges at once in quick-ack mode "
+                    "(tcp_in_quickack_mode) or sends a delayed ACK the simulator merged (tcp_send_delayed_ack)")
+        return ("an ACK the kernel did not send: Linux delayed it and let a later segment carry it "
+                "(tcp_send_delayed_ack, tcp_delack_timer)")
+    if resent:
+        return ("a retransmission on one side only: the kernel's recovery differs here (tcp_retransmit_timer, "
+                "tcp_fastretrans_alert; F-RTO, RFC 5682, is not modelled)")
+    return ""
+
+
+def align(kernel_segments: list[dict], sim_segments: list[dict], kernel_end: str) -> list[Pair]:
+    """Pair the kernel run's segments (times already discounted) with the simulator's.
+
+    Segments are matched by content (sender, flags, relative numbers, length, fate) in order,
+    as difflib matches lines, so a segment only one side sent shows as one row with a gap,
+    and the rest still lines up. The kernel endpoint's send times are compared within the
+    timer slack (`tolerance`); the peer's are not (the harness, a Python process, sends them)."""
+    import difflib
+
+    krows, srows = rows(kernel_segments, "t"), rows(sim_segments, "sent_at")
+    order = list(range(len(krows)))
+    for i in range(min(len(krows), len(srows)) - 1):  # untie, keeping the permutation
+        a, b = order[i], order[i + 1]
+        if (krows[a][0] != srows[i][0] and srows[i][1] == srows[i + 1][1] and srows[i][0][0] != srows[i + 1][0][0]
+                and krows[a][0] == srows[i + 1][0] and krows[b][0] == srows[i][0]):
+            order[i], order[i + 1] = b, a
+    keys_k = [krows[j][0] for j in order]
+    keys_s = [r[0] for r in srows]
+    pairs: list[Pair] = []
+    matcher = difflib.SequenceMatcher(None, keys_k, keys_s, autojunk=False)
+    peer_late = 0.0  # how late the harness sent the peer's latest segment, against the simulation
+    for op, k0, k1, s0, s1 in matcher.get_opcodes():
+        if op == "equal":
+            for dk, ds in zip(range(k0, k1), range(s0, s1)):
+                j = order[dk]
+                kseg, sseg = kernel_segments[j], sim_segments[ds]
+                status, reason = SAME, ""
+                gap = kseg["t"] - sseg["sent_at"]
+                if kseg["src"] != kernel_end:
+                    peer_late = gap
+                else:
+                    slack = tolerance(sseg["sent_at"])
+                    if abs(gap) > slack and peer_late > 0 and abs(gap - peer_late) <= slack:
+                        # the kernel answered on time a segment the harness handed it late
+                        status = SLACK
+                        reason = (f"{gap * 1000:+.0f} ms, of which {peer_late * 1000:.0f} ms because the peer's "
+                                  f"segment before it left late (the harness shares a busy machine)")
+                    elif abs(gap) > slack:
+                        status = DIFFERENT
+                        reason = (f"the kernel sent it {abs(gap) * 1000:.0f} ms {'later' if gap > 0 else 'earlier'}: "
+                                  f"more than its timer slack ({slack * 1000:.0f} ms here)")
+                    elif abs(gap) > NOTICEABLE:
+                        status, reason = SLACK, f"{gap * 1000:+.0f} ms: within the kernel's timer slack"
+                pairs.append(Pair(kseg, sseg, status, reason))
+            continue
+        ks = [order[d] for d in range(k0, k1)]
+        ss = list(range(s0, s1))
+        for n in range(max(len(ks), len(ss))):
+            kseg = kernel_segments[ks[n]] if n < len(ks) else None
+            sseg = sim_segments[ss[n]] if n < len(ss) else None
+            resent = _resent(kernel_segments, ks[n]) if kseg is not None else _resent(sim_segments, ss[n])
+            status = DIFFERENT if kseg is not None and sseg is not None else KERNEL_ONLY if kseg else SIMULATOR_ONLY
+            pairs.append(Pair(kseg, sseg, status, why_different(kseg, sseg, kernel_end, resent)))
+    return pairs

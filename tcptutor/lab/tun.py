@@ -140,9 +140,9 @@ class KernelRun:
     """
 
     def __init__(self, scenario_text: str, kernel: str, syncookies: int | None = None,
-                 inject: list[dict] | None = None):
+                 inject: list[dict] | None = None, record: bool = False, adjust: dict | None = None):
         self.job = json.dumps({"scenario": scenario_text, "kernel": kernel, "syncookies": syncookies,
-                               "inject": inject or []})
+                               "inject": inject or [], "record": record, "adjust": adjust or {}})
         self.name = f"tcptutor-tun-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.proc: subprocess.Popen | None = None
         self._result: dict | None = None
@@ -320,6 +320,20 @@ def spoof_ip(k: int) -> str:
 
 
 # ---------------------------------------------------------------------- inside the namespace
+
+def adjusted(scenario, kernel: str, adjust: dict):
+    """The scenario as `tcptutor lab` runs it: `profile` replaces [net] profile, and with
+    `delayed_ack` the kernel's endpoint delays its ACKs in the simulation as the kernel always
+    does (tcp_delack_timer; it cannot be turned off per socket for good)."""
+    from dataclasses import replace
+
+    if adjust.get("profile"):
+        scenario = replace(scenario, net=replace(scenario.net, profile=adjust["profile"]))
+    if adjust.get("delayed_ack"):
+        side = "client" if kernel == "client" else "server"
+        scenario = replace(scenario, **{side: replace(getattr(scenario, side), delayed_ack=True)})
+    return scenario
+
 
 def _sysctl(key: str, value) -> str:
     path = Path("/proc/sys") / key.replace(".", "/")
@@ -597,7 +611,7 @@ class Inject:
 
 
 class Harness:
-    def __init__(self, scenario, kernel: str, fd: int, inject: list[dict] = ()):
+    def __init__(self, scenario, kernel: str, fd: int, inject: list[dict] = (), record: bool = False):
         from tcptutor.tcp.host import Host
         from tcptutor.tcp.simulator import MAX_EVENTS_PER_STEP, Simulator
 
@@ -642,18 +656,38 @@ class Harness:
         self.addr_of = {self.peer: PEER_IP}
         self.name_of = {PEER_IP: self.peer}
         self.kernel_talked_to_peer = False
+        # record: each packet's bytes ("raw", hex) and both endpoints' state changes ("states"):
+        # the kernel's read from /proc/net/tcp after everything that can change it, the peer's
+        # from its Host. Off for the kernel tests: reading /proc at every packet costs time.
+        self.record = record
+        self.states: list[dict] = []
+        self.last_state: dict[str, str] = {}
 
     def now(self) -> int:
         return int((time.monotonic() - self.t0) * 1_000_000)
 
     # -------------------------------------------------------------- the network
 
-    def _record(self, seg, t: int, dropped: bool, extra: dict) -> None:
+    def _record(self, seg, t: int, dropped: bool, extra: dict, packet: bytes | None = None) -> None:
         self.segments.append({
             "src": seg.src, "dst": seg.dst, "flags": [f for f, _ in FLAG_BITS if f in extra["flags"]],
             "seq": seg.seq, "ack": seg.ack, "len": seg.length, "mss": seg.mss, "win": seg.win,
             "t": round(t / 1_000_000, 6), "fate": "dropped" if dropped else "delivered",
         })
+        if self.record and packet is not None:
+            self.segments[-1]["raw"] = packet.hex()
+
+    def note_states(self, t: int | None = None) -> None:
+        """With `record`: append each endpoint's state when it differs from the last one seen,
+        stamped `t` (the packet or step that caused it; default now)."""
+        if not self.record:
+            return
+        t = round((self.now() if t is None else t) / 1_000_000, 6)
+        for endpoint, state in ((self.kernel, self.kernel_state()), (self.peer, self.host.view(self.kernel).value)):
+            if self.last_state.get(endpoint, "CLOSED") != state:
+                self.states.append({"t": t, "endpoint": endpoint, "before": self.last_state.get(endpoint, "CLOSED"),
+                                    "after": state})
+                self.last_state[endpoint] = state
 
     def from_kernel(self, packet: bytes) -> None:
         from tcptutor.tcp.segment import Segment
@@ -668,7 +702,8 @@ class Harness:
         if dst == self.peer and "RST" not in p["flags"]:
             self.kernel_talked_to_peer = True
         arrivals = self.wire.arrivals(seg, t)
-        self._record(seg, t, not arrivals, p)
+        self._record(seg, t, not arrivals, p, packet)
+        self.note_states(t)
         if dst == self.peer:  # replies to spoofed sources are never answered
             for at in arrivals:
                 heapq.heappush(self.line, (at, next(self.counter), "peer", seg, self.segments[-1]))
@@ -676,7 +711,6 @@ class Harness:
     def to_kernel(self, seg, t: int) -> None:
         """A segment the peer (or a spoofed source) sends at `t`: onto the wire toward the kernel."""
         arrivals = self.wire.arrivals(seg, t)
-        self._record(seg, t, not arrivals, {"flags": seg.flags})
         if seg.src == self.peer:
             sport = CLIENT_PORT if self.peer == "client" else SERVER_PORT
         else:
@@ -684,6 +718,8 @@ class Harness:
         dport = SERVER_PORT if self.kernel == "server" else CLIENT_PORT
         packet = build_packet(self.addr_of[seg.src], KERNEL_IP, sport, dport, seg.seq, seg.ack,
                               set(seg.flags), seg.win, seg.mss, seg.length, next(self.ident))
+        self._record(seg, t, not arrivals, {"flags": seg.flags}, packet)
+        self.note_states(t)
         for at in arrivals:
             heapq.heappush(self.line, (at, next(self.counter), "kernel", packet, self.segments[-1]))
 
@@ -765,25 +801,32 @@ class Harness:
             while self.line and self.line[0][0] <= t:
                 due, _, direction, item, _ = heapq.heappop(self.line)
                 if direction == "kernel":
-                    delivered.append((round(due / 1_000_000, 6), round(self.now() / 1_000_000, 6)))
+                    handed = self.now()
+                    delivered.append((round(due / 1_000_000, 6), round(handed / 1_000_000, 6)))
                     os.write(self.fd, item)  # the kernel handles it in this call: drain its replies
                     self.drain()
                     self.app.service()
                     self.drain()
+                    self.note_states(handed)
                 else:
-                    self._peer_outcome(self.host.receive(item, self.now()), self.now())
+                    arrived = self.now()
+                    self._peer_outcome(self.host.receive(item, arrived), arrived)
+                    self.note_states(arrived)
             due = None if self.peer in self.wire.vanished else self.host.next_deadline()
             if due is not None and due[0] <= t:
                 outcome, _, _ = self.host.fire_timer(due[1], t)
                 self._peer_outcome(outcome, t)
+                self.note_states(t)
                 continue
             # A step starts at its simulated instant once the network is quiet, as in the
             # simulator, where every step begins after the last one settled: a packet still
             # in flight that the simulation delivered just before this instant (each real
             # hop costs a little more than `latency`) is delivered first.
             if i < len(steps) and steps[i][0] <= t and not (self.line and self.line[0][0] <= steps[i][0] + GRACE):
-                started.append((round(steps[i][0] / 1_000_000, 6), round(self.now() / 1_000_000, 6)))
-                self.run_step(steps[i][1], self.now())
+                began = self.now()
+                started.append((round(steps[i][0] / 1_000_000, 6), round(began / 1_000_000, 6)))
+                self.run_step(steps[i][1], began)
+                self.note_states(began)
                 i += 1
                 continue
             self.app.flush()
@@ -806,20 +849,26 @@ class Harness:
                 else:
                     self.app.on_readable(r)
                     self.drain()
-        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started,
-                "deliveries": delivered, "tcp_info": self.app.tcp_info()}
+        self.note_states()
+        result = {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started,
+                  "deliveries": delivered, "tcp_info": self.app.tcp_info()}
+        if self.record:
+            result["states"] = self.states
+        return result
 
-    def final(self) -> dict:
+    def kernel_state(self) -> str:
+        """The kernel endpoint's state toward the peer, as /proc/net/tcp shows it now."""
         rows = proc_tcp()
         local, remote = (CLIENT_PORT, SERVER_PORT) if self.kernel == "client" else (SERVER_PORT, CLIENT_PORT)
         found = [s for lp, ra, rp, s in rows if lp == local and ra == PEER_IP and rp == remote]
         if found:
-            mine = found[0]
-        elif self.app.listener is not None and self.app.conn is None and not self.kernel_talked_to_peer:
-            mine = "LISTEN"
-        else:
-            mine = "CLOSED"
-        return {self.kernel: mine, self.peer: self.host.view(self.kernel).value}
+            return found[0]
+        if self.app.listener is not None and self.app.conn is None and not self.kernel_talked_to_peer:
+            return "LISTEN"
+        return "CLOSED"
+
+    def final(self) -> dict:
+        return {self.kernel: self.kernel_state(), self.peer: self.host.view(self.kernel).value}
 
 
 def main() -> int:
@@ -827,7 +876,7 @@ def main() -> int:
         from tcptutor.tcp.scenario import parse_scenario
 
         job = json.loads(sys.stdin.readline())
-        scenario = parse_scenario(job["scenario"])
+        scenario = adjusted(parse_scenario(job["scenario"]), job["kernel"], job.get("adjust", {}))
         cookies = job.get("syncookies")
         if cookies is None:  # [server] syncookies, or the profile's default (linux: on)
             from tcptutor.tcp.profiles import resolve
@@ -835,7 +884,7 @@ def main() -> int:
             wanted = scenario.server.syncookies
             cookies = 1 if (resolve(scenario.net).syncookies if wanted is None else wanted) else 0
         fd, settings = setup_namespace(cookies)
-        harness = Harness(scenario, job["kernel"], fd, job.get("inject", []))
+        harness = Harness(scenario, job["kernel"], fd, job.get("inject", []), job.get("record", False))
         try:  # real-time priority: the schedule must not wait behind other work on the machine
             os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
             settings["sched"] = "SCHED_FIFO 10"
