@@ -146,9 +146,11 @@ def why_different(kernel: dict | None, sim: dict | None, kernel_end: str, resent
     """The likeliest reason a kernel segment and a simulated one differ (or one is missing),
     from what kind of segment it is; "" when nothing specific is known."""
     seg = kernel or sim
-    if seg["src"] != kernel_end:
+    if kernel_end != "both" and seg["src"] != kernel_end:
         return "the peer answers what reached it: this follows from an earlier difference"
     if kernel is not None and sim is not None:
+        if set(kernel["flags"]) - {"PSH"} != set(sim["flags"]) - {"PSH"}:
+            return ""
         if kernel["len"] != sim["len"]:
             return ("segment sizes differ: Linux sizes segments by its size goal and merges small writes and "
                     "retransmissions (tcp_sendmsg_locked, tcp_retrans_try_collapse)")
@@ -168,7 +170,8 @@ def why_different(kernel: dict | None, sim: dict | None, kernel_end: str, resent
 
 
 def align(kernel_segments: list[dict], sim_segments: list[dict], kernel_end: str) -> list[Pair]:
-    """Pair the kernel run's segments (times already discounted) with the simulator's.
+    """Pair the kernel run's segments (times already discounted) with the simulator's;
+    `kernel_end` is the endpoint the kernel played, or "both".
 
     Segments are matched by content (sender, flags, relative numbers, length, fate) in order,
     as difflib matches lines, so a segment only one side sent shows as one row with a gap,
@@ -195,7 +198,7 @@ def align(kernel_segments: list[dict], sim_segments: list[dict], kernel_end: str
                 kseg, sseg = kernel_segments[j], sim_segments[ds]
                 status, reason = SAME, ""
                 gap = kseg["t"] - sseg["sent_at"]
-                if kseg["src"] != kernel_end:
+                if kernel_end != "both" and kseg["src"] != kernel_end:
                     peer_late = gap
                 else:
                     slack = tolerance(sseg["sent_at"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import subprocess
 from dataclasses import dataclass
 
 from ..errors import TcptutorError
@@ -35,7 +36,7 @@ class LabError(TcptutorError):
 @dataclass(frozen=True)
 class LabRun:
     scenario_path: str
-    kernel: str  # the endpoint the kernel played
+    kernel: str  # the endpoint the kernel played: client, server or both
     profile: str  # the simulator profile compared against
     real: dict  # the harness's result: segments (with "raw"), states, final, sysctl, ...
     trace: Trace  # the simulation with the kernel run's ISNs
@@ -86,35 +87,54 @@ def capture(run: LabRun) -> bytes:
     TUN carries it). A packet the harness lost says so in its comment."""
     from ..export import pcap
 
-    blocks = [pcap.section_header(f"tcptutor lab: {run.scenario_path}, the kernel as the {run.kernel}"),
+    role = "both endpoints" if run.kernel == "both" else f"the {run.kernel}"
+    blocks = [pcap.section_header(f"tcptutor lab: {run.scenario_path}, the kernel as {role}"),
               pcap.interface_description()]
     for seg in run.real["segments"]:
         if "raw" not in seg:
             continue
-        who = "the kernel" if seg["src"] == run.kernel else f"tcptutor ({seg['src']})"
+        who = f"the kernel ({seg['src']})" if run.kernel in (seg["src"], "both") else f"tcptutor ({seg['src']})"
         note = f"sent by {who}" + ("; lost by the harness: it never arrived" if seg["fate"] == "dropped" else "")
         blocks.append(pcap.enhanced_packet(bytes.fromhex(seg["raw"]), round(seg["t"] * 1_000_000), note))
     return b"".join(blocks)
 
 
-def run_lab(text: str, path: str, kernel: str = "client", profile: str = "linux") -> LabRun:
-    """Run the scenario `text` with the kernel as `kernel` and compare it with the simulator."""
-    if kernel not in ENDPOINTS:
-        raise LabError(f"--kernel must be client or server, not {kernel!r}")
+def duration(scenario) -> float:
+    """Seconds the kernel run takes: the simulated run's length, its last wait included (the
+    harness runs the steps in real time)."""
+    sim, _ = tun.simulated_schedule(scenario)
+    return sim.now / 1_000_000 + tun.MARGIN
+
+
+def run_lab(text: str, path: str, kernel: str = "client", profile: str = "linux",
+            max_time: float = 120.0) -> LabRun:
+    """Run the scenario `text` with the kernel as `kernel` ("client", "server" or "both")
+    and compare it with the simulator."""
+    from .pair import PairRun
+
+    if kernel not in (*ENDPOINTS, "both"):
+        raise LabError(f"--kernel must be client, server or both, not {kernel!r}")
     scenario = parse_scenario(text, path)  # ScenarioError: the caller reports file:line
     adjust = {"profile": profile, "delayed_ack": True}
     scenario = tun.adjusted(scenario, kernel, adjust)
     if any(type(step.action).__name__ == "Flood" for step in scenario.steps) and kernel != "server":
         raise LabError("a scenario with flood needs the kernel as the server (--kernel server)")
-    run = tun.KernelRun(text, kernel, record=True, adjust=adjust)
+    seconds = duration(scenario)
+    if seconds > max_time:
+        raise LabError(f"{path}: this scenario runs for {seconds:.0f} s, and the kernel takes as long in real time; "
+                       f"allow it with --max-time {int(seconds) + 10}")
+    run = (PairRun(text, record=True, adjust=adjust) if kernel == "both"
+           else tun.KernelRun(text, kernel, record=True, adjust=adjust))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         run.start()
         run.wait_ready()
         run.go()
-        real = run.result()
+        real = run.result(timeout=seconds + 60)
     except RuntimeError as err:
         raise LabError(f"the kernel run failed: {str(err).splitlines()[0]}") from None
+    except subprocess.TimeoutExpired:
+        raise LabError(f"the kernel run did not finish within {seconds + 60:.0f} s") from None
     finally:
         run.cancel()
         signal.signal(signal.SIGTERM, previous)

@@ -84,7 +84,10 @@ def render_lab(run, *, relative: bool = False, width: int = 120) -> str:
     kernel_states = _attach(run.real.get("states", []), kernel_times)
     sim_states = _attach(sim_state_changes(sim_json), sim_times)
     title = sim_json.get("title") or run.scenario_path
-    head_k = f"KERNEL (Linux, as the {run.kernel}; the {'server' if run.kernel == 'client' else 'client'} is tcptutor)"
+    if run.kernel == "both":
+        head_k = "KERNEL (Linux at both ends)"
+    else:
+        head_k = f"KERNEL (Linux, as the {run.kernel}; the {'server' if run.kernel == 'client' else 'client'} is tcptutor)"
     head_s = f"SIMULATOR (profile {run.profile})"
     lines = [title,
              f"ISNs: client {run.isns.get('client', '-')}, server {run.isns.get('server', '-')} (the kernel run's; "

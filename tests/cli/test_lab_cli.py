@@ -25,14 +25,26 @@ TUN = tun_available()
 needs_tun = pytest.mark.skipif(TUN is not None, reason=f"the kernel runs need it: {TUN}")
 
 
-def lab(*args, timeout=120, **kw):
-    return subprocess.run([sys.executable, "-m", "tcptutor", "lab", *args], capture_output=True, text=True,
-                          env=ENV, timeout=timeout, **kw)
+def lab(*args, timeout=120):
+    """`tcptutor lab ARGS` run to its end: a CompletedProcess with the `pid` it ran as."""
+    proc = subprocess.Popen([sys.executable, "-m", "tcptutor", "lab", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=ENV)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    done.pid = proc.pid
+    return done
 
 
 def our_namespaces(pid: int) -> list[str]:
+    """The namespaces a tcptutor process `pid` made (tun.KernelRun and pair.PairRun name them so)."""
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split("\n")
-    return [line.split()[0] for line in listed if line.startswith(f"tcptutor-tun-{pid}-")]
+    return [line.split()[0] for line in listed
+            if line.startswith((f"tcptutor-tun-{pid}-", f"tcptutor-pair-{pid}-"))]
 
 
 def test_a_bad_scenario_is_one_line_and_exit_2():
@@ -42,7 +54,7 @@ def test_a_bad_scenario_is_one_line_and_exit_2():
 
 
 def test_a_bad_kernel_or_profile_is_one_line_and_exit_2():
-    for args, words in ((["handshake", "--kernel", "both"], "--kernel must be client or server"),
+    for args, words in ((["handshake", "--kernel", "router"], "--kernel must be client, server or both"),
                         (["handshake", "--profile", "bsd"], "--profile must be one of linux, rfc9293")):
         done = lab(*args)
         assert (done.returncode, done.stdout) == (2, ""), done.stderr
@@ -94,7 +106,30 @@ def test_lost_data_on_the_kernel_agrees_with_the_linux_profile(tmp_path):
     resent = [f for f in frames if f[1]]
     lost = next(s for s in real if s["fate"] == "dropped")
     assert [int(f[2]) for f in resent] == [lost["seq"]]
-    assert our_namespaces(os.getpid()) == []
+    assert our_namespaces(done.pid) == []
+
+
+@needs_tun
+def test_both_ends_on_the_kernel_a_simultaneous_open_as_the_simulator_has_it():
+    """--kernel both: two namespaces, two real stacks, the harness between them. The crossing
+    SYNs draw two SYN-ACKs and two ACKs (6 segments, RFC 9293 figure 8) on Linux too."""
+    done = lab("simultaneous-open", "--kernel", "both", "--json")
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    assert run["kernel"] == "both" and run["agree"], json.dumps(run["pairs"], indent=1)
+    flags = [(s["src"], "+".join(s["flags"])) for s in run["kernel_run"]["segments"]]
+    assert sorted(flags) == [("client", "ACK"), ("client", "SYN"), ("client", "SYN+ACK"),
+                             ("server", "ACK"), ("server", "SYN"), ("server", "SYN+ACK")]
+    for side in ("client", "server"):
+        states = [c["after"] for c in run["kernel_run"]["states"] if c["endpoint"] == side]
+        assert states == ["SYN-SENT", "SYN-RECEIVED", "ESTABLISHED"], (side, states)
+    assert our_namespaces(done.pid) == []
+
+
+def test_a_scenario_longer_than_max_time_is_refused_before_anything_starts():
+    done = lab("active-close", "--kernel", "both")
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert "runs for 300 s" in done.stderr and "--max-time 310" in done.stderr
 
 
 @needs_tun
