@@ -215,6 +215,11 @@ CASES = [
     ("time-wait-in-passive-closers-states",
      lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "server"}),
      lambda v: "CLOSED -> LISTEN -> SYN-RECEIVED -> ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED"),
+    ("mss-on-every-segment", lambda: variant("data-transfer", seg("mss", "client DATA 1")), lambda v: "1460"),
+    ("mss-on-every-segment", lambda: variant("handshake", seg("options", "client ACK")), lambda v: "MSS"),
+    ("window-scale-without-option", lambda: variant("handshake", seg("wscale", "client SYN")), lambda v: "7"),
+    ("window-scale-without-option", lambda: variant("handshake", seg("options", "server SYN+ACK")),
+     lambda v: "MSS,SACK_PERM,TS,WS"),
 ]
 
 
