@@ -82,6 +82,9 @@ def explain_seq(seg: SegmentRecord, trace: Trace) -> str:
         if seg.has("ACK") and seq == 0:
             return "0: a RST answering a segment that had no ACK uses seq 0 and acknowledges that segment (RFC 9293 3.10.7.1)"
         return f"{seq}: a RST answering a segment that had an ACK takes that segment's ack as its seq (RFC 9293 3.10.7.1)"
+    if seg.note == Note.KEEPALIVE_PROBE:
+        return (f"{seq} = SND.NXT − 1: a keep-alive probe repeats the last sequence number the peer has already "
+                f"acknowledged, so a live peer must answer it with an ACK (RFC 9293 3.8.4)")
     if seg.retransmission:
         original = resent_original(seg, trace)
         if original:

@@ -56,6 +56,7 @@ def _varied_isns(question: Question, variants: Sequence[Variant]) -> bool:
 
 
 def _named_isns_in_text(question: Question, scenarios: Mapping[str, str]) -> list[Problem]:
+    """The scenario's ISN written as a bare number (not "1000 bytes", "1000-byte", "{client_isn}")."""
     text = question.scenario or ""
     if question.keep_isns or is_inline(text) or text not in scenarios:
         return []
@@ -69,7 +70,7 @@ def _named_isns_in_text(question: Question, scenarios: Mapping[str, str]) -> lis
         if not isinstance(isn, int) or isinstance(isn, bool):
             continue
         for where, body in (("prompt", question.prompt), ("explanation", question.explanation)):
-            if re.search(rf"(?<![\d{{.]){isn}(?![\d}}])", body):
+            if re.search(rf"(?<![\d{{.]){isn}(?![\d}}]|[-\s]?(?:bytes?|ms|s|B)\b)", body):
                 out.append(warning(question, (
                     f"the {where} names {isn}, the {side}'s ISN in scenario {text!r}, but each variant replaces "
                     f"the ISNs with random ones: write {{{side}_isn}} instead, or set keep_isns = true")))

@@ -322,8 +322,12 @@ def test_the_delayed_ack_persist_and_keepalive_timers_say_their_rule():
         [{"field": "a", "what": "timeout", "endpoint": "server", "timer": "keepalive"},
          {"field": "b", "what": "timeout", "endpoint": "server", "timer": "keepalive", "nth": 2},
          {"field": "c", "what": "timeout", "endpoint": "server", "timer": "keepalive", "nth": 3},
-         {"field": "z", "what": "timeout", "endpoint": "server", "timer": "keepalive", "nth": -1}])
+         {"field": "z", "what": "timeout", "endpoint": "server", "timer": "keepalive", "nth": -1},
+         {"field": "probe", "what": "seq", "segment": "server ACK 2"}])
     solved = worked_solutions(keepalive)
+    assert solved["probe"] == (f"{keepalive.expected['probe'].value} = SND.NXT − 1: a keep-alive probe repeats the last "
+                               "sequence number the peer has already acknowledged, so a live peer must answer it with "
+                               "an ACK (RFC 9293 3.8.4)")
     assert "keepalive_idle" in solved["a"] and "went idle" in solved["a"]
     assert "keepalive_idle" in solved["b"] and "answered the last probe" in solved["b"]
     assert "keepalive_interval" in solved["c"] and "reset" not in solved["c"]

@@ -90,3 +90,8 @@ def test_verify_question_reports_errors_only(scenarios):
     q = build("The client's ISN is {client_isn}. The SYN+ACK's seq?", SYNACK_SEQ)
     assert verify_question(q, scenarios, SEEDS) == []
     assert len(check_question(q, scenarios, SEEDS)) == 1
+
+
+def test_a_size_that_equals_the_isn_is_no_isn(scenarios):
+    prompt = "ISN {client_isn}; 1000-byte segments, 1000 bytes in all. The SYN+ACK's ack?"
+    assert warnings(build(prompt, SYNACK_ACK), scenarios) == []
