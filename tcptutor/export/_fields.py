@@ -23,7 +23,7 @@ from ..tcp.trace import Trace
 from . import ExportItem, ExportSet
 
 MOD = 2**32
-NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout")
+NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport")
 FLAG_CHOICES = ("SYN", "SYN+ACK", "ACK", "FIN+ACK", "FIN", "RST", "RST+ACK")
 ROOT_CATEGORY = "$course$/tcptutor"
 # Moodle accepts only these grades (question_bank::fraction_options_full), written as it exports them.

@@ -77,7 +77,7 @@ def test_parsed_numbers_match_the_key(parsed, selection, keys):
                     g = questions[f"{base}-{name}"]
                     correct = [c for c in g["choices"] if right(c)]
                     what = variant.expected[name].what
-                    if what in ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout"):
+                    if what in ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport"):
                         assert g["type"] == "Numerical", g["id"]
                         assert len(correct) == 1 and correct[0]["text"]["range"] == 0
                         assert correct[0]["text"]["number"] == pytest.approx(value, abs=1e-9), g["id"]
