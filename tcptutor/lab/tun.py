@@ -534,7 +534,7 @@ class KernelApp:
 
     def _sock(self) -> socket.socket:
         if self.conn is None:
-            raise OSError(errno.ENOTCONN, "no connection")
+            raise OSError(errno.ENOTCONN, os.strerror(errno.ENOTCONN))
         return self.conn
 
     def flush(self) -> None:

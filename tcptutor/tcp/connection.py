@@ -695,11 +695,23 @@ class Connection:
             self._on_reset(seg)
             return
         if seg.has("SYN"):
-            # Fourth check (with RFC 5961 4.2): a SYN in the window.
+            # Fourth check: a SYN in the window.
             if self.state == S.SYN_RECEIVED and self.passive:
                 self._move(Event.RCV_SYN, S.LISTEN)
-            elif not self._oow_rate_limited():  # Linux tcp_send_challenge_ack
-                self._send_ack(note=Note.CHALLENGE_ACK)
+            elif self.profile.rfc5961:  # RFC 5961 4.2; Linux tcp_send_challenge_ack
+                if not self._oow_rate_limited():
+                    self._send_ack(note=Note.CHALLENGE_ACK)
+            else:
+                # RFC 9293 3.10.7.4, "for implementations that do not follow RFC 5961": "If the
+                # SYN is in the window it is an error: send a reset ... enter the CLOSED state".
+                # The reset answers the SYN as 3.10.7.1 forms one: <SEQ=SEG.ACK><CTL=RST> if
+                # it carries ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+                if seg.has("ACK"):
+                    self._emit({"RST"}, seqno=seg.ack, note=Note.RESET_FOR_SYN_IN_WINDOW)
+                else:
+                    self._emit({"RST", "ACK"}, seqno=0, ack=seq.add(seg.seq, seg.seg_len),
+                               note=Note.RESET_FOR_SYN_IN_WINDOW)
+                self._move(Event.RCV_SYN, S.CLOSED, error="connection reset")
             return
         if not seg.has("ACK"):
             return  # Fifth: "if the ACK bit is off, drop the segment and return".
@@ -744,8 +756,10 @@ class Connection:
             self.timers.start(RETRANSMISSION, self._now + self._current_timeout())
 
     def _on_reset(self, seg: Segment) -> None:
-        """Second check, with RFC 5961 3.2: only a RST exactly at RCV.NXT resets."""
-        if seg.seq != self.receiver.rcv_nxt:
+        """Second check. With RFC 5961 3.2 only a RST exactly at RCV.NXT resets and any other
+        in-window one draws a challenge ACK; without it (RFC 9293's base rule) every RST that
+        passed the window test resets."""
+        if self.profile.rfc5961 and seg.seq != self.receiver.rcv_nxt:
             if not self._oow_rate_limited():  # Linux tcp_send_challenge_ack
                 self._send_ack(note=Note.CHALLENGE_ACK)
             return

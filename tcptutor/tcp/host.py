@@ -221,7 +221,7 @@ class Host:
         peer = seg.src
         conn = self._new_connection(peer, passive=True, now=now, iss=seq.add(old.snd_nxt, TIME_WAIT_ISN_GAP))
         conn.on_segment(seg, now)
-        conn.moves[0] = Move(transition(S.TIME_WAIT, Event.RCV_SYN))
+        conn.moves[0] = Move(transition(S.TIME_WAIT, Event.RCV_SYN, S.SYN_RECEIVED))
         return self._collect(peer, before, conn, note=Note.TIME_WAIT_REOPENED)
 
     @staticmethod

@@ -52,6 +52,7 @@ class NetParams:
     loss: float = 0.0  # probability that the network loses a segment, drawn from seed
     rate: int | None = None  # bottleneck bits per second, each direction; None: infinitely fast
     queue: int | None = None  # drop-tail queue at the bottleneck, in segments; None: unbounded
+    rfc5961: bool | None = None  # RFC 5961's reset and SYN checks; None: the profile's (linux: on)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,12 @@ class Profile:
     # ACK per socket in this time for out-of-window pure ACKs and SYNs, challenge ACKs
     # (RFC 5961) and SYN-ACKs to a repeated SYN. 0: every one is answered (RFC 9293).
     invalid_ratelimit: int = 0
+    # RFC 5961's protections against blind resets and SYNs, which RFC 9293 3.10.7.4 describes
+    # as optional ("If this mitigation is implemented"): only a RST exactly at RCV.NXT resets,
+    # an in-window one and any SYN in a synchronized state draw a challenge ACK. Without them
+    # (the base rule): any in-window RST resets, and a SYN in the window is answered with a
+    # reset that closes the connection. Linux implements them (tcp_validate_incoming).
+    rfc5961: bool = False
     # Linux tcp_check_req: the SYN-ACK sent for a repeated SYN restarts the SYN-ACK timer
     # (mod_timer_pending); RFC 6298 5.1 starts the timer only when it is not running.
     synack_timer_restarts_on_syn: bool = False
@@ -163,6 +169,7 @@ LINUX = Profile(
     syncookies=True,  # net.ipv4.tcp_syncookies = 1
     crossing_syn_ack_establishes=True,
     invalid_ratelimit=500_000,  # net.ipv4.tcp_invalid_ratelimit = 500 (ms)
+    rfc5961=True,  # tcp_validate_incoming: tcp_send_challenge_ack for RST and SYN
     synack_timer_restarts_on_syn=True,
     synack_timer_after_arrivals=True,
     prunes_old_half_open=True,
@@ -184,4 +191,6 @@ def resolve(net: NetParams) -> Profile:
         overrides["syn_retries"] = net.syn_retries
     if net.synack_retries is not None:
         overrides["synack_retries"] = net.synack_retries
+    if net.rfc5961 is not None:
+        overrides["rfc5961"] = net.rfc5961
     return base.__class__(**{**base.__dict__, **overrides})

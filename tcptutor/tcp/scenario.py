@@ -485,6 +485,7 @@ _NET_FIELDS = {
     "loss": _probability,
     "rate": _rate,
     "queue": _whole_number(1, limits.MAX_QUEUE, why=f"segments ({limits.TEACHING})"),
+    "rfc5961": _boolean,
 }
 _TABLES = {"client": _ENDPOINT_FIELDS, "server": _ENDPOINT_FIELDS, "net": _NET_FIELDS}
 _TOP_LEVEL = ("steps", "title", *(f"[{name}]" for name in _TABLES))

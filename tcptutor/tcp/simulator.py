@@ -229,6 +229,8 @@ class Simulator:
             params["net"]["rate"] = sc.net.rate
         if sc.net.queue is not None:
             params["net"]["queue"] = sc.net.queue
+        if sc.net.rfc5961 is not None:
+            params["net"]["rfc5961"] = sc.net.rfc5961
         for name, endpoint in (("client", sc.client), ("server", sc.server)):
             for key in ("nagle", "delayed_ack"):  # v2 endpoint keys, shown only when on
                 if getattr(endpoint, key):

@@ -124,6 +124,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         Transition(s, E.GIVE_UP, S.CLOSED, _GIVE_UP)
         for s in (S.ESTABLISHED, S.FIN_WAIT_1, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK)
     ),
+    *(
+        Transition(s, E.RCV_SYN, S.CLOSED,
+                   "RFC 9293 3.10.7.4 fourth, without RFC 5961: a SYN in the window is an error: send a reset, CLOSED")
+        for s in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
+    ),
     # Keep-alive runs only with nothing outstanding, so never with our FIN in flight.
     *(
         Transition(s, E.KEEPALIVE_TIMEOUT, S.CLOSED,

@@ -60,6 +60,7 @@ class Note(enum.StrEnum):
     KEEPALIVE_PROBE = "keep-alive probe"  # RFC 9293 3.8.4: <SEQ=SND.NXT-1>, no data (Linux tcp_xmit_probe_skb)
     KEEPALIVE_RESET = "keep-alive probes unanswered"  # RFC 1122 4.2.3.6; Linux tcp_keepalive_timer -> tcp_send_active_reset
     DELAYED_ACK = "delayed ACK"  # RFC 9293 3.8.6.3, Linux tcp_delack_timer_handler
+    RESET_FOR_SYN_IN_WINDOW = "SYN in the window: reset"  # RFC 9293 3.10.7.4 fourth, without RFC 5961
     # event notes
     NO_CONNECTION_RESET = "no connection: reset"  # RFC 9293 3.10.7.1
     VALID_SYN_COOKIE = "valid SYN cookie"  # RFC 4987 3.6
@@ -73,12 +74,13 @@ class Note(enum.StrEnum):
 
     @property
     def is_reset_reply(self) -> bool:
-        """A RST sent because the segment it answers had no place (no TCB, a listener, a bad ACK)."""
+        """A RST sent because the segment it answers had no place (no TCB, a listener, a bad ACK,
+        a SYN in the window under the base rule): its seq and ack take 3.10.7.1's form."""
         return self in RESET_REPLIES
 
 
 RESET_REPLIES = frozenset({Note.NO_CONNECTION, Note.ACK_TO_LISTENER, Note.BAD_ACK_IN_SYN_SENT,
-                           Note.BAD_ACK_IN_SYN_RECEIVED})
+                           Note.BAD_ACK_IN_SYN_RECEIVED, Note.RESET_FOR_SYN_IN_WINDOW})
 
 
 def as_note(text: str) -> Note | str:

@@ -417,7 +417,7 @@ def test_key_errors_inside_server_point_at_the_key(line, message):
         ("syn_retries = 256", "syn_retries must be between 0 and 255; got 256"),
         ("synack_retries = -1", "synack_retries must be between 0 and 255; got -1"),
         ("retries = 3", "unknown key 'retries' in [net]: expected profile, seed, latency, rto, msl, "
-         "syn_retries, synack_retries, loss, rate or queue"),
+         "syn_retries, synack_retries, loss, rate, queue or rfc5961"),
     ],
 )
 def test_net_errors(line, message):

@@ -382,12 +382,21 @@ class TestAcceptabilityAndResets:
 
     def test_syn_sent_bad_ack_from_a_scenario(self):
         # The server opens anew to the client, which is in TIME-WAIT and does not listen:
-        # the client's ACK (RFC 5961 challenge ACK) is bad for the server in SYN-SENT.
-        t = run(HS + ["client close", "server close", "server connect", "wait 2s"])
+        # with RFC 5961 the client's challenge ACK is bad for the server in SYN-SENT.
+        t = run(HS + ["client close", "server close", "server connect", "wait 2s"], net={"rfc5961": True})
         assert wire(t, 9) == ("client", "server", ["ACK"], 1002, 5002, 0)
         assert wire(t, 10) == ("server", "client", ["RST"], 5002, 0, 0)
         assert t.segment(10).segment.note == "bad ACK in SYN-SENT"
         assert moves(t, "client")[-1] == (t.segment(10).arrived_at, "client", "TIME-WAIT", "CLOSED")
+
+    def test_a_syn_in_time_wait_under_the_base_rule_is_reset(self):
+        # The same SYN, on a stack without RFC 5961: in the window, so "an error: send a reset"
+        # (3.10.7.4 fourth); its RST,ACK acknowledges the SYN and the server's connect fails.
+        t = run(HS + ["client close", "server close", "server connect", "wait 2s"])
+        syn = t.segment(8).segment
+        assert (syn.src, sorted(syn.flags)) == ("server", ["SYN"])
+        assert wire(t, 9) == ("client", "server", ["ACK", "RST"], 0, (syn.seq + 1) % 2**32, 0)
+        assert t.final == {"client": "CLOSED", "server": "CLOSED"}
 
     def test_reset_for_no_connection_without_ack(self):
         t = simulate(load("closed-port"))
@@ -454,7 +463,7 @@ class TestAcceptabilityAndResets:
         assert event_of(t, "call abort").sent == []
 
     def test_exact_rst_resets_in_window_rst_draws_challenge_ack(self):
-        sim, _ = run_sim(HS + ["client send 10"])
+        sim, _ = run_sim(HS + ["client send 10"], net={"rfc5961": True})
         server = sim.hosts["server"]
         conn = server.conns["client"]
         assert conn.rcv_nxt == 1011
@@ -508,11 +517,27 @@ class TestAcceptabilityAndResets:
         assert (ev.state_before, ev.state_after, ev.error) == ("SYN-RECEIVED", "CLOSED", "connection refused")
 
     def test_in_window_syn_on_a_synchronized_connection_draws_challenge_ack(self):
-        sim, _ = run_sim(HS)
+        sim, _ = run_sim(HS, net={"rfc5961": True})
         out = sim.hosts["server"].receive(seg("client", "server", 1500, 0, {"SYN"}), sim.now)
         assert out.moves == []
         assert [(s.flags, s.seq, s.ack, s.note) for s in out.sent] == [
             (frozenset({"ACK"}), 5001, 1001, "challenge ACK")
+        ]
+
+    def test_without_rfc5961_any_rst_in_the_window_resets_and_an_in_window_syn_is_reset(self):
+        """RFC 9293 3.10.7.4's base rule, the rfc9293 profile's default."""
+        sim, _ = run_sim(HS + ["client send 10"])
+        server = sim.hosts["server"]
+        out = server.receive(seg("client", "server", 1012, 0, {"RST"}), sim.now)  # in window, inexact
+        assert [(m.transition.target, m.error) for m in out.moves] == [(State.CLOSED, "connection reset")]
+        assert out.sent == []
+        sim, _ = run_sim(HS)
+        out = sim.hosts["server"].receive(seg("client", "server", 1500, 0, {"SYN"}), sim.now)
+        assert [(s.flags, s.seq, s.ack, s.note) for s in out.sent] == [
+            (frozenset({"RST", "ACK"}), 0, 1501, "SYN in the window: reset")
+        ]
+        assert [(m.transition.source, m.transition.target, m.error) for m in out.moves] == [
+            (State.ESTABLISHED, State.CLOSED, "connection reset")
         ]
 
     def test_ack_of_data_not_yet_sent_draws_an_ack(self):
@@ -1276,3 +1301,59 @@ latency = "0ms"
     assert len(unacceptable) < 5
     assert sum(n for _, n in trace.delivered["server"]) == 453 + 1008 + 2636 + 409 + 536
     assert sum(n for _, n in trace.delivered["client"]) == 2877
+
+
+# ---------------------------------------------------------------- RFC 5961 is optional
+
+def _after_lost_data_abort(net: str) -> dict:
+    """The client's data is lost, then it aborts: its RST lands in the window, off RCV.NXT."""
+    text = ('steps = ["server listen", "client connect", "drop next client->server", "client send 100", '
+            '"client abort", "wait 3s"]\n[client]\nisn = 1000\n[server]\nisn = 5000\n' + net)
+    return simulate(parse_scenario(text)).to_json()
+
+
+def _reconnect_at_once(net: str) -> dict:
+    """The client forgets its connection (its RST is lost) and connects again 0 s later: the
+    clock-driven ISN puts the new SYN inside the server's window."""
+    text = ('steps = ["server listen", "client connect", "drop next client->server RST", "client abort", '
+            '"client connect", "wait 2s"]\n[client]\nisn = 1000\n[server]\nisn = 5000\n' + net)
+    return simulate(parse_scenario(text)).to_json()
+
+
+def _server_segments(trace: dict) -> list[tuple]:
+    return [("+".join(s["flags"]), s["seq"], s["ack"]) for s in trace["segments"] if s["src"] == "server"]
+
+
+def test_the_base_rule_resets_on_any_rst_in_the_window():
+    """RFC 9293 3.10.7.4 second check without RFC 5961: in-window is enough."""
+    trace = _after_lost_data_abort("")
+    assert trace["final"]["server"] == "CLOSED"
+    assert [s for s in _server_segments(trace) if s[0] == "ACK" and s[2] == 1001][-1:] == []  # no challenge ACK
+
+
+def test_rfc5961_turns_an_inexact_rst_into_a_challenge_ack_under_either_profile():
+    for net in ('[net]\nrfc5961 = true\n', '[net]\nprofile = "linux"\n'):
+        trace = _after_lost_data_abort(net)
+        challenge = [s for s in trace["segments"] if s.get("note") == "challenge ACK"]
+        assert challenge and challenge[0]["src"] == "server" and challenge[0]["ack"] == 1001, net
+        assert trace["final"]["server"] == "CLOSED"  # the client's host answers it with an exact RST
+
+
+def test_a_syn_in_the_window_is_answered_with_a_reset_under_the_base_rule():
+    """RFC 9293 3.10.7.4 fourth check, "for implementations that do not follow RFC 5961": send
+    a reset (3.10.7.1's form for a segment without ACK) and enter CLOSED; the reset
+    acknowledges the new SYN, so the client in SYN-SENT accepts it."""
+    trace = _reconnect_at_once("")
+    syn = [s for s in trace["segments"] if s["src"] == "client" and s["flags"] == ["SYN"]][-1]
+    reset = [s for s in trace["segments"] if s["src"] == "server" and "RST" in s["flags"]]
+    assert [(sorted(r["flags"]), r["seq"], r["ack"]) for r in reset] == [(["ACK", "RST"], 0, syn["seq"] + 1)]
+    assert reset[0]["note"] == "SYN in the window: reset"
+    assert trace["final"] == {"client": "CLOSED", "server": "CLOSED"}
+    assert trace["params"]["net"].get("rfc5961") is None  # the profile's own rule: not written
+
+
+def test_with_rfc5961_the_same_syn_draws_a_challenge_ack_and_the_retry_connects():
+    trace = _reconnect_at_once('[net]\nrfc5961 = true\n')
+    assert any(s.get("note") == "challenge ACK" and s["ack"] == 1001 for s in trace["segments"])
+    assert trace["final"] == {"client": "ESTABLISHED", "server": "ESTABLISHED"}
+    assert trace["params"]["net"]["rfc5961"] is True

@@ -243,7 +243,25 @@ REACHABLE = [
      toml(HS + ["client close", "drop next client->server", "server close", "client abort", "wait 5s"])),
     # The server opens anew to the client in TIME-WAIT, which does not listen: the SYN draws
     # an ACK that the server (SYN-SENT) finds unacceptable and answers with <SEQ=SEG.ACK><CTL=RST>.
+    # With RFC 5961 the client in TIME-WAIT answers the server's new SYN with a challenge ACK,
+    # which is bad for the server in SYN-SENT: its RST ends the client's TIME-WAIT.
     ((S.TIME_WAIT, E.RCV_RST, S.CLOSED), "client", "recv",
+     toml(HS + ["client close", "server close", "server connect", "wait 2s"], net={"rfc5961": True})),
+    # RFC 9293's base rule (3.10.7.4 fourth, without RFC 5961): a SYN in the window is reset,
+    # CLOSED. The client forgets its connection (its RST is lost) and connects again at once:
+    # its clock-driven ISN lands in the server's window.
+    ((S.ESTABLISHED, E.RCV_SYN, S.CLOSED), "server", "recv",
+     toml(HS + ["drop next client->server RST", "client abort", "client connect"])),
+    ((S.CLOSE_WAIT, E.RCV_SYN, S.CLOSED), "server", "recv",
+     toml(HS + ["client close", "drop next client->server RST", "client abort", "client connect"])),
+    ((S.FIN_WAIT_2, E.RCV_SYN, S.CLOSED), "server", "recv",
+     toml(HS + ["server close", "drop next client->server RST", "client abort", "client connect"])),
+    ((S.FIN_WAIT_1, E.RCV_SYN, S.CLOSED), "server", "recv",
+     toml(HS + ["drop next client->server ACK", "server close", "drop next client->server RST", "client abort",
+                "client connect"])),
+    ((S.LAST_ACK, E.RCV_SYN, S.CLOSED), "server", "recv",
+     toml(HS + ["client close", "drop next client->server ACK", "server close", "client abort", "client connect"])),
+    ((S.TIME_WAIT, E.RCV_SYN, S.CLOSED), "client", "recv",
      toml(HS + ["client close", "server close", "server connect", "wait 2s"])),
     # A new SYN from the client reaches the listening server in TIME-WAIT: it reopens.
     ((S.TIME_WAIT, E.RCV_SYN, S.SYN_RECEIVED), "server", "recv",
@@ -293,6 +311,10 @@ UNREACHABLE = {
     # moved SYN-RECEIVED to ESTABLISHED (or dropped the segment): the FIN then takes
     # ESTABLISHED -> CLOSE-WAIT.
     (S.SYN_RECEIVED, E.RCV_FIN, S.CLOSE_WAIT): "the ACK check leaves SYN-RECEIVED before the FIN is seen",
+    # CLOSING needs both FINs to cross and an ACK lost; the peer is then CLOSING or TIME-WAIT
+    # and cannot be made to forget its connection and send a new SYN from the same port
+    # before its own FIN's retransmission settles the state.
+    (S.CLOSING, E.RCV_SYN, S.CLOSED): "no scenario brings a new SYN to a host still in CLOSING",
 }
 
 

@@ -98,8 +98,10 @@ def test_every_note_the_goldens_carry_is_a_member():
 
 
 def test_reset_replies_are_the_notes_of_rsts_to_segments_without_a_place():
+    """...and the base rule's reset of an in-window SYN, which takes the same 3.10.7.1 form."""
     assert {n for n in Note if n.is_reset_reply} == {
-        Note.NO_CONNECTION, Note.ACK_TO_LISTENER, Note.BAD_ACK_IN_SYN_SENT, Note.BAD_ACK_IN_SYN_RECEIVED}
+        Note.NO_CONNECTION, Note.ACK_TO_LISTENER, Note.BAD_ACK_IN_SYN_SENT, Note.BAD_ACK_IN_SYN_RECEIVED,
+        Note.RESET_FOR_SYN_IN_WINDOW}
 
 
 def test_a_record_exposes_the_contract_fields():
