@@ -100,7 +100,7 @@ def parse_answer(expected: Expected, text: str, variant: Variant):
     if what == "truefalse":
         return read.read_bool(text)
     if what == "numeric":
-        return read.read_float(text)
+        return read.read_quantity(text, expected.unit)
     if what == "order":
         shown = [q.items[i] for i in variant.order]
         return read.read_order(text, shown)
@@ -114,7 +114,7 @@ def _matches(expected: Expected, given, variant: Variant) -> bool:
     if expected.what in ("cwnd", "ssthresh", "rwnd", "flight"):
         return abs(given - value) <= SEGMENT_TOLERANCE
     if expected.what == "numeric":
-        return abs(given - value) <= variant.question.tolerance + 1e-9
+        return abs(given - value) <= expected.tolerance + 1e-9 * max(1.0, abs(value))
     return given == value
 
 

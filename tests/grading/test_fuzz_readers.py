@@ -116,6 +116,9 @@ READERS = {
     "order": (lambda text: answers.read_order(text, SHOWN), list),
     "order-by-name": (lambda text: answers.read_order(text, ["MSS index (3 bits)", "hash, ports (24 bits)", "t"]), list),
     "float": (answers.read_float, float),
+    "quantity-s": (lambda text: answers.read_quantity(text, "s"), float),
+    "quantity-rate": (lambda text: answers.read_quantity(text, "Mbit/s"), float),
+    "quantity-free": (lambda text: answers.read_quantity(text, "packets"), float),
 }
 
 
@@ -215,6 +218,10 @@ QUESTIONS = {
     "multiple": _question("multiple", options=OPTIONS),
     "truefalse": _question("truefalse", answer=False),
     "numeric": _question("numeric", answer=240, tolerance=1, unit="s"),
+    "numeric-vary": _question("numeric", vary={"r": {"choice": [0.5, 1.25]}, "n": [1, 9]},
+                              let={"e": "0.875 * r + 0.125 * n"},
+                              part=[{"field": "est", "answer": "e", "unit": "ms", "tolerance": "1%"},
+                                    {"field": "rate", "answer": "n / r", "unit": "Mbit/s"}]),
     "ordering": _question("ordering", items=["CLOSED", "SYN-SENT", "ESTABLISHED"]),
 }
 VARIANTS = {name: make_variant(q, 7, SCENARIOS) for name, q in QUESTIONS.items()}
