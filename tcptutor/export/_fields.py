@@ -216,11 +216,26 @@ def _states_spellings(states: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def has_fields(question) -> bool:
+    """A predict question, or a numeric one with [[part]]s: asked field by field (Moodle
+    Cloze, one GIFT or QTI item per field), where the other kinds are one whole question."""
+    return question.kind == "predict" or question.multipart
+
+
+def numeric_label(e: Expected) -> str:
+    """A numeric part's label with its unit, once."""
+    return f"{e.label} ({e.unit})" if e.unit and e.unit not in e.label else e.label
+
+
 def parts(variant: Variant) -> list[Part]:
-    """The fields of a predict variant, each with its answer, worked solution and the wrong
-    answers that deserve a specific feedback."""
+    """The fields of a predict (or multi-part numeric) variant, each with its answer, worked
+    solution and the wrong answers that deserve a specific feedback."""
     out = []
     for name, e in variant.expected.items():
+        if e.what == "numeric":  # worked solution: the explanation with this variant's numbers
+            out.append(Part(name, numeric_label(e), "number", e.value, number_text(e.value), variant.explanation,
+                            tolerance=e.tolerance))
+            continue
         solution = explain(e, variant.trace)
         wrong = misconception_answers(variant, name)
         if e.what in NUMBER_WHATS:
@@ -299,7 +314,7 @@ def solution_html(variant: Variant) -> str:
     """Worked answers per field, the explanation and the ladder: Moodle's general feedback."""
     q = variant.question
     out = []
-    if q.kind == "predict":
+    if has_fields(q):
         items = "".join(f"<li><b>{html.escape(p.field, quote=False)}</b> = {html.escape(with_value(p.shown, p.solution), quote=False)}</li>"
                         for p in parts(variant))
         out.append(f"<ul>{items}</ul>")
