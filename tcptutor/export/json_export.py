@@ -104,11 +104,11 @@ def question_json(item: ExportItem) -> dict:
     if q.kind == "numeric":
         out["tolerance"] = q.tolerance
         out["unit"] = q.unit
-        if q.lets:
-            out["let"] = dict(q.lets)
         if q.parts:
             out["parts"] = [dict(p.__dict__) for p in q.parts]
             del out["answer"], out["tolerance"], out["unit"]
+    if q.lets:
+        out["let"] = dict(q.lets)
     out["variants"] = [variant_json(v) for v in item.variants]
     return out
 

@@ -32,7 +32,7 @@ MAX_CHOICES = 26  # options and ordering items: one letter each, A to Z (variant
 
 COMMON_KEYS = {"id", "kind", "topics", "difficulty", "prompt", "explanation", "scenario", "profile"}
 KIND_KEYS = {
-    "predict": {"vary", "ask"},
+    "predict": {"vary", "ask", "let"},
     "single": {"options"},
     "multiple": {"options"},
     "truefalse": {"answer"},
@@ -364,7 +364,8 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
             continue
         asks.append(Ask(fname, what, segment, endpoint, at, timer, nth, str(raw.get("label", ""))))
     frozen = tuple((k, json.dumps(v)) for k, v in vary.items())
-    return {"vary": frozen, "asks": tuple(asks)}
+    lets = _check_lets(c, qid, data, [k for k in vary if NAME_RE.match(k)])
+    return {"vary": frozen, "asks": tuple(asks), "lets": tuple(lets)}
 
 
 def _line_finder(c: _Checker, source: str):
@@ -385,6 +386,32 @@ def _line_finder(c: _Checker, source: str):
         return first
 
     return line_of
+
+
+def _check_lets(c: _Checker, qid: str, data: dict, names: list[str]) -> list[tuple[str, str]]:
+    """[let]: name = "expression" over the vary names and the lets before it (appended to
+    `names` as they are checked), for answers and for {placeholders} in the text."""
+    lets_raw = data.get("let", {})
+    lets: list[tuple[str, str]] = []
+    if not isinstance(lets_raw, dict):
+        c.bad("let", f"question {qid}: let must be a table of name = \"expression\"")
+        lets_raw = {}
+    for name, text in lets_raw.items():
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = repr(text)
+        if not NAME_RE.match(name) or name in FUNCTIONS or name in names:
+            c.bad(name, f"question {qid}: let.{name}: a new name of [a-z_][a-z0-9_]* (not a vary name or a function)")
+            continue
+        if not isinstance(text, str):
+            c.bad(name, f"question {qid}: let.{name}: must be an expression string")
+            continue
+        try:
+            compile_expr(text, names)
+        except ExprError as err:
+            c.bad(name, f"question {qid}: let.{name}: {err}")
+        lets.append((name, text))
+        names.append(name)
+    return lets
 
 
 def _check_numeric(c: _Checker, qid: str, data: dict, source: str) -> dict:
@@ -408,26 +435,7 @@ def _check_numeric(c: _Checker, qid: str, data: dict, source: str) -> dict:
         if problem:
             c.bad(name, f"question {qid}: vary.{name}: {problem}")
         names.append(name)
-    lets_raw = data.get("let", {})
-    lets: list[tuple[str, str]] = []
-    if not isinstance(lets_raw, dict):
-        c.bad("let", f"question {qid}: let must be a table of name = \"expression\"")
-        lets_raw = {}
-    for name, text in lets_raw.items():
-        if isinstance(text, (int, float)) and not isinstance(text, bool):
-            text = repr(text)
-        if not NAME_RE.match(name) or name in FUNCTIONS or name in names:
-            c.bad(name, f"question {qid}: let.{name}: a new name of [a-z_][a-z0-9_]* (not a vary name or a function)")
-            continue
-        if not isinstance(text, str):
-            c.bad(name, f"question {qid}: let.{name}: must be an expression string")
-            continue
-        try:
-            compile_expr(text, names)
-        except ExprError as err:
-            c.bad(name, f"question {qid}: let.{name}: {err}")
-        lets.append((name, text))
-        names.append(name)
+    lets = _check_lets(c, qid, data, names)
     extra: dict = {"vary": tuple((k, json.dumps(v)) for k, v in vary.items()), "lets": tuple(lets)}
     raw_parts = data.get("part")
     if raw_parts is not None:

@@ -169,7 +169,7 @@ def make_variant(question: Question, seed: int, scenarios: Mapping[str, str]) ->
             trace = simulate(scenario_for(question, params, scenarios))
         except TcptutorError as err:
             raise VariantError(str(err)) from None
-    numbers = question.kind == "numeric"
+    numbers = question.kind == "numeric" or bool(question.lets)
     prompt = fill_prompt(question.prompt, params, trace, numbers=numbers)
     explanation = fill_prompt(question.explanation, params, trace, numbers=numbers)
     order: tuple[int, ...] = ()
