@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from ..grading.answers import STATES
+from ..grading.grader import TIME_TOLERANCE
 from ..grading.explain import STATE_MEANING, explain, with_value
 from ..grading.misconceptions import Context, basis, diagnose
 from ..questions.expected import Expected
@@ -24,6 +25,9 @@ from . import ExportItem, ExportSet
 
 MOD = 2**32
 NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout")
+# The RFC 6298 estimator's values, in seconds to the microsecond: exported as numbers within the
+# grader's tolerance (half a millisecond), since a student computes 71.90625 ms as 0.0719 s.
+TIME_WHATS = ("srtt", "rttvar", "rto")
 FLAG_CHOICES = ("SYN", "SYN+ACK", "ACK", "FIN+ACK", "FIN", "RST", "RST+ACK")
 ROOT_CATEGORY = "$course$/tcptutor"
 # Moodle accepts only these grades (question_bank::fraction_options_full), written as it exports them.
@@ -235,6 +239,10 @@ def parts(variant: Variant) -> list[Part]:
         if e.what == "numeric":  # worked solution: the explanation with this variant's numbers
             out.append(Part(name, numeric_label(e), "number", e.value, number_text(e.value), variant.explanation,
                             tolerance=e.tolerance))
+            continue
+        if e.what in TIME_WHATS:
+            out.append(Part(name, e.label, "number", e.value, number_text(e.value), explain(e, variant.trace),
+                            tolerance=TIME_TOLERANCE))
             continue
         solution = explain(e, variant.trace)
         wrong = misconception_answers(variant, name)

@@ -491,10 +491,10 @@ def _check_answer(c: _Checker, where: str, raw: dict, names: list[str], line_of)
     tol = raw.get("tolerance", 0)
     if isinstance(tol, str):
         if not TOLERANCE_RE.match(tol):
-            c.problems.append(Problem(c.path, line_of("tolerance"), f"{where}: a relative tolerance is written like \"1%\"; got {tol!r}"))
+            c.problems.append(Problem(c.path, line_of("tolerance"), f"{where}: tolerance must be a finite number >= 0 or a percentage like \"1%\"; got {tol!r}"))
         tol = tol.strip()
     elif isinstance(tol, bool) or not isinstance(tol, (int, float)) or not math.isfinite(tol) or tol < 0:
-        c.problems.append(Problem(c.path, line_of("tolerance"), f"{where}: tolerance must be a finite number >= 0 or a percentage like \"1%\"; got {tol!r}"))
+        c.problems.append(Problem(c.path, line_of("tolerance"), f"{where}: tolerance must be a finite number >= 0; got {tol!r}"))
         tol = 0
     else:
         tol = float(tol)

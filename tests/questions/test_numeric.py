@@ -151,7 +151,7 @@ def test_the_bank_round_trip_keeps_lets_and_parts():
     (('e1 = "0.875 * e0 + 0.125 * r1"', 'e1 = "0.875 * e2 + 0.125 * r1"'), "unknown name 'e2'", "e1 ="),
     (('answer = "e2"', 'answer = "__import__(\'os\')"'), "not a known function", 'answer = "__import__'),
     (('answer = "e2"', 'answer = "e2.real"'), "Attribute is not allowed", 'answer = "e2.real"'),
-    (('tolerance = "1%"', 'tolerance = "1 percent"'), "relative tolerance", 'tolerance = "1 percent"'),
+    (('tolerance = "1%"', 'tolerance = "1 percent"'), "or a percentage like", 'tolerance = "1 percent"'),
     (('field = "e2"', 'field = "e1"'), "field 'e1' is used twice", 'field = "e1"'),
     (('r2 = [60, 140]', 'sqrt = [60, 140]'), "vary.sqrt", "sqrt ="),
     (('unit = "ms"\ntolerance = "1%"', 'unit = "ms"\ntolerance = "1%"\ncolour = 1'), "unknown field 'colour'", "colour ="),
