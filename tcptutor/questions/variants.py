@@ -193,7 +193,10 @@ def numeric_expected(question: Question, params: dict) -> dict[str, Expected]:
         value = _evaluate(part.answer, params, where)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise VariantError(f"{where} is not a number")
-        label = part.label or f"a number{' in ' + part.unit if part.unit else ''}"
+        if part.label:
+            label = f"{part.label} ({part.unit})" if part.unit and part.unit not in part.label else part.label
+        else:
+            label = f"a number{' in ' + part.unit if part.unit else ''}"
         out[part.field] = Expected(part.field, "numeric", value, label, unit=part.unit,
                                    tolerance=tolerance_for(part.tolerance, value))
     return out

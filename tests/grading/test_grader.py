@@ -538,3 +538,22 @@ def test_a_state_list_diff_names_wrong_and_extra_states():
     assert states_credit(ACTIVE, ACTIVE) == 1.0
     g = grade(_active_states(), {"f": " -> ".join(swapped)})
     assert g.score == pytest.approx(6 / 7, abs=1e-4)
+
+
+def test_numeric_variants_are_graded_with_units_and_a_worked_computation():
+    q = question("", qid="tput", kind="numeric", prompt="W = {w} bytes, RTT = {rtt} ms.",
+                 explanation="0.75 × {w} × 8 / {rtt} ms = {bps} bit/s.",
+                 vary={"w": [10_000, 60_000], "rtt": {"choice": [20, 50, 100]}},
+                 let={"bps": "0.75 * w * 8 / (rtt / 1000)"},
+                 part=[{"field": "rate", "label": "average throughput", "answer": "bps", "unit": "bit/s",
+                        "tolerance": "1%"}])
+    for seed in range(5):
+        v = make_variant(q, seed, SCENARIOS)
+        bps = 0.75 * v.params["w"] * 8 / (v.params["rtt"] / 1000)
+        assert v.expected["rate"].value == pytest.approx(bps)
+        assert one(v, f"{bps / 1e6} Mbit/s").verdict == CORRECT
+        assert one(v, f"{bps * 1.005 / 1e3} kbit/s").verdict == CORRECT  # within 1%
+        assert one(v, f"{bps / 8} bytes").verdict == UNREADABLE  # a size is not a rate
+        wrong = one(v, f"{bps * 2}")
+        assert wrong.verdict == WRONG and wrong.misconception is None
+        assert f"bit/s: 0.75 × {v.params['w']} × 8 / {v.params['rtt']} ms" in wrong.feedback  # value, unit, computation
