@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from .. import __version__, library
 from ..errors import TcptutorError
-from ..lessons.parser import Course, parse_course, parse_topics, verify_question
+from ..lessons.parser import Course, check_question, parse_course, parse_topics
+from ..questions.lint import is_warning
 from ..problems import ContentError, Problem
 from ..questions.model import Question
 from ..questions.variants import is_inline
@@ -159,7 +160,7 @@ def _die_with_parent(parent: int) -> None:
 def _verify_one(args: tuple[Question, dict[str, str]]) -> list[Problem]:
     question, scenarios = args
     seeds = range(50) if question.varies else range(1)
-    return verify_question(question, scenarios, seeds)
+    return check_question(question, scenarios, seeds)
 
 
 def _shipped_clashes(files: ContentFiles, course: Course) -> list[Problem]:
@@ -210,7 +211,9 @@ def compile_content(files: ContentFiles, *, workers: int | None = None) -> tuple
     else:
         results = [_verify_one(job) for job in jobs]
     for found in results:
-        problems += found
+        problems += [p for p in found if not is_warning(p)]
+        course.warnings += [p for p in found if is_warning(p)]
+    course.warnings.sort()
     if problems:
         raise ContentError(problems)
     return course, topics
@@ -224,6 +227,7 @@ class BuildReport:
     new_versions: int = 0
     retired: int = 0
     unchanged: bool = False
+    warnings: list[Problem] = field(default_factory=list)  # check's `path:line: warning: ...`
 
     def summary(self) -> str:
         if self.unchanged:
@@ -235,7 +239,8 @@ class BuildReport:
 def check(content: str | Path | None = None) -> BuildReport:
     """Verify without writing: what an instructor's CI runs."""
     course, _ = compile_content(read_content(content))
-    return BuildReport(lessons=len(course.lessons), questions=len(course.questions), unchanged=True)
+    return BuildReport(lessons=len(course.lessons), questions=len(course.questions), unchanged=True,
+                       warnings=course.warnings)
 
 
 def build(engine: Engine, content: str | Path | None = None, *, force: bool = False,

@@ -41,12 +41,25 @@ def build(
 
 
 @app.command()
-def check(content: str = CONTENT_OPTION) -> None:
-    """Verify the content (every predict question over 50 seeds) without writing anything."""
+def check(
+    content: str = CONTENT_OPTION,
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when there are warnings, as for errors."),
+) -> None:
+    """Verify the content (every predict question over 50 seeds) without writing anything.
+
+    Errors (`path:line: message`) exit 1. Warnings (`path:line: warning: ...`: a prompt that
+    hides what the answer depends on, a question whose answers never vary, a concrete ISN the
+    variants replace) are printed and exit 0, unless --strict."""
     from ..bank.build import check as check_content
     with reported_errors():
         report = check_content(content)
-    typer.echo(f"ok: {report.lessons} lessons, {report.questions} questions verified", err=True)
+    for w in report.warnings:
+        typer.echo(str(w), err=True)
+    count = len(report.warnings)
+    noted = f", {count} warning{'s' if count != 1 else ''}" if count else ""
+    typer.echo(f"ok: {report.lessons} lessons, {report.questions} questions verified{noted}", err=True)
+    if strict and count:
+        raise typer.Exit(1)
 
 
 @app.command("lessons")

@@ -40,7 +40,7 @@ def simulate(
     typer.echo(render_ladder(trace, relative=relative, width=columns, tcb=tcb))
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write `text` to `path` through a temporary file beside it and a rename, so that a
     reader never sees half a plot and a failed write leaves the old file as it was."""
     try:
@@ -48,7 +48,7 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as err:  # name the path the user gave, not the temporary one
         raise OSError(err.errno, err.strerror, str(path)) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as out:
             out.write(text)
         os.replace(tmp, path)
     except OSError as err:

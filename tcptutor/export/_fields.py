@@ -24,7 +24,7 @@ from ..tcp.trace import Trace
 from . import ExportItem, ExportSet
 
 MOD = 2**32
-NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout")
+NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport")
 # The RFC 6298 estimator's values, in seconds to the microsecond: exported as numbers within the
 # grader's tolerance (half a millisecond), since a student computes 71.90625 ms as 0.0719 s.
 TIME_WHATS = ("srtt", "rttvar", "rto")

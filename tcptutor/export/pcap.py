@@ -20,10 +20,11 @@ What is in a capture
   the network then lost (`fate = dropped`): they were transmitted, as a capture at the
   sender would show, which is also what lets Wireshark spot the retransmissions and
   duplicate ACKs itself. Each lost packet's comment says that it never arrived.
-- Addresses: client 10.0.0.1 port 40000, server 10.0.0.2 port 80; the spoofed source
-  `spoof-N` of a SYN flood is 198.18.0.0 + N (the RFC 2544 benchmarking range, so
-  spoof-1 is 198.18.0.1 and spoof-256 is 198.18.1.0) with source port 1024 + N.
-  Any other endpoint name gets the next free address of 198.19.0.0/16, port 1024 + k.
+- Addresses (tcp/addresses.py, shared with questions about ports): client 10.0.0.1 port
+  40000, server 10.0.0.2 port 80; the spoofed source `spoof-N` of a SYN flood is
+  198.18.0.0 + N (the RFC 2544 benchmarking range, so spoof-1 is 198.18.0.1 and spoof-256
+  is 198.18.1.0) with source port 1024 + N. Any other endpoint name gets the next free
+  address of 198.19.0.0/16, port 1024 + k.
 - IPv4: no options, DF set, TTL 64, an identification counter per sender, correct header
   checksum. TCP: the trace's seq, ack (the wire value), flags and window (clamped to
   65535: the simulator has no window scaling), the MSS option on segments that carried
@@ -41,7 +42,6 @@ What is in a capture
 from __future__ import annotations
 
 import ipaddress
-import re
 import struct
 from pathlib import Path
 
@@ -49,14 +49,11 @@ from .. import __version__
 from ..segment_flags import wireshark_flags
 from ..errors import InputError
 from ..tcp import analysis
+from ..tcp.addresses import CLIENT, OTHER_BASE, SERVER, SPOOF_BASE, Addresses  # noqa: F401 (re-exported)
 from ..tcp.trace import SegmentRecord, Trace, TraceEvent
 from . import ExportSet, register
 
 LINKTYPE_RAW = 101
-CLIENT = ("10.0.0.1", 40000)
-SERVER = ("10.0.0.2", 80)
-SPOOF_BASE = int(ipaddress.IPv4Address("198.18.0.0"))
-OTHER_BASE = int(ipaddress.IPv4Address("198.19.0.0"))
 EPOCH = 1_767_225_600  # Unix time of the simulation's t = 0: 2026-01-01T00:00:00Z
 TTL = 64
 FLAG_BITS = {"FIN": 0x01, "SYN": 0x02, "RST": 0x04, "PSH": 0x08, "ACK": 0x10, "URG": 0x20}
@@ -68,31 +65,6 @@ BYTE_ORDER_MAGIC = 0x1A2B3C4D
 OPT_ENDOFOPT, OPT_COMMENT = 0, 1
 SHB_USERAPPL = 4
 IF_NAME, IF_DESCRIPTION = 2, 3
-
-
-# ---------------------------------------------------------------------------
-# Addresses
-# ---------------------------------------------------------------------------
-
-
-class Addresses:
-    """Endpoint name -> (IPv4 address, TCP port), as documented above."""
-
-    def __init__(self) -> None:
-        self.known = {"client": CLIENT, "server": SERVER}
-        self.others = 0
-
-    def __call__(self, name: str) -> tuple[str, int]:
-        if name not in self.known:
-            m = re.fullmatch(r"spoof-(\d+)", name)
-            if m and 0 < int(m.group(1)) < 64512:
-                n = int(m.group(1))
-                self.known[name] = (str(ipaddress.IPv4Address(SPOOF_BASE + n)), 1024 + n)
-            else:
-                self.others += 1
-                k = self.others
-                self.known[name] = (str(ipaddress.IPv4Address(OTHER_BASE + k)), 1024 + k)
-        return self.known[name]
 
 
 # ---------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def too_long(text: str) -> Unreadable | None:
 
 # ---------------------------------------------------------------- numbers
 
-_PREFIX = re.compile(r"^(seq|ack|len|win|n|number|num)\s*[=:]\s*", re.IGNORECASE)
+_PREFIX = re.compile(r"^(seq|ack|len|win|n|number|num|mss|wscale|ws|sport|dport|port)\s*[=:]\s*", re.IGNORECASE)
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")  # linear: each step consumes a fixed "," then 3 digits
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
@@ -95,6 +95,68 @@ def read_number(text: str) -> int | Unreadable:
     except ValueError:  # a digit int() refuses (such as ①); past the digit limit, were it reached
         pass
     return Unreadable(text, "a whole number such as 1001 (hex like 0x3e9 works too)")
+
+
+_NONE_WORDS = frozenset({"NONE", "NO", "-", "N/A", "NA", "ABSENT", "NOTHING", "无", "没有"})
+
+
+def is_none_word(text: str) -> bool:
+    """"none", "no", "-", "n/a": the answer that a segment carries no such option."""
+    return normalize(text).upper().rstrip(".") in _NONE_WORDS
+
+
+def read_number_or_none(text: str) -> int | str | Unreadable:
+    """An option's value (1460, 0x5b4, mss=1460) or "none" for an option that is absent."""
+    if (refused := too_long(text)) is not None:
+        return refused
+    if is_none_word(text):
+        return "none"
+    number = read_number(text)
+    if isinstance(number, Unreadable):
+        return Unreadable(text, "a whole number such as 1460, or none when the segment has no such option")
+    return number
+
+
+# Option names as Wireshark, tcpdump and textbooks write them -> the canonical kind.
+_OPTION_ALIASES = {
+    "MSS": "MSS", "MAXSEG": "MSS", "MAXIMUMSEGMENTSIZE": "MSS",
+    "SACKPERM": "SACK_PERM", "SACKPERMITTED": "SACK_PERM", "SACKOK": "SACK_PERM", "SACK": "SACK_PERM",
+    "TS": "TS", "TSVAL": "TS", "TIMESTAMP": "TS", "TIMESTAMPS": "TS",
+    "WS": "WS", "WSCALE": "WS", "WINDOWSCALE": "WS", "WINSCALE": "WS",
+}
+_OPTION_ORDER = ("MSS", "SACK_PERM", "TS", "WS")
+_IGNORED_OPTIONS = {"NOP", "EOL"}  # padding, not an option a question counts
+_OPTIONS_EXAMPLE = "option names separated by commas, e.g. MSS,SACK_PERM,TS,WS, or none"
+
+
+def read_option_kinds(text: str) -> str | Unreadable:
+    """TCP option kinds as 'MSS,SACK_PERM,TS,WS' (in that order) or 'none'. Accepts Wireshark's
+    names, tcpdump's (mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7: values and nop are ignored)
+    and words (window scale, SACK permitted)."""
+    if (refused := too_long(text)) is not None:
+        return refused
+    if is_none_word(text):
+        return "none"
+    found: set[str] = set()
+    for part in re.split(r"[,;+/|，、<>]+", normalize(text).upper()):
+        words = [w for w in re.split(r"[\s_\-=:]+", part) if w]
+        if not words:
+            continue
+        names = [w for w in words if not w.isdigit() and w not in ("VAL", "ECR")]
+        key = "".join(names)
+        if key in _IGNORED_OPTIONS or not key and words:
+            continue
+        if key in _OPTION_ALIASES:
+            found.add(_OPTION_ALIASES[key])
+            continue
+        for word in names:  # "mss 1460 sackOK": several kinds in one part, separated by spaces
+            if word in _OPTION_ALIASES:
+                found.add(_OPTION_ALIASES[word])
+            elif word not in _IGNORED_OPTIONS:
+                return Unreadable(text, _OPTIONS_EXAMPLE)
+    if not found:
+        return Unreadable(text, _OPTIONS_EXAMPLE)
+    return ",".join(k for k in _OPTION_ORDER if k in found)
 
 
 # ---------------------------------------------------------------- seconds

@@ -82,6 +82,9 @@ def explain_seq(seg: SegmentRecord, trace: Trace) -> str:
         if seg.has("ACK") and seq == 0:
             return "0: a RST answering a segment that had no ACK uses seq 0 and acknowledges that segment (RFC 9293 3.10.7.1)"
         return f"{seq}: a RST answering a segment that had an ACK takes that segment's ack as its seq (RFC 9293 3.10.7.1)"
+    if seg.note == Note.KEEPALIVE_PROBE:
+        return (f"{seq} = SND.NXT − 1: a keep-alive probe repeats the last sequence number the peer has already "
+                f"acknowledged, so a live peer must answer it with an ACK (RFC 9293 3.8.4)")
     if seg.retransmission:
         original = resent_original(seg, trace)
         if original:
@@ -200,11 +203,52 @@ def explain(expected: Expected, trace: Trace | None) -> str:
         return f"{show(value)} s: #{seg.n} {verb} then{note}; latency is {show(trace.params['net']['latency'])} s each way"
     if expected.what == "timeout":
         return _explain_timeout(value, trace, expected.event)
+    if expected.what in ("sport", "dport") and seg:
+        return _explain_port(expected.what, value, seg)
+    if expected.what in ("mss", "wscale", "options") and seg:
+        return _explain_option(expected.what, value, seg)
     if expected.what == "count":
         return _explain_count(value, expected.matches, trace)
     if expected.what in TCB_RULES and expected.event is not None:
         return _explain_tcb(expected)
     return show(value)
+
+
+def _explain_port(what: str, value, seg: SegmentRecord) -> str:
+    """Ports come from the capture's address plan (tcp/addresses.py)."""
+    end = seg.src if what == "sport" else seg.dst
+    role = "source" if what == "sport" else "destination"
+    plan = ("tcptutor's captures give the client port 40000 (an ephemeral port, as clients get) "
+            "and the server port 80")
+    return (f"{value}: #{seg.n} goes from the {seg.src} to the {seg.dst}, so its {role} port is the "
+            f"{end}'s; {plan}, and every reply swaps the two ports")
+
+
+def _explain_option(what: str, value, seg: SegmentRecord) -> str:
+    """Which options a segment carries: the MSS only on SYNs (RFC 9293 3.7.1); the window scale
+    only on SYNs too, and only in use when both SYNs carry it (RFC 7323 2.2)."""
+    syn = seg.has("SYN")
+    where = f"#{seg.n} ({wireshark_flags(seg.flags)} from the {seg.src})"
+    if what == "mss":
+        if value != "none":
+            return (f"{value}: the MSS option on {where}: the largest payload its sender accepts in one segment "
+                    f"(RFC 9293 3.7.1); each side announces it once, on its SYN")
+        return f"none: {where} is not a SYN, and the MSS option is sent only on SYNs (RFC 9293 3.7.1)" if not syn else \
+            f"none: {where} carries no MSS option, so its peer assumes 536 (RFC 9293 3.7.1)"
+    if what == "wscale":
+        if value != "none":
+            return (f"{value}: the Window Scale option on {where}: every later win from the {seg.src} is shifted "
+                    f"left by {value} (the window is win << {value}, RFC 7323 2.2)")
+        if syn:
+            return (f"none: {where} carries no Window Scale option, so window scaling is off for the connection "
+                    f"(RFC 7323 2.2: both SYNs must carry it) and every win is the window in bytes, unscaled")
+        return (f"none: {where} is not a SYN; the Window Scale option is sent only on SYNs (RFC 7323 2.2), and "
+                f"a later win is shifted by the value the SYNs agreed (here none: win is the window itself)")
+    if value == "none":
+        why = "no SYN: the MSS and Window Scale options travel only on SYNs" if not syn else "its sender sent none"
+        return f"none: {where} carries no TCP options ({why}); its header is 20 bytes"
+    return (f"{value}: the options on {where}; tcptutor's simulator sends only the MSS option (on SYNs), "
+            f"where Linux also sends SACK_PERM, TS and WS (tcp_syn_options)")
 
 
 TCB_RULES = {
@@ -339,6 +383,40 @@ def _rtt_estimate(trace: Trace, endpoint: str, before: float) -> tuple[float, fl
     return None if srtt is None else (srtt, rttvar)
 
 
+def _explain_other_timer(v: str, value: float, trace: Trace, event: TraceEvent) -> str:
+    """The delayed-ACK, persist and keep-alive timers: how long each ran, and why."""
+    kind, endpoint = event.timer["kind"], event.endpoint
+    linux = trace.params["net"].get("profile") == "linux"
+    earlier = [e for e in analysis.timer_expiries(trace, endpoint, kind) if e.at < event.at]
+    if kind == "delayed-ack":
+        if linux:
+            return (f"{v} s: Linux holds an ACK for its delayed-ACK timeout ato (40 ms at first, TCP_ATO_MIN, "
+                    f"adapting to the gaps between arrivals: tcp_event_data_recv), then sends it alone")
+        return (f"{v} s: the receiver held the ACK, hoping to send it with data or with the ACK of a second "
+                f"full segment; it may wait at most 0.5 s (RFC 1122 4.2.3.2, RFC 5681 4.2), tcptutor's "
+                f"rfc9293 profile waits 200 ms")
+    if kind == "persist":
+        if earlier and abs(value - 2 * earlier[-1].timer["timeout"]) < 1e-6:
+            return (f"{v} s = 2 × {show(earlier[-1].timer['timeout'])} s: the window stayed zero, so the persist "
+                    f"timer backs off exponentially between zero-window probes (RFC 1122 4.2.2.17)")
+        return (f"{v} s: the peer advertised a zero window with data waiting and nothing in flight, so the "
+                f"persist timer started at the RTO; when it expires a zero-window probe goes out "
+                f"(RFC 9293 3.8.6.1, RFC 1122 4.2.2.17)")
+    last = earlier[-1] if earlier else None
+    answered = last is not None and any(
+        s.dst == endpoint and s.delivered and s.arrived_at is not None and last.at <= s.arrived_at <= event.at
+        for s in trace.segments)
+    reset = any(trace.segments[n - 1].has("RST") for n in event.sent if 0 < n <= len(trace.segments))
+    if last is None or answered:
+        since = "the connection went idle" if last is None else "the peer answered the last probe"
+        return (f"{v} s: keepalive_idle: the time since {since} with nothing acknowledged in between; then "
+                f"a keep-alive probe goes out (RFC 1122 4.2.3.6, Linux tcp_keepalive_timer)")
+    end = ("; it was the last allowed, so the connection is reset (keepalive_count probes unanswered)"
+           if reset else "")
+    return (f"{v} s: keepalive_interval: the previous probe went unanswered, so the next one follows one "
+            f"interval later (RFC 1122 4.2.3.6, Linux TCP_KEEPINTVL){end}")
+
+
 def _explain_timeout(value: float, trace: Trace, event: TraceEvent | None = None) -> str:
     """The timer value actually used, and the rule that set it (RFC 6298, or Linux's)."""
     net = trace.params["net"]
@@ -351,6 +429,8 @@ def _explain_timeout(value: float, trace: Trace, event: TraceEvent | None = None
     if event is None:
         return f"{v} s: the timer's value then"
     kind, endpoint = event.timer["kind"], event.endpoint
+    if kind in ("delayed-ack", "persist", "keepalive"):
+        return _explain_other_timer(v, value, trace, event)
     fired = [e for e in analysis.timer_expiries(trace, endpoint)
              if e.timer["kind"] in ("syn", "synack", "retransmission") and e.at < event.at]
     same = [e for e in fired if e.timer["kind"] == kind]

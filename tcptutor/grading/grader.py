@@ -78,8 +78,12 @@ def expected_line(value: object, solution: str, unit: str = "") -> str:
 def parse_answer(expected: Expected, text: str, variant: Variant):
     """Read `text` as the kind of value `expected` is; an Unreadable says what was expected."""
     what = expected.what
-    if what in ("seq", "ack", "len", "win", "count"):
+    if what in ("seq", "ack", "len", "win", "count", "sport", "dport"):
         return read.read_number(text)
+    if what in ("mss", "wscale"):
+        return read.read_number_or_none(text)
+    if what == "options":
+        return read.read_option_kinds(text)
     if what == "flags":
         return read.read_flags(text)
     if what == "state":

@@ -250,6 +250,23 @@ def rto_no_backoff(ctx: Context) -> bool:
     return bool(fired) and isinstance(ctx.given, float) and abs(ctx.given - fired[0]) < 1e-6 < ctx.expected.value - fired[0]
 
 
+def mss_on_every_segment(ctx: Context) -> bool:
+    """An MSS given for a segment that is no SYN (a value, or MSS among its options)."""
+    if ctx.seg is None or ctx.seg.has("SYN"):
+        return False
+    if ctx.what == "mss":
+        return isinstance(ctx.given, int)
+    return ctx.what == "options" and isinstance(ctx.given, str) and "MSS" in ctx.given.split(",")
+
+
+def window_scale_without_option(ctx: Context) -> bool:
+    """A window scale shift where the segments carry no Window Scale option."""
+    if ctx.what == "wscale":
+        return ctx.expected.value == "none" and isinstance(ctx.given, int)
+    return (ctx.what == "options" and isinstance(ctx.given, str) and "WS" in ctx.given.split(",")
+            and "WS" not in str(ctx.expected.value).split(","))
+
+
 CATALOG: tuple[Misconception, ...] = (
     Misconception("no-wraparound", "Forgetting that sequence numbers wrap at 2^32",
                   "Sequence numbers live in a 32-bit space: past 4294967295 they wrap to 0, so every sum is taken modulo 2^32.",
@@ -332,6 +349,12 @@ CATALOG: tuple[Misconception, ...] = (
     Misconception("rto-no-backoff", "The retransmission timeout does not back off",
                   "After each timeout the RTO doubles (RFC 6298 5.5), so the waits grow: 1 s, 2 s, 4 s ...",
                   rto_no_backoff),
+    Misconception("mss-on-every-segment", "Every segment carries the MSS option",
+                  "The MSS option is sent only on SYN segments (RFC 9293 3.7.1): each side announces it once, in the handshake, and later segments carry no MSS at all.",
+                  mss_on_every_segment),
+    Misconception("window-scale-without-option", "Window scaling without the Window Scale option",
+                  "A window is scaled only when both SYNs carried the Window Scale option (RFC 7323 2.2); then the effective window is win << shift. Without the option there is no shift: win is the window in bytes.",
+                  window_scale_without_option),
 )
 
 BY_ID = {m.id: m for m in CATALOG}

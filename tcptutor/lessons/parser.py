@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 
 from ..problems import Problem
 from ..questions.model import ID_RE, Question, question_from_toml
+from ..questions.lint import question_warnings
 from ..questions.variants import VariantError, is_inline, make_variant
 from ..tcp.limits import too_deep_message, toml_too_deep
 from ..tcp.scenario import parse_scenario
@@ -60,6 +61,7 @@ class Lesson:
 class Course:
     lessons: list[Lesson] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # what `check` reports without failing
 
     @property
     def questions(self) -> list[Question]:
@@ -248,9 +250,17 @@ def parse_course(lesson_files: Mapping[str, str], scenarios: Mapping[str, str], 
 
 def verify_question(question: Question, scenarios: Mapping[str, str], seeds=VERIFY_SEEDS) -> list[Problem]:
     """Build the question's variant for every seed; the first failing seed is reported."""
+    return check_question(question, scenarios, seeds, warnings=False)
+
+
+def check_question(question: Question, scenarios: Mapping[str, str], seeds=VERIFY_SEEDS, *,
+                   warnings: bool = True) -> list[Problem]:
+    """verify_question, then (when every seed works) the question's warnings (questions/lint.py):
+    Problems whose message starts with "warning: "."""
+    variants = []
     for seed in seeds:
         try:
-            make_variant(question, seed, scenarios)
+            variants.append(make_variant(question, seed, scenarios))
         except (VariantError, ScenarioError) as err:
             return [Problem(question.path, question.line, f"question {question.id} (seed {seed}): {err}")]
-    return []
+    return question_warnings(question, variants, scenarios) if warnings else []

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from ..segment_flags import canonical_flags
 from ..tcp import analysis
+from ..tcp.addresses import address_plan
 from ..tcp.trace import SegmentRecord, Trace, TraceEvent
-from .model import TCB_SIZE_WHATS, TCB_WHATS, Ask, Question
+from .model import OPTION_WHATS, PORT_WHATS, TCB_SIZE_WHATS, TCB_WHATS, Ask, Question
 from .selectors import parse_selector, select, select_all
 
 
@@ -29,6 +30,26 @@ class Expected:
     tolerance: float = 0.0  # numeric: the absolute tolerance for this variant's value
 
 
+NONE = "none"  # the answer about an option the segment does not carry
+# The trace's option members (docs/scenarios.md, segment `options`) and the names Wireshark
+# gives them, in the order Linux's tcp_options_write puts them on a SYN (RFC 9293 3.1 kind 2;
+# RFC 2018 kind 4; RFC 7323 kinds 8 and 3).
+OPTION_NAMES = (("mss", "MSS"), ("sack_perm", "SACK_PERM"), ("ts", "TS"), ("wscale", "WS"))
+
+
+def options_of(seg: SegmentRecord) -> dict[str, object]:
+    """The TCP options a segment carries, by the trace's member names. This simulator puts only
+    the MSS option on the wire (on SYNs: RFC 9293 3.7.1); it has no window scaling, SACK or
+    timestamps, so a question about those reads "none" until the trace carries them."""
+    return {} if seg.mss is None else {"mss": seg.mss}
+
+
+def option_kinds(seg: SegmentRecord) -> str:
+    """"MSS,SACK_PERM,TS,WS": the kinds present, in that order; "none" for a segment without options."""
+    present = options_of(seg)
+    return ",".join(name for key, name in OPTION_NAMES if key in present) or NONE
+
+
 def expected_from_trace(question: Question, trace: Trace) -> dict[str, Expected]:
     return {ask.field: _answer(ask, trace) for ask in question.asks}
 
@@ -48,6 +69,15 @@ def _answer(ask: Ask, trace: Trace) -> Expected:
                 raise Unanswerable(f"segment {ask.segment!r} (#{seg.n}) was lost: it never arrived")
         else:
             value = seg.field(what)
+        return Expected(ask.field, what, value, ask.shown_label, seg)
+    if what in PORT_WHATS or what in OPTION_WHATS:
+        seg = _segment(ask.segment, trace)
+        if what in PORT_WHATS:
+            value = address_plan(trace)(seg.src if what == "sport" else seg.dst)[1]
+        elif what == "options":
+            value = option_kinds(seg)
+        else:
+            value = options_of(seg).get(what, NONE)
         return Expected(ask.field, what, value, ask.shown_label, seg)
     if what == "state":
         return Expected(ask.field, what, state_at(trace, ask.endpoint, ask.at), ask.shown_label,

@@ -17,14 +17,19 @@ from .selectors import parse_selector
 
 KINDS = ("predict", "single", "multiple", "truefalse", "ordering", "numeric")
 WHATS = ("seq", "ack", "len", "win", "flags", "state", "states", "sent_at", "arrived_at", "count", "timeout",
-         "cwnd", "ssthresh", "rwnd", "flight", "srtt", "rttvar", "rto")
+         "cwnd", "ssthresh", "rwnd", "flight", "srtt", "rttvar", "rto", "sport", "dport", "mss", "wscale", "options")
 # Asked of a TCB (the trace's event member `tcb`): sizes in bytes or segments, times in seconds.
 TCB_SIZE_WHATS = ("cwnd", "ssthresh", "rwnd", "flight")
 TCB_TIME_WHATS = ("srtt", "rttvar", "rto")
 TCB_WHATS = TCB_SIZE_WHATS + TCB_TIME_WHATS
 SIZE_UNITS = ("bytes", "segments")
-SEGMENT_WHATS = ("seq", "ack", "len", "win", "flags", "sent_at", "arrived_at", "count")
-TIMER_KINDS = ("time-wait", "retransmission", "syn", "synack")
+# Read off one segment as a capture shows it: its ports (the capture's address plan,
+# tcp/addresses.py) and its TCP options (RFC 9293 3.1; "none" when it carries none).
+OPTION_WHATS = ("mss", "wscale", "options")
+PORT_WHATS = ("sport", "dport")
+SEGMENT_WHATS = ("seq", "ack", "len", "win", "flags", "sent_at", "arrived_at", "count") + PORT_WHATS + OPTION_WHATS
+# The trace's timer kinds (docs/scenarios.md, event `timer`) a timeout question may ask about.
+TIMER_KINDS = ("time-wait", "retransmission", "syn", "synack", "delayed-ack", "persist", "keepalive")
 ENDPOINTS = ("client", "server")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FIELD_RE = re.compile(r"^[a-z0-9_]+$")
@@ -32,7 +37,7 @@ MAX_CHOICES = 26  # options and ordering items: one letter each, A to Z (variant
 
 COMMON_KEYS = {"id", "kind", "topics", "difficulty", "prompt", "explanation", "scenario", "profile"}
 KIND_KEYS = {
-    "predict": {"vary", "ask", "let"},
+    "predict": {"vary", "ask", "let", "keep_isns"},
     "single": {"options"},
     "multiple": {"options"},
     "truefalse": {"answer"},
@@ -93,7 +98,9 @@ class Ask:
             return f"how long the {self.endpoint}'s {self.timer} timer ran (s)"
         if self.what == "count":
             return f"number of segments: {self.segment}"
-        return f"{self.what} of {self.segment}"
+        named = {"sport": "source port", "dport": "destination port", "mss": "MSS option (or none)",
+                 "wscale": "window scale shift (or none)", "options": "TCP options (or none)"}
+        return f"{named.get(self.what, self.what)} of {self.segment}"
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,7 @@ class Question:
     options: tuple[Option, ...] = ()
     answer: object = None  # truefalse: bool; numeric: a number or an expression string
     items: tuple[str, ...] = ()
+    keep_isns: bool = False  # predict: run a named scenario with its own ISNs, not the variant's
     tolerance: object = 0.0  # numeric: a number (absolute) or "N%" (relative)
     unit: str = ""
     lets: tuple[tuple[str, str], ...] = ()  # numeric: (name, expression), evaluated in order
@@ -179,8 +187,9 @@ class Question:
         return self.kind == "predict" or bool(self.vary)
 
     def to_spec(self) -> dict:
-        """A JSON-able description, stored with each version in the bank."""
-        return {
+        """A JSON-able description, stored with each version in the bank (`keep_isns` only
+        when set, so the stored spec and hash of every older question stay as they were)."""
+        spec = {
             "id": self.id, "kind": self.kind, "topics": list(self.topics), "difficulty": self.difficulty,
             "prompt": self.prompt, "explanation": self.explanation, "scenario": self.scenario,
             "profile": self.profile, "vary": [[k, json.loads(v)] for k, v in self.vary],
@@ -191,6 +200,9 @@ class Question:
             **({"lets": [list(kv) for kv in self.lets]} if self.lets else {}),
             **({"parts": [p.__dict__ for p in self.parts]} if self.parts else {}),
         }
+        if self.keep_isns:
+            spec["keep_isns"] = True
+        return spec
 
     @classmethod
     def from_spec(cls, spec: dict, *, path: str = "<bank>", line: int = 0, lesson: str = "") -> "Question":
@@ -203,6 +215,7 @@ class Question:
             options=tuple(Option(**o) for o in spec.get("options", [])),
             answer=spec.get("answer"), items=tuple(spec.get("items", [])),
             tolerance=spec.get("tolerance", 0.0), unit=spec.get("unit", ""),
+            keep_isns=bool(spec.get("keep_isns", False)),
             lets=tuple((k, v) for k, v in spec.get("lets", [])),
             parts=tuple(NumericPart(**p) for p in spec.get("parts", [])),
         )
@@ -363,9 +376,20 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
             c.bad("nth", f"{where}: nth must be a whole number other than 0")
             continue
         asks.append(Ask(fname, what, segment, endpoint, at, timer, nth, str(raw.get("label", ""))))
+    keep = data.get("keep_isns", False)
+    if not isinstance(keep, bool):
+        c.bad("keep_isns", f"question {qid}: keep_isns must be true or false; got {keep!r}")
+        keep = False
+    if keep:
+        if not isinstance(data.get("scenario"), str) or "\n" in data["scenario"]:
+            c.bad("keep_isns", f"question {qid}: keep_isns is for a named scenario (an inline one keeps "
+                               "the isn it writes; leave isn out to vary it)")
+        for name in ("client_isn", "server_isn"):
+            if name in vary:
+                c.bad(name, f"question {qid}: vary.{name} and keep_isns = true contradict each other")
     frozen = tuple((k, json.dumps(v)) for k, v in vary.items())
     lets = _check_lets(c, qid, data, [k for k in vary if NAME_RE.match(k)])
-    return {"vary": frozen, "asks": tuple(asks), "lets": tuple(lets)}
+    return {"vary": frozen, "asks": tuple(asks), "keep_isns": keep, "lets": tuple(lets)}
 
 
 def _line_finder(c: _Checker, source: str):

@@ -71,7 +71,12 @@ def params_for(question: Question, seed: int) -> dict:
     rng = _rng(question.id, seed)
     specs = {"client_isn": "isn", "server_isn": "isn"}
     specs.update({k: vary_spec(v) for k, v in question.vary})
-    params = {name: draw(spec, rng) for name, spec in specs.items()}
+    return with_lets(question, {name: draw(spec, rng) for name, spec in specs.items()})
+
+
+def with_lets(question: Question, params: dict) -> dict:
+    """The parameters with the question's [let] values (re)computed from them, in order."""
+    params = dict(params)
     for name, text in question.lets:
         params[name] = _evaluate(text, params, f"let.{name}")
     return params
@@ -105,7 +110,8 @@ def is_inline(scenario: str) -> bool:
 
 def scenario_for(question: Question, params: dict, scenarios: Mapping[str, str]) -> Scenario:
     """The question's scenario with the variant's ISNs (where the scenario leaves them open
-    or names a shipped scenario) and profile applied."""
+    or names a shipped scenario, unless the question keeps that scenario's ISNs) and profile
+    applied."""
     text = question.scenario or ""
     if is_inline(text):
         try:
@@ -122,9 +128,10 @@ def scenario_for(question: Question, params: dict, scenarios: Mapping[str, str])
         scenario = _parse_named(scenarios[text], f"scenarios/{text}.toml")
         named = True
     client, server = scenario.client, scenario.server
-    if named or client.isn is None:
+    replace = named and not question.keep_isns
+    if replace or client.isn is None:
         client = dataclasses.replace(client, isn=params["client_isn"])
-    if named or server.isn is None:
+    if replace or server.isn is None:
         server = dataclasses.replace(server, isn=params["server_isn"])
     net = scenario.net
     if question.profile:
@@ -156,19 +163,25 @@ def fill_prompt(text: str, params: dict, trace: Trace | None, *, numbers: bool =
     return PLACEHOLDER.sub(value, text)
 
 
-def make_variant(question: Question, seed: int, scenarios: Mapping[str, str]) -> Variant:
+def make_variant(question: Question, seed: int, scenarios: Mapping[str, str],
+                 params: dict | None = None) -> Variant:
     """Everything a student sees and everything the grader needs, for one seed.
 
-    Raises VariantError (or ScenarioError for a broken scenario) when the question cannot
-    be answered for this seed: `tcptutor check` reports it against the question's line.
+    `params` replaces the seed's parameters (`tcptutor check` changes one at a time to find
+    a prompt that hides what the answer depends on). Raises VariantError (or ScenarioError
+    for a broken scenario) when the question cannot be answered for this seed: `tcptutor
+    check` reports it against the question's line.
     """
-    params = params_for(question, seed)
+    params = params_for(question, seed) if params is None else with_lets(question, params)
     trace = None
     if question.scenario:
         try:
             trace = simulate(scenario_for(question, params, scenarios))
         except TcptutorError as err:
             raise VariantError(str(err)) from None
+        if question.keep_isns:  # {client_isn} and {server_isn} show the ISNs the scenario kept
+            params["client_isn"] = trace.params["client"]["isn"]
+            params["server_isn"] = trace.params["server"]["isn"]
     numbers = question.kind == "numeric" or bool(question.lets)
     prompt = fill_prompt(question.prompt, params, trace, numbers=numbers)
     explanation = fill_prompt(question.explanation, params, trace, numbers=numbers)

@@ -492,3 +492,41 @@ def test_check_writes_nothing(bank, content):
     with Session(engine) as session:
         assert queries.load_question(session, "a-synack").question.prompt.endswith("Give the seq and ack of the SYN+ACK.")
     engine.dispose()
+
+
+HIDDEN_ISN = textwrap.dedent('''\
+
+    ```question
+    id = "a-hidden"
+    kind = "predict"
+    topics = ["handshake"]
+    scenario = "handshake"
+    prompt = "Give the seq of the SYN+ACK."
+    explanation = "The server's ISN."
+
+    [[ask]]
+    field = "seq"
+    what = "seq"
+    segment = "server SYN+ACK"
+    ```
+''')
+
+
+def test_check_reports_warnings_without_failing_and_strict_fails(content):
+    from typer.testing import CliRunner
+
+    from tcptutor.cli import app
+
+    assert check(content).warnings == []
+    lesson = content / "lessons" / "01-alpha.md"
+    lesson.write_text(ALPHA + HIDDEN_ISN, encoding="utf-8")
+    line = (ALPHA + HIDDEN_ISN).splitlines().index('id = "a-hidden"') + 1
+    (w,) = check(content).warnings
+    assert (w.line, w.message.split(" (")[0]) == (line, "warning: question a-hidden: the answers depend on server_isn")
+    runner = CliRunner()
+    plain = runner.invoke(app, ["check", "--content", str(content)])
+    assert plain.exit_code == 0, plain.output
+    assert f"01-alpha.md:{line}: warning: question a-hidden: the answers depend on server_isn" in plain.output
+    assert "ok: 2 lessons, 6 questions verified, 1 warning" in plain.output
+    strict = runner.invoke(app, ["check", "--strict", "--content", str(content)])
+    assert strict.exit_code == 1

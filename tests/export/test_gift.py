@@ -86,7 +86,7 @@ def test_parsed_numbers_match_the_key(parsed, selection, keys):
                         assert g["type"] == "Numerical", g["id"]
                         assert len(correct) == 1 and correct[0]["text"]["range"] == pytest.approx(0.0005)
                         assert correct[0]["text"]["number"] == pytest.approx(value, abs=1e-9), g["id"]
-                    elif what in ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout"):
+                    elif what in ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport"):
                         assert g["type"] == "Numerical", g["id"]
                         assert len(correct) == 1 and correct[0]["text"]["range"] == 0
                         assert correct[0]["text"]["number"] == pytest.approx(value, abs=1e-9), g["id"]

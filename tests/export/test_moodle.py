@@ -29,7 +29,7 @@ from tcptutor.grading.misconceptions import CATALOG, Context, diagnose
 ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = 2
 SEED = 7
-NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout")
+NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport")
 
 
 def need_lxml():

@@ -592,3 +592,37 @@ def test_a_state_list_names_the_misspelled_state():
     assert isinstance(got, Unreadable)
     assert "in order" in got.expected
     assert "state 2, 'SYN_SEND': SYN-SENT (同步已发送) is meant" in got.expected
+
+
+# ---------------------------------------------------------------- options and ports
+
+
+@pytest.mark.parametrize("text, kinds", [
+    ("MSS,SACK_PERM,TS,WS", "MSS,SACK_PERM,TS,WS"),
+    ("WS, TS, MSS, SACK_PERM", "MSS,SACK_PERM,TS,WS"),  # any order: a set of kinds
+    ("mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7", "MSS,SACK_PERM,TS,WS"),  # tcpdump's own words
+    ("window scale, SACK permitted", "SACK_PERM,WS"),
+    ("MSS=1460", "MSS"),
+    ("mss", "MSS"),
+    ("none", "none"),
+    ("-", "none"),
+])
+def test_option_kinds(text, kinds):
+    assert _answers.read_option_kinds(text) == kinds
+
+
+@pytest.mark.parametrize("text", ["", "foo", "MSS, bogus", "nop", "1460"])
+def test_unreadable_option_kinds_show_the_form(text):
+    got = _answers.read_option_kinds(text)
+    assert isinstance(got, Unreadable) and "MSS,SACK_PERM,TS,WS" in got.expected
+
+
+@pytest.mark.parametrize("text, value", [("1460", 1460), ("mss=1460", 1460), ("0x5b4", 1460), ("none", "none"),
+                                         ("No", "none"), ("wscale: 7", 7)])
+def test_number_or_none(text, value):
+    assert _answers.read_number_or_none(text) == value
+
+
+def test_number_or_none_says_none_is_an_answer():
+    got = _answers.read_number_or_none("big")
+    assert isinstance(got, Unreadable) and "none" in got.expected

@@ -294,3 +294,56 @@ def test_a_timeout_at_the_ceiling_says_the_doubling_stopped():
     assert t6.startswith("32 s = 2 × 16 s")
     assert t7.startswith("60 s: doubling the previous 32 s would pass the ceiling") and "RFC 6298 2.5" in t7
     assert t8.startswith("60 s: doubling the previous 60 s would pass the ceiling")
+
+
+def _inline_variant(scenario: str, asks: list[dict], profile: str | None = None):
+    data = {"id": "q", "kind": "predict", "topics": ["handshake"], "difficulty": 1, "prompt": "p",
+            "explanation": "e", "scenario": scenario, "ask": asks, **({"profile": profile} if profile else {})}
+    q, problems = question_from_toml(data, path="t.md", line_of=lambda key: 1, lesson="t", topics={"handshake"})
+    assert not problems, problems
+    return make_variant(q, 0, {})
+
+
+def test_the_delayed_ack_persist_and_keepalive_timers_say_their_rule():
+    delayed = _inline_variant('steps = ["server listen", "client connect", "client send 100", "wait 1s"]\n'
+                              '[server]\ndelayed_ack = true\n',
+                              [{"field": "t", "what": "timeout", "endpoint": "server", "timer": "delayed-ack"}])
+    assert worked_solutions(delayed)["t"].startswith("0.2 s: the receiver held the ACK")
+    persist = _inline_variant('steps = ["server listen", "client connect", "client send 3000", "wait 8s"]\n'
+                              '[client]\nmss = 1000\n[server]\nwindow = 2000\nautoread = false\n',
+                              [{"field": "a", "what": "timeout", "endpoint": "client", "timer": "persist"},
+                               {"field": "b", "what": "timeout", "endpoint": "client", "timer": "persist", "nth": 2}])
+    solved = worked_solutions(persist)
+    assert "zero window" in solved["a"] and "RFC 1122 4.2.2.17" in solved["a"]
+    assert solved["b"].startswith("2 s = 2 × 1 s: the window stayed zero")
+    keepalive = _inline_variant(
+        'steps = ["server listen", "client connect", "client send 100", "wait 3s", "client vanish", "wait 10s"]\n'
+        '[server]\nkeepalive = true\nkeepalive_idle = "2s"\nkeepalive_interval = "1s"\nkeepalive_count = 3\n',
+        [{"field": "a", "what": "timeout", "endpoint": "server", "timer": "keepalive"},
+         {"field": "b", "what": "timeout", "endpoint": "server", "timer": "keepalive", "nth": 2},
+         {"field": "c", "what": "timeout", "endpoint": "server", "timer": "keepalive", "nth": 3},
+         {"field": "z", "what": "timeout", "endpoint": "server", "timer": "keepalive", "nth": -1},
+         {"field": "probe", "what": "seq", "segment": "server ACK 2"}])
+    solved = worked_solutions(keepalive)
+    assert solved["probe"] == (f"{keepalive.expected['probe'].value} = SND.NXT − 1: a keep-alive probe repeats the last "
+                               "sequence number the peer has already acknowledged, so a live peer must answer it with "
+                               "an ACK (RFC 9293 3.8.4)")
+    assert "keepalive_idle" in solved["a"] and "went idle" in solved["a"]
+    assert "keepalive_idle" in solved["b"] and "answered the last probe" in solved["b"]
+    assert "keepalive_interval" in solved["c"] and "reset" not in solved["c"]
+    assert "keepalive_interval" in solved["z"] and "the connection is reset" in solved["z"]
+
+
+def test_option_and_port_solutions_name_their_rule():
+    v = _inline_variant('steps = ["server listen", "client connect", "client send 100"]\n',
+                        [{"field": "m", "what": "mss", "segment": "client SYN"},
+                         {"field": "n", "what": "mss", "segment": "client DATA 1"},
+                         {"field": "w", "what": "wscale", "segment": "server SYN+ACK"},
+                         {"field": "o", "what": "options", "segment": "client ACK"},
+                         {"field": "p", "what": "dport", "segment": "server SYN+ACK"}])
+    solved = worked_solutions(v)
+    assert solved["m"].startswith("1460: the MSS option on #1") and "RFC 9293 3.7.1" in solved["m"]
+    assert solved["n"].startswith("none: #4") and "only on SYNs" in solved["n"]
+    assert solved["w"].startswith("none:") and "RFC 7323 2.2" in solved["w"]
+    assert solved["o"].startswith("none: #3") and "20 bytes" in solved["o"]
+    assert solved["p"].startswith("40000: #2 goes from the server to the client")

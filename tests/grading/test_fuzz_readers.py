@@ -116,6 +116,8 @@ READERS = {
     "order": (lambda text: answers.read_order(text, SHOWN), list),
     "order-by-name": (lambda text: answers.read_order(text, ["MSS index (3 bits)", "hash, ports (24 bits)", "t"]), list),
     "float": (answers.read_float, float),
+    "number-or-none": (answers.read_number_or_none, (int, str)),
+    "options": (answers.read_option_kinds, str),
     "quantity-s": (lambda text: answers.read_quantity(text, "s"), float),
     "quantity-rate": (lambda text: answers.read_quantity(text, "Mbit/s"), float),
     "quantity-free": (lambda text: answers.read_quantity(text, "packets"), float),

@@ -215,6 +215,11 @@ CASES = [
     ("time-wait-in-passive-closers-states",
      lambda: variant("active-close", {"field": "f", "what": "states", "endpoint": "server"}),
      lambda v: "CLOSED -> LISTEN -> SYN-RECEIVED -> ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED"),
+    ("mss-on-every-segment", lambda: variant("data-transfer", seg("mss", "client DATA 1")), lambda v: "1460"),
+    ("mss-on-every-segment", lambda: variant("handshake", seg("options", "client ACK")), lambda v: "MSS"),
+    ("window-scale-without-option", lambda: variant("handshake", seg("wscale", "client SYN")), lambda v: "7"),
+    ("window-scale-without-option", lambda: variant("handshake", seg("options", "server SYN+ACK")),
+     lambda v: "MSS,SACK_PERM,TS,WS"),
 ]
 
 
@@ -538,6 +543,19 @@ def test_a_state_list_diff_names_wrong_and_extra_states():
     assert states_credit(ACTIVE, ACTIVE) == 1.0
     g = grade(_active_states(), {"f": " -> ".join(swapped)})
     assert g.score == pytest.approx(6 / 7, abs=1e-4)
+
+
+def test_capture_asks_grade_every_spelling_a_capture_prints():
+    v = variant("handshake", seg("options", "client SYN", "o"), seg("mss", "client ACK", "m"),
+                seg("wscale", "client SYN", "w"), seg("sport", "server SYN+ACK", "p"))
+    g = grade(v, {"o": "mss 1460", "m": "none", "w": "-", "p": "80"})
+    assert [f.verdict for f in g.fields] == [CORRECT] * 4
+    wrong = grade(v, {"o": "MSS,SACK_PERM,TS,WS", "m": "1460", "w": "7", "p": "40000"})
+    assert [f.verdict for f in wrong.fields] == [WRONG] * 4
+    assert [f.misconception for f in wrong.fields] == ["window-scale-without-option", "mss-on-every-segment",
+                                                       "window-scale-without-option", None]
+    unreadable = grade(v, {"o": "bogus", "m": "big", "w": "x", "p": "eighty"})
+    assert [f.verdict for f in unreadable.fields] == [UNREADABLE] * 4
 
 
 def test_numeric_variants_are_graded_with_units_and_a_worked_computation():

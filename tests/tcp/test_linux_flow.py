@@ -1,4 +1,4 @@
-"""Flow control against the Linux kernel (the TUN harness, tests/tcp/linux_tun.py).
+"""Flow control against the Linux kernel (the TUN harness, tcptutor/lab/tun.py).
 
 - The kernel as sender against a simulated receiver that does not read (`autoread = false`):
   (3000 bytes: with 4000 the kernel took only 3460 into its send buffer at first, a sndbuf
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from linux_tun import run_kernel_cases, tun_available  # noqa: E402
+from tcptutor.lab.tun import run_kernel_cases, tun_available  # noqa: E402
 from test_linux_loss import Case, outcome  # noqa: E402
 
 CASES = {

@@ -1,7 +1,7 @@
 """Keep-alive against the real kernel (issue 11 point 5): the `linux` profile on the TUN harness.
 
 The kernel endpoint's socket has SO_KEEPALIVE with TCP_KEEPIDLE 2 s, TCP_KEEPINTVL 1 s and
-TCP_KEEPCNT 3 (the scenario's keepalive_* keys, see linux_tun.KernelApp); the peer is a live
+TCP_KEEPCNT 3 (the scenario's keepalive_* keys, see tcptutor.lab.tun.KernelApp); the peer is a live
 tcptutor Host. The comparison is test_linux_loss's (segments, times within 20 ms + t/8, final
 states); besides, the vanished-peer case checks what the kernel application was told.
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from linux_tun import KernelRun, run_kernel_cases, tun_available  # noqa: E402
+from tcptutor.lab.tun import KernelRun, run_kernel_cases, tun_available  # noqa: E402
 from test_linux_loss import SETUP, Case, outcome  # noqa: E402
 
 KEEPALIVE = 'keepalive = true\nkeepalive_idle = "2s"\nkeepalive_interval = "1s"\nkeepalive_count = 3\n'

@@ -1,7 +1,7 @@
 """The `linux` profile against the real kernel under loss (issue 10: the reference in CI).
 
 Each case runs twice: in the pure simulator (`linux` profile), and on the TUN harness
-(linux_tun.py) with the kernel as one endpoint and a live tcptutor Host as the other, the
+(tcptutor/lab/tun.py) with the kernel as one endpoint and a live tcptutor Host as the other, the
 harness losing the segments the scenario's `drop` steps name. Both runs must put the same
 segments on the wire -- (sender, flags without PSH, seq and ack relative to the ISNs,
 payload length, dropped or not) -- at about the same times, and end in the same states.
@@ -38,14 +38,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from linux_tun import KernelRun, run_kernel_cases, tun_available  # noqa: E402
+from tcptutor.lab.tun import KernelRun, run_kernel_cases, tun_available  # noqa: E402
 
 from tcptutor.errors import ScenarioError  # noqa: E402
+from tcptutor.lab.compare import (  # noqa: E402
+    SLACK_FIXED, SLACK_SHARE, compare, discount_lateness, rows, side_by_side, tolerance, untie)
 from tcptutor.tcp.scenario import parse_scenario  # noqa: E402
 from tcptutor.tcp.simulator import simulate  # noqa: E402
 
-SLACK_FIXED = 0.020  # seconds
-SLACK_SHARE = 1 / 8
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ for _name, _reason in KNOWN_WRONG.items():
 
 # Kernel measurements that no scenario step can express yet (issue 10 point 9: an RST off
 # RCV.NXT, a SYN to an established connection): the harness injects the peer's segments
-# (linux_tun.Inject), and the test states what the kernel answered to each, as the reference
+# (tcptutor.lab.tun.Inject), and the test states what the kernel answered to each, as the reference
 # for the simulator's rules. When the scenario language can say these, turn them into CASES.
 @dataclass(frozen=True)
 class Measure:
@@ -273,97 +273,6 @@ def answers(real: dict) -> list[int]:
 
 
 # ---------------------------------------------------------------------- comparison
-
-def discount_lateness(segments: list[dict], started: list[list[float]],
-                      delivered: list[list[float]] = ()) -> list[dict]:
-    """The kernel run's segments with each time less how late the harness was at its last
-    act before the segment: beginning a step, or handing the kernel a packet (a reply to a
-    packet handed over late leaves late, through no fault of the kernel). Each pair is
-    (when it was due, when it happened); the latest act before a segment decides."""
-    acts = sorted([*started, *delivered], key=lambda pair: pair[1])
-    out = []
-    for seg in segments:
-        late = 0.0
-        for due, real in acts:
-            if real > seg["t"]:
-                break
-            late = max(0.0, real - due)
-        out.append({**seg, "t": round(seg["t"] - late, 6)})
-    return out
-
-
-def rows(segments: list[dict], time_key: str) -> list[tuple]:
-    """((src, flags without PSH, seq, ack, len, fate), time) for each segment.
-
-    seq is relative to the sender's ISN toward that receiver (its first seq to it; a SYN with
-    another seq starts a new connection and a new ISN), ack to the receiver's: the runs' own
-    random ISNs (the kernel's, a listener's for a second connection) then compare equal.
-    """
-    isn: dict[tuple[str, str], int] = {}
-    out = []
-    for s in segments:
-        pair = (s["src"], s["dst"])
-        if pair not in isn or ("SYN" in s["flags"] and s["seq"] != isn[pair]):
-            isn[pair] = s["seq"]
-        other = isn.get((s["dst"], s["src"]))
-        ack = (s["ack"] - other) % 2**32 if "ACK" in s["flags"] and other is not None else s["ack"]
-        flags = "+".join(f for f in s["flags"] if f != "PSH")
-        out.append(((s["src"], flags, (s["seq"] - isn[pair]) % 2**32, ack, s["len"], s["fate"]),
-                    s[time_key]))
-    return out
-
-
-def untie(kernel: list[tuple], sim: list[tuple]) -> list[tuple]:
-    """The kernel rows, with two neighbours swapped where the simulator sent both at one instant
-    from different ends: which of them the harness saw first says nothing about either stack."""
-    kernel = list(kernel)
-    for i in range(min(len(kernel), len(sim)) - 1):
-        if (kernel[i][0] != sim[i][0] and sim[i][1] == sim[i + 1][1] and sim[i][0][0] != sim[i + 1][0][0]
-                and kernel[i][0] == sim[i + 1][0] and kernel[i + 1][0] == sim[i][0]):
-            kernel[i], kernel[i + 1] = kernel[i + 1], kernel[i]
-    return kernel
-
-
-def tolerance(t_sim: float) -> float:
-    return SLACK_FIXED + SLACK_SHARE * t_sim
-
-
-def compare(kernel: list[tuple], sim: list[tuple], timed: str | None = None) -> list[str]:
-    """What differs, one line each (empty: the runs agree).
-
-    `timed` names the endpoint whose send times are compared (the kernel's); None compares all.
-    The peer's segments (and a flood's) leave when the harness, a Python process sharing the
-    machine, gets to send them: their times say how busy the machine was, not what either
-    stack does, so only their contents are compared."""
-    problems = []
-    for i in range(max(len(kernel), len(sim))):
-        k = kernel[i] if i < len(kernel) else None
-        s = sim[i] if i < len(sim) else None
-        if k is None or s is None or k[0] != s[0]:
-            problems.append(f"segment {i + 1}: kernel {k[0] if k else '-'}, simulator {s[0] if s else '-'}")
-            break  # after the first difference in order the rest is shifted
-        if (timed is None or s[0][0] == timed) and abs(k[1] - s[1]) > tolerance(s[1]):
-            problems.append(f"segment {i + 1}: kernel at {k[1]:.3f} s, simulator at {s[1]:.3f} s "
-                            f"(tolerance {tolerance(s[1]) * 1000:.0f} ms)")
-    return problems
-
-
-def side_by_side(kernel: list[tuple], sim: list[tuple]) -> str:
-    def show(r):
-        if r is None:
-            return "-"
-        (src, flags, seq, ack, length, fate), t = r
-        src = src.replace("spoof-", "spf")
-        return f"{t:8.3f} {src:<6} {flags:<8} {seq:>6} {ack:>6} {length:>4}{' DROP' if fate == 'dropped' else ''}"
-
-    lines = [f"      {'kernel run (t s, src, flags, seq, ack, len)':<46} simulator"]
-    for i in range(max(len(kernel), len(sim))):
-        k = kernel[i] if i < len(kernel) else None
-        s = sim[i] if i < len(sim) else None
-        same = k is not None and s is not None and k[0] == s[0] and abs(k[1] - s[1]) <= tolerance(s[1])
-        lines.append(f"{i + 1:>3} {'  ' if same else '!='} {show(k):<46} {show(s)}")
-    return "\n".join(lines)
-
 
 def simulated(case: Case) -> dict:
     return simulate(parse_scenario(case.scenario_text())).to_json()

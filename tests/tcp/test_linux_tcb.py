@@ -1,6 +1,6 @@
 """The trace's `tcb` against the kernel's own TCB (struct tcp_info) at the end of a run.
 
-Each case runs on the TUN harness (linux_tun.py: the kernel as the client, a live tcptutor
+Each case runs on the TUN harness (tcptutor/lab/tun.py: the kernel as the client, a live tcptutor
 Host as the server) and in the simulator under the `linux` profile. The wire must match as
 test_linux_loss compares it, and then the client's last `tcb` in the trace must hold what
 the kernel's getsockopt(TCP_INFO) reports once the transfer is over:
@@ -11,7 +11,7 @@ the kernel's getsockopt(TCP_INFO) reports once the transfer is over:
   kernel's RTT is measured on a real clock, the simulator's is exactly 2 x latency.
 (tcpi_rttvar is Linux's mdev_us / 4 with its per-RTT max filter, tcp_rtt_estimator, not
 RFC 6298's RTTVAR: it is not compared.)
-Measured on Linux 6.18 (sysctls as linux_tun sets them: reno, no SACK): 20 segments of 1460 bytes written at once end with cwnd 30 and no
+Measured on Linux 6.18 (sysctls as tcptutor.lab.tun sets them: reno, no SACK): 20 segments of 1460 bytes written at once end with cwnd 30 and no
 ssthresh; the same with the 3rd segment lost ends with cwnd 6, ssthresh 6.
 """
 

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from linux_tun import build_packet, checksum, parse_packet, spoof_ip  # noqa: E402
-from test_linux_loss import compare, discount_lateness, rows, tolerance, untie  # noqa: E402
+from tcptutor.lab.tun import build_packet, checksum, parse_packet, spoof_ip  # noqa: E402
+from tcptutor.lab.compare import compare, discount_lateness, rows, tolerance, untie  # noqa: E402
 
 
 def test_a_built_packet_parses_back_with_valid_checksums():

@@ -36,12 +36,12 @@ Timing: the runs that start together prepare first (imports, the simulation, the
 then start their clocks a few ms apart (KernelRun, STAGGER); the harness runs SCHED_FIFO; a
 step waits briefly (GRACE) for packets still in flight, as the simulator settles before each.
 
-Host side (pytest process):
-    from linux_tun import tun_available, run_kernel_case, run_kernel_cases
+Host side (the kernel tests, `tcptutor lab`):
+    from tcptutor.lab.tun import tun_available, run_kernel_case, run_kernel_cases
     result = run_kernel_case(scenario_text, kernel="server")
     runs = run_kernel_cases({"a": (text_a, "client", None), "b": (text_b, "server", 1)})
     runs["a"].result()   # blocks; runs["b"].cancel() stops one and deletes its namespace
-Inside the namespace this file runs as a script: a JSON line {"scenario", "kernel",
+Inside the namespace this module runs as a script (`python -m tcptutor.lab.tun`): a JSON line {"scenario", "kernel",
 "syncookies", "inject"} on stdin, "ready" on stdout, then "go" on stdin; at the end JSON
 {"segments", "final", "calls", "sysctl"} on stdout (or {"error"} and exit 1).
 Each segment: {"src", "dst", "flags", "seq", "ack", "len", "mss", "win", "t", "fate"}, with
@@ -53,6 +53,7 @@ own lateness.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import errno
 import fcntl
 import gc
@@ -72,7 +73,7 @@ import traceback
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]  # the project root: tcptutor imports from there
+ROOT = Path(__file__).resolve().parents[2]  # the directory holding the tcptutor package (PYTHONPATH inside)
 
 KERNEL_IP, PEER_IP = "10.0.0.1", "10.0.0.2"
 SERVER_PORT, CLIENT_PORT = 8080, 40000
@@ -140,22 +141,26 @@ class KernelRun:
     """
 
     def __init__(self, scenario_text: str, kernel: str, syncookies: int | None = None,
-                 inject: list[dict] | None = None):
+                 inject: list[dict] | None = None, record: bool = False, adjust: dict | None = None):
         self.job = json.dumps({"scenario": scenario_text, "kernel": kernel, "syncookies": syncookies,
-                               "inject": inject or []})
+                               "inject": inject or [], "record": record, "adjust": adjust or {}})
         self.name = f"tcptutor-tun-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.names = [self.name]  # every namespace the run makes (pair.PairRun: two)
         self.proc: subprocess.Popen | None = None
         self._result: dict | None = None
         self._deleted = True  # nothing to delete until start()
 
+    MODULE = "tcptutor.lab.tun"  # what runs inside the (first) namespace
+
     def start(self) -> None:
-        r = _ip("netns", "add", self.name)
-        if r.returncode != 0:
-            raise RuntimeError(f"ip netns add {self.name} failed: {r.stderr.strip()}")
         self._deleted = False
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        for name in self.names:
+            r = _ip("netns", "add", name)
+            if r.returncode != 0:
+                raise RuntimeError(f"ip netns add {name} failed: {r.stderr.strip()}")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.name, sys.executable, str(Path(__file__).resolve())],
+            ["ip", "netns", "exec", self.name, sys.executable, "-m", self.MODULE],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
         self.proc.stdin.write(self.job + "\n")
@@ -187,8 +192,12 @@ class KernelRun:
             self.proc.communicate()
             self._result = {"error": "cancelled"}
         if not self._deleted:
-            _ip("netns", "delete", self.name)
-            self._deleted = True
+            self._delete_namespaces()
+
+    def _delete_namespaces(self) -> None:
+        for name in self.names:
+            _ip("netns", "delete", name)
+        self._deleted = True
 
     def result(self, timeout: float = 300) -> dict:
         if self._result is None:
@@ -208,14 +217,14 @@ class KernelRun:
             if self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait()
-            _ip("netns", "delete", self.name)
-            self._deleted = True
+            self._delete_namespaces()
         try:
             result = json.loads(out)
         except json.JSONDecodeError:
             result = None
         if self.proc.returncode != 0 or not isinstance(result, dict) or "error" in result:
-            raise RuntimeError(f"TUN harness failed (exit {self.proc.returncode}):\nstdout: {out.strip()}\n"
+            why = result["error"] if isinstance(result, dict) and "error" in result else "no result"
+            raise RuntimeError(f"TUN harness failed (exit {self.proc.returncode}): {why}\nstdout: {out.strip()}\n"
                                f"stderr: {err.strip()}")
         return result
 
@@ -321,6 +330,20 @@ def spoof_ip(k: int) -> str:
 
 # ---------------------------------------------------------------------- inside the namespace
 
+def adjusted(scenario, kernel: str, adjust: dict):
+    """The scenario as `tcptutor lab` runs it: `profile` replaces [net] profile, and with
+    `delayed_ack` the kernel's endpoint delays its ACKs in the simulation as the kernel always
+    does (tcp_delack_timer; it cannot be turned off per socket for good); `kernel` "both": both do."""
+    from dataclasses import replace
+
+    if adjust.get("profile"):
+        scenario = replace(scenario, net=replace(scenario.net, profile=adjust["profile"]))
+    if adjust.get("delayed_ack"):
+        sides = ("client", "server") if kernel == "both" else (kernel,)
+        scenario = replace(scenario, **{side: replace(getattr(scenario, side), delayed_ack=True) for side in sides})
+    return scenario
+
+
 def _sysctl(key: str, value) -> str:
     path = Path("/proc/sys") / key.replace(".", "/")
     try:
@@ -340,31 +363,65 @@ def kernel_congestion_control(scenario, kernel: str) -> str:
     return "reno" if name == "newreno" else name
 
 
-def setup_namespace(syncookies: int) -> tuple[int, dict]:
-    """Bring up lo and the TUN; set the sysctls the peer needs. The TUN fd and the settings."""
+def open_tun(name: str) -> int:
+    """A new TUN device `name` in this namespace; its fd (non-blocking, bare IP packets)."""
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", TUN_NAME.encode(), IFF_TUN | IFF_NO_PI))
-    for cmd in (["ip", "link", "set", "lo", "up"],
-                ["ip", "addr", "add", f"{KERNEL_IP}/24", "dev", TUN_NAME],
-                ["ip", "link", "set", TUN_NAME, "up"],
-                ["ip", "route", "add", "10.0.0.0/16", "dev", TUN_NAME]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
+    return fd
+
+
+def bring_up(tun: str, address: str, netns: str | None = None) -> None:
+    """lo and the TUN up, `address`/24 on it, 10.0.0.0/16 routed through it (in `netns`, or here)."""
+    where = ["-n", netns] if netns else []
+    for args in (["link", "set", "lo", "up"], ["addr", "add", f"{address}/24", "dev", tun],
+                 ["link", "set", tun, "up"], ["route", "add", "10.0.0.0/16", "dev", tun]):
+        r = subprocess.run(["ip", *where, *args], capture_output=True, text=True)
         if r.returncode != 0 and "File exists" not in r.stderr:
-            raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+            raise RuntimeError(f"ip {' '.join(where + args)}: {r.stderr.strip()}")
+
+
+def set_sysctls(syncookies: int, tun: str) -> dict:
+    """The settings the simulator's model needs (no SACK, timestamps or window scaling: it has
+    none), in the current namespace; each as the kernel reports it afterwards."""
     settings = {
         "net.ipv4.tcp_sack": 0, "net.ipv4.tcp_timestamps": 0, "net.ipv4.tcp_window_scaling": 0,
         "net.ipv4.tcp_autocorking": 0, "net.ipv4.tcp_congestion_control": "reno",
         "net.ipv4.tcp_no_metrics_save": 1, "net.ipv4.tcp_syncookies": syncookies,
-        "net.ipv4.conf.all.rp_filter": 0, f"net.ipv4.conf.{TUN_NAME}.rp_filter": 0,
+        "net.ipv4.conf.all.rp_filter": 0, f"net.ipv4.conf.{tun}.rp_filter": 0,
     }
-    return fd, {key: _sysctl(key, value) for key, value in settings.items()}
+    return {key: _sysctl(key, value) for key, value in settings.items()}
+
+
+def setup_namespace(syncookies: int) -> tuple[int, dict]:
+    """Bring up lo and the TUN; set the sysctls the peer needs. The TUN fd and the settings."""
+    fd = open_tun(TUN_NAME)
+    bring_up(TUN_NAME, KERNEL_IP)
+    return fd, set_sysctls(syncookies, TUN_NAME)
+
+
+def simulated_schedule(scenario):
+    """The pure simulation of the scenario, run step by step: it and [(the simulated instant
+    each step starts, the step)], so that a harness can start each step on time."""
+    from tcptutor.tcp.simulator import MAX_EVENTS_PER_STEP, Simulator
+
+    sim = Simulator(scenario)
+    schedule = []
+    for step in scenario.steps:
+        sim._budget, sim._step = MAX_EVENTS_PER_STEP, step
+        schedule.append((sim.now, step))
+        sim._run_step(step)
+    return sim, schedule
 
 
 class KernelApp:
     """The kernel endpoint's application: non-blocking sockets driven by the event loop."""
 
-    def __init__(self, role: str, backlog: int, params=None, congestion_control: str = "cubic"):
+    def __init__(self, role: str, backlog: int, params=None, congestion_control: str = "cubic",
+                 local_ip: str = KERNEL_IP, remote_ip: str = PEER_IP, namespace=None):
         self.role, self.backlog = role, backlog
+        # where its sockets live: this namespace, or (pair.py) `namespace()`, a context that enters another
+        self.local_ip, self.remote_ip = local_ip, remote_ip
+        self.namespace = namespace or contextlib.nullcontext
         self.autoread = True if params is None else params.autoread  # False: read only at "E read N" steps
         # SO_RCVBUF for an application that does not read (a small buffer that fills), 0: the default
         self.rcvbuf = 0 if self.autoread else params.window
@@ -393,7 +450,8 @@ class KernelApp:
                 (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, params.keepalive_count)]
 
     def _new_socket(self) -> socket.socket:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with self.namespace():  # a socket stays in the namespace it was made in
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, self.nodelay)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, self.congestion_control)
         if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0") != self.congestion_control:
@@ -416,16 +474,18 @@ class KernelApp:
     def call_listen(self, sizes):
         s = self._new_socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((KERNEL_IP, SERVER_PORT))
+        s.bind((self.local_ip, SERVER_PORT))
         s.listen(self.backlog)
         self.listener = s
 
     def call_connect(self, sizes):
         s = self._new_socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((KERNEL_IP, CLIENT_PORT))
+        # ports by role, so that a server's connect (simultaneous open) aims at the client's port
+        local, remote = (CLIENT_PORT, SERVER_PORT) if self.role == "client" else (SERVER_PORT, CLIENT_PORT)
+        s.bind((self.local_ip, local))
         self.conn, self.eof = s, False
-        err = s.connect_ex((PEER_IP, SERVER_PORT))
+        err = s.connect_ex((self.remote_ip, remote))
         if err not in (0, errno.EINPROGRESS):
             raise OSError(err, os.strerror(err))
 
@@ -535,17 +595,41 @@ class KernelApp:
                 return
 
 
+def socket_state(app: KernelApp, reached: bool) -> str | None:
+    """An endpoint's state from its own socket when that says it (TCP_INFO's tcpi_state: a few
+    microseconds), else None: then only /proc/net/tcp can tell (about 5 ms: it walks the whole
+    connection hash table). That is so for a connection still in the listener's SYN queue
+    (SYN-RECEIVED), and after the socket closed (TIME-WAIT lives in a separate mini-socket,
+    tcp_time_wait). `reached`: whether a segment ever reached the listener."""
+    if app.conn is not None:
+        try:
+            state = PROC_STATES.get(app.conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0])
+        except OSError:
+            return None
+        return None if state == "CLOSED" else state
+    if app.listener is None:
+        return "CLOSED"  # no socket at all (never made, or aborted: an abort leaves no TIME-WAIT)
+    if not reached:
+        return "LISTEN"
+    return None
+
+
 def proc_tcp() -> list[tuple[int, str, int, str]]:
     """(local port, remote address, remote port, state) of every IPv4 TCP socket here."""
-    rows = []
     with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            local, remote, st = fields[1], fields[2], int(fields[3], 16)
-            addr, port = remote.split(":")
-            addr = socket.inet_ntoa(struct.pack("<I", int(addr, 16)))
-            rows.append((int(local.split(":")[1], 16), addr, int(port, 16), PROC_STATES[st]))
+        return proc_tcp_rows(f)
+
+
+def proc_tcp_rows(f) -> list[tuple[int, str, int, str]]:
+    """The rows of an open /proc/net/tcp (of whichever namespace opened it)."""
+    rows = []
+    next(f)
+    for line in f:
+        fields = line.split()
+        local, remote, st = fields[1], fields[2], int(fields[3], 16)
+        addr, port = remote.split(":")
+        addr = socket.inet_ntoa(struct.pack("<I", int(addr, 16)))
+        rows.append((int(local.split(":")[1], 16), addr, int(port, 16), PROC_STATES[st]))
     return rows
 
 
@@ -597,19 +681,13 @@ class Inject:
 
 
 class Harness:
-    def __init__(self, scenario, kernel: str, fd: int, inject: list[dict] = ()):
+    def __init__(self, scenario, kernel: str, fd: int, inject: list[dict] = (), record: bool = False):
         from tcptutor.tcp.host import Host
-        from tcptutor.tcp.simulator import MAX_EVENTS_PER_STEP, Simulator
 
         self.scenario, self.kernel, self.fd = scenario, kernel, fd
         self.peer = "server" if kernel == "client" else "client"
         # The pure simulation first: when each step starts, and the ISNs the peer will use.
-        sim = Simulator(scenario)
-        self.schedule = []
-        for step in scenario.steps:
-            sim._budget, sim._step = MAX_EVENTS_PER_STEP, step
-            self.schedule.append((sim.now, step))
-            sim._run_step(step)
+        sim, self.schedule = simulated_schedule(scenario)
         self.sim_end = sim.now
         for item in inject:
             extra = Inject(int(item["at"] * 1_000_000), item["flags"], item.get("seq_offset", 0), item.get("len", 0))
@@ -642,18 +720,38 @@ class Harness:
         self.addr_of = {self.peer: PEER_IP}
         self.name_of = {PEER_IP: self.peer}
         self.kernel_talked_to_peer = False
+        # record: each packet's bytes ("raw", hex) and both endpoints' state changes ("states"):
+        # the kernel's read from /proc/net/tcp after everything that can change it, the peer's
+        # from its Host. Off for the kernel tests: reading /proc at every packet costs time.
+        self.record = record
+        self.states: list[dict] = []
+        self.last_state: dict[str, str] = {}
 
     def now(self) -> int:
         return int((time.monotonic() - self.t0) * 1_000_000)
 
     # -------------------------------------------------------------- the network
 
-    def _record(self, seg, t: int, dropped: bool, extra: dict) -> None:
+    def _record(self, seg, t: int, dropped: bool, extra: dict, packet: bytes | None = None) -> None:
         self.segments.append({
             "src": seg.src, "dst": seg.dst, "flags": [f for f, _ in FLAG_BITS if f in extra["flags"]],
             "seq": seg.seq, "ack": seg.ack, "len": seg.length, "mss": seg.mss, "win": seg.win,
             "t": round(t / 1_000_000, 6), "fate": "dropped" if dropped else "delivered",
         })
+        if self.record and packet is not None:
+            self.segments[-1]["raw"] = packet.hex()
+
+    def note_states(self, t: int | None = None) -> None:
+        """With `record`: append each endpoint's state when it differs from the last one seen,
+        stamped `t` (the packet or step that caused it; default now)."""
+        if not self.record:
+            return
+        t = round((self.now() if t is None else t) / 1_000_000, 6)
+        for endpoint, state in ((self.kernel, self.kernel_state()), (self.peer, self.host.view(self.kernel).value)):
+            if self.last_state.get(endpoint, "CLOSED") != state:
+                self.states.append({"t": t, "endpoint": endpoint, "before": self.last_state.get(endpoint, "CLOSED"),
+                                    "after": state})
+                self.last_state[endpoint] = state
 
     def from_kernel(self, packet: bytes) -> None:
         from tcptutor.tcp.segment import Segment
@@ -668,7 +766,8 @@ class Harness:
         if dst == self.peer and "RST" not in p["flags"]:
             self.kernel_talked_to_peer = True
         arrivals = self.wire.arrivals(seg, t)
-        self._record(seg, t, not arrivals, p)
+        self._record(seg, t, not arrivals, p, packet)
+        self.note_states(t)
         if dst == self.peer:  # replies to spoofed sources are never answered
             for at in arrivals:
                 heapq.heappush(self.line, (at, next(self.counter), "peer", seg, self.segments[-1]))
@@ -676,7 +775,6 @@ class Harness:
     def to_kernel(self, seg, t: int) -> None:
         """A segment the peer (or a spoofed source) sends at `t`: onto the wire toward the kernel."""
         arrivals = self.wire.arrivals(seg, t)
-        self._record(seg, t, not arrivals, {"flags": seg.flags})
         if seg.src == self.peer:
             sport = CLIENT_PORT if self.peer == "client" else SERVER_PORT
         else:
@@ -684,6 +782,8 @@ class Harness:
         dport = SERVER_PORT if self.kernel == "server" else CLIENT_PORT
         packet = build_packet(self.addr_of[seg.src], KERNEL_IP, sport, dport, seg.seq, seg.ack,
                               set(seg.flags), seg.win, seg.mss, seg.length, next(self.ident))
+        self._record(seg, t, not arrivals, {"flags": seg.flags}, packet)
+        self.note_states(t)
         for at in arrivals:
             heapq.heappush(self.line, (at, next(self.counter), "kernel", packet, self.segments[-1]))
 
@@ -765,25 +865,32 @@ class Harness:
             while self.line and self.line[0][0] <= t:
                 due, _, direction, item, _ = heapq.heappop(self.line)
                 if direction == "kernel":
-                    delivered.append((round(due / 1_000_000, 6), round(self.now() / 1_000_000, 6)))
+                    handed = self.now()
+                    delivered.append((round(due / 1_000_000, 6), round(handed / 1_000_000, 6)))
                     os.write(self.fd, item)  # the kernel handles it in this call: drain its replies
                     self.drain()
                     self.app.service()
                     self.drain()
+                    self.note_states(handed)
                 else:
-                    self._peer_outcome(self.host.receive(item, self.now()), self.now())
+                    arrived = self.now()
+                    self._peer_outcome(self.host.receive(item, arrived), arrived)
+                    self.note_states(arrived)
             due = None if self.peer in self.wire.vanished else self.host.next_deadline()
             if due is not None and due[0] <= t:
                 outcome, _, _ = self.host.fire_timer(due[1], t)
                 self._peer_outcome(outcome, t)
+                self.note_states(t)
                 continue
             # A step starts at its simulated instant once the network is quiet, as in the
             # simulator, where every step begins after the last one settled: a packet still
             # in flight that the simulation delivered just before this instant (each real
             # hop costs a little more than `latency`) is delivered first.
             if i < len(steps) and steps[i][0] <= t and not (self.line and self.line[0][0] <= steps[i][0] + GRACE):
-                started.append((round(steps[i][0] / 1_000_000, 6), round(self.now() / 1_000_000, 6)))
-                self.run_step(steps[i][1], self.now())
+                began = self.now()
+                started.append((round(steps[i][0] / 1_000_000, 6), round(began / 1_000_000, 6)))
+                self.run_step(steps[i][1], began)
+                self.note_states(began)
                 i += 1
                 continue
             self.app.flush()
@@ -806,29 +913,37 @@ class Harness:
                 else:
                     self.app.on_readable(r)
                     self.drain()
-        return {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started,
-                "deliveries": delivered, "tcp_info": self.app.tcp_info()}
+        self.note_states()
+        result = {"segments": self.segments, "final": self.final(), "calls": self.app.calls, "steps": started,
+                  "deliveries": delivered, "tcp_info": self.app.tcp_info()}
+        if self.record:
+            result["states"] = self.states
+        return result
 
-    def final(self) -> dict:
+    def kernel_state(self) -> str:
+        """The kernel endpoint's state toward the peer now (see socket_state)."""
+        quick = socket_state(self.app, self.kernel_talked_to_peer)
+        if quick is not None:
+            return quick
         rows = proc_tcp()
         local, remote = (CLIENT_PORT, SERVER_PORT) if self.kernel == "client" else (SERVER_PORT, CLIENT_PORT)
         found = [s for lp, ra, rp, s in rows if lp == local and ra == PEER_IP and rp == remote]
         if found:
-            mine = found[0]
-        elif self.app.listener is not None and self.app.conn is None and not self.kernel_talked_to_peer:
-            mine = "LISTEN"
-        else:
-            mine = "CLOSED"
-        return {self.kernel: mine, self.peer: self.host.view(self.kernel).value}
+            return found[0]
+        if self.app.listener is not None and self.app.conn is None and not self.kernel_talked_to_peer:
+            return "LISTEN"
+        return "CLOSED"
+
+    def final(self) -> dict:
+        return {self.kernel: self.kernel_state(), self.peer: self.host.view(self.kernel).value}
 
 
 def main() -> int:
     try:
-        sys.path.insert(0, str(ROOT))
         from tcptutor.tcp.scenario import parse_scenario
 
         job = json.loads(sys.stdin.readline())
-        scenario = parse_scenario(job["scenario"])
+        scenario = adjusted(parse_scenario(job["scenario"]), job["kernel"], job.get("adjust", {}))
         cookies = job.get("syncookies")
         if cookies is None:  # [server] syncookies, or the profile's default (linux: on)
             from tcptutor.tcp.profiles import resolve
@@ -836,7 +951,7 @@ def main() -> int:
             wanted = scenario.server.syncookies
             cookies = 1 if (resolve(scenario.net).syncookies if wanted is None else wanted) else 0
         fd, settings = setup_namespace(cookies)
-        harness = Harness(scenario, job["kernel"], fd, job.get("inject", []))
+        harness = Harness(scenario, job["kernel"], fd, job.get("inject", []), job.get("record", False))
         try:  # real-time priority: the schedule must not wait behind other work on the machine
             os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
             settings["sched"] = "SCHED_FIFO 10"
