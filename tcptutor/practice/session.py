@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..bank import attempts, queries
+from ..course.placement import as_shown
 from ..grading.answers import Unreadable
 from ..grading.grader import Grade, grade, parse_answer
 from ..questions.variants import Variant, make_variant
@@ -91,7 +92,9 @@ class PracticeSession:
             loaded = queries.load_question(session, chosen.question_id)
         variant_seed = self.rng.randrange(VARIANT_SEEDS)
         self.questions_posed += 1
-        return Posed(self.questions_posed, loaded, make_variant(loaded.question, variant_seed, loaded.scenarios))
+        # options in this variant's own order (the right one is not always A), graded as shown
+        shown = as_shown(make_variant(loaded.question, variant_seed, loaded.scenarios))
+        return Posed(self.questions_posed, loaded, shown)
 
     @staticmethod
     def unreadable(posed: Posed, name: str, text: str) -> Unreadable | None:

@@ -56,8 +56,12 @@ def _varied_isns(question: Question, variants: Sequence[Variant]) -> bool:
     return len(isns) > 1
 
 
+# A number right after one of these is a size, not an ISN ("MSS 1000", "win=1000", "a window of 1000")
+SIZE_BEFORE = re.compile(r"(?:\bMSS|\bmss|\bwindow(?: of)?|\bwin|\blen|\bsize|\bbuffer(?: of)?)[\s=:]*$")
+
+
 def _named_isns_in_text(question: Question, scenarios: Mapping[str, str]) -> list[Problem]:
-    """The scenario's ISN written as a bare number (not "1000 bytes", "1000-byte", "{client_isn}")."""
+    """The scenario's ISN written as a bare number (not "1000 bytes", "1000-byte", "MSS 1000", "{client_isn}")."""
     text = question.scenario or ""
     if question.keep_isns or is_inline(text) or text not in scenarios:
         return []
@@ -71,7 +75,8 @@ def _named_isns_in_text(question: Question, scenarios: Mapping[str, str]) -> lis
         if not isinstance(isn, int) or isinstance(isn, bool):
             continue
         for where, body in (("prompt", question.prompt), ("explanation", question.explanation)):
-            if re.search(rf"(?<![\d{{.]){isn}(?![\d}}]|[-\s]?(?:bytes?|ms|s|B)\b)", body):
+            if any(not SIZE_BEFORE.search(body[:m.start()])
+                   for m in re.finditer(rf"(?<![\d{{.]){isn}(?![\d}}]|[-\s]?(?:bytes?|ms|s|B)\b)", body)):
                 out.append(warning(question, (
                     f"the {where} names {isn}, the {side}'s ISN in scenario {text!r}, but each variant replaces "
                     f"the ISNs with random ones: write {{{side}_isn}} instead, or set keep_isns = true")))

@@ -240,3 +240,19 @@ def test_the_question_just_answered_is_not_asked_again_at_once(engine):
     assert session.answer(first, given, NOW).grade.score < 1.0
     second = session.next_question(NOW + timedelta(minutes=1))
     assert second.loaded.question.id != first.loaded.question.id
+
+
+def test_options_come_in_a_per_variant_order_and_the_shown_letter_is_graded(engine):
+    """The right option is not always A (lessons list it first more often than not), and the
+    letter a student types is read against the order they were shown."""
+    right_letters = set()
+    for seed in range(12):
+        session = start(engine, f"s{seed}", seed, kind="single")
+        posed = session.next_question(NOW)
+        texts = [o.text for o in posed.variant.question.options]
+        right = "AB"[texts.index("The server's SYN+ACK")]
+        right_letters.add(right)
+        (name,) = posed.variant.expected
+        assert session.answer(posed, {name: right}, NOW).grade.score == 1.0
+        assert session.answer(posed, {name: "AB".replace(right, "")}, NOW).grade.score == 0.0
+    assert right_letters == {"A", "B"}

@@ -97,6 +97,16 @@ def test_a_size_that_equals_the_isn_is_no_isn(scenarios):
     assert warnings(build(prompt, SYNACK_ACK), scenarios) == []
 
 
+def test_a_number_named_as_a_size_is_no_isn(scenarios):
+    """ "MSS 1000" or "a window of 1000" equal to the scenario's ISN are sizes: no warning."""
+    for prompt in ("ISN {client_isn}, MSS 1000. The SYN+ACK's ack?", "ISN {client_isn}; win=1000. The SYN+ACK's ack?",
+                   "ISN {client_isn}; a window of 1000. The SYN+ACK's ack?"):
+        assert warnings(build(prompt, SYNACK_ACK), scenarios) == [], prompt
+    # but the bare number still is one, even after a size elsewhere in the prompt
+    found = warnings(build("MSS 1460; the client's ISN is 1000. The SYN+ACK's ack?", SYNACK_ACK), scenarios)
+    assert found and found[0].startswith("the prompt names 1000")
+
+
 def numeric(prompt: str, explanation: str = "e", **extra):
     data = {"id": "q", "kind": "numeric", "topics": ["handshake"], "difficulty": 1, "prompt": prompt,
             "explanation": explanation, **extra}
