@@ -159,7 +159,7 @@ def _die_with_parent(parent: int) -> None:
 
 def _verify_one(args: tuple[Question, dict[str, str]]) -> list[Problem]:
     question, scenarios = args
-    seeds = range(50) if question.kind == "predict" else range(1)
+    seeds = range(50) if question.varies else range(1)
     return check_question(question, scenarios, seeds)
 
 

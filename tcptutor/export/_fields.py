@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from ..grading.answers import STATES
+from ..grading.grader import TIME_TOLERANCE
 from ..grading.explain import STATE_MEANING, explain, with_value
 from ..grading.misconceptions import Context, basis, diagnose
 from ..questions.expected import Expected
@@ -24,6 +25,9 @@ from . import ExportItem, ExportSet
 
 MOD = 2**32
 NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport")
+# The RFC 6298 estimator's values, in seconds to the microsecond: exported as numbers within the
+# grader's tolerance (half a millisecond), since a student computes 71.90625 ms as 0.0719 s.
+TIME_WHATS = ("srtt", "rttvar", "rto")
 FLAG_CHOICES = ("SYN", "SYN+ACK", "ACK", "FIN+ACK", "FIN", "RST", "RST+ACK")
 ROOT_CATEGORY = "$course$/tcptutor"
 # Moodle accepts only these grades (question_bank::fraction_options_full), written as it exports them.
@@ -216,11 +220,30 @@ def _states_spellings(states: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def has_fields(question) -> bool:
+    """A predict question, or a numeric one with [[part]]s: asked field by field (Moodle
+    Cloze, one GIFT or QTI item per field), where the other kinds are one whole question."""
+    return question.kind == "predict" or question.multipart
+
+
+def numeric_label(e: Expected) -> str:
+    """A numeric part's label with its unit, once."""
+    return f"{e.label} ({e.unit})" if e.unit and e.unit not in e.label else e.label
+
+
 def parts(variant: Variant) -> list[Part]:
-    """The fields of a predict variant, each with its answer, worked solution and the wrong
-    answers that deserve a specific feedback."""
+    """The fields of a predict (or multi-part numeric) variant, each with its answer, worked
+    solution and the wrong answers that deserve a specific feedback."""
     out = []
     for name, e in variant.expected.items():
+        if e.what == "numeric":  # worked solution: the explanation with this variant's numbers
+            out.append(Part(name, numeric_label(e), "number", e.value, number_text(e.value), variant.explanation,
+                            tolerance=e.tolerance))
+            continue
+        if e.what in TIME_WHATS:
+            out.append(Part(name, e.label, "number", e.value, number_text(e.value), explain(e, variant.trace),
+                            tolerance=TIME_TOLERANCE))
+            continue
         solution = explain(e, variant.trace)
         wrong = misconception_answers(variant, name)
         if e.what in NUMBER_WHATS:
@@ -299,7 +322,7 @@ def solution_html(variant: Variant) -> str:
     """Worked answers per field, the explanation and the ladder: Moodle's general feedback."""
     q = variant.question
     out = []
-    if q.kind == "predict":
+    if has_fields(q):
         items = "".join(f"<li><b>{html.escape(p.field, quote=False)}</b> = {html.escape(with_value(p.shown, p.solution), quote=False)}</li>"
                         for p in parts(variant))
         out.append(f"<ul>{items}</ul>")

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..grading.grader import show
 from ..questions.variants import LETTERS, Variant
 from . import ExportSet, register
-from ._fields import ladder_html, number_text, output_file, parts, text_html
+from ._fields import has_fields, ladder_html, number_text, output_file, parts, text_html
 
 MODEL_NAME = "tcptutor question v1"
 FIELDS = ("Id", "Question", "Answer", "Ladder", "Lesson", "Seed")
@@ -70,7 +70,7 @@ def _esc(text: str) -> str:
 def front_html(variant: Variant) -> str:
     q = variant.question
     out = [text_html(variant.prompt)]
-    if q.kind == "predict":
+    if has_fields(q):
         out.append('<ul class="fields">' + "".join(
             f"<li><b>{_esc(name)}</b>: {_esc(e.label)}</li>" for name, e in variant.expected.items()) + "</ul>")
     elif q.kind in ("single", "multiple"):
@@ -89,7 +89,7 @@ def front_html(variant: Variant) -> str:
 def back_html(variant: Variant) -> str:
     q = variant.question
     out = []
-    if q.kind == "predict":
+    if has_fields(q):
         out.append('<ul class="answers">' + "".join(
             f"<li><b>{_esc(p.field)} = {_esc(p.shown)}</b><br>{_esc(p.solution)}</li>" for p in parts(variant)) + "</ul>")
     elif q.kind in ("single", "multiple"):
@@ -102,9 +102,10 @@ def back_html(variant: Variant) -> str:
     elif q.kind == "truefalse":
         out.append(f"<p><b>Answer: {show(bool(q.answer))}</b></p>")
     elif q.kind == "numeric":
-        tol = f" (± {number_text(q.tolerance)})" if q.tolerance else ""
+        e = variant.expected["answer"]
+        tol = f" (± {number_text(e.tolerance)})" if e.tolerance else ""
         unit = f" {_esc(q.unit)}" if q.unit else ""
-        out.append(f"<p><b>Answer: {number_text(q.answer)}{unit}{tol}</b></p>")
+        out.append(f"<p><b>Answer: {number_text(e.value)}{unit}{tol}</b></p>")
     elif q.kind == "ordering":
         shown = [q.items[i] for i in variant.order] if variant.order else list(q.items)
         letters = "".join(LETTERS[shown.index(t)] for t in q.items)

@@ -24,6 +24,7 @@ from ._fields import (
     Part,
     category_path,
     choice_fraction,
+    has_fields,
     ladder_html,
     lesson_title,
     number_text,
@@ -84,7 +85,7 @@ def _part_question(variant: Variant, index: int, part: Part, general: str) -> st
 def _question(variant: Variant, index: int) -> list[str]:
     q = variant.question
     general = text_html(variant.explanation) + ladder_html(variant)
-    if q.kind == "predict":
+    if has_fields(q):
         return [_part_question(variant, index, p, general) for p in parts(variant)]
     ident, title = variant_ident(q.id, index), variant_name(q.id, index)
     stem = text_html(variant.prompt)
@@ -103,7 +104,8 @@ def _question(variant: Variant, index: int) -> list[str]:
     elif q.kind == "numeric":
         if q.unit:
             stem += f"<p>Answer in {html.escape(q.unit, quote=False)}.</p>"
-        answers = ["#=" + f"{number_text(q.answer)}:{number_text(q.tolerance)}" + _fb(text_html(variant.explanation))]
+        e = variant.expected["answer"]
+        answers = ["#=" + f"{number_text(e.value)}:{number_text(e.tolerance)}" + _fb(text_html(variant.explanation))]
     elif q.kind == "ordering":
         stem += "<p>Match each item to its position in the right order (1 = first).</p>"
         position = {text: i + 1 for i, text in enumerate(q.items)}

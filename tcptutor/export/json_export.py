@@ -61,6 +61,7 @@ def variant_json(variant: Variant) -> dict:
             "shown": show(e.value),
             "solution": solved[name],
             "segment": e.segment.n if e.segment else None,
+            **({"tolerance": e.tolerance, "unit": e.unit} if e.what == "numeric" else {}),
         }
         for name, e in variant.expected.items()
     }
@@ -103,6 +104,11 @@ def question_json(item: ExportItem) -> dict:
     if q.kind == "numeric":
         out["tolerance"] = q.tolerance
         out["unit"] = q.unit
+        if q.parts:
+            out["parts"] = [dict(p.__dict__) for p in q.parts]
+            del out["answer"], out["tolerance"], out["unit"]
+    if q.lets:
+        out["let"] = dict(q.lets)
     out["variants"] = [variant_json(v) for v in item.variants]
     return out
 

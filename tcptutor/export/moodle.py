@@ -31,7 +31,7 @@ from ..questions.variants import Variant
 from . import ExportSet, register
 from ._fields import (
     XML_BAD,
-    Part, category_path, choice_fraction, lesson_title, number_text, output_file, parts,
+    Part, category_path, choice_fraction, has_fields, lesson_title, number_text, output_file, parts,
     seeded_ident, seeded_name, solution_html, text_html,
 )
 
@@ -165,7 +165,7 @@ def question_element(variant: Variant, index: int) -> ET.Element:
     name, ident = seeded_name(variant, index), seeded_ident(variant, index)
     general = solution_html(variant)
     kind = q.kind
-    if kind == "predict":
+    if has_fields(q):
         q_el = ET.Element("question", type="multianswer")
         _text_el(q_el, "name", name, None)
         _text_el(q_el, "questiontext", cloze_text(variant))
@@ -201,8 +201,9 @@ def question_element(variant: Variant, index: int) -> ET.Element:
         q_el = ET.Element("question", type="numerical")
         unit = f"<p>Answer in {html.escape(q.unit)}.</p>" if q.unit else ""
         _common(q_el, name, ident, text_html(variant.prompt) + unit, general)
-        a = _answer(q_el, "100", number_text(q.answer), text_html(variant.explanation), "moodle_auto_format")
-        _sub(a, "tolerance", number_text(q.tolerance))
+        e = variant.expected["answer"]
+        a = _answer(q_el, "100", number_text(e.value), text_html(variant.explanation), "moodle_auto_format")
+        _sub(a, "tolerance", number_text(e.tolerance))
         _sub(q_el, "unitgradingtype", "0")
         _sub(q_el, "unitpenalty", "0.1000000")
         _sub(q_el, "showunits", "3")

@@ -29,6 +29,7 @@ from ..questions.variants import Variant
 from . import ExportSet, register
 from ._fields import (
     Part,
+    has_fields,
     ladder_html,
     number_text,
     output_file,
@@ -242,7 +243,7 @@ def items_for(variant: Variant, index: int) -> list[tuple[str, ET.Element]]:
     """(group key, item) for each item of a variant; the key names the variants' question group."""
     q = variant.question
     general = text_html(variant.explanation) + ladder_html(variant)
-    if q.kind == "predict":
+    if has_fields(q):
         return [(f"{q.id} {p.field}", _part_item(variant, index, p, general)) for p in parts(variant)]
     ident, title = _ident(variant_ident(q.id, index)), variant_name(q.id, index)
     prompt = text_html(variant.prompt)
@@ -256,7 +257,8 @@ def items_for(variant: Variant, index: int) -> list[tuple[str, ET.Element]]:
     elif q.kind == "numeric":
         if q.unit:
             prompt += f"<p>Answer in {html.escape(q.unit, quote=False)}.</p>"
-        item = _numerical_item(ident, title, prompt, q.answer, q.tolerance, "", "", general)
+        e = variant.expected["answer"]
+        item = _numerical_item(ident, title, prompt, e.value, e.tolerance, "", "", general)
     elif q.kind == "ordering":
         prompt += "<p>Match each item to its position in the right order (1 = first).</p>"
         position = {text: i + 1 for i, text in enumerate(q.items)}

@@ -102,6 +102,8 @@ def _field_hint(variant: Variant, name: str) -> str:
     e = variant.expected[name]
     if variant.question.kind == "predict":
         return ANSWER_HINTS.get(e.what, "")
+    if e.what == "numeric" and e.unit and e.unit not in e.label:
+        return f"{e.label}, in {e.unit}" if variant.question.multipart else e.label
     return e.label
 
 
@@ -151,7 +153,7 @@ def _md_question(entry: Entry) -> list[str]:
         lines += ["```text", render_ladder(v.trace, width=80, seed=v.seed), "```", ""]
     for name, e in v.expected.items():
         hint = _field_hint(v, name)
-        label = e.label if q.kind == "predict" else "Answer"
+        label = e.label if q.kind == "predict" or q.multipart else "Answer"
         lines.append(f"- {md_text(label)}{f' ({hint})' if hint else ''}: `{name}` = ____________________")
     return lines + ["", "---", ""]
 
@@ -337,7 +339,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
                        f'<td class="answer">{_e(show(e.value))}</td><td class="solution">{solution}</td></tr>')
     else:
         for name, e in v.expected.items():
-            label = e.label if q.kind == "predict" else "Answer"
+            label = e.label if q.kind == "predict" or q.multipart else "Answer"
             hint = _field_hint(v, name)
             hint_html = f' <span class="hint">({_e(hint)})</span>' if hint else ""
             out.append(f'<tr><th>{_e(label)}{hint_html}</th><td class="write"></td></tr>')

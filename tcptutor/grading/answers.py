@@ -447,3 +447,77 @@ def read_size(text: str, unit: str, mss: int | None) -> float | Unreadable:
             return Unreadable(text, f"a size in {unit}")
         value = value * mss if given_unit == "segments" else value / mss
     return value
+
+
+# ---------------------------------------------------------------- numbers with units (numeric questions)
+
+# unit -> (dimension, factor to the dimension's base unit). Times as read_seconds reads them;
+# sizes in bytes (kB = 1000 bytes, as link rates use it); rates in bit/s (a byte is 8 bits).
+_QUANTITY_UNITS: dict[str, tuple[str, float]] = {u: ("time", f) for u, f in _UNITS.items() if u}
+_QUANTITY_UNITS.update({
+    "byte": ("size", 1.0), "bytes": ("size", 1.0), "b": ("size", 1.0), "字节": ("size", 1.0),
+    "kb": ("size", 1e3), "kbyte": ("size", 1e3), "kbytes": ("size", 1e3),
+    "mb": ("size", 1e6), "mbyte": ("size", 1e6), "mbytes": ("size", 1e6),
+    "seg": ("segments", 1.0), "segs": ("segments", 1.0), "segment": ("segments", 1.0),
+    "segments": ("segments", 1.0), "mss": ("segments", 1.0), "smss": ("segments", 1.0),
+    "报文段": ("segments", 1.0), "个报文段": ("segments", 1.0),
+    "bit/s": ("rate", 1.0), "bps": ("rate", 1.0), "b/s": ("rate", 1.0), "bits/s": ("rate", 1.0),
+    "kbit/s": ("rate", 1e3), "kbps": ("rate", 1e3), "kb/s": ("rate", 1e3), "kbits/s": ("rate", 1e3),
+    "mbit/s": ("rate", 1e6), "mbps": ("rate", 1e6), "mb/s": ("rate", 1e6), "mbits/s": ("rate", 1e6),
+    "gbit/s": ("rate", 1e9), "gbps": ("rate", 1e9), "gb/s": ("rate", 1e9), "gbits/s": ("rate", 1e9),
+    "byte/s": ("rate", 8.0), "bytes/s": ("rate", 8.0), "kbyte/s": ("rate", 8e3), "mbyte/s": ("rate", 8e6), "gbyte/s": ("rate", 8e9),
+})
+_NUMBER_CHARS = frozenset("0123456789.,+-eE_")
+
+
+def _number_and_unit(s: str) -> tuple[str, str]:
+    """'240 ms' -> ('240', 'ms'); '2.5e3bit/s' -> ('2.5e3', 'bit/s'), in one pass. An 'e'
+    starts an exponent only when a digit (or a sign and a digit) follows it."""
+    end = 0
+    while end < len(s):
+        ch = s[end]
+        if ch in "eE":
+            rest = s[end + 1:end + 3]
+            if not (rest[:1].isdigit() or (rest[:1] in "+-" and rest[1:2].isdigit())):
+                break
+        elif ch not in _NUMBER_CHARS:
+            break
+        end += 1
+    return s[:end].strip(), s[end:].strip()
+
+
+def _unit_key(unit: str) -> str:
+    unit = normalize(unit)
+    if unit.endswith("B/s"):  # MB/s is megabytes per second, Mb/s megabits: case matters here only
+        unit = unit[:-3] + "byte/s"
+    return " ".join(unit.lower().split()).replace("per second", "/s").replace(" /", "/").replace("/ ", "/")
+
+
+def read_quantity(text: str, unit: str) -> float | Unreadable:
+    """A number in `unit` (a numeric question's), perhaps written with a unit of the same
+    kind: 240 ms for unit s, 1.5 Mbit/s for bit/s, 3 kB for bytes. A unit tcptutor does not
+    convert (packets, RTTs) may be written after the number as the question spells it; a
+    number with a unit of another kind is Unreadable, never wrong."""
+    if (refused := too_long(text)) is not None:
+        return refused
+    example = f"a number{' in ' + unit if unit else ''}, such as 2.5" + (f" or 2.5 {unit}" if unit else "")
+    number, written = _number_and_unit(normalize(text))
+    if _THOUSANDS.match(number):  # 12,000 bit/s; a single comma before 1 or 2 digits is a decimal comma
+        number = number.replace(",", "")
+    value = read_float(number) if number else Unreadable(text, example)
+    if isinstance(value, Unreadable):
+        return Unreadable(text, example)
+    if not written:
+        return value
+    want, got = _unit_key(unit), _unit_key(written)
+    if got == want or (want and got.rstrip("s") == want.rstrip("s")):
+        return value
+    if got in _QUANTITY_UNITS:
+        dimension, factor = _QUANTITY_UNITS[got]
+        if not want and dimension == "time":  # a unitless question about a time: seconds, as read_float does
+            return value * factor
+        if want in _QUANTITY_UNITS and _QUANTITY_UNITS[want][0] == dimension:
+            converted = value * factor / _QUANTITY_UNITS[want][1]
+            if math.isfinite(converted):
+                return converted
+    return Unreadable(text, example)

@@ -69,9 +69,10 @@ class Grade:
                 "fields": [f.to_json() for f in self.fields]}
 
 
-def expected_line(value: object, solution: str) -> str:
-    """"Expected <value>: <why>", the value written once (see explain.with_value)."""
-    return f"Expected {with_value(show(value), solution)}"
+def expected_line(value: object, solution: str, unit: str = "") -> str:
+    """"Expected <value>: <why>", the value written once (see explain.with_value); a numeric
+    question's unit after the value ("Expected 236 ms: ...")."""
+    return f"Expected {with_value(show(value) + (f' {unit}' if unit else ''), solution)}"
 
 
 def parse_answer(expected: Expected, text: str, variant: Variant):
@@ -104,7 +105,7 @@ def parse_answer(expected: Expected, text: str, variant: Variant):
     if what == "truefalse":
         return read.read_bool(text)
     if what == "numeric":
-        return read.read_float(text)
+        return read.read_quantity(text, expected.unit)
     if what == "order":
         shown = [q.items[i] for i in variant.order]
         return read.read_order(text, shown)
@@ -118,7 +119,7 @@ def _matches(expected: Expected, given, variant: Variant) -> bool:
     if expected.what in ("cwnd", "ssthresh", "rwnd", "flight"):
         return abs(given - value) <= SEGMENT_TOLERANCE
     if expected.what == "numeric":
-        return abs(given - value) <= variant.question.tolerance + 1e-9
+        return abs(given - value) <= expected.tolerance + 1e-9 * max(1.0, abs(value))
     return given == value
 
 
@@ -148,15 +149,16 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
     solutions = worked_solutions(variant)
     for name, expected in variant.expected.items():
         solution = solutions[name]
+        unit = expected.unit if expected.what == "numeric" else ""  # "Expected 236 ms"
         text = answers.get(name)
         if text is None or not str(text).strip():
             if interrupted:
                 verdicts.append(FieldVerdict(name, expected.label, UNANSWERED, "", expected.value, None,
-                                             f"Not answered (the session stopped). {expected_line(expected.value, solution)}",
+                                             f"Not answered (the session stopped). {expected_line(expected.value, solution, unit)}",
                                              solution, 0.0))
             else:
                 verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,
-                                             f"No answer. {expected_line(expected.value, solution)}", solution, 0.0))
+                                             f"No answer. {expected_line(expected.value, solution, unit)}", solution, 0.0))
             continue
         text = str(text)
         given = parse_answer(expected, text, variant)
@@ -188,7 +190,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
             parts.append(misconception.explanation)
         if expected.what in ("single", "multiple"):
             parts.append(_choice_feedback(variant, given, False))
-        parts.append(expected_line(expected.value, solution))
+        parts.append(expected_line(expected.value, solution, unit))
         if expected.what == "states" and isinstance(given, list):
             credit = states_credit(given, list(expected.value))
             parts[-1] = parts[-1].rstrip(".") + "."

@@ -27,6 +27,7 @@ class Expected:
     event: TraceEvent | None = None  # timeout answers: the expiry event asked about; TCB answers: the event
     unit: str = ""  # TCB sizes: "bytes" or "segments"
     mss: int | None = None  # TCB sizes: the effective MSS a segment count is made of
+    tolerance: float = 0.0  # numeric: the absolute tolerance for this variant's value
 
 
 NONE = "none"  # the answer about an option the segment does not carry

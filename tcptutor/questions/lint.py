@@ -37,8 +37,9 @@ def is_warning(problem: Problem) -> bool:
 
 
 def question_warnings(question: Question, variants: Sequence[Variant], scenarios: Mapping[str, str]) -> list[Problem]:
-    """The warnings for a predict question whose variants (one per seed, all built) are given."""
-    if question.kind != "predict" or not variants:
+    """The warnings for a predict question, or a numeric one with [vary], whose variants (one
+    per seed, all built) are given."""
+    if not variants or not (question.kind == "predict" or (question.kind == "numeric" and question.vary)):
         return []
     out = _named_isns_in_text(question, scenarios)
     out += _hidden_parameters(question, variants, scenarios)

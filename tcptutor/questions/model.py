@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..problems import Problem
+from .expr import FUNCTIONS, ExprError, compile_expr
 from .selectors import parse_selector
 
 KINDS = ("predict", "single", "multiple", "truefalse", "ordering", "numeric")
@@ -36,13 +37,16 @@ MAX_CHOICES = 26  # options and ordering items: one letter each, A to Z (variant
 
 COMMON_KEYS = {"id", "kind", "topics", "difficulty", "prompt", "explanation", "scenario", "profile"}
 KIND_KEYS = {
-    "predict": {"vary", "ask", "keep_isns"},
+    "predict": {"vary", "ask", "let", "keep_isns"},
     "single": {"options"},
     "multiple": {"options"},
     "truefalse": {"answer"},
     "ordering": {"items"},
-    "numeric": {"answer", "tolerance", "unit"},
+    "numeric": {"answer", "tolerance", "unit", "vary", "let", "part"},
 }
+PART_KEYS = {"field", "label", "answer", "unit", "tolerance"}
+NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")  # a [vary] or [let] name an expression can read
+TOLERANCE_RE = re.compile(r"^\s*(\d+(\.\d+)?)\s*%\s*$")
 ASK_KEYS = {"field", "what", "segment", "endpoint", "at", "timer", "nth", "label", "unit", "round"}
 
 
@@ -100,6 +104,26 @@ class Ask:
 
 
 @dataclass(frozen=True)
+class NumericPart:
+    """One number a numeric question asks for: fixed, or an expression over the variant's
+    [vary] and [let] values (tcptutor/questions/expr.py)."""
+
+    field: str
+    label: str
+    answer: object  # int | float | str (an expression)
+    unit: str = ""
+    tolerance: object = 0.0  # float (absolute) or "N%" (relative to the answer)
+
+
+def tolerance_for(tolerance, value: float) -> float:
+    """The absolute tolerance: a number as it is, "1%" as 1% of |value|."""
+    if isinstance(tolerance, str):
+        m = TOLERANCE_RE.match(tolerance)
+        return abs(value) * float(m.group(1)) / 100 if m else 0.0
+    return float(tolerance)
+
+
+@dataclass(frozen=True)
 class Option:
     text: str
     correct: bool
@@ -122,11 +146,13 @@ class Question:
     vary: tuple[tuple[str, str], ...] = ()  # (name, the spec as JSON): immutable, and unambiguous
     asks: tuple[Ask, ...] = ()
     options: tuple[Option, ...] = ()
-    answer: object = None  # truefalse: bool; numeric: float
+    answer: object = None  # truefalse: bool; numeric: a number or an expression string
     items: tuple[str, ...] = ()
     keep_isns: bool = False  # predict: run a named scenario with its own ISNs, not the variant's
-    tolerance: float = 0.0
+    tolerance: object = 0.0  # numeric: a number (absolute) or "N%" (relative)
     unit: str = ""
+    lets: tuple[tuple[str, str], ...] = ()  # numeric: (name, expression), evaluated in order
+    parts: tuple[NumericPart, ...] = ()  # numeric: [[part]] tables; () = the single `answer`
     source: str = field(default="", compare=False)  # the block's text, for hashing and export
 
     @property
@@ -140,7 +166,25 @@ class Question:
         """The answer fields a student fills in (QID.field)."""
         if self.kind == "predict":
             return tuple(a.field for a in self.asks)
+        if self.kind == "numeric":
+            return tuple(p.field for p in self.numeric_parts)
         return ("answer",)
+
+    @property
+    def numeric_parts(self) -> tuple[NumericPart, ...]:
+        """A numeric question's parts; a single-`answer` question is one part, `answer`."""
+        return self.parts or (NumericPart("answer", "", self.answer, self.unit, self.tolerance),)
+
+    @property
+    def multipart(self) -> bool:
+        """A numeric question with [[part]] tables: exported and graded like a predict
+        question's fields (one sub-question per part)."""
+        return self.kind == "numeric" and bool(self.parts)
+
+    @property
+    def varies(self) -> bool:
+        """Whether the seed changes the question (and `check` must try every seed)."""
+        return self.kind == "predict" or bool(self.vary)
 
     def to_spec(self) -> dict:
         """A JSON-able description, stored with each version in the bank (`keep_isns` only
@@ -152,6 +196,9 @@ class Question:
             "asks": [a.spec() for a in self.asks],
             "options": [o.__dict__ for o in self.options], "answer": self.answer,
             "items": list(self.items), "tolerance": self.tolerance, "unit": self.unit,
+            # added only when set, so that older questions keep their stored spec and hash
+            **({"lets": [list(kv) for kv in self.lets]} if self.lets else {}),
+            **({"parts": [p.__dict__ for p in self.parts]} if self.parts else {}),
         }
         if self.keep_isns:
             spec["keep_isns"] = True
@@ -169,6 +216,8 @@ class Question:
             answer=spec.get("answer"), items=tuple(spec.get("items", [])),
             tolerance=spec.get("tolerance", 0.0), unit=spec.get("unit", ""),
             keep_isns=bool(spec.get("keep_isns", False)),
+            lets=tuple((k, v) for k, v in spec.get("lets", [])),
+            parts=tuple(NumericPart(**p) for p in spec.get("parts", [])),
         )
 
 
@@ -240,16 +289,7 @@ def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: s
             items = []
         extra = {"items": tuple(items)}
     elif kind == "numeric":
-        answer = data.get("answer")
-        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-            c.bad("answer" if "answer" in data else "kind", f"question {qid}: a numeric question needs a numeric answer")
-        elif not math.isfinite(answer):  # nan and inf are TOML floats; JSON has no such numbers
-            c.bad("answer", f"question {qid}: answer must be a finite number; got {answer}")
-        tol = data.get("tolerance", 0)
-        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not math.isfinite(tol) or tol < 0:
-            c.bad("tolerance", f"question {qid}: tolerance must be a finite number >= 0; got {tol!r}")
-            tol = 0
-        extra = {"answer": answer, "tolerance": float(tol), "unit": str(data.get("unit", ""))}
+        extra = _check_numeric(c, qid, data, source)
     if c.problems:
         return None, c.problems
     q = Question(
@@ -348,7 +388,145 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
             if name in vary:
                 c.bad(name, f"question {qid}: vary.{name} and keep_isns = true contradict each other")
     frozen = tuple((k, json.dumps(v)) for k, v in vary.items())
-    return {"vary": frozen, "asks": tuple(asks), "keep_isns": keep}
+    lets = _check_lets(c, qid, data, [k for k in vary if NAME_RE.match(k)])
+    return {"vary": frozen, "asks": tuple(asks), "keep_isns": keep, "lets": tuple(lets)}
+
+
+def _line_finder(c: _Checker, source: str):
+    """line_of(key, n): the file line of `key =` after the n-th `[[part]]` (key "" : that
+    [[part]] line itself), so that a problem in part 3 is reported at part 3."""
+    lines = source.splitlines()
+    first = c.line_of(None)
+
+    def line_of(snippet: str, after_part: int = 0) -> int:
+        seen = 0
+        for i, text in enumerate(lines):
+            if text.strip().startswith("[[part]]"):
+                seen += 1
+                if seen == after_part and not snippet:
+                    return first + i
+            if seen >= after_part and snippet and re.match(rf"\s*{re.escape(snippet)}\s*=", text):
+                return first + i
+        return first
+
+    return line_of
+
+
+def _check_lets(c: _Checker, qid: str, data: dict, names: list[str]) -> list[tuple[str, str]]:
+    """[let]: name = "expression" over the vary names and the lets before it (appended to
+    `names` as they are checked), for answers and for {placeholders} in the text."""
+    lets_raw = data.get("let", {})
+    lets: list[tuple[str, str]] = []
+    if not isinstance(lets_raw, dict):
+        c.bad("let", f"question {qid}: let must be a table of name = \"expression\"")
+        lets_raw = {}
+    for name, text in lets_raw.items():
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            text = repr(text)
+        if not NAME_RE.match(name) or name in FUNCTIONS or name in names:
+            c.bad(name, f"question {qid}: let.{name}: a new name of [a-z_][a-z0-9_]* (not a vary name or a function)")
+            continue
+        if not isinstance(text, str):
+            c.bad(name, f"question {qid}: let.{name}: must be an expression string")
+            continue
+        try:
+            compile_expr(text, names)
+        except ExprError as err:
+            c.bad(name, f"question {qid}: let.{name}: {err}")
+        lets.append((name, text))
+        names.append(name)
+    return lets
+
+
+def _check_numeric(c: _Checker, qid: str, data: dict, source: str) -> dict:
+    """answer (a number or an expression) + tolerance + unit, or [[part]] tables; [vary]
+    draws the parameters, [let] names values computed from them in order."""
+    find = _line_finder(c, source)
+    vary = data.get("vary", {})
+    if not isinstance(vary, dict):
+        c.bad("vary", f"question {qid}: vary must be a table")
+        vary = {}
+    names: list[str] = []
+    for name, spec in vary.items():
+        problem = _vary_problem(spec)
+        if not NAME_RE.match(name) or name in FUNCTIONS:
+            problem = f"a name an expression can use: [a-z_][a-z0-9_]*, not a function ({', '.join(FUNCTIONS)})"
+        elif spec in ("isn", "isn-wrap"):
+            problem = "a numeric question varies numbers: [lo, hi] or { choice = [...] }"
+        elif isinstance(spec, dict) and not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                for v in spec["choice"]):
+            problem = "choice values of a numeric question must be numbers"
+        if problem:
+            c.bad(name, f"question {qid}: vary.{name}: {problem}")
+        names.append(name)
+    lets = _check_lets(c, qid, data, names)
+    extra: dict = {"vary": tuple((k, json.dumps(v)) for k, v in vary.items()), "lets": tuple(lets)}
+    raw_parts = data.get("part")
+    if raw_parts is not None:
+        for key in ("answer", "tolerance", "unit"):
+            if key in data:
+                c.bad(key, f"question {qid}: {key} belongs in each [[part]] when the question has parts")
+        if not isinstance(raw_parts, list) or not raw_parts:
+            c.bad("part", f"question {qid}: [[part]] must be one or more tables")
+            return extra
+        parts, seen = [], set()
+        for i, raw in enumerate(raw_parts, 1):
+            where = f"question {qid}, part {i}"
+            line = find("", i)
+            if not isinstance(raw, dict):
+                c.problems.append(Problem(c.path, line, f"{where}: must be a table"))
+                continue
+            for key in sorted(set(raw) - PART_KEYS):
+                c.problems.append(Problem(c.path, find(key, i), f"{where}: unknown field {key!r}; expected one of {', '.join(sorted(PART_KEYS))}"))
+            fname = raw.get("field")
+            if not isinstance(fname, str) or not FIELD_RE.match(fname):
+                c.problems.append(Problem(c.path, line, f"{where}: field must be a name of [a-z0-9_]; got {fname!r}"))
+                continue
+            if fname in seen:
+                c.problems.append(Problem(c.path, find("field", i), f"{where}: field {fname!r} is used twice"))
+            seen.add(fname)
+            label = raw.get("label", "")
+            if not isinstance(label, str):
+                c.problems.append(Problem(c.path, find("label", i), f"{where}: label must be a string"))
+                label = ""
+            problems_before = len(c.problems)
+            answer, tol, unit = _check_answer(c, where, raw, names, lambda key, i=i: find(key, i))
+            if len(c.problems) == problems_before:
+                parts.append(NumericPart(fname, label, answer, unit, tol))
+        extra["parts"] = tuple(parts)
+        return extra
+    answer, tol, unit = _check_answer(c, f"question {qid}", data, names, lambda key: c.line_of(key))
+    extra.update(answer=answer, tolerance=tol, unit=unit)
+    return extra
+
+
+def _check_answer(c: _Checker, where: str, raw: dict, names: list[str], line_of) -> tuple[object, object, str]:
+    answer = raw.get("answer")
+    if isinstance(answer, str):
+        try:
+            compile_expr(answer, names)
+        except ExprError as err:
+            c.problems.append(Problem(c.path, line_of("answer"), f"{where}: answer: {err}"))
+    elif isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        c.problems.append(Problem(c.path, line_of("answer" if "answer" in raw else None),
+                                  f"{where}: a numeric question needs answer = a number or an expression string"))
+    elif not math.isfinite(answer):  # nan and inf are TOML floats; JSON has no such numbers
+        c.problems.append(Problem(c.path, line_of("answer"), f"{where}: answer must be a finite number; got {answer}"))
+    tol = raw.get("tolerance", 0)
+    if isinstance(tol, str):
+        if not TOLERANCE_RE.match(tol):
+            c.problems.append(Problem(c.path, line_of("tolerance"), f"{where}: tolerance must be a finite number >= 0 or a percentage like \"1%\"; got {tol!r}"))
+        tol = tol.strip()
+    elif isinstance(tol, bool) or not isinstance(tol, (int, float)) or not math.isfinite(tol) or tol < 0:
+        c.problems.append(Problem(c.path, line_of("tolerance"), f"{where}: tolerance must be a finite number >= 0; got {tol!r}"))
+        tol = 0
+    else:
+        tol = float(tol)
+    unit = raw.get("unit", "")
+    if not isinstance(unit, str):
+        c.problems.append(Problem(c.path, line_of("unit"), f"{where}: unit must be a string"))
+        unit = ""
+    return answer, tol, unit
 
 
 def _check_tcb_ask(c: "_Checker", where: str, fname: str, what: str, raw: dict) -> Ask | None:

@@ -21,7 +21,8 @@ from ..tcp.scenario import parse_scenario
 from ..tcp.simulator import simulate
 from ..tcp.trace import Trace
 from .expected import Expected, Unanswerable, expected_from_trace
-from .model import Question, vary_spec
+from .expr import ExprError, compile_expr, format_number
+from .model import Question, tolerance_for, vary_spec
 from .selectors import parse_selector, select
 
 SEQ_SPACE = 2**32
@@ -65,11 +66,36 @@ def draw(spec, rng: random.Random):
 
 
 def params_for(question: Question, seed: int) -> dict:
-    """client_isn and server_isn always; then every [vary] parameter, in the order written."""
+    """client_isn and server_isn always; then every [vary] parameter, in the order written;
+    then a numeric question's [let] values, computed in order (each may read those before)."""
     rng = _rng(question.id, seed)
     specs = {"client_isn": "isn", "server_isn": "isn"}
     specs.update({k: vary_spec(v) for k, v in question.vary})
-    return {name: draw(spec, rng) for name, spec in specs.items()}
+    return with_lets(question, {name: draw(spec, rng) for name, spec in specs.items()})
+
+
+def with_lets(question: Question, params: dict) -> dict:
+    """The parameters with the question's [let] values (re)computed from them, in order."""
+    params = dict(params)
+    for name, text in question.lets:
+        params[name] = _evaluate(text, params, f"let.{name}")
+    return params
+
+
+def _evaluate(text, params: dict, where: str):
+    """A fixed number as it is; an expression computed from the variant's values. Results
+    are rounded to 10 significant digits (0.1 + 0.2 is 0.3), whole floats become ints."""
+    if not isinstance(text, str):
+        return text
+    try:
+        value = compile_expr(text, params).evaluate(params)
+    except ExprError as err:
+        raise VariantError(f"{where}: {err}") from None
+    if isinstance(value, float):
+        value = float(f"{value:.10g}")
+        if value.is_integer() and abs(value) < 2**53:
+            value = int(value)
+    return value
 
 
 @lru_cache(maxsize=256)
@@ -113,13 +139,14 @@ def scenario_for(question: Question, params: dict, scenarios: Mapping[str, str])
     return dataclasses.replace(scenario, client=client, server=server, net=net)
 
 
-def fill_prompt(text: str, params: dict, trace: Trace | None) -> str:
-    """Replace {name} with a parameter and {SELECTOR.FIELD} with a value read off the trace."""
+def fill_prompt(text: str, params: dict, trace: Trace | None, *, numbers: bool = False) -> str:
+    """Replace {name} with a parameter and {SELECTOR.FIELD} with a value read off the trace.
+    numbers: write floats as expr.format_number does (numeric questions' computed values)."""
 
     def value(match: re.Match) -> str:
         key = match.group(1).strip()
         if key in params:
-            return str(params[key])
+            return format_number(params[key]) if numbers else str(params[key])
         if trace is not None and "." in key:
             selector, _, field = key.rpartition(".")
             try:
@@ -145,7 +172,7 @@ def make_variant(question: Question, seed: int, scenarios: Mapping[str, str],
     for a broken scenario) when the question cannot be answered for this seed: `tcptutor
     check` reports it against the question's line.
     """
-    params = dict(params_for(question, seed) if params is None else params)
+    params = params_for(question, seed) if params is None else with_lets(question, params)
     trace = None
     if question.scenario:
         try:
@@ -155,17 +182,37 @@ def make_variant(question: Question, seed: int, scenarios: Mapping[str, str],
         if question.keep_isns:  # {client_isn} and {server_isn} show the ISNs the scenario kept
             params["client_isn"] = trace.params["client"]["isn"]
             params["server_isn"] = trace.params["server"]["isn"]
-    prompt = fill_prompt(question.prompt, params, trace)
-    explanation = fill_prompt(question.explanation, params, trace)
+    numbers = question.kind == "numeric" or bool(question.lets)
+    prompt = fill_prompt(question.prompt, params, trace, numbers=numbers)
+    explanation = fill_prompt(question.explanation, params, trace, numbers=numbers)
     order: tuple[int, ...] = ()
     if question.kind == "predict":
         try:
             expected = expected_from_trace(question, trace)
         except Unanswerable as err:
             raise VariantError(str(err)) from None
+    elif question.kind == "numeric":
+        expected = numeric_expected(question, params)
     else:
         expected, order = _static_expected(question, seed)
     return Variant(question, seed, params, prompt, expected, trace, order, explanation)
+
+
+def numeric_expected(question: Question, params: dict) -> dict[str, Expected]:
+    """Each part's value for this variant, with its absolute tolerance."""
+    out = {}
+    for part in question.numeric_parts:
+        where = "answer" if part.field == "answer" and not question.parts else f"part {part.field}: answer"
+        value = _evaluate(part.answer, params, where)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise VariantError(f"{where} is not a number")
+        if part.label:
+            label = f"{part.label} ({part.unit})" if part.unit and part.unit not in part.label else part.label
+        else:
+            label = f"a number{' in ' + part.unit if part.unit else ''}"
+        out[part.field] = Expected(part.field, "numeric", value, label, unit=part.unit,
+                                   tolerance=tolerance_for(part.tolerance, value))
+    return out
 
 
 def _static_expected(question: Question, seed: int) -> tuple[dict[str, Expected], tuple[int, ...]]:

@@ -16,7 +16,7 @@ from readers import run_node
 
 from tcptutor.export import load_formats
 from tcptutor.export.gift import gift_escape
-from tcptutor.export._fields import misconception_answers, text_html, variant_ident
+from tcptutor.export._fields import has_fields, misconception_answers, text_html, variant_ident
 from tcptutor.grading.grader import show
 from tcptutor.grading.misconceptions import BY_ID
 from tcptutor.questions.variants import LETTERS
@@ -54,7 +54,7 @@ def test_gift_pegjs_reads_every_question_of_the_bank(parsed, selection):
     for item in selection.items:
         for k, v in enumerate(item.variants):
             base = variant_ident(item.question.id, k)
-            expected |= {f"{base}-{f}" for f in v.expected} if item.question.kind == "predict" else {base}
+            expected |= {f"{base}-{f}" for f in v.expected} if has_fields(item.question) else {base}
     assert len(questions) == len([q for q in parsed["questions"] if q["type"] != "Category"])  # ids are unique
     assert set(questions) == expected
     categories = [q["title"] for q in parsed["questions"] if q["type"] == "Category"]
@@ -72,12 +72,21 @@ def test_parsed_numbers_match_the_key(parsed, selection, keys):
         for k, variant in enumerate(item.variants):
             key = keys[q.id][k]
             base = variant_ident(q.id, k)
-            if q.kind == "predict":
+            if has_fields(q):
                 for name, value in key.items():
                     g = questions[f"{base}-{name}"]
                     correct = [c for c in g["choices"] if right(c)]
                     what = variant.expected[name].what
-                    if what in ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport"):
+                    if what == "numeric":  # a part of a multi-part numeric question
+                        assert g["type"] == "Numerical", g["id"]
+                        assert len(correct) == 1, g["id"]
+                        assert correct[0]["text"]["number"] == pytest.approx(value, abs=1e-9), g["id"]
+                        assert correct[0]["text"]["range"] == pytest.approx(variant.expected[name].tolerance), g["id"]
+                    elif what in ("srtt", "rttvar", "rto"):  # seconds, within the grader's half millisecond
+                        assert g["type"] == "Numerical", g["id"]
+                        assert len(correct) == 1 and correct[0]["text"]["range"] == pytest.approx(0.0005)
+                        assert correct[0]["text"]["number"] == pytest.approx(value, abs=1e-9), g["id"]
+                    elif what in ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport"):
                         assert g["type"] == "Numerical", g["id"]
                         assert len(correct) == 1 and correct[0]["text"]["range"] == 0
                         assert correct[0]["text"]["number"] == pytest.approx(value, abs=1e-9), g["id"]
@@ -101,7 +110,7 @@ def test_parsed_numbers_match_the_key(parsed, selection, keys):
             elif q.kind == "numeric":
                 (choice,) = g["choices"]
                 assert choice["text"]["number"] == pytest.approx(value, abs=1e-9)
-                assert choice["text"]["range"] == pytest.approx(q.tolerance)
+                assert choice["text"]["range"] == pytest.approx(variant.expected["answer"].tolerance)
             elif q.kind == "ordering":
                 order = sorted(g["matchPairs"], key=lambda p: int(p["subanswer"]))
                 assert [p["subquestion"]["text"] for p in order] == value
@@ -142,7 +151,7 @@ def test_prompts_survive_escaping(parsed, selection):
     for item in selection.items:
         for k, variant in enumerate(item.variants):
             base = variant_ident(item.question.id, k)
-            ids = [f"{base}-{f}" for f in variant.expected] if item.question.kind == "predict" else [base]
+            ids = [f"{base}-{f}" for f in variant.expected] if has_fields(item.question) else [base]
             for i in ids:
                 assert questions[i]["stem"]["format"] == "html"
                 assert questions[i]["stem"]["text"].startswith(text_html(variant.prompt)), i

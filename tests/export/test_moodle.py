@@ -21,7 +21,7 @@ import pytest
 from readers import unavailable, run_node
 
 from tcptutor.export import load_formats
-from tcptutor.export._fields import Part, Wrong, misconception_answers, seeded_ident
+from tcptutor.export._fields import Part, Wrong, has_fields, misconception_answers, seeded_ident
 from tcptutor.export.moodle import cloze_subquestion
 from tcptutor.grading.grader import show
 from tcptutor.grading.misconceptions import CATALOG, Context, diagnose
@@ -91,7 +91,7 @@ def test_every_question_is_read_back(moodle, selection):
     for item in selection.items:
         for k, variant in enumerate(item.variants):
             q = read[seeded_ident(variant, k)]
-            if item.question.kind == "predict":
+            if has_fields(item.question):
                 assert len(q["subquestions"]) == len(variant.expected)
                 assert all(f"{{#{n}}}" in q["text"] for n in range(1, len(variant.expected) + 1))
                 assert "{" not in q["text"].replace("{#", "")  # no brace left that Moodle would misread
@@ -104,11 +104,19 @@ def test_numbers_match_the_key(moodle, selection, keys):
         for k, variant in enumerate(item.variants):
             m = read[seeded_ident(variant, k)]
             key = keys[q.id][k]
-            if q.kind == "predict":
+            if has_fields(q):
                 for sub, (name, value) in zip(m["subquestions"], key.items()):
                     right = correct(sub["alternatives"])[0]  # a short answer lists its canonical spelling first
                     assert sub["type"] == "shortanswer" or len(correct(sub["alternatives"])) == 1
-                    if variant.expected[name].what in NUMBER_WHATS:
+                    if variant.expected[name].what == "numeric":  # a part of a multi-part numeric question
+                        assert sub["type"] == "numerical"
+                        assert float(right["answer"]) == pytest.approx(value, abs=1e-9)
+                        assert float(right["tolerance"]) == pytest.approx(variant.expected[name].tolerance)
+                    elif variant.expected[name].what in ("srtt", "rttvar", "rto"):  # within half a millisecond
+                        assert sub["type"] == "numerical"
+                        assert float(right["answer"]) == pytest.approx(value, abs=1e-9)
+                        assert float(right["tolerance"]) == pytest.approx(0.0005)
+                    elif variant.expected[name].what in NUMBER_WHATS:
                         assert sub["type"] == "numerical"
                         assert float(right["answer"]) == pytest.approx(value, abs=1e-9)
                         assert isinstance(value, float) or int(right["answer"]) == value

@@ -17,6 +17,7 @@ from tcptutor.grading.answers import (
     read_bool,
     read_flags,
     read_float,
+    read_quantity,
     read_letters,
     read_number,
     read_order,
@@ -430,6 +431,24 @@ def test_numeric_answers(text, value):
     assert read_float(text) == pytest.approx(value)
 
 
+@pytest.mark.parametrize("text, unit, value", [
+    ("240", "ms", 240), ("240 ms", "ms", 240), ("0.24 s", "ms", 240), ("0,25", "s", 0.25),
+    ("1.5 Mbit/s", "bit/s", 1.5e6), ("1500 kbps", "Mbit/s", 1.5), ("12,000 bit/s", "kbit/s", 12),
+    ("1 MB/s", "Mbit/s", 8), ("3 kB", "bytes", 3000), ("7 packets", "packets", 7), ("1 packet", "packets", 1),
+    ("２.５ segments", "segments", 2.5), ("2.5e3 bit/s", "kbit/s", 2.5), ("4 min", "", 240),
+    ("-3", "", -3), ("1e-3 s", "ms", 1),
+])
+def test_numbers_with_units(text, unit, value):
+    assert read_quantity(text, unit) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text, unit", [("3 bytes", "s"), ("2 ms", "bytes"), ("5 apples", "packets"),
+                                        ("ms", "ms"), ("1 Mbit/s", "segments"), ("inf", "s"), ("1.2.3 s", "s")])
+def test_a_number_with_a_unit_of_another_kind_is_unreadable(text, unit):
+    got = read_quantity(text, unit)
+    assert isinstance(got, Unreadable) and "a number" in got.expected
+
+
 def test_unreadable_numeric_answer():
     got = read_float("lots")
     assert isinstance(got, Unreadable) and got.expected == "a number"
@@ -451,6 +470,7 @@ ALL_READERS = {
     "letters": lambda text: read_letters(text, 4),
     "order": lambda text: read_order(text, SHOWN),
     "float": read_float,
+    "quantity": lambda text: read_quantity(text, "ms"),
 }
 
 

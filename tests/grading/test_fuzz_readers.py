@@ -118,6 +118,9 @@ READERS = {
     "float": (answers.read_float, float),
     "number-or-none": (answers.read_number_or_none, (int, str)),
     "options": (answers.read_option_kinds, str),
+    "quantity-s": (lambda text: answers.read_quantity(text, "s"), float),
+    "quantity-rate": (lambda text: answers.read_quantity(text, "Mbit/s"), float),
+    "quantity-free": (lambda text: answers.read_quantity(text, "packets"), float),
 }
 
 
@@ -217,6 +220,10 @@ QUESTIONS = {
     "multiple": _question("multiple", options=OPTIONS),
     "truefalse": _question("truefalse", answer=False),
     "numeric": _question("numeric", answer=240, tolerance=1, unit="s"),
+    "numeric-vary": _question("numeric", vary={"r": {"choice": [0.5, 1.25]}, "n": [1, 9]},
+                              let={"e": "0.875 * r + 0.125 * n"},
+                              part=[{"field": "est", "answer": "e", "unit": "ms", "tolerance": "1%"},
+                                    {"field": "rate", "answer": "n / r", "unit": "Mbit/s"}]),
     "ordering": _question("ordering", items=["CLOSED", "SYN-SENT", "ESTABLISHED"]),
 }
 VARIANTS = {name: make_variant(q, 7, SCENARIOS) for name, q in QUESTIONS.items()}

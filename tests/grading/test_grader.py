@@ -556,3 +556,22 @@ def test_capture_asks_grade_every_spelling_a_capture_prints():
                                                        "window-scale-without-option", None]
     unreadable = grade(v, {"o": "bogus", "m": "big", "w": "x", "p": "eighty"})
     assert [f.verdict for f in unreadable.fields] == [UNREADABLE] * 4
+
+
+def test_numeric_variants_are_graded_with_units_and_a_worked_computation():
+    q = question("", qid="tput", kind="numeric", prompt="W = {w} bytes, RTT = {rtt} ms.",
+                 explanation="0.75 × {w} × 8 / {rtt} ms = {bps} bit/s.",
+                 vary={"w": [10_000, 60_000], "rtt": {"choice": [20, 50, 100]}},
+                 let={"bps": "0.75 * w * 8 / (rtt / 1000)"},
+                 part=[{"field": "rate", "label": "average throughput", "answer": "bps", "unit": "bit/s",
+                        "tolerance": "1%"}])
+    for seed in range(5):
+        v = make_variant(q, seed, SCENARIOS)
+        bps = 0.75 * v.params["w"] * 8 / (v.params["rtt"] / 1000)
+        assert v.expected["rate"].value == pytest.approx(bps)
+        assert one(v, f"{bps / 1e6} Mbit/s").verdict == CORRECT
+        assert one(v, f"{bps * 1.005 / 1e3} kbit/s").verdict == CORRECT  # within 1%
+        assert one(v, f"{bps / 8} bytes").verdict == UNREADABLE  # a size is not a rate
+        wrong = one(v, f"{bps * 2}")
+        assert wrong.verdict == WRONG and wrong.misconception is None
+        assert f"bit/s: 0.75 × {v.params['w']} × 8 / {v.params['rtt']} ms" in wrong.feedback  # value, unit, computation

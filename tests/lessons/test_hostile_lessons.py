@@ -103,7 +103,7 @@ def test_more_ordering_items_than_letters_is_a_problem(topics):
         ("answer = 3\ntolerance = inf\n", "tolerance", "question q: tolerance must be a finite number >= 0; got inf"),
         ("answer = 3\ntolerance = nan\n", "tolerance", "question q: tolerance must be a finite number >= 0; got nan"),
         ("answer = 3\ntolerance = -0.5\n", "tolerance", "question q: tolerance must be a finite number >= 0; got -0.5"),
-        ('answer = 3\ntolerance = "1"\n', "tolerance", "question q: tolerance must be a finite number >= 0; got '1'"),
+        ('answer = 3\ntolerance = "1"\n', "tolerance", 'question q: tolerance must be a finite number >= 0 or a percentage like "1%"; got \'1\''),
     ],
 )
 def test_numbers_that_are_not_finite_are_problems_at_their_line(topics, body, needle, message):

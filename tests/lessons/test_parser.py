@@ -319,3 +319,63 @@ def test_single_problems_and_their_lines(topics, scenario_names, change, needle,
     (problem,) = problems
     assert fragment in problem.message
     assert problem.line == (line_of(text, needle) if needle else 1)
+
+
+# ------------------------------------------------------------ numeric questions with computed answers
+
+NUMERIC = GOOD + textwrap.dedent('''
+    ```question
+    id = "tiny-rtt"
+    kind = "numeric"
+    topics = ["handshake"]
+    prompt = "SRTT {s} ms, sample {r} ms. New SRTT?"
+    explanation = "7/8 x {s} + 1/8 x {r} = {s1} ms."
+
+    [vary]
+    s = [100, 200]
+    r = { choice = [50, 150.5] }
+
+    [let]
+    s1 = "0.875 * s + 0.125 * r"
+
+    [[part]]
+    field = "srtt"
+    label = "SRTT"
+    answer = "s1"
+    unit = "ms"
+    tolerance = "1%"
+    ```
+''')
+
+
+def test_a_numeric_question_with_vary_let_and_parts_compiles(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "01-tiny.md").write_text(NUMERIC, encoding="utf-8")
+    course, _ = compile_content(read_content(tmp_path), workers=1)
+    q = next(q for q in course.questions if q.id == "tiny-rtt")
+    assert q.fields == ("srtt",) and q.lets == (("s1", "0.875 * s + 0.125 * r"),) and q.varies
+    assert q.line == line_of(NUMERIC, 'id = "tiny-rtt"')
+
+
+@pytest.mark.parametrize(("change", "needle", "fragment"), [
+    # parse-time problems are reported at the line of the key that holds them
+    (('s1 = "0.875 * s + 0.125 * r"', 's1 = "0.875 * s + 0.125 * rr"'), 's1 = "0.875', "let.s1: '0.875 * s + 0.125 * rr': unknown name 'rr'"),
+    (('answer = "s1"', 'answer = "open(s1)"'), 'answer = "open', "answer: 'open(s1)': 'open' is not a known function"),
+    (('answer = "s1"', 'answer = "s1[0]"'), 'answer = "s1[0]"', "Subscript is not allowed"),
+    # seed-time problems (found by trying the 50 seeds) at the question's id line
+    (('answer = "s1"', 'answer = "s1 / (r - 50)"'), 'id = "tiny-rtt"', "(seed "),
+    (("sample {r} ms", "sample {rtt} ms"), 'id = "tiny-rtt"', "placeholder {rtt} has no value"),
+])
+def test_numeric_problems_are_reported_at_their_line(tmp_path, change, needle, fragment):
+    old, new = change
+    assert old in NUMERIC
+    text = NUMERIC.replace(old, new, 1)
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "01-tiny.md").write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        compile_content(read_content(tmp_path), workers=1)
+    (problem,) = err.value.problems
+    assert fragment in problem.message, problem
+    assert problem.line == line_of(text, needle)
+    if "seed" in fragment:
+        assert "division by zero" in problem.message

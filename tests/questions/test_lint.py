@@ -105,3 +105,30 @@ def test_a_number_named_as_a_size_is_no_isn(scenarios):
     # but the bare number still is one, even after a size elsewhere in the prompt
     found = warnings(build("MSS 1460; the client's ISN is 1000. The SYN+ACK's ack?", SYNACK_ACK), scenarios)
     assert found and found[0].startswith("the prompt names 1000")
+
+
+def numeric(prompt: str, explanation: str = "e", **extra):
+    data = {"id": "q", "kind": "numeric", "topics": ["handshake"], "difficulty": 1, "prompt": prompt,
+            "explanation": explanation, **extra}
+    q, problems = question_from_toml(data, path="l.md", line_of=lambda key: 9, lesson="l", topics={"handshake"})
+    assert not problems, problems
+    return q
+
+
+NUMERIC_VARY = {"vary": {"e": [80, 160], "r": [60, 200]}, "let": {"e1": "0.875 * e + 0.125 * r"}, "answer": "e1"}
+
+
+def test_a_numeric_question_that_shows_its_numbers_has_no_warning(scenarios):
+    assert warnings(numeric("EstimatedRTT {e} ms, sample {r} ms. New EstimatedRTT?", **NUMERIC_VARY), scenarios) == []
+
+
+def test_a_numeric_question_hiding_a_vary_value_is_a_warning(scenarios):
+    """Found by changing r alone: the [let] e1 is recomputed from the changed r, so the
+    answer moves while the prompt, which shows only {e}, reads the same."""
+    (w,) = warnings(numeric("EstimatedRTT {e} ms. New EstimatedRTT?", **NUMERIC_VARY), scenarios)
+    assert w.startswith("the answers depend on r (r = ")
+
+
+def test_a_let_shown_in_the_prompt_counts_as_showing_what_it_is_made_of(scenarios):
+    q = numeric("New EstimatedRTT after {e} ms and a sample: is it {e1} ms?", **NUMERIC_VARY)
+    assert warnings(q, scenarios) == []
