@@ -43,6 +43,7 @@ def _tcptutor(
 # Registration order is the order `tcptutor --help` lists: students first, then instructors.
 from . import practice as _practice  # noqa: E402,F401
 from . import simulate as _simulate  # noqa: E402,F401
+from . import explain as _explain  # noqa: E402,F401
 from . import bank as _bank  # noqa: E402,F401
 from . import quiz as _quiz  # noqa: E402,F401
 from . import course as _course  # noqa: E402,F401

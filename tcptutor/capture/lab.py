@@ -1,0 +1,139 @@
+"""The answers a capture lab asks for (the textbook Wireshark TCP lab), read off one connection.
+
+- the SYN and the SYN,ACK: frame, seq raw and relative, the SYN,ACK's ack;
+- RTT samples: a data segment to the first ACK that covers all of it; by Karn's rule
+  (RFC 6298 3) no sample from a segment whose bytes were sent more than once;
+- EstimatedRTT after each sample, EstimatedRTT = (1-a) EstimatedRTT + a SampleRTT with
+  a = 1/8 (RFC 6298 2.3), the first sample taken as it is (RFC 6298 2.2);
+- bytes in flight after each segment of the data sender (sent, not yet acknowledged, as
+  the capture point sees it: a capture at the receiver sees it one trip late);
+- throughput: bytes acknowledged / the time from the first data segment to the last ACK;
+- the receive window's minimum, as the receiver advertised it (scaled, RFC 7323 2.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .connections import Connection, Seg, other
+from .events import SegInfo
+
+ALPHA = 1 / 8  # RFC 6298 2.3
+
+
+@dataclass
+class RttSample:
+    segment: int  # the data segment (number within the connection)
+    frame: int
+    ack_segment: int
+    ack_frame: int
+    sample: float  # seconds
+    estimated: float  # EstimatedRTT after this sample
+
+    def to_json(self) -> dict:
+        return {"segment": self.segment, "frame": self.frame, "ack_segment": self.ack_segment,
+                "ack_frame": self.ack_frame, "sample_rtt": round(self.sample, 6),
+                "estimated_rtt": round(self.estimated, 6)}
+
+
+@dataclass
+class Lab:
+    data_sender: str | None
+    syn: dict | None = None
+    synack: dict | None = None
+    rtt: list[RttSample] = field(default_factory=list)
+    in_flight: list[dict] = field(default_factory=list)
+    bytes_acked: int = 0
+    duration: float = 0.0
+    throughput: float | None = None  # bytes per second
+    min_rwnd: dict | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "data_sender": self.data_sender, "syn": self.syn, "synack": self.synack,
+            "rtt_samples": [r.to_json() for r in self.rtt], "alpha": ALPHA,
+            "bytes_in_flight": self.in_flight, "bytes_acked": self.bytes_acked,
+            "duration": round(self.duration, 6),
+            "throughput_bytes_per_second": None if self.throughput is None else round(self.throughput, 3),
+            "min_receive_window": self.min_rwnd, "notes": self.notes,
+        }
+
+
+def _syn(seg: Seg) -> dict:
+    d = {"segment": seg.i, "frame": seg.frame, "seq": seg.pkt.seq, "relative_seq": seg.rel_seq}
+    if seg.has("ACK"):
+        d.update(ack=seg.pkt.ack, relative_ack=seg.rel_ack)
+    return d
+
+
+def lab_answers(conn: Connection, infos: list[SegInfo]) -> Lab:
+    segs = conn.segments
+    sent = {s: sum(g.length for g in segs if g.side == s) for s in ("client", "server")}
+    sender = max(sent, key=lambda s: sent[s]) if any(sent.values()) else None
+    lab = Lab(sender)
+    syn = next((g for g in segs if g.has("SYN") and not g.has("ACK")), None)
+    synack = next((g for g in segs if g.has("SYN") and g.has("ACK")), None)
+    lab.syn = _syn(syn) if syn else None
+    lab.synack = _syn(synack) if synack else None
+    if syn is None:
+        lab.notes.append("no SYN in the capture: it starts mid-connection, relative numbers count from the first segment seen")
+    if sender is None:
+        lab.notes.append("no data in either direction: no RTT samples, no throughput")
+        return lab
+    receiver = other(sender)
+    data = [g for g in segs if g.side == sender and g.length]
+    starts: dict[int, int] = {}
+    for g in data:
+        starts[g.rel_seq] = starts.get(g.rel_seq, 0) + 1
+    sent_twice = set()
+    covered: list[tuple[int, int]] = []
+    for g in data:  # any byte range sent twice (retransmission, repacketised) gives no sample
+        for a, b in covered:
+            if g.rel_seq < b and a < g.rel_seq + g.length:
+                sent_twice.add((a, b))
+                sent_twice.add((g.rel_seq, g.rel_seq + g.length))
+        covered.append((g.rel_seq, g.rel_seq + g.length))
+    resent = [g for g in data if any(g.rel_seq < b and a < g.rel_seq + g.length for a, b in sent_twice)
+              and (g.rel_seq, g.rel_seq + g.length) in sent_twice]
+    est = None
+    for g in data:
+        rng = (g.rel_seq, g.rel_seq + g.length)
+        if rng in sent_twice:
+            continue
+        ack = next((a for a in segs if a.side == receiver and a.has("ACK") and a.i > g.i and a.rel_ack >= rng[1]), None)
+        if ack is None:
+            continue
+        if any(r.i > g.i and r.i < ack.i and r.rel_seq < rng[1] for r in resent):
+            continue  # Karn again: the ACK may answer a retransmission below this segment, not it
+        sample = ack.time - g.time
+        est = sample if est is None else (1 - ALPHA) * est + ALPHA * sample
+        lab.rtt.append(RttSample(g.i, g.frame, ack.i, ack.frame, sample, est))
+    una, nxt = None, None
+    for g in segs:
+        if g.side == receiver and g.has("ACK"):
+            una = g.rel_ack if una is None else max(una, g.rel_ack)
+        elif g.side == sender:
+            nxt = g.end if nxt is None else max(nxt, g.end)
+            if una is not None and g.length:
+                lab.in_flight.append({"segment": g.i, "frame": g.frame, "time": round(g.time - segs[0].time, 6),
+                                      "bytes": max(nxt - una, 0)})
+    first = data[0]
+    last_ack = max((a for a in segs if a.side == receiver and a.has("ACK")), key=lambda a: (a.rel_ack, -a.i), default=None)
+    if last_ack is not None:
+        lab.bytes_acked = max(last_ack.rel_ack - first.rel_seq - (1 if any(g.has("FIN") and g.side == sender and g.end <= last_ack.rel_ack for g in segs) else 0), 0)
+        lab.duration = last_ack.time - first.time
+        if lab.duration > 0:
+            lab.throughput = lab.bytes_acked / lab.duration
+    wins = [(i.window, i.seg) for i in infos if i.seg.side == receiver and not i.seg.has("RST")]
+    if wins:
+        w, g = min(wins, key=lambda x: x[0])
+        lab.min_rwnd = {"bytes": w, "segment": g.i, "frame": g.frame}
+        if any(v is None for v in _scale_known(conn)):
+            lab.notes.append("the handshake is not in the capture, so the window scale is unknown: windows are the raw field")
+    return lab
+
+
+def _scale_known(conn: Connection):
+    from .events import scales
+    return scales(conn).values()
