@@ -115,16 +115,19 @@ def _summary(rep: ConnectionReport) -> list[str]:
         if n:
             lines.append(f"{n} {name}{'s' if n != 1 and not name.endswith(')') else ''}.")
     td = rep.teardown
+    finals = rep.rows[-1].states
     if td.get("reset"):
         lines.append(f"The {td['reset']['by']} reset the connection (segment #{td['reset']['segment']}).")
     if td.get("first_fin"):
         who = td["first_fin"]["by"]
-        if td["complete"]:
+        if td["complete"] and all(finals[s] == "TIME-WAIT" for s in SIDES):
+            lines.append("Teardown complete, and the FINs crossed (a simultaneous close): both sides pass through CLOSING "
+                         "and both end in TIME-WAIT (RFC 9293 3.6, figure 13).")
+        elif td["complete"]:
             lines.append(f"Teardown complete: the {who} sent the first FIN (the active close), so the {who} ends in TIME-WAIT "
                          "for 2 MSL (RFC 9293 3.6) and the other side in CLOSED.")
         else:
             lines.append(f"The {who} sent the first FIN, but the teardown is not complete in the capture.")
-    finals = rep.rows[-1].states
     lines.append(f"At the end of the capture: client {finals['client']}, server {finals['server']}.")
     if any(finals[s] == UNKNOWN for s in SIDES):
         lines.append("A side that never sent nor received a segment this observer can interpret stays unknown.")

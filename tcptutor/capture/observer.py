@@ -43,6 +43,7 @@ class Row:
     states: dict[str, str]
     moves: list[Move] = field(default_factory=list)
     revisions: list[str] = field(default_factory=list)  # assumptions this segment overturned
+    notes: list[str] = field(default_factory=list)  # what the observer could not decide, and why
 
 
 @dataclass
@@ -58,6 +59,9 @@ class _Side:
 class Observer:
     def __init__(self, conn: Connection):
         self.conn = conn
+        self._close_wait_row: dict[str, int] = {}
+        self.pending_syn = {s: False for s in SIDES}  # its peer's SYN is in flight to it, unseen
+        self.pending_fin = {s: False for s in SIDES}  # its peer's FIN is in flight to it, unseen
         self.sides = {s: _Side() for s in SIDES}
         self.rows: list[Row] = []
         self.passive = {s: False for s in SIDES}  # got a SYN first: a passive open (a listener)
@@ -75,9 +79,9 @@ class Observer:
     def _revise(self, side: str, from_row: int, state: str, why: str, row: Row) -> None:
         """`side` was in `state` all along since row `from_row`: rewrite the rows after it."""
         for r in self.rows[from_row:]:
-            r.states[side] = state
+            r.states[side] = str(state)
             r.moves = [m for m in r.moves if m.side != side]
-        self.sides[side].state = state
+        self.sides[side].state = str(state)
         row.revisions.append(why)
 
     # -- the sender: what sending this segment says about it ----------------------------
@@ -86,6 +90,11 @@ class Observer:
         side, st = seg.side, self.sides[seg.side]
         syn, ack, fin, rst = seg.has("SYN"), seg.has("ACK"), seg.has("FIN"), seg.has("RST")
         if rst:
+            if st.state == S.TIME_WAIT:
+                k = self._last_row_of(other(side))
+                if k is not None:
+                    self._revise(side, k, S.CLOSED, f"{side} answers with RST: its TIME-WAIT had already ended, "
+                                 "so the segment found no connection (RFC 9293 3.10.7.1)", row)
             self._move(row, side, S.CLOSED, "sent RST: the connection is gone at its sender (RFC 9293 3.10.5, 3.10.7.1)")
             return
         if syn and not ack:
@@ -101,8 +110,21 @@ class Observer:
                 self._revise(side, st.syn_acked_at, S.SYN_RECEIVED,
                              f"{side} resent its SYN,ACK: the ACK it seemed to get probably never arrived", row)
             elif st.state in (UNKNOWN, S.CLOSED, S.LISTEN):
-                self._move(row, side, S.SYN_RECEIVED, "sent SYN,ACK: answering a SYN (RFC 9293 3.10.7.2)")
+                self.passive[side] = True
+                self.pending_syn[side] = False
+                self._move(row, side, S.SYN_RECEIVED, "sent SYN,ACK: a SYN reached it in LISTEN (RFC 9293 3.10.7.2 third)")
+                row.moves[-1].before = S.LISTEN.value
+            elif st.state == S.SYN_SENT and self.pending_syn[side]:
+                self.pending_syn[side] = False
+                self._move(row, side, S.SYN_RECEIVED, "its SYN,ACK shows the peer's SYN arrived: simultaneous open "
+                           "(RFC 9293 3.10.7.3 fourth)")
             return
+        if self.pending_fin[side] and seg.has("ACK") and self.sides[other(side)].fin is not None \
+                and seg.rel_ack >= self.sides[other(side)].fin + 1:
+            self.pending_fin[side] = False
+            target = {S.FIN_WAIT_1.value: S.CLOSING, S.FIN_WAIT_2.value: S.TIME_WAIT}.get(st.state)
+            if target is not None:
+                self._move(row, side, target, "its ACK shows the peer's FIN arrived (RFC 9293 3.10.7.4 eighth)")
         if st.state == UNKNOWN:
             peer = self.sides[other(side)]
             if fin and peer.fin is not None:
@@ -117,6 +139,13 @@ class Observer:
                     st.fin_acked_at = None
                 return
             st.fin = seg.rel_seq + seg.length
+            peer = self.sides[other(side)]
+            if st.state == S.CLOSE_WAIT and peer.fin is not None and seg.has("ACK") and seg.rel_ack <= peer.fin \
+                    and self._close_wait_row.get(side) is not None:
+                # its ACK does not cover the peer's FIN: it had not got it, the FINs cross
+                self._revise(side, self._close_wait_row[side], S.ESTABLISHED, f"{side}'s FIN does not acknowledge the "
+                             "peer's: the FINs cross (simultaneous close), the peer's had not arrived yet", row)
+                self.pending_fin[side] = True
             if st.state in (S.ESTABLISHED, S.SYN_RECEIVED):
                 self._move(row, side, S.FIN_WAIT_1, "sent FIN: CLOSE, the active close (RFC 9293 3.10.4)")
             elif st.state == S.CLOSE_WAIT:
@@ -132,17 +161,16 @@ class Observer:
             self._reset(row, seg, side)
             return
         if syn and not ack:
-            if st.state in (UNKNOWN, S.CLOSED, S.LISTEN):
-                if st.state != S.LISTEN:
-                    self.passive[side] = True
-                    st.state = S.LISTEN  # it answers, so it listened: shown as LISTEN -> SYN-RECEIVED
-                self._move(row, side, S.SYN_RECEIVED, "SYN arrives at a listener (RFC 9293 3.10.7.2 third)")
-                row.moves[-1].before = S.LISTEN.value
-                self._syn_row = len(self.rows) - 1
-            elif st.state == S.SYN_SENT:
-                self._move(row, side, S.SYN_RECEIVED, "SYN crosses its own: simultaneous open (RFC 9293 3.10.7.3 fourth)")
+            # Whether it arrived, and at a listener, shows only in the answer: a SYN,ACK
+            # (LISTEN -> SYN-RECEIVED, RFC 9293 3.10.7.2), a RST (nobody listens), or nothing.
+            if st.state in (UNKNOWN, S.CLOSED, S.LISTEN, S.SYN_SENT):
+                self.pending_syn[side] = True
             return
         if syn and ack:
+            if st.state == S.SYN_RECEIVED and not self.passive[side]:
+                row.notes.append(f"a crossing SYN,ACK in SYN-RECEIVED is unacceptable and draws an ACK: {side} stays "
+                                 "SYN-RECEIVED (RFC 9293 3.10.7.4 first); Linux moves to ESTABLISHED here (tcp_rcv_state_process)")
+                return
             if st.state in (S.SYN_SENT, S.SYN_RECEIVED, UNKNOWN):
                 st.before_syn_ack = st.state
                 self._move(row, side, S.ESTABLISHED, "SYN,ACK acknowledges its SYN (RFC 9293 3.10.7.3 fourth)")
@@ -178,7 +206,11 @@ class Observer:
                     why = {S.CLOSE_WAIT: "the peer's FIN arrives: passive close (RFC 9293 3.10.7.4 eighth)",
                            S.CLOSING: "the peer's FIN arrives before the ACK of its own: simultaneous close (RFC 9293 3.10.7.4 eighth)",
                            S.TIME_WAIT: "the peer's FIN arrives in FIN-WAIT-2 (RFC 9293 3.10.7.4 eighth)"}[target]
+                    if self.pending_fin[side]:
+                        return  # it will take this FIN when its ACK shows it (above)
                     self._move(row, side, target, why)
+                    if target == S.CLOSE_WAIT:
+                        self._close_wait_row[side] = len(self.rows) - 1
 
     def _peer_fin_seen(self, seg: Seg) -> bool:
         """True the first time this FIN is seen (its repeats move nobody)."""
@@ -195,17 +227,19 @@ class Observer:
         prev = self._previous_from(side)
         if prev is not None and prev.has("SYN") and not prev.has("ACK") and seg.has("ACK") \
                 and seg.rel_ack == prev.end and st.state in (S.SYN_SENT, S.SYN_RECEIVED):
-            # the SYN's receiver answered RST: it was never listening (RFC 9293 3.10.7.1)
-            k = getattr(self, "_syn_row", None)
-            if k is not None and self.passive[seg.side]:
-                self._revise(seg.side, k, S.CLOSED, f"{seg.side} answered the SYN with RST: no listener, it was CLOSED", row)
-                row.states[seg.side] = S.CLOSED.value
             self._move(row, side, S.CLOSED, "RST,ACK answering its SYN: connection refused (RFC 9293 3.10.7.3 second)")
             return
         if st.state == S.SYN_RECEIVED and self.passive[side]:
             self._move(row, side, S.LISTEN, "RST in SYN-RECEIVED of a passive open: back to LISTEN (RFC 9293 3.10.7.4 second)")
         elif st.state in SYNCHRONIZED or st.state in (S.SYN_SENT, S.SYN_RECEIVED, UNKNOWN):
             self._move(row, side, S.CLOSED, "RST arrives: the connection is reset, CLOSED (RFC 9293 3.10.7.4 second)")
+
+    def _last_row_of(self, side: str) -> int | None:
+        """Index of the latest row (before this one) whose segment `side` sent."""
+        for k in range(len(self.rows) - 2, -1, -1):
+            if self.rows[k].seg.side == side:
+                return k
+        return None
 
     def _previous_from(self, side: str) -> Seg | None:
         for r in reversed(self.rows[:-1]):
