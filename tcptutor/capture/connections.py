@@ -123,6 +123,8 @@ def _number(conn: Connection, packets: list[Packet]) -> None:
         conn.handshake_seen[side] = syn is not None
         if syn is not None:
             conn.isn[side] = syn.seq
+        elif mine and all(q.has("RST") for q in mine):
+            conn.isn[side] = mine[0].seq  # only resets (a refused SYN: <SEQ=0>): count from there
         elif mine:
             conn.isn[side] = (mine[0].seq - 1) % MOD
         else:  # never sent anything: its numbers are only known from the peer's acks

@@ -69,6 +69,8 @@ class _Dir:
     mss: int | None = None  # the MSS it announced (what its peer may send)
     wscale: int | None = None
     sent_ranges: dict[int, int] = field(default_factory=dict)  # rel seq -> times sent
+    syn_only_seq: int | None = None  # its SYN without ACK, while no SYN,ACK from it yet
+    peer_syn_seen: bool = False
 
 
 @dataclass
@@ -111,6 +113,8 @@ def analyse(conn: Connection) -> list[SegInfo]:
         flags_ctl = p.flags & {"SYN", "FIN", "RST"}
         if p.options.mss is not None:
             fwd.mss = p.options.mss
+        if p.has("SYN") and not p.has("ACK"):
+            rev.peer_syn_seen = True
         peer_prev = last_from[other(seg.side)]
 
         if p.has("SYN"):
@@ -132,6 +136,10 @@ def analyse(conn: Connection) -> list[SegInfo]:
         elif zwp:
             f.append(Finding(ZERO_WINDOW_PROBE, "zero-window probe: one new byte sent into a zero window, to learn when "
                              "it opens (RFC 9293 3.8.6.1)"))
+        elif p.has("SYN") and p.has("ACK") and fwd.syn_only_seq == seg.rel_seq:
+            fwd.syn_only_seq = None  # its SYN again, now with the ACK: simultaneous open (RFC 9293 3.5 figure 8)
+            f[-1] = Finding(HANDSHAKE, "SYN,ACK after its own SYN: the SYNs crossed (simultaneous open, RFC 9293 3.5), "
+                            "so each side acknowledges the other's")
         elif seg.seg_len > 0 and fwd.nextseq is not None and seg.rel_seq < fwd.nextseq and not p.has("RST"):
             f.append(_retransmission(seg, fwd, rev))
         elif seg.seg_len > 0 and fwd.nextseq is not None and seg.rel_seq > fwd.nextseq and not p.has("SYN"):
@@ -171,6 +179,8 @@ def analyse(conn: Connection) -> list[SegInfo]:
             if not f and seg.pure_ack:
                 f.append(Finding(ACK, f"acknowledges every byte before relative {seg.rel_ack}"))
             fwd.lastack = seg.rel_ack if fwd.lastack is None else max(fwd.lastack, seg.rel_ack)
+        elif p.has("SYN") and p.has("ACK"):  # the SYN,ACK's ACK counts: a later ACK repeating it is a duplicate
+            fwd.lastack, fwd.dupacks, fwd.dupack_of = seg.rel_ack, 0, seg.i
         if win == 0 and not p.has("RST"):
             f.append(Finding(ZERO_WINDOW, "zero window: its receive buffer is full, the peer must stop sending "
                              "(RFC 9293 3.8.6)"))
@@ -179,8 +189,13 @@ def analyse(conn: Connection) -> list[SegInfo]:
         if p.has("RST"):
             f.append(Finding(RESET, _reset_text(seg, out)))
 
+        if p.has("SYN") and not p.has("ACK") and fwd.peer_syn_seen is False and rev.syn_only_seq is None:
+            fwd.syn_only_seq = seg.rel_seq
+        elif p.has("SYN") and not p.has("ACK") and rev.syn_only_seq is not None:
+            fwd.syn_only_seq = seg.rel_seq  # the second of two crossing SYNs
         end = seg.end
-        fwd.nextseq = end if fwd.nextseq is None or end > fwd.nextseq else fwd.nextseq
+        if not zwp:  # a probe's byte is not yet sent for good: the next probe repeats it (as Wireshark counts)
+            fwd.nextseq = end if fwd.nextseq is None or end > fwd.nextseq else fwd.nextseq
         if not p.has("RST"):
             fwd.window = win
         fwd.sent_ranges[seg.rel_seq] = fwd.sent_ranges.get(seg.rel_seq, 0) + 1

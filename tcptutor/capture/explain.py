@@ -95,6 +95,17 @@ def _teardown(rep: ConnectionReport) -> dict:
     return out
 
 
+def _plural(name: str) -> str:
+    """ "retransmission probably by timeout" -> "retransmissions probably by timeout"."""
+    head, sep, rest = name.partition(" ")
+    if head in ("gap", "segment", "retransmission", "keep-alive", "window", "zero-window", "duplicate", "fast", "spurious"):
+        words = name.split(" ")
+        k = {"duplicate": 1, "fast": 1, "spurious": 1, "window": 1, "zero-window": 1}.get(head, 0)
+        words[k] += "s"
+        return " ".join(words)
+    return name + "s"
+
+
 def _summary(rep: ConnectionReport) -> list[str]:
     c, counts, lines = rep.conn, rep.counts(), []
     if c.handshake_seen["client"] and c.handshake_seen["server"]:
@@ -113,11 +124,13 @@ def _summary(rep: ConnectionReport) -> list[str]:
     for kind, name in named:
         n = counts.get(kind, 0)
         if n:
-            lines.append(f"{n} {name}{'s' if n != 1 and not name.endswith(')') else ''}.")
+            lines.append(f"{n} {_plural(name) if n != 1 else name}.")
     td = rep.teardown
     finals = rep.rows[-1].states
     if td.get("reset"):
-        lines.append(f"The {td['reset']['by']} reset the connection (segment #{td['reset']['segment']}).")
+        k = td["reset"]["segment"]
+        why = next((f.text for f in rep.infos[k - 1].findings if f.kind == ev.RESET), "")
+        lines.append(f"The {td['reset']['by']} reset the connection (segment #{k}): {why}.")
     if td.get("first_fin"):
         who = td["first_fin"]["by"]
         if td["complete"] and all(finals[s] == "TIME-WAIT" for s in SIDES):
