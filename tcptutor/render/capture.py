@@ -69,7 +69,8 @@ def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: i
             cells[s] = st if st != shown[s] else ""
             shown[s] = st
         if len(arrow) > mid:
-            out.append(f"{'':>4} {'':>10}  {'':<{STATE_W}}{text}")
+            for w in textwrap.wrap(text, width - 17 - STATE_W):
+                out.append(f"{'':>4} {'':>10}  {'':<{STATE_W}}{w}")
             arrow = ("─" * (mid - 1) + "►") if g.side == "client" else ("◄" + "─" * (mid - 1))
         out.append(f"{g.i:>4} {g.time - t0:>10.6f}  {cells['client']:<{STATE_W}}{arrow}  {cells['server']}")
         notes = [f.text for f in rep.infos[k].findings] + [f"(revised: {r})" for r in row.revisions]
@@ -79,9 +80,12 @@ def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: i
                 out.append(f"{'':>17}{w}")
     out.append("")
     out.append("What happened:")
-    out += [f"  - {line}" for line in rep.summary]
+    for line in rep.summary:
+        out += textwrap.wrap(line, width, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False)
     out.append("")
-    out += _lab_lines(rep)
+    for line in _lab_lines(rep):
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        out += textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False) or [""]
     return "\n".join(out)
 
 
@@ -118,7 +122,8 @@ def _lab_lines(rep: ConnectionReport) -> list[str]:
 def render_explanation(exp: Explanation, *, absolute: bool = False, width: int = 100) -> str:
     head = [f"{exp.name}: {exp.frames} frames, {sum(len(r.conn.segments) for r in exp.reports)} TCP segments, "
             f"{len(exp.reports)} connection{'s' if len(exp.reports) != 1 else ''}"]
-    head += [f"warning: {w}" for w in exp.warnings]
+    for w in exp.warnings:
+        head += textwrap.wrap(f"warning: {w}", width, subsequent_indent="  ", break_on_hyphens=False)
     head += textwrap.wrap(VANTAGE, width)
     parts = ["\n".join(head)] + [render_connection(r, absolute=absolute, width=width) for r in exp.reports]
     return "\n\n".join(parts) + "\n"
