@@ -53,9 +53,9 @@ def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: i
            + ("" if c.roles_known else " (roles guessed: no SYN in the capture)")]
     isn = ", ".join(f"{s} {c.isn[s]}" + ("" if c.handshake_seen[s] else " (first seq seen - 1)") for s in ("client", "server"))
     kind = "absolute" if absolute else "relative (seq - ISN, ack - the peer's ISN)"
-    out.append(f"ISNs: {isn}; numbers are {kind}")
+    out += textwrap.wrap(f"ISNs: {isn}; numbers are {kind}", width, subsequent_indent="  ")
     kind = "absolute" if absolute else "relative (seq - ISN, ack - the peer's ISN)"
-    mid = max(width - 2 * STATE_W - 18, 30)
+    mid = max(width - 2 * STATE_W - 18, 20)
     out.append(f"{'#':>4} {'time':>10}  {'client':<{STATE_W}}{'':{mid}}  server")
     t0 = c.segments[0].time
     shown = {"client": None, "server": None}
