@@ -95,17 +95,6 @@ def _teardown(rep: ConnectionReport) -> dict:
     return out
 
 
-def _plural(name: str) -> str:
-    """ "retransmission probably by timeout" -> "retransmissions probably by timeout"."""
-    head, sep, rest = name.partition(" ")
-    if head in ("gap", "segment", "retransmission", "keep-alive", "window", "zero-window", "duplicate", "fast", "spurious"):
-        words = name.split(" ")
-        k = {"duplicate": 1, "fast": 1, "spurious": 1, "window": 1, "zero-window": 1}.get(head, 0)
-        words[k] += "s"
-        return " ".join(words)
-    return name + "s"
-
-
 def _summary(rep: ConnectionReport) -> list[str]:
     c, counts, lines = rep.conn, rep.counts(), []
     if c.handshake_seen["client"] and c.handshake_seen["server"]:
@@ -117,14 +106,22 @@ def _summary(rep: ConnectionReport) -> list[str]:
     if any(data.values()):
         lines.append(f"Data: the client sent {data['client']} bytes, the server {data['server']} bytes "
                      "(retransmissions included).")
-    named = [(ev.FAST_RETRANSMISSION, "fast retransmission"), (ev.TIMEOUT_RETRANSMISSION, "retransmission probably by timeout"),
-             (ev.SPURIOUS, "spurious retransmission"), (ev.DUP_ACK, "duplicate ACK"), (ev.WINDOW_UPDATE, "window update"),
-             (ev.ZERO_WINDOW, "zero-window advertisement"), (ev.ZERO_WINDOW_PROBE, "zero-window probe"),
-             (ev.KEEPALIVE, "keep-alive"), (ev.GAP, "gap (segments not captured)"), (ev.OFFLOAD, "segment larger than the MSS")]
-    for kind, name in named:
+    named = [  # kind, one, several
+        (ev.FAST_RETRANSMISSION, "fast retransmission", "fast retransmissions"),
+        (ev.TIMEOUT_RETRANSMISSION, "retransmission probably by timeout", "retransmissions probably by timeout"),
+        (ev.SPURIOUS, "spurious retransmission", "spurious retransmissions"),
+        (ev.DUP_ACK, "duplicate ACK", "duplicate ACKs"), (ev.WINDOW_UPDATE, "window update", "window updates"),
+        (ev.ZERO_WINDOW, "segment advertising a zero window", "segments advertising a zero window"),
+        (ev.ZERO_WINDOW_PROBE, "probe into the zero window", "probes into the zero window"),
+        (ev.KEEPALIVE, "keep-alive", "keep-alives"),
+        (ev.GAP, "gap (segments not captured)", "gaps (segments not captured)"),
+        (ev.OFFLOAD, "segment larger than the MSS (segmentation offload)",
+         "segments larger than the MSS (segmentation offload)"),
+    ]
+    for kind, one, several in named:
         n = counts.get(kind, 0)
         if n:
-            lines.append(f"{n} {_plural(name) if n != 1 else name}.")
+            lines.append(f"{n} {one if n == 1 else several}.")
     td = rep.teardown
     finals = rep.rows[-1].states
     if td.get("reset"):
