@@ -18,6 +18,11 @@ def explain(
     absolute: bool = typer.Option(False, "--absolute", help="Show absolute seq/ack numbers instead of relative ones."),
     connection: int = typer.Option(0, "--connection", min=0, help="Only connection N (numbered from 1 in order of first packet)."),
     width: int = typer.Option(0, "--width", help="Width in columns (default: the terminal's, at most 120)."),
+    quiz: int = typer.Option(0, "--quiz", min=0, metavar="N",
+                             help="Instead: a quiz of N blanks (seq, ack, len) in the connection (--connection, default 1)."),
+    seed: int = typer.Option(0, "--seed", help="With --quiz: which blanks (the same capture and seed, the same quiz)."),
+    answers: list[str] = typer.Option(None, "--answer", metavar="FIELD=VALUE",
+                                      help="With --quiz: grade these answers (repeat the option), as every question is graded."),
 ) -> None:
     """Explain a capture: each connection's ladder with both sides' states, what happened, the lab answers.
 
@@ -36,6 +41,10 @@ def explain(
             if connection > len(exp.reports):
                 raise CaptureError(str(capture), None, f"no connection {connection}: the capture has {len(exp.reports)}")
             exp.reports = [exp.reports[connection - 1]]
+            exp.reports[0].conn.index = connection
+    if quiz:
+        _quiz(capture, exp, connection or 1, quiz, seed, answers or [], absolute, json_output, width)
+        return
     if json_output:
         print_json(exp.to_json())
         return
@@ -43,3 +52,47 @@ def explain(
 
     columns = width or min(max(shutil.get_terminal_size((100, 24)).columns, 70), 120)
     typer.echo(render_explanation(exp, absolute=absolute, width=columns), nl=False)
+
+
+def _quiz(capture: Path, exp, connection: int, count: int, seed: int, answers: list[str], absolute: bool,
+          json_output: bool, width: int) -> None:
+    """--quiz: print the blanks, or grade --answer FIELD=VALUE with the practice grader."""
+    from ..capture.quiz import capture_id, quiz_variant
+    from ..errors import InputError
+    from ..render.capture import render_connection
+
+    with reported_errors():
+        rep = exp.reports[0] if len(exp.reports) == 1 else exp.reports[connection - 1]
+        variant = quiz_variant(rep, capture_id(capture.read_bytes()), seed, count, relative=not absolute)
+        given = {}
+        for item in answers:
+            name, sep, value = item.partition("=")
+            if not sep or name.strip() not in variant.expected:
+                raise InputError("--answer", None, f"{item!r}: expected FIELD=VALUE with FIELD one of "
+                                 f"{', '.join(variant.expected)}")
+            given[name.strip()] = value
+    if answers:
+        from ..grading.grader import grade
+
+        result = grade(variant, given)
+        if json_output:
+            print_json(result.to_json())
+            return
+        for f in result.fields:
+            typer.echo(f"{f.field}: {f.verdict}. {f.feedback}")
+        typer.echo(f"score: {result.score:.2f}")
+        return
+    if json_output:
+        print_json({"question": variant.question.id, "seed": seed, "prompt": variant.prompt,
+                    "fields": [{"field": a.field, "what": a.what, "segment": a.segment} for a in variant.question.asks]})
+        return
+    blanks: dict[int, set[str]] = {}
+    for a in variant.question.asks:
+        blanks.setdefault(int(a.segment[1:]), set()).add(a.what)
+    columns = width or min(max(shutil.get_terminal_size((100, 24)).columns, 70), 120)
+    typer.echo(variant.prompt)
+    typer.echo(render_connection(rep, absolute=absolute, width=columns, blanks=blanks))
+    typer.echo("Fields: " + ", ".join(a.field for a in variant.question.asks)
+               + f"  (answer with: tcptutor explain {capture} --quiz {count} --seed {seed}"
+               + (f" --connection {connection}" if connection != 1 else "") + (" --absolute" if absolute else "")
+               + " --answer FIELD=VALUE ...)")

@@ -22,14 +22,17 @@ def _flags(p) -> str:
     return "[" + ", ".join(f for f in order if p.has(f)) + "]"
 
 
-def label(rep: ConnectionReport, k: int, absolute: bool) -> str:
+def label(rep: ConnectionReport, k: int, absolute: bool, blanks: set[str] = frozenset()) -> str:
+    """`blanks`: the fields shown as `?` (a quiz asks for them)."""
     g, info = rep.conn.segments[k], rep.infos[k]
     p = g.pkt
     seq, ack = (p.seq, p.ack) if absolute else (g.rel_seq, g.rel_ack)
-    parts = [_flags(p), f"seq={seq}"]
+    shown = {"seq": seq, "ack": ack, "len": p.length}
+    shown = {f: ("?" if f in blanks else v) for f, v in shown.items()}
+    parts = [_flags(p), f"seq={shown['seq']}"]
     if p.has("ACK"):
-        parts.append(f"ack={ack}")
-    parts.append(f"len={p.length}")
+        parts.append(f"ack={shown['ack']}")
+    parts.append(f"len={shown['len']}")
     parts.append(f"win={info.window}")
     o = p.options
     if o.mss is not None:
@@ -47,7 +50,12 @@ def label(rep: ConnectionReport, k: int, absolute: bool) -> str:
     return " ".join(parts)
 
 
-def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: int = 100) -> str:
+def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: int = 100,
+                      blanks: dict[int, set[str]] | None = None) -> str:
+    """The ladder, what happened and the lab answers; with `blanks` (segment -> fields) a quiz
+    sheet: those fields are `?`, and nothing that would give them away is printed."""
+    quiz = blanks is not None
+    blanks = blanks or {}
     c = rep.conn
     out = [f"Connection {c.index}: client {c.label().replace(' -> ', ', server ')}"
            + ("" if c.roles_known else " (roles guessed: no SYN in the capture)")]
@@ -61,7 +69,7 @@ def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: i
     shown = {"client": None, "server": None}
     for k, row in enumerate(rep.rows):
         g = row.seg
-        text = label(rep, k, absolute)
+        text = label(rep, k, absolute, blanks.get(g.i, set()))
         arrow = (f" {text} ".ljust(mid - 1, "─") + "►") if g.side == "client" else ("◄" + f" {text} ".rjust(mid - 1, "─"))
         cells = {}
         for s in ("client", "server"):
@@ -73,11 +81,15 @@ def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: i
                 out.append(f"{'':>4} {'':>10}  {'':<{STATE_W}}{w}")
             arrow = ("─" * (mid - 1) + "►") if g.side == "client" else ("◄" + "─" * (mid - 1))
         out.append(f"{g.i:>4} {g.time - t0:>10.6f}  {cells['client']:<{STATE_W}}{arrow}  {cells['server']}")
+        if quiz:
+            continue
         notes = [f.text for f in rep.infos[k].findings] + [f"(revised: {r})" for r in row.revisions]
         notes += [f"{m.side}: {m.before} → {m.after}: {m.why}" for m in row.moves if m.before != UNKNOWN or m.after]
         for note in notes:
             for w in textwrap.wrap(note, width - 18, break_on_hyphens=False):
                 out.append(f"{'':>17}{w}")
+    if quiz:
+        return "\n".join(out)
     out.append("")
     out.append("What happened:")
     for line in rep.summary:

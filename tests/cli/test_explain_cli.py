@@ -79,3 +79,18 @@ def test_missing_file_and_unknown_connection(tmp_path, lost_final_ack):
 def test_help_describes_the_command():
     out = run("explain", "--help")
     assert out.returncode == 0 and "observer" in out.stdout and "--json" in out.stdout
+
+
+def test_quiz_shows_blanks_and_grades(lost_final_ack):
+    out = run("explain", str(lost_final_ack), "--quiz", "2", "--seed", "5", "--json")
+    assert out.returncode == 0, out.stderr
+    fields = [f["field"] for f in json.loads(out.stdout)["fields"]]
+    sheet = run("explain", str(lost_final_ack), "--quiz", "2", "--seed", "5")
+    assert sheet.returncode == 0 and "=?" in sheet.stdout and "Lab answers" not in sheet.stdout
+    graded = run("explain", str(lost_final_ack), "--quiz", "2", "--seed", "5", "--json",
+                 *[a for f in fields for a in ("--answer", f"{f}=0")])
+    assert graded.returncode == 0, graded.stderr
+    doc = json.loads(graded.stdout)
+    assert [f["field"] for f in doc["fields"]] == fields and all(f["feedback"] for f in doc["fields"])
+    bad = run("explain", str(lost_final_ack), "--quiz", "2", "--answer", "nope=1")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
