@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from .connections import Connection, Seg, other
@@ -83,29 +84,29 @@ def lab_answers(conn: Connection, infos: list[SegInfo]) -> Lab:
         return lab
     receiver = other(sender)
     data = [g for g in segs if g.side == sender and g.length]
-    starts: dict[int, int] = {}
-    for g in data:
-        starts[g.rel_seq] = starts.get(g.rel_seq, 0) + 1
-    sent_twice = set()
-    covered: list[tuple[int, int]] = []
-    for g in data:  # any byte range sent twice (retransmission, repacketised) gives no sample
-        for a, b in covered:
-            if g.rel_seq < b and a < g.rel_seq + g.length:
-                sent_twice.add((a, b))
-                sent_twice.add((g.rel_seq, g.rel_seq + g.length))
-        covered.append((g.rel_seq, g.rel_seq + g.length))
-    resent = [g for g in data if any(g.rel_seq < b and a < g.rel_seq + g.length for a, b in sent_twice)
-              and (g.rel_seq, g.rel_seq + g.length) in sent_twice]
+    ambiguous = _sent_more_than_once(data)  # Karn: bytes sent twice give no sample
+    resent = [g.i for g in data if g.i in ambiguous and _overlaps_earlier(g, data)]
+    acks = [a for a in segs if a.side == receiver and a.has("ACK")]
+    highest, top = [], None  # the highest ACK so far, after each of the receiver's ACKs
+    for a in acks:
+        top = a.rel_ack if top is None else max(top, a.rel_ack)
+        highest.append(top)
     est = None
     for g in data:
-        rng = (g.rel_seq, g.rel_seq + g.length)
-        if rng in sent_twice:
+        if g.i in ambiguous:
             continue
-        ack = next((a for a in segs if a.side == receiver and a.has("ACK") and a.i > g.i and a.rel_ack >= rng[1]), None)
-        if ack is None:
+        end = g.rel_seq + g.length
+        j = bisect.bisect_left(highest, end)  # the first ACK that covers it (cumulative: the highest so far)
+        while j < len(acks) and acks[j].i < g.i:
+            j += 1
+        if j >= len(acks) or acks[j].rel_ack < end:
+            j = next((k for k in range(j, len(acks)) if acks[k].i > g.i and acks[k].rel_ack >= end), len(acks))
+        if j >= len(acks):
             continue
-        if any(r.i > g.i and r.i < ack.i and r.rel_seq < rng[1] for r in resent):
-            continue  # Karn again: the ACK may answer a retransmission below this segment, not it
+        ack = acks[j]
+        lo = bisect.bisect_right(resent, g.i)
+        if lo < len(resent) and resent[lo] < ack.i:
+            continue  # Karn again: a retransmission went out before the ACK, which may answer it instead
         sample = ack.time - g.time
         est = sample if est is None else (1 - ALPHA) * est + ALPHA * sample
         lab.rtt.append(RttSample(g.i, g.frame, ack.i, ack.frame, sample, est))
@@ -132,6 +133,25 @@ def lab_answers(conn: Connection, infos: list[SegInfo]) -> Lab:
         if any(v is None for v in _scale_known(conn)):
             lab.notes.append("the handshake is not in the capture, so the window scale is unknown: windows are the raw field")
     return lab
+
+
+def _sent_more_than_once(data: list[Seg]) -> set[int]:
+    """Numbers of the data segments whose bytes overlap another's (a sweep over the ranges)."""
+    out: set[int] = set()
+    ranges = sorted(data, key=lambda g: (g.rel_seq, g.i))
+    reach, owner = None, None  # the furthest end so far, and the segment that reaches it
+    for g in ranges:
+        if reach is not None and g.rel_seq < reach:
+            out.add(g.i)
+            out.add(owner.i)
+        if reach is None or g.rel_seq + g.length > reach:
+            reach, owner = g.rel_seq + g.length, g
+    return out
+
+
+def _overlaps_earlier(g: Seg, data: list[Seg]) -> bool:
+    return any(o.i < g.i and o.rel_seq < g.rel_seq + g.length and g.rel_seq < o.rel_seq + o.length for o in data
+               if o.i < g.i)
 
 
 def _scale_known(conn: Connection):
