@@ -36,14 +36,72 @@ class Capture:
     warnings: list[str] = field(default_factory=list)
 
 
-def _reader(data: bytes, name: str):
+def _pcap_frames(data: bytes):
+    """(link type, snaplen, [(linktype, time, frame)]) of a classic pcap, read by dpkt."""
     import dpkt
 
+    reader = dpkt.pcap.Reader(io.BytesIO(data))
+    linktype = reader.datalink()
+    return linktype, reader.snaplen, ((linktype, float(ts), bytes(f)) for ts, f in reader)
+
+
+def _pcapng_frames(data: bytes):
+    """The same for pcapng, frame by frame with its own interface's link type and time
+    resolution (dpkt.pcapng.Reader reads only the first interface's: a Wireshark capture on
+    several interfaces has one Interface Description Block each). dpkt parses the blocks."""
+    import dpkt
+    import dpkt.pcapng as ng
+
+    first = ng.Reader(io.BytesIO(data))  # checks the section header, finds the first interface
+    linktype, snaplen = first.datalink(), first.snaplen
+
+    def frames():
+        le, i = True, 0
+        ifaces: list[tuple[int, float, int]] = []  # (link type, time divisor, offset in s)
+        while i + 12 <= len(data):
+            btype = struct.unpack_from("<I", data, i)[0]
+            if btype == ng.PCAPNG_BT_SHB:  # a section: its own byte order and interfaces
+                le = data[i + 8:i + 12] == b"\x4d\x3c\x2b\x1a"
+                ifaces = []
+            size = struct.unpack_from("<I" if le else ">I", data, i + 4)[0]
+            if size < 12 or size % 4 or i + size > len(data):
+                raise dpkt.NeedData("a pcapng block runs past the end of the file")
+            block = data[i:i + size]
+            if btype == ng.PCAPNG_BT_IDB:
+                idb = (ng.InterfaceDescriptionBlockLE if le else ng.InterfaceDescriptionBlock)(block)
+                divisor, offset = 1e6, 0
+                for opt in idb.opts:
+                    if opt.code == ng.PCAPNG_OPT_IF_TSRESOL and opt.data:
+                        v = opt.data[0]
+                        divisor = float((2 if v & 0x80 else 10) ** (v & 0x7F))
+                    elif opt.code == ng.PCAPNG_OPT_IF_TSOFFSET and len(opt.data) >= 8:
+                        offset = struct.unpack("<q" if le else ">q", opt.data[:8])[0]
+                ifaces.append((idb.linktype, divisor, offset))
+            elif btype in (ng.PCAPNG_BT_EPB, ng.PCAPNG_BT_PB):
+                cls = {ng.PCAPNG_BT_EPB: (ng.EnhancedPacketBlockLE, ng.EnhancedPacketBlock),
+                       ng.PCAPNG_BT_PB: (ng.PacketBlockLE, ng.PacketBlock)}[btype][0 if le else 1]
+                pkt = cls(block)
+                iface = getattr(pkt, "iface_id", None)
+                if iface is None:
+                    iface = getattr(pkt, "iface", 0)
+                if iface >= len(ifaces):
+                    raise ValueError(f"a packet names interface {iface}, which the file does not describe")
+                lt, divisor, offset = ifaces[iface]
+                yield lt, offset + ((pkt.ts_high << 32) | pkt.ts_low) / divisor, bytes(pkt.pkt_data)
+            elif btype == ng.PCAPNG_BT_SPB and ifaces:  # simple packet block: interface 0, no time
+                length = struct.unpack_from("<I" if le else ">I", block, 8)[0]
+                yield ifaces[0][0], 0.0, block[12:12 + min(length, size - 16)]
+            i += size
+
+    return linktype, snaplen, frames()
+
+
+def _frames(data: bytes, name: str):
     head = data[:4]
     if head in PCAP_MAGICS:
-        return dpkt.pcap.Reader(io.BytesIO(data))
+        return _pcap_frames(data)
     if head == PCAPNG_MAGIC:
-        return dpkt.pcapng.Reader(io.BytesIO(data))
+        return _pcapng_frames(data)
     raise CaptureError(name, None, "not a pcap or pcapng capture (its first bytes are neither magic number)")
 
 
@@ -53,13 +111,12 @@ def parse_capture(data: bytes, name: str = "<capture>") -> Capture:
 
     failures = (ValueError, struct.error, dpkt.Error, IndexError, KeyError, TypeError, OverflowError, EOFError)
     try:
-        reader = _reader(data, name)
-        linktype = reader.datalink()
-        capture = Capture(name, linktype, [], snaplen=getattr(reader, "snaplen", 0) or 0)
-        for number, (ts, frame) in enumerate(reader, start=1):
+        linktype, snaplen, frames = _frames(data, name)
+        capture = Capture(name, linktype, [], snaplen=snaplen or 0)
+        for number, (lt, ts, frame) in enumerate(frames, start=1):
             capture.frames = number
             try:
-                pkt = decode(linktype, bytes(frame), number, float(ts))
+                pkt = decode(lt, frame, number, ts)
             except DecodeError as err:
                 capture.warnings.append(f"frame {number}: skipped: {err}")
                 continue

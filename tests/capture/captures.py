@@ -31,3 +31,21 @@ def raw_frames(pcapng: bytes) -> list[bytes]:
 
 def scenario_capture(name: str) -> bytes:
     return trace_to_pcapng(simulate(load_scenario(name)))
+
+
+def pcapng(interfaces: list[tuple[int, int | None]], packets: list[tuple[int, int, bytes]]) -> bytes:
+    """A little-endian pcapng: interfaces as (link type, if_tsresol or None: microseconds),
+    packets as (interface, timestamp in that interface's units, frame)."""
+    def block(kind: int, body: bytes) -> bytes:
+        body += b"\0" * (-len(body) % 4)
+        return struct.pack("<II", kind, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+    out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))]
+    for linktype, tsresol in interfaces:
+        opts = b""
+        if tsresol is not None:
+            opts = struct.pack("<HHB3x", 9, 1, tsresol) + struct.pack("<HH", 0, 0)
+        out.append(block(1, struct.pack("<HHI", linktype, 0, 0) + opts))
+    for iface, ts, frame in packets:
+        out.append(block(6, struct.pack("<IIIII", iface, ts >> 32, ts & 0xFFFFFFFF, len(frame), len(frame)) + frame))
+    return b"".join(out)

@@ -100,3 +100,26 @@ def test_a_capture_cut_in_the_middle_of_a_record():
     whole = pcap(lost_data_frames(), LINKTYPE_RAW)
     with pytest.raises(CaptureError, match="cut short"):
         parse_capture(whole[:24 + 8])
+
+
+def test_pcapng_with_two_interfaces_of_different_link_types():
+    from captures import pcapng
+
+    frames = lost_data_frames()
+    packets = []
+    for k, f in enumerate(frames):
+        if k % 2:  # odd frames on an Ethernet interface with nanosecond stamps
+            packets.append((1, (1_767_225_600 * 10**9) + k * 10**6, ETH + b"\x08\x00" + f))
+        else:
+            packets.append((0, (1_767_225_600 * 10**6) + k * 10**3, f))
+    cap = parse_capture(pcapng([(LINKTYPE_RAW, None), (LINKTYPE_ETHERNET, 9)], packets))
+    want = parse_capture(pcap(frames, LINKTYPE_RAW))
+    assert [(p.seq, p.ack, p.flags, p.length) for p in cap.packets] == [(p.seq, p.ack, p.flags, p.length) for p in want.packets]
+    assert [round(p.time - cap.packets[0].time, 6) for p in cap.packets] == [k / 1000 for k in range(len(frames))]
+
+
+def test_pcapng_packet_on_an_undescribed_interface():
+    from captures import pcapng
+
+    with pytest.raises(CaptureError, match="interface 3"):
+        parse_capture(pcapng([(LINKTYPE_RAW, None)], [(3, 0, lost_data_frames()[0])]))
