@@ -225,8 +225,9 @@ def _syn_text(seg: Seg, shift) -> str:
 def _retransmission(seg: Seg, fwd: _Dir, rev: _Dir) -> Finding:
     what = "SYN" if seg.has("SYN") else "FIN" if seg.has("FIN") and not seg.length else f"{seg.length} bytes"
     if rev.lastack is not None and seg.end <= rev.lastack:
-        return Finding(SPURIOUS, f"spurious retransmission of {what} at relative seq {seg.rel_seq}: the peer had already "
-                       "acknowledged it (the timer fired too early, or the ACK was lost after the capture point)")
+        return Finding(SPURIOUS, f"spurious retransmission of {what} at relative seq {seg.rel_seq}: an ACK of it is already "
+                       "in the capture, so either that ACK was lost on its way after the capture point, or it was only "
+                       "late and the timer fired too early (RFC 6298 5.5; one capture point cannot tell which)")
     if rev.dupacks >= DUPACK_THRESHOLD and rev.lastack == seg.rel_seq:
         return Finding(FAST_RETRANSMISSION, f"fast retransmission of {what} at relative seq {seg.rel_seq}: it follows "
                        f"{rev.dupacks} duplicate ACKs asking for it (RFC 5681 3.2)")
