@@ -41,7 +41,6 @@ def explain(
             if connection > len(exp.reports):
                 raise CaptureError(str(capture), None, f"no connection {connection}: the capture has {len(exp.reports)}")
             exp.reports = [exp.reports[connection - 1]]
-            exp.reports[0].conn.index = connection
     if quiz:
         _quiz(capture, exp, connection or 1, quiz, seed, answers or [], absolute, json_output, width)
         return

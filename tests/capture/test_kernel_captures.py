@@ -142,6 +142,26 @@ else:
     assert "SYN-RECEIVED" not in state_path(rep.rows, "server")
 
 
+def test_abort_with_so_linger_zero(tmp_path):
+    script = """
+import socket, struct, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 5000)); srv.listen()
+cl = socket.create_connection(("127.0.0.1", 5000)); c, _ = srv.accept()
+cl.sendall(b"hi"); c.recv(10)
+cl.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+cl.close()  # SO_LINGER 0: RST, not FIN (RFC 9293 3.10.5 ABORT)
+time.sleep(0.1); c.close()
+"""
+    with Namespace() as ns:
+        data = ns.capture(script)
+    cap, exp = explained(data, tmp_path)
+    rep = exp.reports[0]
+    rst = next(i for i in rep.infos if i.seg.has("RST"))
+    assert rst.seg.side == "client" and "abort" in next(f.text for f in rst.findings if f.kind == ev.RESET)
+    assert rep.teardown["reset"] == {"segment": rst.seg.i, "by": "client"} and rep.teardown["first_fin"] is None
+    assert rep.rows[rst.seg.i - 1].states == {"client": "CLOSED", "server": "CLOSED"}
+
+
 def test_zero_window_and_probes(tmp_path):
     script = """
 import socket, time
