@@ -68,7 +68,6 @@ class _Dir:
     dupack_of: int | None = None  # segment number of the ACK being duplicated
     mss: int | None = None  # the MSS it announced (what its peer may send)
     wscale: int | None = None
-    sent_ranges: dict[int, int] = field(default_factory=dict)  # rel seq -> times sent
     syn_only_seq: int | None = None  # its SYN without ACK, while no SYN,ACK from it yet
     peer_syn_seen: bool = False
 
@@ -80,6 +79,7 @@ class SegInfo:
     window: int = 0  # the advertised window in bytes (scaled when scaling is known)
     dup_of: int | None = None  # for a dup ACK: the segment number of the ACK it repeats
     dup_count: int = 0
+    old_byte: bool = False  # seq = SND.NXT-1 with 0 or 1 byte: a keep-alive's form (and Linux's zero-window probe's)
 
     def kinds(self) -> set[str]:
         return {f.kind for f in self.findings}
@@ -124,6 +124,7 @@ def analyse(conn: Connection) -> list[SegInfo]:
                      and seg.rel_seq == fwd.nextseq - 1)
         zwp = (not keepalive and seg.seg_len == 1 and not flags_ctl and fwd.nextseq is not None
                and seg.rel_seq == fwd.nextseq and rev.window == 0)
+        info.old_byte = keepalive
         if keepalive:
             if rev.window == 0:
                 f.append(Finding(ZERO_WINDOW_PROBE,
@@ -198,7 +199,6 @@ def analyse(conn: Connection) -> list[SegInfo]:
             fwd.nextseq = end if fwd.nextseq is None or end > fwd.nextseq else fwd.nextseq
         if not p.has("RST"):
             fwd.window = win
-        fwd.sent_ranges[seg.rel_seq] = fwd.sent_ranges.get(seg.rel_seq, 0) + 1
         out.append(info)
         last_from[seg.side] = info
     return out

@@ -155,7 +155,7 @@ class Observer:
 
     def _receiver(self, row: Row, seg: Seg) -> None:
         side = other(seg.side)
-        st, peer = self.sides[side], self.sides[seg.side]
+        st = self.sides[side]
         syn, ack, fin, rst = seg.has("SYN"), seg.has("ACK"), seg.has("FIN"), seg.has("RST")
         if rst:
             self._reset(row, seg, side)
