@@ -15,6 +15,8 @@ sent, the last ACK and window), so that its verdicts can be checked against tsha
 - resets and why (RFC 9293 3.10.7.1: the answer to a SYN for a closed port; 3.10.5 an abort);
 - gaps: sequence space that was never captured (lost before the capture point, or the
   capture missed it) and ACKs of data the capture did not see;
+- window full: data up to the right edge of the receiver's window (flow control holds the
+  sender back, RFC 9293 3.8.6);
 - segments larger than the MSS: segmentation offload (TSO/GSO at the sender, GRO at the
   receiver) captured before the split or after the merge, not an error.
 """
@@ -44,6 +46,7 @@ FIN = "fin"
 GAP = "previous-segment-not-captured"
 ACKED_UNSEEN = "acked-unseen-segment"
 OFFLOAD = "larger-than-mss"
+WINDOW_FULL = "window-full"
 
 DUPACK_THRESHOLD = 3  # RFC 5681 3.2
 
@@ -149,6 +152,10 @@ def analyse(conn: Connection) -> list[SegInfo]:
         if p.length and not keepalive and not zwp and not any(x.kind in (RETRANSMISSION, FAST_RETRANSMISSION,
                                                                          TIMEOUT_RETRANSMISSION, SPURIOUS) for x in f):
             f.append(Finding(DATA, f"{p.length} bytes of data, relative seq {seg.rel_seq} to {seg.rel_seq + p.length - 1}"))
+        if (p.length and not flags_ctl and shift[other(seg.side)] is not None and rev.lastack is not None
+                and rev.window is not None and seg.rel_seq + p.length == rev.lastack + rev.window):
+            f.append(Finding(WINDOW_FULL, f"fills the receiver's window: {rev.window} bytes past its last ACK are now in "
+                             "flight, so the sender must wait for an ACK (flow control, RFC 9293 3.8.6)"))
         if p.length and rev.mss is not None and p.length > rev.mss:
             f.append(Finding(OFFLOAD, f"{p.length} bytes, more than the {rev.mss}-byte MSS the peer announced: the capture saw it "
                              "before segmentation offload split it (TSO/GSO) or after the receiver merged several (GRO); "

@@ -114,6 +114,8 @@ def _summary(rep: ConnectionReport) -> list[str]:
         (ev.ZERO_WINDOW, "segment advertising a zero window", "segments advertising a zero window"),
         (ev.ZERO_WINDOW_PROBE, "probe into the zero window", "probes into the zero window"),
         (ev.KEEPALIVE, "keep-alive", "keep-alives"),
+        (ev.WINDOW_FULL, "segment that filled the receiver's window (flow control held the sender back)",
+         "segments that filled the receiver's window (flow control held the sender back)"),
         (ev.GAP, "gap (segments not captured)", "gaps (segments not captured)"),
         (ev.OFFLOAD, "segment larger than the MSS (segmentation offload)",
          "segments larger than the MSS (segmentation offload)"),

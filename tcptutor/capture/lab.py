@@ -8,7 +8,8 @@
 - bytes in flight after each segment of the data sender (sent, not yet acknowledged, as
   the capture point sees it: a capture at the receiver sees it one trip late);
 - throughput: bytes acknowledged / the time from the first data segment to the last ACK;
-- the receive window's minimum, as the receiver advertised it (scaled, RFC 7323 2.2).
+- the receive window's minimum, as the receiver advertised it (scaled, RFC 7323 2.2), and
+  the segments that filled it (the receiver's buffer throttled the sender there).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Lab:
     duration: float = 0.0
     throughput: float | None = None  # bytes per second
     min_rwnd: dict | None = None
+    window_full: list[int] = field(default_factory=list)  # segments that filled the receiver's window
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -57,7 +59,7 @@ class Lab:
             "bytes_in_flight": self.in_flight, "bytes_acked": self.bytes_acked,
             "duration": round(self.duration, 6),
             "throughput_bytes_per_second": None if self.throughput is None else round(self.throughput, 3),
-            "min_receive_window": self.min_rwnd, "notes": self.notes,
+            "min_receive_window": self.min_rwnd, "window_full": self.window_full, "notes": self.notes,
         }
 
 
@@ -126,6 +128,7 @@ def lab_answers(conn: Connection, infos: list[SegInfo]) -> Lab:
         lab.duration = last_ack.time - first.time
         if lab.duration > 0:
             lab.throughput = lab.bytes_acked / lab.duration
+    lab.window_full = [i.seg.i for i in infos if i.seg.side == sender and any(f.kind == "window-full" for f in i.findings)]
     wins = [(i.window, i.seg) for i in infos if i.seg.side == receiver and not i.seg.has("RST")]
     if wins:
         w, g = min(wins, key=lambda x: x[0])

@@ -4,7 +4,9 @@
         ns.ip("link", "add", ...)         # more set-up, inside it
         data = ns.capture(SCRIPT, iface="lo", snaplen=96)
 
-`capture` starts tcpdump in the namespace (packet-buffered, immediate mode), waits until it
+`capture` starts tcpdump in the namespace (packet-buffered, immediate mode, a 32 MB buffer,
+and by default a 1024-byte snaplen: the kernel's ring holds a frame of snaplen bytes per
+packet, so full 64 KB loopback frames would overflow it), waits until it
 listens, runs the Python SCRIPT there (both ends as sockets), waits for tcpdump to write the
 last packets and returns the capture's bytes. Every run is a few seconds at most.
 """
@@ -106,7 +108,7 @@ class Namespace:
         return subprocess.Popen(["ip", "netns", "exec", ns or self.name, sys.executable, "-c", script],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    def capture(self, script: str, *, iface: str = "lo", snaplen: int = 262144, linktype: str | None = None,
+    def capture(self, script: str, *, iface: str = "lo", snaplen: int = 1024, linktype: str | None = None,
                 ns: str | None = None, timeout: float = 20) -> bytes:
         path = self.dir / f"{uuid.uuid4().hex[:8]}.pcap"
         cmd = ["ip", "netns", "exec", ns or self.name, "tcpdump", "-i", iface, "-s", str(snaplen), "-B", "32768", "-U",

@@ -55,7 +55,7 @@ def explained(data: bytes, tmp_path, name="cap.pcap"):
     cap = parse_capture(data, name)
     exp = explain_packets(cap.packets, name=name, frames=cap.frames, warnings=cap.warnings, snaplen=cap.snaplen)
     ours, theirs = our_verdicts(exp), tshark_verdicts(path)
-    for kind in ("retransmission", "dupack", "keepalive"):
+    for kind in ("retransmission", "dupack", "keepalive", "window_full"):
         assert ours[kind] == theirs[kind], f"{kind}: ours {sorted(ours[kind])}, tshark {sorted(theirs[kind])}"
     return cap, exp
 
@@ -81,8 +81,9 @@ def assert_clean_transfer(exp, client_bytes=20000):
 
 def test_handshake_data_teardown_on_loopback(tmp_path):
     with Namespace() as ns:
-        data = ns.capture(transfer())
+        data = ns.capture(transfer(), snaplen=262144)  # whole frames: nothing cut
     cap, exp = explained(data, tmp_path)
+    assert not any(p.truncated for p in cap.packets) and not exp.warnings
     assert_clean_transfer(exp)
     assert not exp.reports[0].counts().get(ev.TIMEOUT_RETRANSMISSION)
 

@@ -71,7 +71,7 @@ def explained(runs, key: str, tmp_path):
     cap = parse_capture(data, path.name)
     exp = explain_packets(cap.packets, name=path.name)
     ours, theirs = our_verdicts(exp), tshark_verdicts(path)
-    for kind in ("retransmission", "dupack", "keepalive"):
+    for kind in ("retransmission", "dupack", "keepalive", "window_full"):
         assert ours[kind] == theirs[kind], f"{key} {kind}: ours {sorted(ours[kind])}, tshark {sorted(theirs[kind])}"
     assert ours["fast"] <= theirs["fast"]
     assert len(exp.reports) == 1

@@ -17,7 +17,8 @@ from tcptutor.capture import events as ev
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 FIELDS = ["frame.number", "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
-          "tcp.analysis.spurious_retransmission", "tcp.analysis.duplicate_ack", "tcp.analysis.keep_alive"]
+          "tcp.analysis.spurious_retransmission", "tcp.analysis.duplicate_ack", "tcp.analysis.keep_alive",
+          "tcp.analysis.window_full"]
 RETRANSMISSIONS = {ev.FAST_RETRANSMISSION, ev.TIMEOUT_RETRANSMISSION, ev.SPURIOUS}
 
 
@@ -38,7 +39,7 @@ def tshark_verdicts(path: Path) -> dict[str, set[int]]:
         cmd += ["-e", f]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    out = {"retransmission": set(), "fast": set(), "dupack": set(), "keepalive": set()}
+    out = {"retransmission": set(), "fast": set(), "dupack": set(), "keepalive": set(), "window_full": set()}
     for line in done.stdout.splitlines():
         cols = (line.split("\t") + [""] * len(FIELDS))[:len(FIELDS)]
         frame = int(cols[0])
@@ -50,11 +51,13 @@ def tshark_verdicts(path: Path) -> dict[str, set[int]]:
             out["dupack"].add(frame)
         if cols[5]:
             out["keepalive"].add(frame)
+        if cols[6]:
+            out["window_full"].add(frame)
     return out
 
 
 def our_verdicts(explanation) -> dict[str, set[int]]:
-    out = {"retransmission": set(), "fast": set(), "dupack": set(), "keepalive": set()}
+    out = {"retransmission": set(), "fast": set(), "dupack": set(), "keepalive": set(), "window_full": set()}
     for rep in explanation.reports:
         for info in rep.infos:
             kinds, frame = info.kinds(), info.seg.frame
@@ -64,6 +67,8 @@ def our_verdicts(explanation) -> dict[str, set[int]]:
                 out["fast"].add(frame)
             if ev.DUP_ACK in kinds:
                 out["dupack"].add(frame)
+            if ev.WINDOW_FULL in kinds:
+                out["window_full"].add(frame)
             # tshark calls every segment of the keep-alive form a keep-alive, Linux's zero-window probes too
             if info.old_byte:
                 out["keepalive"].add(frame)
