@@ -71,6 +71,7 @@ def _segment_json(r: Row, i: SegInfo, t0: float) -> dict:
         "states": dict(r.states),
         "moves": [m.to_json() for m in r.moves],
         "revisions": list(r.revisions),
+        "observer_notes": list(r.notes),
         "findings": [f.to_json() for f in i.findings],
     }
 

@@ -163,7 +163,10 @@ class Observer:
         if syn and not ack:
             # Whether it arrived, and at a listener, shows only in the answer: a SYN,ACK
             # (LISTEN -> SYN-RECEIVED, RFC 9293 3.10.7.2), a RST (nobody listens), or nothing.
-            if st.state in (UNKNOWN, S.CLOSED, S.LISTEN, S.SYN_SENT):
+            if st.state == S.SYN_SENT:  # its own SYN is out: the SYNs cross
+                self._move(row, side, S.SYN_RECEIVED, "a SYN arrives in SYN-SENT: simultaneous open "
+                           "(RFC 9293 3.10.7.3 fourth)")
+            elif st.state in (UNKNOWN, S.CLOSED, S.LISTEN):
                 self.pending_syn[side] = True
             return
         if syn and ack:

@@ -84,6 +84,7 @@ def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: i
         if quiz:
             continue
         notes = [f.text for f in rep.infos[k].findings] + [f"(revised: {r})" for r in row.revisions]
+        notes += [f"(observer: {n})" for n in row.notes]
         notes += [f"{m.side}: {m.before} → {m.after}: {m.why}" for m in row.moves if m.before != UNKNOWN or m.after]
         for note in notes:
             for w in textwrap.wrap(note, width - 18, break_on_hyphens=False):

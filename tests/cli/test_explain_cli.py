@@ -52,7 +52,7 @@ def test_json_shape(lost_final_ack):
     assert c["teardown"]["first_fin"]["by"] == "client" and c["teardown"]["time_wait"] == "client"
     seg = c["segments"][0]
     for key in ("n", "frame", "time", "from", "flags", "seq", "ack", "relative_seq", "relative_ack", "len",
-                "window", "window_field", "options", "states", "moves", "revisions", "findings"):
+                "window", "window_field", "options", "states", "moves", "revisions", "observer_notes", "findings"):
         assert key in seg
     assert seg["options"] == {"mss": 1460} and seg["flags"] == ["SYN"]
 
