@@ -15,6 +15,7 @@ from ..capture.explain import VANTAGE, ConnectionReport, Explanation
 from ..capture.observer import UNKNOWN
 
 STATE_W = 13  # "SYN-RECEIVED" and a space
+SHOWN_SAMPLES = 12  # RTT samples listed in the text; --json has every one
 
 
 def _flags(p) -> str:
@@ -115,9 +116,13 @@ def _lab_lines(rep: ConnectionReport) -> list[str]:
         out.append(f"  data sender: the {lab.data_sender}")
     if lab.rtt:
         out.append("  RTT samples (Karn: none from a retransmitted segment), EstimatedRTT with alpha = 1/8:")
-        for r in lab.rtt:
+        for r in lab.rtt[:SHOWN_SAMPLES]:
             out.append(f"    segment #{r.segment} -> ACK #{r.ack_segment}: SampleRTT {r.sample * 1000:.3f} ms, "
                        f"EstimatedRTT {r.estimated * 1000:.3f} ms")
+        if len(lab.rtt) > SHOWN_SAMPLES:
+            last = lab.rtt[-1]
+            out.append(f"    ... {len(lab.rtt) - SHOWN_SAMPLES} more (all in --json); after the last, "
+                       f"EstimatedRTT {last.estimated * 1000:.3f} ms")
     if lab.in_flight:
         peak = max(lab.in_flight, key=lambda d: d["bytes"])
         out.append(f"  bytes in flight: at most {peak['bytes']} (after segment #{peak['segment']}); "
