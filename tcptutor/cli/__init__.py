@@ -44,6 +44,7 @@ def _tcptutor(
 from . import practice as _practice  # noqa: E402,F401
 from . import simulate as _simulate  # noqa: E402,F401
 from . import lab as _lab  # noqa: E402,F401
+from . import explain as _explain  # noqa: E402,F401
 from . import bank as _bank  # noqa: E402,F401
 from . import quiz as _quiz  # noqa: E402,F401
 from . import course as _course  # noqa: E402,F401
