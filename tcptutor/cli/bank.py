@@ -43,7 +43,7 @@ def build(
 @app.command()
 def check(content: str = CONTENT_OPTION) -> None:
     """Verify the content (every predict question over 50 seeds) without writing anything."""
-    from ..bank.build import check as check_content
+    from ..bank.content import check as check_content
     with reported_errors():
         report = check_content(content)
     typer.echo(f"ok: {report.lessons} lessons, {report.questions} questions verified", err=True)
