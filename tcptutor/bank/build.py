@@ -11,7 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -159,15 +159,6 @@ def spec_hash(spec: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _set(row, **values) -> bool:
-    changed = False
-    for key, value in values.items():
-        if getattr(row, key) != value:
-            setattr(row, key, value)
-            changed = True
-    return changed
-
-
 def _refuse_retiring(ids: list[str]) -> RetireRefused:
     shown = ", ".join(ids[:RETIRE_SHOWN]) + (f" and {len(ids) - RETIRE_SHOWN} more" if len(ids) > RETIRE_SHOWN else "")
     return RetireRefused(
@@ -176,66 +167,106 @@ def _refuse_retiring(ids: list[str]) -> RetireRefused:
         "without --replace to add your lessons beside the shipped ones")
 
 
+def _changed(old: dict, new: dict) -> dict:
+    """The columns of `new` whose value differs from the stored row `old`."""
+    return {k: v for k, v in new.items() if old.get(k) != v}
+
+
+def _update_each(session: Session, table, key: str, changes: list[tuple[str, dict]]) -> None:
+    """One UPDATE per changed row, only of its changed columns (unchanged content writes nothing)."""
+    for row_id, values in changes:
+        session.execute(update(table).where(table.c[key] == row_id).values(**values))
+
+
 def _write(session: Session, course: Course, topics: dict[str, str], scenarios: dict[str, str], *,
            retire: bool = False, keep: frozenset[str] = frozenset()) -> BuildReport:
+    """Bring the bank's topics, lessons, questions and versions to `course`.
+
+    SQLAlchemy Core, not the ORM's unit of work: the stored rows are read in four queries,
+    new rows go in as one multi-row INSERT per table, and only changed rows are updated
+    (a first build of the shipped lessons was 1,200 statements, 0.6 s)."""
+    topic_t, lesson_t, question_t = m.Topic.__table__, m.Lesson.__table__, m.Question.__table__
+    version_t, qtopic_t = m.QuestionVersion.__table__, m.QuestionTopic.__table__
     report = BuildReport(lessons=len(course.lessons), questions=len(course.questions))
     live_questions = {q.id for q in course.questions}
-    retiring = sorted(set(session.scalars(select(m.Question.id).where(m.Question.active))) - live_questions - keep)
+    stored_questions = {r.id: r._asdict() for r in session.execute(
+        select(question_t.c.id, question_t.c.lesson_id, question_t.c.position, question_t.c.active,
+               question_t.c.current_version_id))}
+    retiring = sorted({i for i, r in stored_questions.items() if r["active"]} - live_questions - keep)
     if retiring and not retire:
         raise _refuse_retiring(retiring)
-    for topic_id, title in topics.items():
-        row = session.get(m.Topic, topic_id)
-        if row is None:
-            session.add(m.Topic(id=topic_id, title=title))
-        else:
-            _set(row, title=title)
-    session.flush()
-    live_lessons = set()
+
+    stored_topics = dict(session.execute(select(topic_t.c.id, topic_t.c.title)).all())
+    new_topics = [{"id": t, "title": title} for t, title in topics.items() if t not in stored_topics]
+    if new_topics:
+        session.execute(insert(topic_t), new_topics)
+    _update_each(session, topic_t, "id", [(t, {"title": title}) for t, title in topics.items()
+                                          if t in stored_topics and stored_topics[t] != title])
+
+    lesson_columns = ("title", "topics", "objectives", "position", "source_name", "markdown", "scenarios",
+                      "content_hash", "active")
+    stored_lessons = {r.id: r._asdict() for r in session.execute(
+        select(lesson_t.c.id, *(lesson_t.c[c] for c in lesson_columns)))}
+    new_lessons, lesson_changes, live_lessons = [], [], set()
     for position, lesson in enumerate(course.lessons):
         live_lessons.add(lesson.id)
         values = dict(title=lesson.title, topics=list(lesson.topics), objectives=list(lesson.objectives),
                       position=position, source_name=lesson.order, markdown=lesson.markdown,
                       scenarios={b.name: scenarios[b.name] for b in lesson.scenarios if b.name},
                       content_hash=lesson.content_hash, active=True)
-        row = session.get(m.Lesson, lesson.id)
-        if row is None:
-            session.add(m.Lesson(id=lesson.id, **values))
-        else:
-            _set(row, **values)
-    session.flush()
+        if lesson.id not in stored_lessons:
+            new_lessons.append({"id": lesson.id, **values})
+        elif changed := _changed(stored_lessons[lesson.id], values):
+            lesson_changes.append((lesson.id, changed))
+    if new_lessons:
+        session.execute(insert(lesson_t), new_lessons)
+    _update_each(session, lesson_t, "id", lesson_changes)
+
+    versions: dict[str, dict[str, int]] = {}  # question id -> content hash -> version id
+    for r in session.execute(select(version_t.c.question_id, version_t.c.content_hash, version_t.c.id)):
+        versions.setdefault(r.question_id, {})[r.content_hash] = r.id
+    new_questions, question_changes, new_versions, wanted = [], [], [], {}
     for position, q in enumerate(course.questions):
         spec = version_spec(q, scenarios)
         digest = spec_hash(spec)
-        row = session.get(m.Question, q.id)
-        if row is None:
-            row = m.Question(id=q.id, lesson_id=q.lesson, position=position, active=True)
-            session.add(row)
-            session.flush()
+        wanted[q.id] = digest
+        values = dict(lesson_id=q.lesson, position=position, active=True)
+        if q.id not in stored_questions:
+            new_questions.append({"id": q.id, **values})
             report.new_questions += 1
-        else:
-            _set(row, lesson_id=q.lesson, position=position, active=True)
-        version = next((v for v in row.versions if v.content_hash == digest), None)
-        if version is None:
-            if row.versions:
+        elif changed := _changed(stored_questions[q.id], values):
+            question_changes.append((q.id, changed))
+        known = versions.get(q.id, {})
+        if digest not in known:
+            if known:
                 report.new_versions += 1
-            version = m.QuestionVersion(
-                question_id=q.id, version=len(row.versions) + 1, content_hash=digest, kind=q.kind,
-                difficulty=q.difficulty, spec=spec,
-                topics=[m.QuestionTopic(topic_id=t) for t in q.topics],
-            )
-            session.add(version)
-            session.flush()
-            row.versions.append(version)
-        if row.current_version_id != version.id:
-            row.current_version_id = version.id
+            new_versions.append((q, dict(question_id=q.id, version=len(known) + 1, content_hash=digest, kind=q.kind,
+                                         difficulty=q.difficulty, spec=spec)))
+    if new_questions:
+        session.execute(insert(question_t), new_questions)
+    _update_each(session, question_t, "id", question_changes)
+    if new_versions:
+        session.execute(insert(version_t), [row for _, row in new_versions])
+        added = {(r.question_id, r.content_hash): r.id for r in session.execute(
+            select(version_t.c.question_id, version_t.c.content_hash, version_t.c.id)
+            .where(version_t.c.question_id.in_([q.id for q, _ in new_versions])))}
+        for q, row in new_versions:
+            versions.setdefault(q.id, {})[row["content_hash"]] = added[(q.id, row["content_hash"])]
+        session.execute(insert(qtopic_t), [{"version_id": versions[q.id][row["content_hash"]], "topic_id": t}
+                                           for q, row in new_versions for t in q.topics])
+    _update_each(session, question_t, "id", [
+        (qid, {"current_version_id": versions[qid][digest]}) for qid, digest in wanted.items()
+        if stored_questions.get(qid, {}).get("current_version_id") != versions[qid][digest]])
+
     kept_lessons = set()
-    for row in session.scalars(select(m.Question).where(m.Question.active)):
-        if row.id in keep and row.id not in live_questions:
-            kept_lessons.add(row.lesson_id)
-        elif row.id not in live_questions:
-            row.active = False
+    for qid, r in stored_questions.items():
+        if not r["active"] or qid in live_questions:
+            continue
+        if qid in keep:
+            kept_lessons.add(r["lesson_id"])
+        else:
             report.retired += 1
-    for row in session.scalars(select(m.Lesson).where(m.Lesson.active)):
-        if row.id not in live_lessons and row.id not in kept_lessons:
-            row.active = False
+    _update_each(session, question_t, "id", [(qid, {"active": False}) for qid in retiring if qid not in keep])
+    _update_each(session, lesson_t, "id", [(lid, {"active": False}) for lid, r in stored_lessons.items()
+                                           if r["active"] and lid not in live_lessons and lid not in kept_lessons])
     return report

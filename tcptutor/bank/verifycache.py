@@ -11,7 +11,8 @@ exactly as safe as re-verifying.
 
 Two files, both JSON lists of keys: the user's cache beside the default bank
 (db/verified.json in a clone, the user's data folder for an installed package;
-TCPTUTOR_VERIFY_CACHE names another file, or `off`), written after every verification; and
+TCPTUTOR_VERIFY_CACHE names another file, or is `off` for no cache at all: everything is
+verified), written after every verification; and
 a read-only prebuilt one shipped in the package (`shipped_verified.json`, refreshed by
 `python -m tcptutor.bank.verifycache`), so the first-use build of the shipped lessons
 verifies nothing. A missing, unreadable or corrupt file counts as empty, never as an error.
@@ -123,7 +124,11 @@ class VerificationCache:
 
     @classmethod
     def default(cls) -> "VerificationCache":
-        return cls(default_path())
+        """The user's cache and the shipped one; neither with TCPTUTOR_VERIFY_CACHE=off."""
+        path = default_path()
+        if path is None:
+            return cls(None, shipped=None)
+        return cls(path)
 
     def __contains__(self, key: str) -> bool:
         return key in self._keys or key in self._shipped or key in self._new

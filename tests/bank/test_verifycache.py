@@ -143,6 +143,11 @@ def test_the_environment_names_or_disables_the_cache(monkeypatch, tmp_path):
     assert verifycache.default_path() == tmp_path / "mine.json"
     monkeypatch.setenv(verifycache.ENV, "off")
     assert verifycache.default_path() is None
+    off = VerificationCache.default()  # no cache at all: not even the shipped one
+    files = read_content()
+    q = next(q for q in compile_content(files, cache=VerificationCache(None), workers=1)[0].questions)
+    assert question_key(q, files.scenarios, _seeds(q)) in VerificationCache(None)
+    assert question_key(q, files.scenarios, _seeds(q)) not in off
 
 
 def test_the_shipped_cache_holds_every_shipped_question():
