@@ -10,20 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..errors import TcptutorError
-from ..lessons.parser import Course
-from ..questions.model import Question
-from ..questions.variants import is_inline
 from . import models as m
 from .content import (  # noqa: F401  (re-exported: build and check are one API)
     BuildReport, ContentFiles, beside_shipped, check, compile_content, read_content,
 )
 from .db import BankError, bank_lock, describe
+
+if TYPE_CHECKING:  # the parser and the simulator load only when a build runs
+    from ..lessons.parser import Course
+    from ..questions.model import Question
 
 FINGERPRINT_KEY = "content_fingerprint"
 # "shipped"; "shipped+FOLDER" (an instructor's folder beside the shipped lessons); or FOLDER
@@ -147,6 +149,8 @@ def ensure_current(engine: Engine, announce=None) -> BuildReport | None:
 def version_spec(question: Question, scenarios: dict[str, str]) -> dict:
     """What a version stores: the question, and the text of the named scenario it uses, so a
     variant is reproducible from the bank alone even after the content moves on."""
+    from ..questions.variants import is_inline
+
     spec = question.to_spec()
     named = question.scenario if question.scenario and not is_inline(question.scenario) else None
     spec["scenario_text"] = scenarios.get(named) if named else None

@@ -1,7 +1,9 @@
 """Reading a content folder and verifying it with the simulator: no database.
 
 `tcptutor check` needs only this, so it never imports SQLAlchemy; bank.build writes what
-compile_content returns.
+compile_content returns. The parser and the simulator are imported by the functions that
+use them: every bank command reads the content to tell whether the bank is current, and
+that needs neither.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__, library
-from ..lessons.parser import Course, parse_course, parse_topics, verify_question
 from ..problems import ContentError, Problem
-from ..questions.model import Question
-from .verifycache import VerificationCache, question_key
+
+if TYPE_CHECKING:
+    from ..lessons.parser import Course
+    from ..questions.model import Question
+    from .verifycache import VerificationCache
 
 
 @dataclass
@@ -139,6 +144,8 @@ def _seeds(question: Question) -> range:
 
 
 def _verify_one(args: tuple[Question, dict[str, str]]) -> list[Problem]:
+    from ..lessons.parser import verify_question
+
     question, scenarios = args
     return verify_question(question, scenarios, _seeds(question))
 
@@ -168,6 +175,9 @@ def compile_content(files: ContentFiles, *, workers: int | None = None,
     Questions in `cache` (default: the user's and the shipped verification caches) passed
     with the same content and simulator before and are not verified again; the ones that
     pass now are added to it."""
+    from ..lessons.parser import parse_course, parse_topics
+    from .verifycache import VerificationCache, question_key
+
     topics: dict[str, str] = {}
     problems: list[Problem] = []
     for text, path in [*files.base_topics, (files.topics_text, files.topics_path)]:
