@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
+
 from ..grading.answers import STATES
 from ..grading.explain import STATE_MEANING, explain, with_value
 from ..grading.misconceptions import Context, basis, diagnose
@@ -216,9 +218,24 @@ def _states_spellings(states: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_PARTS: dict[int, tuple[Part, ...]] = {}  # id(variant) -> its parts, while the variant lives
+
+
 def parts(variant: Variant) -> list[Part]:
     """The fields of a predict variant, each with its answer, worked solution and the wrong
-    answers that deserve a specific feedback."""
+    answers that deserve a specific feedback.
+
+    Computed once per variant: the question file and the answer key both need them, and
+    finding the misconceptions' wrong answers runs every detector on many candidates. The
+    entry is dropped when the variant is."""
+    key = id(variant)
+    if key not in _PARTS:
+        _PARTS[key] = tuple(_parts(variant))
+        weakref.finalize(variant, _PARTS.pop, key, None)
+    return list(_PARTS[key])
+
+
+def _parts(variant: Variant) -> list[Part]:
     out = []
     for name, e in variant.expected.items():
         solution = explain(e, variant.trace)
