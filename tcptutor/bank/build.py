@@ -1,4 +1,4 @@
-"""`tcptutor build` / `check`: read the content, verify it with the simulator, write the bank.
+"""`tcptutor build`: the content, read and verified by bank.content, written to the bank.
 
 Everything is verified before anything is written, and the write is one transaction, so
 a failed build leaves the previous bank exactly as it was. Unchanged content writes

@@ -71,3 +71,11 @@ def test_help_loads_none_of_the_commands_work(argv, commands, bare_app_loads):
         assert command in seen["help"]
     assert [m for m in seen["loaded"] if m in HEAVY] == []
     assert set(seen["loaded"]) - set(HEAVY) <= bare_app_loads  # nothing a bare Typer app's help does not load
+
+
+def test_check_writes_no_bank_and_loads_no_database_code():
+    """`tcptutor check` verifies content only: SQLAlchemy and Alembic are not even imported."""
+    seen = probe(PROBE % (["check"], HEAVY))
+    assert seen["exit"] == 0, seen["help"]
+    assert "questions verified" in seen["help"]
+    assert not {"sqlalchemy", "alembic", "tcptutor.bank.db", "tcptutor.bank.build"} & set(seen["loaded"])
