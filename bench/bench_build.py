@@ -33,19 +33,26 @@ import math
 import os
 import pstats
 import random
+import re
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout
 
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tcptutor import library
 from tcptutor.bank import build as build_module
+from tcptutor.bank import content as content_module
+from tcptutor.bank import verifycache
 from tcptutor.bank import models as m
 from tcptutor.bank.build import build, compile_content, read_content
 from tcptutor.bank.db import open_engine
@@ -268,16 +275,16 @@ def cpu_seconds() -> float:
 
 
 PHASES: dict[str, float] = {}  # wall seconds per build phase, for the current timed call
-PHASE_FUNCTIONS = {"read_content": "read files", "parse_course": "parse lessons",
-                   "compile_content": "parse + verify", "_write": "write bank"}
+PHASE_FUNCTIONS = {(build_module, "read_content"): "read files", (content_module, "parse_course"): "parse lessons",
+                   (build_module, "compile_content"): "parse + verify", (build_module, "_write"): "write bank"}
 
 
 def instrument_build():
     """Time build()'s phases by wrapping the module-level functions it calls (this process
     only); returns a function that puts the originals back."""
-    originals = {name: getattr(build_module, name) for name in PHASE_FUNCTIONS}
-    for name, label in PHASE_FUNCTIONS.items():
-        original = originals[name]
+    originals = {(module, name): getattr(module, name) for module, name in PHASE_FUNCTIONS}
+    for (module, name), label in PHASE_FUNCTIONS.items():
+        original = originals[(module, name)]
 
         def wrapper(*a, _original=original, _label=label, **k):
             start = time.perf_counter()
@@ -286,11 +293,11 @@ def instrument_build():
             finally:
                 PHASES[_label] = PHASES.get(_label, 0.0) + time.perf_counter() - start
 
-        setattr(build_module, name, wrapper)
+        setattr(module, name, wrapper)
 
     def restore() -> None:
-        for name, original in originals.items():
-            setattr(build_module, name, original)
+        for (module, name), original in originals.items():
+            setattr(module, name, original)
 
     return restore
 
@@ -348,6 +355,84 @@ def profile_text(profiler: cProfile.Profile, top: int, sort: str = "cumulative")
     return "\n".join(lines[max(0, start - 3):]).rstrip()
 
 
+def cli_first_use(root: Path, repeats: int) -> tuple[float, float]:
+    """`tcptutor lessons` on a bank that does not exist yet, in a fresh interpreter: what a
+    student's first command costs (migrations, the build, the listing). Best wall of N, and
+    that run's CPU seconds."""
+    best = (float("inf"), 0.0)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for i in range(repeats):
+        bank = root / f"first-use-{i}.sqlite"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tcptutor", "lessons", "--db", f"sqlite:///{bank}"], check=True,
+                       env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        best = min(best, (wall, cpu))
+    return best
+
+
+def shipped_figures(root: Path, repeats: int) -> bool:
+    """Issue 14's figures on the shipped lessons: the first-use build (the prebuilt
+    verification cache), the same with no cache at all (every question verified: the
+    figure before the cache), `check` after a build, and a build after a one-lesson edit."""
+    files = read_content()
+    texts = list(files.lessons.values())
+    base_wall, _, tokens, _ = best_of(5, lambda: parse_all(texts))
+    print(f"shipped lessons: {len(files.lessons)} files; baseline markdown-it-py parse ({tokens:,} tokens): "
+          f"{base_wall * 1e3:.1f} ms (best of 5)")
+    cache_file = root / "shipped-user-cache.json"
+    banks = iter(range(1_000_000))
+
+    def fresh_bank(cache: str):
+        os.environ[verifycache.ENV] = cache
+        cache_file.unlink(missing_ok=True)
+        return open_engine(f"sqlite:///{root / f'shipped-{next(banks)}.sqlite'}")
+
+    first_wall, first_cpu, (engine, report), _ = best_of(
+        repeats, lambda e: (e, build(e)), setup=lambda: fresh_bank(str(cache_file)))
+    verified = len(verifycache.read_keys(cache_file))
+    n = bank_counts(engine)
+    ok = n[1] == report.questions and report.new_questions == report.questions
+    print(f"  first-use build() (prebuilt cache): {first_wall * 1e3:7.1f} ms wall, {first_cpu * 1e3:6.1f} ms CPU "
+          f"(best of {repeats}); {verified} questions verified; {report.summary()}")
+    engine.dispose()
+    cold_wall, cold_cpu, (engine, _), _ = best_of(1, lambda e: (e, build(e)), setup=lambda: fresh_bank("off"))
+    print(f"  build() with no cache (all verified): {cold_wall * 1e3:7.1f} ms wall, {cold_cpu * 1e3:6.1f} ms CPU "
+          f"(CPU includes the pool's workers)")
+    engine.dispose()
+
+    os.environ[verifycache.ENV] = str(cache_file)
+    check_wall, check_cpu, _, _ = best_of(repeats, lambda: content_module.check())
+    print(f"  check() after a build, unchanged:   {check_wall * 1e3:7.1f} ms wall, {check_cpu * 1e3:6.1f} ms CPU")
+
+    folder = root / "edited"
+    shutil.copytree(library.CONTENT, folder, symlinks=False)
+    engine = open_engine(f"sqlite:///{root / 'edited.sqlite'}")
+    build(engine, folder)  # the copy's questions are the shipped ones: all cache hits
+    lesson = sorted((folder / "lessons").glob("*.md"))[0]
+    lesson.write_text(re.sub(r'prompt = "(?!"")', 'prompt = "(Edited.) ', lesson.read_text(encoding="utf-8"), count=1),
+                      encoding="utf-8")
+    before = len(verifycache.read_keys(cache_file))
+    edit_wall, edit_cpu, edited, _ = timed(lambda: build(engine, folder))
+    verified_edit = len(verifycache.read_keys(cache_file)) - before
+    print(f"  build() after a one-lesson edit:    {edit_wall * 1e3:7.1f} ms wall, {edit_cpu * 1e3:6.1f} ms CPU; "
+          f"{verified_edit} question verified; {edited.summary()}")
+    ok = ok and verified_edit == 1 and edited.new_versions == 1
+    engine.dispose()
+    os.environ[verifycache.ENV] = str(cache_file)
+    cli_wall, cli_cpu = cli_first_use(root, repeats)
+    print(f"  `tcptutor lessons` on a new bank:   {cli_wall * 1e3:7.1f} ms wall, {cli_cpu * 1e3:6.1f} ms CPU "
+          f"(a fresh interpreter: imports, migrations, build, listing; best of {repeats})")
+    print("  ratios to the markdown-it parse: "
+          f"first-use build {first_wall / base_wall:.1f}x, no cache {cold_wall / base_wall:.1f}x, "
+          f"check after build {check_wall / base_wall:.1f}x, one-lesson edit {edit_wall / base_wall:.1f}x")
+    os.environ.pop(verifycache.ENV, None)
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="50 lessons instead of 500")
@@ -358,6 +443,7 @@ def main() -> int:
     parser.add_argument("--profile-lessons", type=int, default=20,
                         help="lessons verified in-process under cProfile (default 20)")
     parser.add_argument("--keep", metavar="DIR", help="generate the course in DIR and keep it")
+    parser.add_argument("--shipped-only", action="store_true", help="only the shipped lessons' figures")
     args = parser.parse_args()
     lessons = args.lessons or (50 if args.quick else 500)
     heavy = args.repeats or (3 if lessons <= 50 else 1)
@@ -370,6 +456,12 @@ def main() -> int:
         tmp = tempfile.TemporaryDirectory(prefix="tcptutor-bench-")
         root = Path(tmp.name)
     try:
+        if not shipped_figures(root, 3):
+            print("shipped lessons: UNEXPECTED RESULT (see above)")
+            return 1
+        if args.shipped_only:
+            return 0
+        print()
         return run(root, lessons, heavy, light, args)
     finally:
         if tmp is not None:
@@ -398,8 +490,11 @@ def run(root: Path, lessons: int, heavy: int, light: int, args) -> int:
           f"{base_wall:.3f} s (best of {light})")
 
     banks = iter(range(1_000_000))
+    cache_file = root / "verified.json"  # the user's verification cache, emptied for every full build
+    os.environ[verifycache.ENV] = str(cache_file)
 
     def fresh_bank():
+        cache_file.unlink(missing_ok=True)
         path = root / f"bank-{next(banks)}.sqlite"
         t0 = time.perf_counter()
         engine = open_engine(f"sqlite:///{path}")
@@ -429,7 +524,8 @@ def run(root: Path, lessons: int, heavy: int, light: int, args) -> int:
     after = bank_counts(engine)
     wrote_nothing = after == (n_lessons, n_questions, n_versions) and not (forced.new_questions or forced.new_versions or forced.retired)
     print(f"forced    build(force=True): {forced_wall:.2f} s wall, {forced_cpu:.2f} s CPU (best of {heavy}): "
-          f"{forced.summary()}; {'no new rows' if wrote_nothing else 'ROWS CHANGED'}")
+          f"{forced.summary()}; {'no new rows' if wrote_nothing else 'ROWS CHANGED'}; every question a "
+          "verification-cache hit")
     print(phase_line(forced_wall, forced_phases))
     ok = ok and same.unchanged and wrote_nothing
     engine.dispose()
@@ -465,7 +561,7 @@ def run(root: Path, lessons: int, heavy: int, light: int, args) -> int:
         files = read_content(sample)
         profiler = cProfile.Profile()
         t0 = time.perf_counter()
-        profiler.runcall(compile_content, files, workers=1)
+        profiler.runcall(compile_content, files, workers=1, cache=verifycache.VerificationCache(None, shipped=None))
         print(f"\nprofile 2: compile_content(workers=1) of the first {len(picked)} lessons in-process "
               f"({time.perf_counter() - t0:.2f} s under cProfile): what the workers spend their time on; "
               f"top 15 by cumulative time")

@@ -177,12 +177,22 @@ def main(argv=None) -> int:
     report(f"{n_scenarios:,} random scenarios", sim_s, count, base_s)
 
     small = 200 if args.quick else 400
-    times = {}
-    for syns in (small, 4 * small):
-        scenario = flood_scenario(syns)
-        times[syns], _ = best_of(repeats, lambda: simulate(scenario).to_json())
-    print(f"flood {4 * small:,} vs flood {small:,} (backlog as large): {times[4 * small]:.3f} s vs"
-          f" {times[small]:.3f} s; ratio {times[4 * small] / times[small]:.1f}x (linear: 4.0x)")
+    for paused in (False, True):
+        # paused: the cyclic garbage collector off during each run, so the line shows the
+        # simulator's own work; with it on, each collection rescans the trace built so far
+        times = {}
+        for syns in (small, 4 * small):
+            scenario = flood_scenario(syns)
+            if paused:
+                gc.collect()
+                gc.disable()
+            try:
+                times[syns], _ = best_of(repeats, lambda: simulate(scenario).to_json())
+            finally:
+                gc.enable()
+        print(f"flood {4 * small:,} vs flood {small:,} (backlog as large){', GC paused' if paused else ''}: "
+              f"{times[4 * small]:.3f} s vs {times[small]:.3f} s; ratio {times[4 * small] / times[small]:.1f}x "
+              "(linear: 4.0x)")
 
     sizes = (2.5, 5, 10) if args.quick else (25, 50, 100)
     per_mb = {}

@@ -1,19 +1,25 @@
-"""How long `tcptutor --help` and `tcptutor --version` take, against a bare Typer app.
+"""How long tcptutor's commands take to start, against two baselines measured in the same run.
 
     python bench/bench_startup.py              # best of 7 runs each
     python bench/bench_startup.py --repeats 15
 
-Every figure is a fresh interpreter (subprocess), best of N wall-clock runs, and is printed
-with its ratio to a BASELINE measured in the same run: a two-command Typer app that imports
-nothing else (issue 14's yardstick; its target for `--help` is at most 1.3x). The command
-modules import their work (SQLAlchemy, the grader, the simulator) inside the commands, so
-`--help` pays only for Typer.
+Every figure is a fresh interpreter (subprocess), best of N runs, printed as wall time and
+CPU time (user + system of the child: steadier than wall time on a loaded machine), each
+with its ratio to a baseline:
+  - `--help`, `quiz --help`, `--version`, `simulate --help` against a bare two-command Typer
+    app's --help (issue 14's target for `--help`: at most 1.3x);
+  - `quiz show`, the first `practice` question and `quiz list` on a bank built beforehand
+    against `python -c "import typer"` (target for the first two: at most 3x). The line
+    `import sqlalchemy.orm` shows the floor that the ORM alone puts under any bank command.
+The command modules import their work (SQLAlchemy, the grader, the simulator) inside the
+commands, so `--help` pays only for Typer.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -37,14 +43,26 @@ app()
 '''
 
 
-def best(argv: list[str], repeats: int, env: dict[str, str]) -> float:
-    times = []
+def best(argv: list[str], repeats: int, env: dict[str, str], *, ok=(0,)) -> tuple[float, float]:
+    """(best wall, best CPU) seconds of `argv` in a fresh interpreter; its exit code must be in `ok`."""
+    walls, cpus = [], []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         # cwd: `python -m` puts it first on sys.path, so it must be this checkout too
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return min(times)
+        run = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env=env, cwd=ROOT)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        if run.returncode not in ok:
+            raise SystemExit(f"{' '.join(argv)} exited {run.returncode}: {run.stderr.decode()[-500:]}")
+    return min(walls), min(cpus)
+
+
+def line(label: str, took: tuple[float, float], base: tuple[float, float]) -> str:
+    return (f"{label:<34} {took[0] * 1000:7.1f} ms wall {took[0] / base[0]:5.2f}x   "
+            f"{took[1] * 1000:7.1f} ms CPU {took[1] / base[1]:5.2f}x")
 
 
 def main() -> None:
@@ -55,12 +73,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "bare_app.py"
         bare.write_text(BARE_APP)
+        tcptutor = [sys.executable, "-m", "tcptutor"]
         baseline = best([sys.executable, str(bare), "--help"], args.repeats, env)
-        print(f"baseline: bare two-command Typer app --help  {baseline * 1000:7.1f} ms")
-        for label, argv in [("tcptutor --help", ["--help"]), ("tcptutor --version", ["--version"]),
-                            ("tcptutor simulate --help", ["simulate", "--help"])]:
-            took = best([sys.executable, "-m", "tcptutor", *argv], args.repeats, env)
-            print(f"{label:<26} {took * 1000:7.1f} ms  {took / baseline:5.2f}x the baseline")
+        print(line("baseline: bare Typer app --help", baseline, baseline))
+        for label, argv in [("tcptutor --help", ["--help"]), ("tcptutor quiz --help", ["quiz", "--help"]),
+                            ("tcptutor --version", ["--version"]), ("tcptutor simulate --help", ["simulate", "--help"])]:
+            print(line(label, best([*tcptutor, *argv], args.repeats, env), baseline))
+
+        bank = ["--db", f"sqlite:///{Path(tmp) / 'bank.sqlite'}"]
+        subprocess.run([*tcptutor, "lessons", *bank], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)  # builds the bank: not timed
+        typer_import = best([sys.executable, "-c", "import typer"], args.repeats, env)
+        print()
+        print(line('baseline: python -c "import typer"', typer_import, typer_import))
+        print(line('python -c "import sqlalchemy.orm"', best([sys.executable, "-c", "import sqlalchemy.orm"],
+                                                              args.repeats, env), typer_import))
+        for label, argv, ok in [
+            ("tcptutor quiz show", ["quiz", "show", "hs-synack-numbers", "--seed", "7", *bank], (0,)),
+            # stdin is closed: the first question is shown, then the session stops (exit 130)
+            ("tcptutor practice, 1st question", ["practice", "--count", "1", "--student", "bench", *bank], (130,)),
+            ("tcptutor quiz list", ["quiz", "list", *bank], (0,)),
+        ]:
+            print(line(label, best([*tcptutor, *argv], args.repeats, env, ok=ok), typer_import))
 
 
 if __name__ == "__main__":

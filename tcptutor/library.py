@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .tcp.params import Scenario
-from .tcp.scenario import parse_scenario
+
+if TYPE_CHECKING:  # the parser is imported by load_scenario: the content's paths alone need nothing
+    from .tcp.params import Scenario
 
 CONTENT = Path(__file__).resolve().parent / "content"
 SCENARIOS = CONTENT / "scenarios"
@@ -38,6 +40,8 @@ def read_scenario(name_or_path: str) -> tuple[str, str]:
 
 
 def load_scenario(name_or_path: str) -> Scenario:
+    from .tcp.scenario import parse_scenario
+
     text, path = read_scenario(name_or_path)
     return parse_scenario(text, path)
 

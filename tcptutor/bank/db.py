@@ -5,14 +5,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import zlib
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
@@ -151,13 +149,53 @@ def one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
+REVISION_LINE = re.compile(r'^(down_revision|revision)\s*=\s*(None|"[^"]*"|\'[^\']*\')\s*$', re.M)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration's revision, read off migrations/versions/*.py without importing
+    Alembic (0.1 s, for every command on an up-to-date bank). None when the files do not
+    name exactly one head plainly: migrate() then asks Alembic."""
+    revisions, parents = set(), set()
+    for path in MIGRATIONS.joinpath("versions").glob("*.py"):
+        found = dict(m.groups() for m in REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
+        if "revision" not in found or "down_revision" not in found:
+            return None
+        revisions.add(found["revision"].strip("\"'"))
+        if found["down_revision"] != "None":
+            parents.add(found["down_revision"].strip("\"'"))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    """The bank's alembic_version, or None (a new bank, or anything unexpected)."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    except (OperationalError, DatabaseError):
+        return None
+    return rows[0][0] if len(rows) == 1 else None
+
+
 def migrate(engine: Engine) -> None:
     """Bring the bank to the latest schema, all or nothing, keeping every row.
+
+    A bank already at the head is recognised without importing Alembic.
 
     On SQLite the whole upgrade is one explicit transaction (the driver would otherwise
     commit each DDL statement on its own, leaving a half-migrated bank after a failure), and
     foreign keys are off while tables change, then checked before the commit.
     """
+    head = head_revision()
+    if head is not None and _stored_revision(engine) == head:
+        return
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()

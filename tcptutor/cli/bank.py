@@ -50,7 +50,7 @@ def check(
     Errors (`path:line: message`) exit 1. Warnings (`path:line: warning: ...`: a prompt that
     hides what the answer depends on, a question whose answers never vary, a concrete ISN the
     variants replace) are printed and exit 0, unless --strict."""
-    from ..bank.build import check as check_content
+    from ..bank.content import check as check_content
     with reported_errors():
         report = check_content(content)
     for w in report.warnings:

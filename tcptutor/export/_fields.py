@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
+
 from ..grading.answers import STATES
 from ..grading.grader import TIME_TOLERANCE
 from ..grading.explain import STATE_MEANING, explain, with_value
@@ -231,9 +233,24 @@ def numeric_label(e: Expected) -> str:
     return f"{e.label} ({e.unit})" if e.unit and e.unit not in e.label else e.label
 
 
+_PARTS: dict[int, tuple[Part, ...]] = {}  # id(variant) -> its parts, while the variant lives
+
+
 def parts(variant: Variant) -> list[Part]:
     """The fields of a predict (or multi-part numeric) variant, each with its answer, worked
-    solution and the wrong answers that deserve a specific feedback."""
+    solution and the wrong answers that deserve a specific feedback.
+
+    Computed once per variant: the question file and the answer key both need them, and
+    finding the misconceptions' wrong answers runs every detector on many candidates. The
+    entry is dropped when the variant is."""
+    key = id(variant)
+    if key not in _PARTS:
+        _PARTS[key] = tuple(_parts(variant))
+        weakref.finalize(variant, _PARTS.pop, key, None)
+    return list(_PARTS[key])
+
+
+def _parts(variant: Variant) -> list[Part]:
     out = []
     for name, e in variant.expected.items():
         if e.what == "numeric":  # worked solution: the explanation with this variant's numbers

@@ -24,6 +24,7 @@ as HTML.
 from __future__ import annotations
 
 import html
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -94,6 +95,9 @@ def _clean(text: str) -> str:
     return XML_BAD.sub("", text)
 
 
+MARKER = re.compile("\ue000([0-9]+)\ue001")
+
+
 def cdata(text: str) -> str:
     """A CDATA section holding `text`; a "]]>" inside is split across two sections."""
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
@@ -103,7 +107,8 @@ def _serialise(root: ET.Element) -> str:
     """ElementTree's XML, except that the <text> of every HTML field is a CDATA section.
 
     ElementTree cannot write CDATA, so those texts are stood in for by numbered
-    private-use markers while it serialises, then put back as CDATA."""
+    private-use markers while it serialises, then put back as CDATA in one pass over the
+    document (a str.replace per marker was quadratic: 12 s for 1,000 variants)."""
     texts: list[str] = []
     for el in root.iter():
         text_el = el.find("text") if el.get("format") in ("html", "moodle_auto_format") else None
@@ -111,9 +116,7 @@ def _serialise(root: ET.Element) -> str:
             texts.append(text_el.text)
             text_el.text = f"\ue000{len(texts) - 1}\ue001"
     xml = ET.tostring(root, encoding="unicode")
-    for i, text in enumerate(texts):
-        xml = xml.replace(f"\ue000{i}\ue001", cdata(text), 1)
-    return xml
+    return MARKER.sub(lambda match: cdata(texts[int(match.group(1))]), xml)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:

@@ -321,7 +321,8 @@ def manifest_document(selection: ExportSet, assessment_path: str) -> ET.Element:
 
 def _xml_bytes(root: ET.Element) -> bytes:
     ET.indent(root, space="  ")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+    # as text, then encoded once: the same bytes, without ElementTree's per-write encoder (3x slower)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode("utf-8")
 
 
 @register("qti")

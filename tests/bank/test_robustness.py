@@ -70,8 +70,10 @@ def wait_for(predicate, seconds: float) -> bool:
 
 
 def test_pool_workers_die_with_a_killed_build(tmp_path):
-    """`tcptutor check` verifies the shipped lessons in a process pool; kill -9 it mid-way."""
-    proc = subprocess.Popen([EXE, "check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    """`tcptutor check` verifies the shipped lessons in a process pool; kill -9 it mid-way.
+    (With no verification cache: a cached check would verify nothing, with no pool.)"""
+    env = {**os.environ, "TCPTUTOR_VERIFY_CACHE": "off"}
+    proc = subprocess.Popen([EXE, "check"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=env)
     workers: set[int] = set()
     try:
         assert wait_for(lambda: len(children_of(proc.pid)) >= 2 or proc.poll() is not None, 120)

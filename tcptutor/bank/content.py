@@ -1,0 +1,248 @@
+"""Reading a content folder and verifying it with the simulator: no database.
+
+`tcptutor check` needs only this, so it never imports SQLAlchemy; bank.build writes what
+compile_content returns. The parser and the simulator are imported by the functions that
+use them: every bank command reads the content to tell whether the bank is current, and
+that needs neither.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import __version__, library
+from ..problems import ContentError, Problem
+
+if TYPE_CHECKING:
+    from ..lessons.parser import Course
+    from ..questions.model import Question
+    from .verifycache import VerificationCache
+
+
+@dataclass
+class ContentFiles:
+    """The texts of a content folder (lessons/, scenarios/, topics.toml), as read from disk."""
+
+    root: str
+    lessons: dict[str, str] = field(default_factory=dict)
+    scenarios: dict[str, str] = field(default_factory=dict)
+    topics_text: str = ""
+    topics_path: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    # lesson key (a path as shown to the user, relative to the cwd) -> its name inside the
+    # content root: what the fingerprint hashes, so it does not change with the cwd
+    names: dict[str, str] = field(default_factory=dict)
+    # topics files merged before topics_text (the shipped ones, for a folder beside them)
+    base_topics: list[tuple[str, str]] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        """Changes whenever any input or the simulator's version changes; depends on the
+        content only (file names inside the content root and their bytes), never on the cwd."""
+        h = hashlib.sha256(f"tcptutor {__version__}\n".encode())
+        lessons = sorted((f"lesson:{self.names.get(k, Path(k).name)}", v) for k, v in self.lessons.items())
+        topics = [("topics", text) for text, _ in self.base_topics] + [("topics", self.topics_text)]
+        for name, text in [*topics, *lessons, *sorted((f"scenario:{k}", v) for k, v in self.scenarios.items())]:
+            h.update(f"\0{name}\0{text}".encode())
+        return h.hexdigest()
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        problems.append(Problem(_shown(path), 1, f"cannot read: {err}"))
+        return None
+    if "\0" in text:  # PostgreSQL text cannot hold NUL, and no lesson needs one: refuse it on every database
+        line = text.count("\n", 0, text.index("\0")) + 1
+        problems.append(Problem(_shown(path), line, "a NUL byte (U+0000) in the file; remove it"))
+        return None
+    return text
+
+
+def read_content(root: str | Path | None = None) -> ContentFiles:
+    """Read a content folder. Shipped scenarios and topics are available to any folder;
+    the folder's own files of the same name take precedence."""
+    base = Path(root) if root else library.CONTENT
+    files = ContentFiles(root=_shown(base))
+    if not base.is_dir():
+        files.problems.append(Problem(_shown(base), 1, "no such content folder"))
+        return files
+    lesson_dir = base / "lessons"
+    if not lesson_dir.is_dir():
+        files.problems.append(Problem(_shown(base), 1, "no lessons/ folder with *.md lessons in it"))
+    for path in sorted(lesson_dir.glob("*.md")) if lesson_dir.is_dir() else []:
+        text = _read(path, files.problems)
+        if text is not None:
+            files.lessons[_shown(path)] = text
+            files.names[_shown(path)] = f"lessons/{path.name}"
+    for folder in dict.fromkeys([library.SCENARIOS, base / "scenarios"]):
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            text = _read(path, files.problems)
+            if text is not None:
+                files.scenarios[path.stem] = text
+    topics_path = base / "topics.toml"
+    if not topics_path.is_file():
+        topics_path = library.CONTENT / "topics.toml"
+    files.topics_path = _shown(topics_path)
+    files.topics_text = _read(topics_path, files.problems) or ""
+    return files
+
+
+def beside_shipped(root: str | Path) -> ContentFiles:
+    """The shipped lessons and an instructor's folder, read as one content: the folder's
+    lessons come after the shipped ones, its topics add to (or retitle) the shipped topics,
+    and a question id used by both is a problem at the folder's question (path:line)."""
+    shipped, own = read_content(), read_content(root)
+    if Path(root).resolve() == library.CONTENT.resolve():
+        return shipped
+    return ContentFiles(
+        root=own.root, lessons={**shipped.lessons, **own.lessons}, scenarios=own.scenarios,
+        topics_text=own.topics_text, topics_path=own.topics_path, problems=shipped.problems + own.problems,
+        names={**{k: f"shipped/{v}" for k, v in shipped.names.items()}, **own.names},
+        base_topics=[] if own.topics_path == shipped.topics_path else [(shipped.topics_text, shipped.topics_path)],
+    )
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool worker initializer: a worker must not outlive the build (even after kill -9 of
+    it). Linux: prctl(PR_SET_DEATHSIG, SIGKILL); elsewhere, and against the race of the
+    parent dying before prctl ran, a daemon thread that watches os.getppid()."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_DEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
+
+
+def _seeds(question: Question) -> range:
+    return range(50) if question.varies else range(1)
+
+
+def _verify_one(args: tuple[Question, dict[str, str]]) -> list[Problem]:
+    """The question's errors, then its warnings (questions.lint)."""
+    from ..lessons.parser import check_question
+
+    question, scenarios = args
+    return check_question(question, scenarios, _seeds(question))
+
+
+def _shipped_clashes(files: ContentFiles, course: Course) -> list[Problem]:
+    """The course's problems, with a question id that a folder beside the shipped lessons
+    shares with a shipped question reported at the folder's question (the one to rename)."""
+    shipped = {k for k, v in files.names.items() if v.startswith("shipped/")}
+    if not shipped or shipped == set(files.lessons):
+        return course.problems
+    shipped_questions = {q.id: q for q in course.questions if q.path in shipped}
+    clashes = [q for q in course.questions if q.path not in shipped and q.id in shipped_questions]
+    ids = {q.id for q in clashes}
+    kept = [p for p in course.problems if not any(p.message.startswith(f"duplicate question id {i!r}") for i in ids)]
+    return kept + [
+        Problem(q.path, q.line, f"question id {q.id!r} is also a shipped question "
+                                f"({shipped_questions[q.id].path}:{shipped_questions[q.id].line}); rename yours, "
+                                "or build your folder alone with --replace")
+        for q in clashes
+    ]
+
+
+def compile_content(files: ContentFiles, *, workers: int | None = None,
+                    cache: VerificationCache | None = None) -> tuple[Course, dict[str, str]]:
+    """Parse and verify; raise ContentError listing every problem. Returns the course and topics.
+
+    Questions in `cache` (default: the user's and the shipped verification caches) passed
+    with the same content and simulator before and are not verified again; the ones that
+    pass now are added to it."""
+    from ..lessons.parser import parse_course, parse_topics
+    from ..questions.lint import is_warning
+    from .verifycache import VerificationCache, question_key
+
+    topics: dict[str, str] = {}
+    problems: list[Problem] = []
+    for text, path in [*files.base_topics, (files.topics_text, files.topics_path)]:
+        found, found_problems = parse_topics(text, path)
+        topics.update(found)
+        problems += found_problems
+    course = parse_course(files.lessons, files.scenarios, topics)
+    # lessons in the order they were read (the shipped ones first), not by the shown path,
+    # which depends on the cwd
+    order = {path: i for i, path in enumerate(files.lessons)}
+    course.lessons.sort(key=lambda lesson: order.get(lesson.path, len(order)))
+    course.problems = _shipped_clashes(files, course)
+    for q in course.questions:
+        try:
+            json.dumps(q.to_spec(), allow_nan=False)
+        except ValueError:
+            problems.append(Problem(q.path, q.line, f"question {q.id}: a number that is not finite (nan or inf)"))
+    problems += files.problems + course.problems
+    if not files.lessons and not files.problems:
+        problems.append(Problem(files.root, 1, "no lessons found (expected lessons/*.md)"))
+    cache = cache if cache is not None else VerificationCache.default()
+    keys = [question_key(q, files.scenarios, _seeds(q)) for q in course.questions]
+    todo = [(q, key) for q, key in zip(course.questions, keys) if key not in cache]
+    jobs = [(q, files.scenarios) for q, _ in todo]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if workers > 1 and len(jobs) > 20:
+        with ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            results = list(pool.map(_verify_one, jobs, chunksize=4))
+    else:
+        results = [_verify_one(job) for job in jobs]
+    for (_, key), found in zip(todo, results):
+        problems += [p for p in found if not is_warning(p)]
+        course.warnings += [p for p in found if is_warning(p)]
+        if not found:  # only a question with nothing to say is kept: its warnings would be lost
+            cache.add(key)
+    course.warnings.sort()
+    cache.save()  # the passes are kept even when other questions failed
+    if problems:
+        raise ContentError(problems)
+    return course, topics
+
+
+@dataclass
+class BuildReport:
+    lessons: int = 0
+    questions: int = 0
+    new_questions: int = 0
+    new_versions: int = 0
+    retired: int = 0
+    unchanged: bool = False
+    warnings: list[Problem] = field(default_factory=list)  # check's `path:line: warning: ...`
+
+    def summary(self) -> str:
+        if self.unchanged:
+            return f"bank up to date: {self.lessons} lessons, {self.questions} questions (nothing written)"
+        return (f"built {self.lessons} lessons, {self.questions} questions: {self.new_questions} new, "
+                f"{self.new_versions} new versions of edited questions, {self.retired} retired")
+
+
+def check(content: str | Path | None = None) -> BuildReport:
+    """Verify without writing: what an instructor's CI runs."""
+    course, _ = compile_content(read_content(content))
+    return BuildReport(lessons=len(course.lessons), questions=len(course.questions), unchanged=True,
+                       warnings=course.warnings)
+
+
