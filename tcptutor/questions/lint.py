@@ -125,14 +125,21 @@ def _hidden_parameters(question: Question, variants: Sequence[Variant], scenario
 def _never_varies(question: Question, variants: Sequence[Variant]) -> list[Problem]:
     """Only a question with a [vary] table is meant to vary beyond its ISNs. (One without it
     that asks about states or flags asks the same thing every time, and that is fine; and a
-    seq/ack answer that stays the same over random ISNs is a deliberate 0, as a SYN's ack.)"""
+    seq/ack answer that stays the same over random ISNs is a deliberate 0, as a SYN's ack.)
+    With same_answers = true the author says the answers must not vary: then that is checked."""
     if not question.vary or len(variants) < 2:
         return []
     first = _answers(variants[0])
-    if any(_answers(v) != first for v in variants[1:]):
+    differ = next((v for v in variants[1:] if _answers(v) != first), None)
+    if question.same_answers:
+        if differ is None:
+            return []
+        return [warning(question, f"same_answers = true, but seed {variants[0].seed} and seed {differ.seed} give "
+                                  f"different answers ({_answers(variants[0])} against {_answers(differ)})")]
+    if differ is not None:
         return []
     names = [k for k, _ in question.vary]
     verb = "changes" if len(names) == 1 else "change"
     shown = ", ".join(f"{k} = {v}" for k, v in first.items())
     return [warning(question, f"all {len(variants)} seeds give the same answers ({shown}): [vary] {', '.join(names)} "
-                              f"{verb} none of them (fine if the point is that they do not matter)")]
+                              f"{verb} none of them (if that is the point, say so with same_answers = true)")]

@@ -37,12 +37,12 @@ MAX_CHOICES = 26  # options and ordering items: one letter each, A to Z (variant
 
 COMMON_KEYS = {"id", "kind", "topics", "difficulty", "prompt", "explanation", "scenario", "profile"}
 KIND_KEYS = {
-    "predict": {"vary", "ask", "let", "keep_isns"},
+    "predict": {"vary", "ask", "let", "keep_isns", "same_answers"},
     "single": {"options"},
     "multiple": {"options"},
     "truefalse": {"answer"},
     "ordering": {"items"},
-    "numeric": {"answer", "tolerance", "unit", "vary", "let", "part"},
+    "numeric": {"answer", "tolerance", "unit", "vary", "let", "part", "same_answers"},
 }
 PART_KEYS = {"field", "label", "answer", "unit", "tolerance"}
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")  # a [vary] or [let] name an expression can read
@@ -149,6 +149,9 @@ class Question:
     answer: object = None  # truefalse: bool; numeric: a number or an expression string
     items: tuple[str, ...] = ()
     keep_isns: bool = False  # predict: run a named scenario with its own ISNs, not the variant's
+    # the [vary] values change the prompt but not the answers, and that is the point (a size
+    # that does not matter): `check` then warns if the answers do vary, instead of if they do not
+    same_answers: bool = False
     tolerance: object = 0.0  # numeric: a number (absolute) or "N%" (relative)
     unit: str = ""
     lets: tuple[tuple[str, str], ...] = ()  # numeric: (name, expression), evaluated in order
@@ -202,6 +205,8 @@ class Question:
         }
         if self.keep_isns:
             spec["keep_isns"] = True
+        if self.same_answers:
+            spec["same_answers"] = True
         return spec
 
     @classmethod
@@ -216,6 +221,7 @@ class Question:
             answer=spec.get("answer"), items=tuple(spec.get("items", [])),
             tolerance=spec.get("tolerance", 0.0), unit=spec.get("unit", ""),
             keep_isns=bool(spec.get("keep_isns", False)),
+            same_answers=bool(spec.get("same_answers", False)),
             lets=tuple((k, v) for k, v in spec.get("lets", [])),
             parts=tuple(NumericPart(**p) for p in spec.get("parts", [])),
         )
@@ -290,6 +296,14 @@ def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: s
         extra = {"items": tuple(items)}
     elif kind == "numeric":
         extra = _check_numeric(c, qid, data, source)
+    if "same_answers" in data:
+        same = data["same_answers"]
+        if not isinstance(same, bool):
+            c.bad("same_answers", f"question {qid}: same_answers must be true or false; got {same!r}")
+        elif same and not data.get("vary"):
+            c.bad("same_answers", f"question {qid}: same_answers is about [vary]; this question has none")
+        else:
+            extra["same_answers"] = same
     if c.problems:
         return None, c.problems
     q = Question(

@@ -64,9 +64,28 @@ def test_vary_that_changes_no_answer_is_a_warning(scenarios):
     asks = [{"field": "f", "what": "flags", "segment": "server SYN+ACK"}]
     (w,) = warnings(build("{size} bytes follow. The SYN+ACK's flags?", asks, inline, vary={"size": [1, 1000]}), scenarios)
     assert w == ("all 50 seeds give the same answers (f = 'SYN+ACK'): [vary] size changes none of them "
-                 "(fine if the point is that they do not matter)")
+                 "(if that is the point, say so with same_answers = true)")
     # without a [vary] table a constant answer is the point: no warning
     assert warnings(build("The SYN+ACK's flags?", asks, "handshake"), scenarios) == []
+
+
+def test_same_answers_says_the_vary_must_not_matter_and_check_holds_it_to_that(scenarios):
+    inline = '\nsteps = ["server listen", "client connect", "client send ${size}"]\n'
+    flags = [{"field": "f", "what": "flags", "segment": "server SYN+ACK"}]
+    assert warnings(build("{size} bytes follow. The SYN+ACK's flags?", flags, inline, vary={"size": [1, 1000]},
+                          same_answers=True), scenarios) == []
+    lens = [{"field": "n", "what": "len", "segment": "client DATA"}]
+    (w,) = warnings(build("{size} bytes. The data's length?", lens, inline, vary={"size": [1, 1000]},
+                          same_answers=True), scenarios)
+    assert w.startswith("same_answers = true, but seed 0 and seed 1 give different answers")
+
+
+def test_same_answers_without_vary_is_an_error():
+    data = {"id": "q", "kind": "predict", "topics": ["handshake"], "difficulty": 1, "prompt": "p",
+            "explanation": "e", "scenario": "handshake", "same_answers": True,
+            "ask": [{"field": "f", "what": "flags", "segment": "server SYN+ACK"}]}
+    _, problems = question_from_toml(data, path="l.md", line_of=lambda key: 9, lesson="l", topics={"handshake"})
+    assert [p.message for p in problems] == ["question q: same_answers is about [vary]; this question has none"]
 
 
 def test_a_vary_name_used_nowhere_is_dead(scenarios):
