@@ -10,12 +10,15 @@ import re
 import shutil
 import subprocess
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
 
 EXE = shutil.which("tcptutor")
-CARD_TOPICS = ("handshake", "teardown", "header-flags", "syn-attacks", "time-wait")
+# Every topic of the shipped course (content/topics.toml): content v2 asks 20 questions of each.
+CARD_TOPICS = tuple(tomllib.loads((Path(__file__).resolve().parents[2] / "content" / "topics.toml")
+                                  .read_text(encoding="utf-8"))["topics"])
 
 ALPHA = textwrap.dedent('''\
     # Alpha: the handshake
@@ -324,7 +327,9 @@ def test_first_use_builds_the_shipped_content(shipped):
 
 
 def test_shipped_content_counts(shipped):
-    """The course card: ten lessons, 150+ questions, 60% predict, 15+ on each course topic."""
+    """The course card (issue 12): 16 lessons, 320+ questions, 60% simulator-backed, 20+ on
+    every topic of the course, the second half's (reliable transfer, RTT, flow and congestion
+    control, delayed ACKs and keep-alive, captures) included."""
     db, tmp, first = shipped
     check = run("check", db=db, cwd=tmp, timeout=600)
     assert check.returncode == 0, check.stderr
@@ -340,11 +345,12 @@ def test_shipped_content_counts(shipped):
     card = {"lessons": len(lessons), "questions": total, "predict": predict, **per_topic}
     assert total == sum(row["questions"] for row in lessons), card
     assert predict == sum(row["predict"] for row in lessons), card
-    assert len(lessons) >= 10, card
-    assert total >= 150, card
+    assert len(lessons) >= 16, card
+    assert total >= 320, card
     assert predict >= 0.6 * total, card
+    assert len(CARD_TOPICS) >= 16 and {"reliable-transfer", "rtt", "flow-control", "congestion-control"} <= set(CARD_TOPICS)
     for topic in CARD_TOPICS:
-        assert per_topic[topic] >= 15, (topic, card)
+        assert per_topic[topic] >= 20, (topic, card)
 
 
 def test_the_shipped_bank_is_not_rebuilt_after_a_change_of_directory(shipped):
