@@ -51,6 +51,7 @@ from ..errors import InputError
 from ..tcp import analysis
 from ..tcp.addresses import CLIENT, OTHER_BASE, SERVER, SPOOF_BASE, Addresses  # noqa: F401 (re-exported)
 from ..tcp.trace import SegmentRecord, Trace, TraceEvent
+from ..inet import checksum  # noqa: F401 (re-exported: the tests check packets with it)
 from . import ExportSet, register
 
 LINKTYPE_RAW = 101
@@ -72,14 +73,6 @@ IF_NAME, IF_DESCRIPTION = 2, 3
 # ---------------------------------------------------------------------------
 
 
-def checksum(data: bytes) -> int:
-    """The Internet checksum (RFC 1071): one's complement of the one's complement sum."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def payload(seq: int, length: int) -> bytes:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 import heapq
 import itertools
 import json
@@ -29,7 +28,6 @@ import select
 import subprocess
 import sys
 import time
-import traceback
 import uuid
 
 from . import tun
@@ -240,39 +238,27 @@ class PairHarness:
         return result
 
 
-def main() -> int:
-    try:
-        from tcptutor.tcp.scenario import parse_scenario
+def _prepare(job: dict):
+    from tcptutor.tcp.scenario import parse_scenario
 
-        job = json.loads(sys.stdin.readline())
-        scenario = tun.adjusted(parse_scenario(job["scenario"]), "both", job.get("adjust", {}))
-        cookies = 1 if scenario.server.syncookies else 0
-        fds = {"client": tun.open_tun(TUNS["client"]), "server": tun.open_tun(TUNS["server"])}
-        tun.bring_up(TUNS["client"], CLIENT_IP)
-        moved = subprocess.run(["ip", "link", "set", TUNS["server"], "netns", job["server_netns"]],
-                               capture_output=True, text=True)
-        if moved.returncode != 0:
-            raise RuntimeError(f"moving {TUNS['server']} into the server's namespace: {moved.stderr.strip()}")
-        tun.bring_up(TUNS["server"], SERVER_IP, job["server_netns"])
-        server_ns = Namespace(job["server_netns"])
-        settings = {"client": tun.set_sysctls(cookies, TUNS["client"])}
-        with server_ns.entered():
-            settings["server"] = tun.set_sysctls(cookies, TUNS["server"])
-        harness = PairHarness(scenario, fds, server_ns, job.get("record", False))
-        try:
-            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
-        except (OSError, AttributeError):
-            pass
-        print("ready", flush=True)
-        sys.stdin.readline()
-        gc.disable()
-        result = harness.run()
-        result["sysctl"] = settings
-    except Exception as e:  # report, don't traceback: the caller parses stdout
-        print(json.dumps({"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()}))
-        return 1
-    print(json.dumps(result))
-    return 0
+    scenario = tun.adjusted(parse_scenario(job["scenario"]), "both", job.get("adjust", {}))
+    cookies = tun.syncookies_setting(scenario, None)
+    fds = {"client": tun.open_tun(TUNS["client"]), "server": tun.open_tun(TUNS["server"])}
+    tun.bring_up(TUNS["client"], CLIENT_IP)
+    moved = subprocess.run(["ip", "link", "set", TUNS["server"], "netns", job["server_netns"]],
+                           capture_output=True, text=True)
+    if moved.returncode != 0:
+        raise RuntimeError(f"moving {TUNS['server']} into the server's namespace: {moved.stderr.strip()}")
+    tun.bring_up(TUNS["server"], SERVER_IP, job["server_netns"])
+    server_ns = Namespace(job["server_netns"])
+    settings = {"client": tun.set_sysctls(cookies, TUNS["client"])}
+    with server_ns.entered():
+        settings["server"] = tun.set_sysctls(cookies, TUNS["server"])
+    return PairHarness(scenario, fds, server_ns, job.get("record", False)), settings
+
+
+def main() -> int:
+    return tun.serve(_prepare)
 
 
 if __name__ == "__main__":

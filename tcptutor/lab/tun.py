@@ -73,6 +73,8 @@ import traceback
 import uuid
 from pathlib import Path
 
+from tcptutor.inet import checksum  # noqa: F401 (re-exported: the tests check packets with it)
+
 ROOT = Path(__file__).resolve().parents[2]  # the directory holding the tcptutor package (PYTHONPATH inside)
 
 KERNEL_IP, PEER_IP = "10.0.0.1", "10.0.0.2"
@@ -260,14 +262,6 @@ def run_kernel_case(scenario_text: str, kernel: str, syncookies: int | None = No
 
 # ---------------------------------------------------------------------- packets
 
-def checksum(data: bytes) -> int:
-    """The Internet checksum (RFC 1071)."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def build_packet(src_ip: str, dst_ip: str, sport: int, dport: int, seq: int, ack: int,
@@ -938,20 +932,23 @@ class Harness:
         return {self.kernel: self.kernel_state(), self.peer: self.host.view(self.kernel).value}
 
 
-def main() -> int:
+def syncookies_setting(scenario, override: int | None) -> int:
+    """net.ipv4.tcp_syncookies for a run: the override, else [server] syncookies, else the
+    profile's default (linux: on)."""
+    if override is not None:
+        return override
+    from tcptutor.tcp.profiles import resolve
+
+    wanted = scenario.server.syncookies
+    return 1 if (resolve(scenario.net).syncookies if wanted is None else wanted) else 0
+
+
+def serve(prepare) -> int:
+    """Inside the namespace: read the job, `prepare(job)` -> (harness, settings), say "ready",
+    wait for "go", run, and print the result (or {"error"} and exit 1) as JSON on stdout."""
     try:
-        from tcptutor.tcp.scenario import parse_scenario
-
         job = json.loads(sys.stdin.readline())
-        scenario = adjusted(parse_scenario(job["scenario"]), job["kernel"], job.get("adjust", {}))
-        cookies = job.get("syncookies")
-        if cookies is None:  # [server] syncookies, or the profile's default (linux: on)
-            from tcptutor.tcp.profiles import resolve
-
-            wanted = scenario.server.syncookies
-            cookies = 1 if (resolve(scenario.net).syncookies if wanted is None else wanted) else 0
-        fd, settings = setup_namespace(cookies)
-        harness = Harness(scenario, job["kernel"], fd, job.get("inject", []), job.get("record", False))
+        harness, settings = prepare(job)
         try:  # real-time priority: the schedule must not wait behind other work on the machine
             os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
             settings["sched"] = "SCHED_FIFO 10"
@@ -967,6 +964,18 @@ def main() -> int:
         return 1
     print(json.dumps(result))
     return 0
+
+
+def _prepare(job: dict):
+    from tcptutor.tcp.scenario import parse_scenario
+
+    scenario = adjusted(parse_scenario(job["scenario"]), job["kernel"], job.get("adjust", {}))
+    fd, settings = setup_namespace(syncookies_setting(scenario, job.get("syncookies")))
+    return Harness(scenario, job["kernel"], fd, job.get("inject", []), job.get("record", False)), settings
+
+
+def main() -> int:
+    return serve(_prepare)
 
 
 if __name__ == "__main__":
