@@ -524,29 +524,37 @@ def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[P
         shuffled = shuffles(set_row)
         cache = VariantCache(session)
         stored = bulk.Writer(writes)  # each student's key, for grading: written in batches
+        files, handouts = _FileWriter(write_public), []  # handouts written beside the simulations
         key_writer = csv.writer(kcsv)
         key_writer.writerow(["student", "question", "field", "expected", "seed", "version", "place"])
         kmd.write(f"# Answer key: {_md(spec.title)}\n\nCourse {_md(course.name)} · set `{spec.name}`. For the instructor only.\n")
-        for member, items in _assignments_by_member(session, set_row.id):
-            variants = []
-            for a, key in items:
-                canonical = cache.variant(a.version_id, a.seed)
-                if key is None or tuple(key) != (a.version_id, a.seed, simulator):
-                    stored.key(a.id, a.version_id, a.seed, simulator, answer_keys.key_of(canonical))
-                variants.append((a, placement.as_shown(canonical) if shuffled else canonical))
-            if len(stored) >= KEY_BATCH:
-                stored.flush()
-                writes.commit()
-            md, page = _handout(course, spec, member, variants)
-            write_public(student_file(folder, member.roster_id, ".md"), md)
-            write_public(student_file(folder, member.roster_id, ".html"), page)
-            kmd.write(f"\n## {member.roster_id} · {_md(member.name)}\n\n")
-            for a, v in variants:
-                place = placement.place_of(a.position)
-                for name, e in v.expected.items():
-                    key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed,
-                                                  a.version_id, place]))
-                    kmd.write(f"- {place} (`{a.question_id}`) `{name}` = **{_md(show(e.value))}**\n")
+        try:
+            for member, items in _assignments_by_member(session, set_row.id):
+                variants = []
+                for a, key in items:
+                    canonical = cache.variant(a.version_id, a.seed)
+                    if key is None or tuple(key) != (a.version_id, a.seed, simulator):
+                        stored.key(a.id, a.version_id, a.seed, simulator, answer_keys.key_of(canonical))
+                    variants.append((a, placement.as_shown(canonical) if shuffled else canonical))
+                if len(stored) >= KEY_BATCH:
+                    stored.flush()
+                    writes.commit()
+                md, page = _handout(course, spec, member, variants)
+                handouts.append((student_file(folder, member.roster_id, ".md"), md))
+                handouts.append((student_file(folder, member.roster_id, ".html"), page))
+                if len(handouts) >= 200:
+                    files.submit(handouts)
+                    handouts = []
+                kmd.write(f"\n## {member.roster_id} · {_md(member.name)}\n\n")
+                for a, v in variants:
+                    place = placement.place_of(a.position)
+                    for name, e in v.expected.items():
+                        key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed,
+                                                      a.version_id, place]))
+                        kmd.write(f"- {place} (`{a.question_id}`) `{name}` = **{_md(show(e.value))}**\n")
+            files.submit(handouts)
+        finally:
+            files.close()
         stored.flush()
         writes.commit()
     return folder, key_md
@@ -861,7 +869,7 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
         cache = VariantCache(session)
         writer = bulk.Writer(session)
         variants = _Keys(cache, shuffled, writer)
-        files = _FeedbackWriter()
+        files = _FileWriter()  # feedback, written once its batch is committed
         feedback: list[tuple[Path, str]] = []  # written once their batch is committed
         in_transaction = 0  # students graded since the last commit
         try:
@@ -942,21 +950,30 @@ def _grade_batch(session, course, set_id, set_name, set_title, carry_forward, ca
     writer.flush()
 
 
-class _FeedbackWriter:
-    """Writes committed students' feedback files in a thread beside the grading: creating a
-    file is a system call that waits on the disk, and grading need not wait with it. `close`
-    waits for every file (and raises the first error)."""
+class _FileWriter:
+    """Writes files in a thread beside the work that produces them: creating a file is a
+    system call that waits on the disk (about 1 ms each here), and grading or assigning need
+    not wait with it. `submit` takes (path, text) pairs; `close` waits for every file and
+    raises the first error."""
 
-    def __init__(self):
+    def __init__(self, write=write_private, limit: int = 8):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tcptutor-feedback")
+        self.write = write
+        self.limit = limit  # submitted batches not yet written: beyond it, submit waits (memory stays flat)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tcptutor-files")
         self.pending = []
 
     def submit(self, files: list[tuple[Path, str]]) -> None:
         if files:
-            self.pending.append(self.pool.submit(_write_feedback_files, list(files)))
+            self.pending.append(self.pool.submit(self._write_all, list(files)))
+        while len(self.pending) > self.limit:
+            self.pending.pop(0).result()
         self.pending = [f for f in self.pending if not f.done() or f.exception() is not None]
+
+    def _write_all(self, files: list[tuple[Path, str]]) -> None:
+        for path, text in files:
+            self.write(path, text)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -1008,13 +1025,6 @@ def _markdown_text(text: str) -> str:
     punctuation and HTML escaped. A student's answer is shown verbatim instead, as a code span
     (textsafe.markdown_inline)."""
     return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split())), quote=False)
-
-
-def _write_feedback_files(pending: list[tuple[Path, str]]) -> None:
-    """Write committed students' feedback: each file whole or not at all, instructor-only."""
-    for path, text in pending:
-        write_private(path, text)
-    pending.clear()
 
 
 def write_gradebook(engine: Engine, course: CourseDir, set_name: str) -> Path:
