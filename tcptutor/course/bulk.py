@@ -106,14 +106,15 @@ class Writer:
         for ids in _chunks(self.replaced):
             s.execute(delete(m.AttemptField).where(m.AttemptField.attempt_id.in_(ids)))
             s.execute(delete(m.Attempt).where(m.Attempt.id.in_(ids)))
-        if self.attempts:
-            ids = s.execute(insert(m.Attempt).returning(m.Attempt.id, sort_by_parameter_order=True),
+        if self.attempts:  # Core inserts on the tables: no ORM bookkeeping per row
+            attempts = m.Attempt.__table__
+            ids = s.execute(insert(attempts).returning(attempts.c.id, sort_by_parameter_order=True),
                             self.attempts).scalars().all()
             rows = [dict(f, attempt_id=i) for i, fields in zip(ids, self.fields) for f in fields]
             if rows:
-                s.execute(insert(m.AttemptField), rows)
+                s.execute(insert(m.AttemptField.__table__), rows)
         if self.keys:
             for ids in _chunks(list(self.keys)):
                 s.execute(delete(m.AssignmentKey).where(m.AssignmentKey.assignment_id.in_(ids)))
-            s.execute(insert(m.AssignmentKey), list(self.keys.values()))
+            s.execute(insert(m.AssignmentKey.__table__), list(self.keys.values()))
         self.replaced, self.attempts, self.fields, self.keys = [], [], [], {}
