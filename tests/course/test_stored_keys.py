@@ -144,13 +144,9 @@ def test_an_old_or_stale_key_grades_the_same_and_is_stored_afresh(course, tmp_pa
     assert len([k for k in keys if k[5] == simulator_version()]) == len(graded)
 
 
-def test_regrade_says_which_keys_moved_because_the_simulator_changed(course, tmp_path):
-    engine, c = course
-    sub = submissions(c, tmp_path)
-    service.grade_submissions(engine, c, "quiz", sub)
-    before = stored_grades(engine)
-    # As if s1's PREDICT attempt had been graded by another simulator, which expected 1 more
-    # in every field: every right answer was wrong then.
+def as_if_graded_by_another_simulator(engine) -> None:
+    """As if s1's PREDICT attempt had been graded by another simulator, which expected 1 more
+    in every field: every right answer was wrong then."""
     with Session(engine) as session, session.begin():
         aid, attempt_id = session.execute(
             select(m.Assignment.id, m.Attempt.id).join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
@@ -161,6 +157,14 @@ def test_regrade_says_which_keys_moved_because_the_simulator_changed(course, tmp
         session.execute(update(m.Attempt).where(m.Attempt.id == attempt_id).values(score=0.0))
         session.execute(update(m.AssignmentKey).where(m.AssignmentKey.assignment_id == aid)
                         .values(simulator="0123456789abcdef"))
+
+
+def test_regrade_says_which_keys_moved_because_the_simulator_changed(course, tmp_path):
+    engine, c = course
+    sub = submissions(c, tmp_path)
+    service.grade_submissions(engine, c, "quiz", sub)
+    before = stored_grades(engine)
+    as_if_graded_by_another_simulator(engine)
     report = service.regrade(engine, c, "quiz")
     (move,) = report.key_moves
     assert (move.question_id, move.keys, move.grades) == (PREDICT, 1, int(before[("s1", PREDICT)][0] != 0.0))
@@ -205,3 +209,47 @@ def test_grading_the_same_file_again_does_no_work_and_reports_the_same(course, t
             m.Attempt.id == session.scalar(select(func.min(m.Attempt.id)))))
     fourth = service.grade_submissions(engine, c, "quiz", sub)
     assert (fourth.graded, fourth.unchanged) == (1, first.graded + first.unchanged - 1)
+
+
+def test_a_bank_from_before_stored_keys_upgrades_keeps_its_grades_and_grades_the_same(course, tmp_path):
+    """Down to revision 0004 (no key tables) and up again, as an old bank is upgraded on open:
+    every attempt stays, and grading the same answers again computes and stores the keys and
+    gives the same grades."""
+    from alembic import command
+    from alembic.config import Config
+
+    from tcptutor.bank.db import MIGRATIONS
+
+    engine, c = course
+    sub = submissions(c, tmp_path)
+    service.grade_submissions(engine, c, "quiz", sub)
+    before = stored_grades(engine)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    upgraded = open_engine(url)  # migrates to the latest schema
+    try:
+        assert stored_grades(upgraded) == before
+        assert all(k[3] is None for k in stored_keys(upgraded))
+        report = service.grade_submissions(upgraded, c, "quiz", sub)
+        assert (report.graded, report.unchanged) == (0, len(before))
+        assert stored_grades(upgraded) == before
+        assert len([k for k in stored_keys(upgraded) if k[5] == simulator_version()]) == len(before)
+    finally:
+        upgraded.dispose()
+
+
+def test_the_regrade_command_says_which_keys_moved_and_why(course, tmp_path, cli):
+    engine, c = course
+    service.grade_submissions(engine, c, "quiz", submissions(c, tmp_path))
+    as_if_graded_by_another_simulator(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    done = cli("course", "regrade", "quiz", "--course", c.root, "--db", url)
+    assert done.returncode == 0, done.stderr
+    assert (f"{PREDICT}: the key moved for 1 student because the simulator changed (simulator 0123456789abcdef -> "
+            f"{simulator_version()})") in done.stderr
+    assert "e.g. s1 " in done.stderr and "1 attempt graded" in done.stderr
