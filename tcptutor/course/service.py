@@ -956,7 +956,7 @@ class _FileWriter:
     not wait with it. `submit` takes (path, text) pairs; `close` waits for every file and
     raises the first error."""
 
-    def __init__(self, write=write_private, limit: int = 8):
+    def __init__(self, write=write_private, limit: int = 2):
         from concurrent.futures import ThreadPoolExecutor
 
         self.write = write
@@ -1132,11 +1132,15 @@ def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_version
             .where(m.CourseMember.course_id == course.id))}  # plain values: they outlive each commit
         writer = bulk.Writer(session)
         variants = _Keys(cache, shuffles(set_row), writer)
-        graded = session.scalars(select(m.Assignment.id).join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
-                                 .where(m.Assignment.set_id == set_id).order_by(m.Assignment.id)).all()
         moves: dict[tuple[str, str], KeyMove] = {}
-        for start in range(0, len(graded), REGRADE_BATCH):
-            chunk = graded[start:start + REGRADE_BATCH]
+        last = None
+        while True:  # REGRADE_BATCH graded assignments at a time, by id: memory stays flat
+            page = (select(m.Assignment.id).join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
+                    .where(m.Assignment.set_id == set_id).order_by(m.Assignment.id).limit(REGRADE_BATCH))
+            chunk = session.scalars(page if last is None else page.where(m.Assignment.id > last)).all()
+            if not chunk:
+                break
+            last = chunk[-1]
             assigned = [_Assigned(*r) for r in session.execute(select(*_assigned_columns())
                                                                .where(m.Assignment.id.in_(chunk)).order_by(m.Assignment.id))]
             previous = bulk.attempts_of(session, chunk)
