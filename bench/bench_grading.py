@@ -213,7 +213,8 @@ def show(r: Result) -> None:
           f"sqlite3 .import {b.wall:.3f} s wall ({b.cpu:.3f} s CPU); ratio {g.wall / b.wall:,.0f}x wall, "
           f"{g.cpu / max(b.cpu, 1e-3):,.0f}x CPU; {r.answers / g.wall:,.0f} answers/s; "
           f"peak RSS {g.maxrss_mb:.0f} MB (sqlite3 {b.maxrss_mb:.0f} MB)", flush=True)
-    print(f"  the same file again: {r.again.wall:.2f} s wall = {r.again.wall / g.wall:.3f}x the first run; "
+    print(f"  the same file again: {r.again.wall:.2f} s wall ({r.again.cpu:.2f} s CPU) = {r.again.wall / g.wall:.3f}x "
+          f"the first run's wall, {r.again.cpu / max(g.cpu, 1e-3):.3f}x its CPU (start-up included); "
           f"assign {r.assign.wall:.1f} s = {1000 * r.assign.wall / r.students:.2f} s per 1,000 students, "
           f"peak RSS {r.assign.maxrss_mb:.0f} MB", flush=True)
 

@@ -2,8 +2,8 @@
 not simulate every student's variant again.
 
 A key holds, per field, what is asked (`what`), the expected value, its label, the size unit
-and MSS of a TCB size, and the worked solution; and the order an ordering question is shown
-in. `keyed_variant` turns it back into a Variant without a trace: enough to read and score
+and MSS of a TCB size, and the worked solution; the order an ordering question is shown in;
+and the variant's parameters (its ISNs and [vary] values). `keyed_variant` turns it back into a Variant without a trace: enough to read and score
 any answer and to explain the right one. Only a wrong answer to a predict question needs the
 trace (its misconception is read off it): the grader asks for the simulated variant then.
 
@@ -15,15 +15,15 @@ from __future__ import annotations
 from ..grading.explain import worked_solutions
 from ..questions.expected import Expected
 from ..questions.model import Question
-from ..questions.variants import Variant, params_for
+from ..questions.variants import Variant
 
-FORMAT = 1  # bump when the layout below changes: an older key is then recomputed
+FORMAT = 2  # bump when the layout below changes: an older key is then recomputed
 
 
 def key_of(variant: Variant) -> dict:
     """The key of a variant in the bank's canonical option order (not as a student sees it)."""
     solutions = worked_solutions(variant)
-    return {"format": FORMAT, "order": list(variant.order),
+    return {"format": FORMAT, "order": list(variant.order), "params": variant.params,
             "fields": [[name, e.what, e.value, e.label, e.unit, e.mss, solutions[name]]
                        for name, e in variant.expected.items()]}
 
@@ -37,4 +37,4 @@ def keyed_variant(question: Question, seed: int, key: dict) -> tuple[Variant, di
     expected = {name: Expected(name, what, value, label, unit=unit, mss=mss)
                 for name, what, value, label, unit, mss, _ in key["fields"]}
     solutions = {f[0]: f[6] for f in key["fields"]}
-    return Variant(question, seed, params_for(question, seed), "", expected, None, tuple(key["order"])), solutions
+    return Variant(question, seed, dict(key["params"]), "", expected, None, tuple(key["order"])), solutions
