@@ -107,10 +107,15 @@ class Writer:
             s.execute(delete(m.AttemptField).where(m.AttemptField.attempt_id.in_(ids)))
             s.execute(delete(m.Attempt).where(m.Attempt.id.in_(ids)))
         if self.attempts:  # Core inserts on the tables: no ORM bookkeeping per row
-            attempts = m.Attempt.__table__
-            ids = s.execute(insert(attempts).returning(attempts.c.id, sort_by_parameter_order=True),
-                            self.attempts).scalars().all()
-            rows = [dict(f, attempt_id=i) for i, fields in zip(ids, self.fields) for f in fields]
+            s.execute(insert(m.Attempt.__table__), self.attempts)
+            # The new ids, by assignment (unique among attempts): one query per CHUNK, where an
+            # INSERT ... RETURNING in parameter order runs row by row on SQLite.
+            ids: dict[int, int] = {}
+            for chunk in _chunks([a["assignment_id"] for a in self.attempts]):
+                ids.update(s.execute(select(m.Attempt.assignment_id, m.Attempt.id)
+                                     .where(m.Attempt.assignment_id.in_(chunk))).all())
+            rows = [dict(f, attempt_id=ids[a["assignment_id"]]) for a, fields in zip(self.attempts, self.fields)
+                    for f in fields]
             if rows:
                 s.execute(insert(m.AttemptField.__table__), rows)
         if self.keys:
