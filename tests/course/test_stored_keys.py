@@ -18,6 +18,7 @@ from tcptutor.bank.db import open_engine
 from tcptutor.course import placement, service
 from tcptutor.grading.grader import grade, show
 from tcptutor.library import simulator_version
+from tcptutor.questions.variants import make_variant
 
 BACKENDS = ["sqlite", "postgresql"]
 PREDICT, CLOSE, CHOICE = "hs-synack-numbers", "td-closer-waits", "hs-why-three"
@@ -92,8 +93,6 @@ def simulated_grades(engine, sub: Path) -> dict[tuple[str, str], tuple]:
             if (sid, qid) not in answers:
                 continue
             loaded = cache.question(version_id)
-            from tcptutor.questions.variants import make_variant
-
             variant = placement.as_shown(make_variant(loaded.question, seed, loaded.scenarios))
             g = grade(variant, answers[(sid, qid)], carry_forward=True)
             out[(sid, qid)] = (g.score, [(f.field, f.given, show(f.expected), f.verdict, f.misconception, f.credit,
