@@ -1,7 +1,8 @@
 """How fast `tcptutor course grade` is, against `sqlite3 .import` of the same CSV, and how its
 memory grows with the class.
 
-    python bench/bench_grading.py                      # 1,000 x 50 and 100,000 x 20 (2,000,000 answers)
+    python bench/bench_grading.py                      # 1,000 x 50 and 10,000 x 20, practice
+    python bench/bench_grading.py --full               # also 100,000 x 20 (2,000,000 answers)
     python bench/bench_grading.py --quick              # 200 x 50 and 5,000 x 20
     python bench/bench_grading.py --sizes 1000x50,10000x20,20000x20
     python bench/bench_grading.py --profile-only       # just the cProfile of the smallest size
@@ -14,9 +15,13 @@ For each size STUDENTSxFIELDS, on a fresh copy of a bank built from the shipped 
   3. BASELINE: the `sqlite3` command-line shell importing that same CSV into a table of a
      new database (`sqlite3 DB ".import --csv FILE t"`), best of 3;
   4. `tcptutor course grade` (a child process: wall, CPU and peak RSS via os.wait4), checked:
-     exit 0, every attempt graded.
+     exit 0, every attempt graded;
+  5. the same `course grade` of the same file again, checked: every attempt unchanged; printed
+     as a ratio to the first run.
 It prints grade time / import time (wall and CPU), and the peak RSS of the largest run as a
-ratio to the smallest. When several sizes share a field count, a least-squares line through
+ratio to the smallest; assign's cost per 1,000 students at each size (linear: the same).
+Then practice: the next question for a student with 1,000 past attempts, against a plain
+sqlite3 query of those attempts and their fields (Python's sqlite3 module, fetchall). When several sizes share a field count, a least-squares line through
 them extrapolates to 100,000 students (for when the full run is too long to wait for).
 Finally the smallest size is graded once more in-process under cProfile (top functions).
 """
@@ -42,7 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
-FULL = [(1_000, 50), (100_000, 20)]
+DEFAULT = [(1_000, 50), (10_000, 20)]
+FULL = [(1_000, 50), (10_000, 20), (100_000, 20)]
 QUICK = [(200, 50), (5_000, 20)]
 SECRET = "be7c" * 16  # fixed: the same variants on every run
 MOD = 2**32
@@ -162,6 +168,7 @@ class Result:
     assign: Child
     grade: Child
     baseline: Child
+    again: Child
 
 
 def run_size(template: Path, work: Path, students: int, fields: int) -> Result:
@@ -189,9 +196,15 @@ def run_size(template: Path, work: Path, students: int, fields: int) -> Result:
         raise SystemExit(f"course grade failed ({grade.code}): {grade.stderr[-2000:]}")
     report = json.loads(grade.stdout)
     assert report["rows"] == answers and report["graded"] == students * len(questions), report
+    again = run_child([*tcptutor(), "course", "grade", "bench", str(sub), "--course", str(course), "--db", url, "--json"],
+                      folder)
+    if again.code != 0:
+        raise SystemExit(f"course grade (again) failed ({again.code}): {again.stderr[-2000:]}")
+    second = json.loads(again.stdout)
+    assert second["rows"] == answers and second["graded"] == 0 and second["unchanged"] == report["graded"], second
     shutil.rmtree(course / "handouts", ignore_errors=True)  # thousands of files: keep the temp folder small
     shutil.rmtree(course / "grades" / "bench" / "feedback", ignore_errors=True)
-    return Result(students, fields, answers, assign, grade, baseline)
+    return Result(students, fields, answers, assign, grade, baseline, again)
 
 
 def show(r: Result) -> None:
@@ -200,6 +213,10 @@ def show(r: Result) -> None:
           f"sqlite3 .import {b.wall:.3f} s wall ({b.cpu:.3f} s CPU); ratio {g.wall / b.wall:,.0f}x wall, "
           f"{g.cpu / max(b.cpu, 1e-3):,.0f}x CPU; {r.answers / g.wall:,.0f} answers/s; "
           f"peak RSS {g.maxrss_mb:.0f} MB (sqlite3 {b.maxrss_mb:.0f} MB)", flush=True)
+    print(f"  the same file again: {r.again.wall:.2f} s wall ({r.again.cpu:.2f} s CPU) = {r.again.wall / g.wall:.3f}x "
+          f"the first run's wall, {r.again.cpu / max(g.cpu, 1e-3):.3f}x its CPU (start-up included); "
+          f"assign {r.assign.wall:.1f} s = {1000 * r.assign.wall / r.students:.2f} s per 1,000 students, "
+          f"peak RSS {r.assign.maxrss_mb:.0f} MB", flush=True)
 
 
 def extrapolate(results: list[Result], target: int = 100_000) -> None:
@@ -253,6 +270,51 @@ def profile(template: Path, work: Path, students: int, fields: int, top: int) ->
     engine.dispose()
 
 
+def practice(template: Path, work: Path, past: int, repeats: int = 7) -> None:
+    """The next practice question for a student with `past` attempts (history, scheduler and
+    the new variant), best of `repeats`, against the bare query of those attempts and their
+    fields with Python's sqlite3 module."""
+    import random
+    from datetime import datetime, timedelta
+
+    from tcptutor.bank import attempts
+    from tcptutor.bank.db import open_engine
+    from tcptutor.grading.grader import grade
+    from tcptutor.practice.session import PracticeSession
+
+    folder = work / "practice"
+    folder.mkdir()
+    bank = folder / "bank.sqlite"
+    copy_bank(template, bank)
+    engine = open_engine(f"sqlite:///{bank}")
+    session = PracticeSession.start(engine, "bench", random.Random(1))
+    start = datetime(2026, 1, 1)
+    for i in range(past):  # one question after another, each answered "1" (mostly wrong)
+        posed = session.next_question(start + timedelta(minutes=i))
+        session.answer(posed, {name: "1" for name in posed.variant.expected}, start + timedelta(minutes=i))
+    now = start + timedelta(days=30)
+
+    def best(run) -> float:
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    nxt = best(lambda: session.next_question(now))
+    hist = best(lambda: attempts.history(engine, session.student_id))
+    con = sqlite3.connect(bank)
+    query = ("SELECT a.id, a.question_id, a.created_at, f.credit, f.verdict, f.misconception FROM attempts a "
+             "LEFT JOIN attempt_fields f ON f.attempt_id = a.id WHERE a.student_id = ? ORDER BY a.created_at, a.id")
+    base = best(lambda: con.execute(query, (session.student_id,)).fetchall())
+    con.close()
+    engine.dispose()
+    print(f"\npractice, next question after {past:,} past attempts: {1000 * nxt:.1f} ms (history alone "
+          f"{1000 * hist:.1f} ms); plain sqlite3 query of them {1000 * base:.2f} ms; ratio {nxt / base:.0f}x "
+          f"(history {hist / base:.0f}x)", flush=True)
+
+
 def parse_sizes(text: str) -> list[tuple[int, int]]:
     out = []
     for part in text.split(","):
@@ -264,12 +326,14 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="200 x 50 and 5,000 x 20")
+    ap.add_argument("--full", action="store_true", help="1,000 x 50, 10,000 x 20 and 100,000 x 20 (2,000,000 answers)")
+    ap.add_argument("--attempts", type=int, default=1000, help="past attempts before the practice question (0: skip)")
     ap.add_argument("--sizes", type=parse_sizes, help="comma-separated STUDENTSxFIELDS, e.g. 1000x50,10000x20")
     ap.add_argument("--profile-top", type=int, default=25, help="rows of the cProfile tables (0: no profile)")
     ap.add_argument("--profile-only", action="store_true", help="only the cProfile of the smallest size")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = ap.parse_args(argv)
-    sizes = args.sizes or (QUICK if args.quick else FULL)
+    sizes = args.sizes or (QUICK if args.quick else FULL if args.full else DEFAULT)
     if not shutil.which("sqlite3"):
         print("the sqlite3 command-line shell is needed for the baseline: apt-get install sqlite3", file=sys.stderr)
         return 2
@@ -302,6 +366,8 @@ def main(argv=None) -> int:
                       f"{lo.grade.maxrss_mb:.0f} MB = {hi.grade.maxrss_mb / lo.grade.maxrss_mb:.2f}x "
                       f"({hi.answers / lo.answers:.0f}x the answers, {hi.students / lo.students:.0f}x the students)")
             extrapolate(results)
+            if args.attempts:
+                practice(template, work, args.attempts)
         if args.profile_top:
             profile(template, work, *smallest, args.profile_top)
     finally:

@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Text, cast, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -133,23 +133,44 @@ def replay_pending(engine: Engine) -> int:
 
 
 def history(engine: Engine, student: int) -> list[AttemptRecord]:
+    """The student's attempts, oldest first, in one joined query: each attempt's fields come
+    with it, and only the topics of its question version are read (not the whole spec)."""
     with Session(engine) as session:
         rows = session.execute(
-            select(m.Attempt, m.QuestionVersion.spec)
+            select(m.Attempt.id, m.Attempt.question_id, m.Attempt.created_at, cast(m.QuestionVersion.spec["topics"], Text),
+                   m.AttemptField.credit, m.AttemptField.verdict, m.AttemptField.misconception)
             .join(m.QuestionVersion, m.QuestionVersion.id == m.Attempt.version_id)
+            .outerjoin(m.AttemptField, m.AttemptField.attempt_id == m.Attempt.id)
             .where(m.Attempt.student_id == student)
-            .order_by(m.Attempt.created_at, m.Attempt.id)
-        ).all()
-        return [
-            AttemptRecord(a.question_id, tuple(spec["topics"]), a.created_at, _readable_score(a),
-                          tuple(f.misconception for f in a.fields if f.misconception))
-            for a, spec in rows
-        ]
+            .order_by(m.Attempt.created_at, m.Attempt.id, m.AttemptField.id)
+        )
+        out: list[AttemptRecord] = []
+        current, fields = None, []
+        decoded: dict[str, tuple[str, ...]] = {}  # the topics' JSON text -> topics: decoded once per version
+        for attempt_id, question_id, at, text, credit, verdict, misconception in rows:
+            topics = decoded.get(text)
+            if topics is None:
+                topics = decoded[text] = tuple(json.loads(text))
+            if current is not None and current[0] != attempt_id:
+                out.append(_record(current, fields))
+                fields = []
+            current = (attempt_id, question_id, at, topics)
+            if verdict is not None:
+                fields.append((credit, verdict, misconception))
+        if current is not None:
+            out.append(_record(current, fields))
+        return out
 
 
-def _readable_score(attempt: m.Attempt) -> float | None:
+def _record(attempt: tuple, fields: list[tuple]) -> AttemptRecord:
+    _, question_id, at, topics = attempt
+    return AttemptRecord(question_id, topics, at, _readable_score(fields),
+                         tuple(misconception for _, _, misconception in fields if misconception))
+
+
+def _readable_score(fields: list[tuple]) -> float | None:
     """Mastery is measured on what could be read: an unreadable answer never counts against it."""
-    counted = [f.credit for f in attempt.fields if f.verdict != "unreadable"]
+    counted = [credit for credit, verdict, _ in fields if verdict != "unreadable"]
     return sum(counted) / len(counted) if counted else None
 
 

@@ -193,3 +193,28 @@ class Assignment(Base):
     seed: Mapped[int] = mapped_column(BigInteger)
     points: Mapped[float] = mapped_column(Float)
     position: Mapped[int] = mapped_column(Integer)
+
+
+class AssignmentKey(Base):
+    """An assignment's answer key as `course assign` computed it: the expected answers and
+    worked solutions of the student's variant (see course/keys.py), so grading need not
+    simulate again. Valid while version, seed and simulator match; else recomputed."""
+
+    __tablename__ = "assignment_keys"
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    simulator: Mapped[str] = mapped_column(String(64))  # library.simulator_version() when computed
+    key: Mapped[dict] = mapped_column(JSON)
+
+
+class GradingRun(Base):
+    """The last submissions file graded for a set: its digest, a digest of the set's grades it
+    left (course/service.grades_state) and its report. The same file against the same state is
+    graded already: the report is returned without grading anything."""
+
+    __tablename__ = "grading_runs"
+    set_id: Mapped[int] = mapped_column(ForeignKey("assessment_sets.id"), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64))
+    report: Mapped[dict] = mapped_column(JSON)

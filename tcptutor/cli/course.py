@@ -107,6 +107,10 @@ def regrade(
         service.checked_name("set name", set_name)  # before any path is built or bank opened
         c = service.open_course(course_dir)
         report = service.regrade(open_bank(db), c, set_name, current_versions=current_versions)
+    for move in report.key_moves:  # what changed in the answer keys, and why
+        examples = "; ".join(f"{s} {f}: {old} -> {new}" for s, f, old, new in move.examples)
+        typer.echo(f"{move.question_id}: the key moved for {plural(move.keys, 'student')} because {move.why}; "
+                   f"{plural(move.grades, 'grade')} changed (e.g. {examples})", err=True)
     _report(report, False)
 
 

@@ -7,6 +7,7 @@ on first use, never exported). What tcptutor writes goes to handouts/, keys/ and
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import random
 import re
@@ -15,25 +16,28 @@ import shutil
 import sqlite3
 import tempfile
 import tomllib
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..bank import models as m
 from ..bank.queries import from_version
 from ..errors import InputError, TcptutorError
 from ..grading.grader import Grade, grade as grade_variant, show
 from ..grading.textsafe import ECHO_LIMIT, markdown_inline
+from ..library import simulator_version
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
 from ..tcp.limits import too_deep_message, toml_too_deep
 from ..wording import plural
-from . import placement
+from . import bulk, placement
+from . import keys as answer_keys
 from . import stats as statistics
 from .csvread import ENCODING_NOTES, open_lines
 from .csvsafe import safe_row
@@ -47,6 +51,8 @@ SECRET_BYTES = 32
 SHUFFLE_KEY = "shuffle_options"  # in AssessmentSet.spec: options are shown in a per-student order
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 BATCH = 500  # students graded per transaction
+PREFETCH = 100  # students whose rows are read and written together: memory stays flat
+KEY_BATCH = 5000  # stored keys written per transaction by assign
 REGRADE_BATCH = 1000  # attempts re-scored per transaction; an interrupted regrade is finished by running it again
 
 
@@ -298,13 +304,17 @@ class AssignReport:
 
 
 class VariantCache:
-    """Questions by version (few), loaded once per run. Variants are built afresh for each
-    (version, seed): every student has their own seeds, so keeping them would only grow memory
-    (storing each student's expected answers at assign time is the planned remedy)."""
+    """Questions by version (a set has few), loaded once per run, and the most recently
+    simulated variants (bounded: every student has their own seeds, so keeping all of them
+    would only grow memory). A variant whose key is stored (assignment_keys) is rebuilt from
+    the key without simulating: see `keyed`."""
+
+    SIZE = 256
 
     def __init__(self, session: Session):
         self.session = session
         self.versions: dict[int, object] = {}
+        self.simulated: OrderedDict[tuple[int, int], Variant] = OrderedDict()
 
     def question(self, version_id: int):
         if version_id not in self.versions:
@@ -313,9 +323,21 @@ class VariantCache:
 
     def variant(self, version_id: int, seed: int, *, shuffled: bool = False) -> Variant:
         """The variant for a seed; with `shuffled`, as the student sees it (their option order)."""
-        loaded = self.question(version_id)
-        variant = make_variant(loaded.question, seed, loaded.scenarios)
-        return placement.as_shown(variant) if shuffled else variant
+        found = self.simulated.get((version_id, seed))
+        if found is None:
+            loaded = self.question(version_id)
+            found = make_variant(loaded.question, seed, loaded.scenarios)
+            self.simulated[(version_id, seed)] = found
+            if len(self.simulated) > self.SIZE:
+                self.simulated.popitem(last=False)
+        else:
+            self.simulated.move_to_end((version_id, seed))
+        return placement.as_shown(found) if shuffled else found
+
+    def keyed(self, version_id: int, seed: int, key: dict, *, shuffled: bool = False) -> tuple[Variant, dict]:
+        """(variant, worked solutions) rebuilt from a stored key: no simulation."""
+        variant, solutions = answer_keys.keyed_variant(self.question(version_id).question, seed, key)
+        return (placement.as_shown(variant) if shuffled else variant), solutions
 
 
 def shuffles(set_row: m.AssessmentSet) -> bool:
@@ -459,21 +481,23 @@ def assign(engine: Engine, course: CourseDir, set_name: str, *, force: bool = Fa
 
 
 def _assignments_by_member(session: Session, set_id: int):
-    """(member, [assignments in order]) for every active member, streamed member by member."""
+    """(member, [(assignment, stored key or None)] in order) for every member, streamed member
+    by member."""
     rows = session.execute(
-        select(m.CourseMember, m.Assignment)
+        select(m.CourseMember, m.Assignment, m.AssignmentKey.version_id, m.AssignmentKey.seed, m.AssignmentKey.simulator)
         .join(m.Assignment, m.Assignment.member_id == m.CourseMember.id)
+        .outerjoin(m.AssignmentKey, m.AssignmentKey.assignment_id == m.Assignment.id)
         .where(m.Assignment.set_id == set_id)
         .order_by(m.CourseMember.roster_id, m.Assignment.position)
         .execution_options(yield_per=1000)  # streamed: memory does not grow with the class
     )
     member, items = None, []
-    for mem, a in rows:
+    for mem, a, *key in rows:
         if member is not None and mem.id != member.id:
             yield member, items
             items = []
         member = mem
-        items.append(a)
+        items.append((a, key if key[0] is not None else None))
     if member is not None:
         yield member, items
 
@@ -493,25 +517,46 @@ def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[P
     keys = course.out("keys", private=True)
     key_md = keys / f"{spec.name}-key.md"
     key_csv = keys / f"{spec.name}-key.csv"
-    with Session(engine) as session, atomic_file(key_md) as kmd, atomic_file(key_csv, newline="") as kcsv:
+    simulator = simulator_version()
+    with Session(engine) as session, atomic_file(key_md) as kmd, atomic_file(key_csv, newline="") as kcsv, \
+            Session(engine) as writes:
         set_row = _set_row(session, course, spec.name)
         shuffled = shuffles(set_row)
         cache = VariantCache(session)
+        stored = bulk.Writer(writes)  # each student's key, for grading: written in batches
+        files, handouts = _FileWriter(write_public), []  # handouts written beside the simulations
         key_writer = csv.writer(kcsv)
         key_writer.writerow(["student", "question", "field", "expected", "seed", "version", "place"])
         kmd.write(f"# Answer key: {_md(spec.title)}\n\nCourse {_md(course.name)} · set `{spec.name}`. For the instructor only.\n")
-        for member, items in _assignments_by_member(session, set_row.id):
-            variants = [(a, cache.variant(a.version_id, a.seed, shuffled=shuffled)) for a in items]
-            md, page = _handout(course, spec, member, variants)
-            write_public(student_file(folder, member.roster_id, ".md"), md)
-            write_public(student_file(folder, member.roster_id, ".html"), page)
-            kmd.write(f"\n## {member.roster_id} · {_md(member.name)}\n\n")
-            for a, v in variants:
-                place = placement.place_of(a.position)
-                for name, e in v.expected.items():
-                    key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed,
-                                                  a.version_id, place]))
-                    kmd.write(f"- {place} (`{a.question_id}`) `{name}` = **{_md(show(e.value))}**\n")
+        try:
+            for member, items in _assignments_by_member(session, set_row.id):
+                variants = []
+                for a, key in items:
+                    canonical = cache.variant(a.version_id, a.seed)
+                    if key is None or tuple(key) != (a.version_id, a.seed, simulator):
+                        stored.key(a.id, a.version_id, a.seed, simulator, answer_keys.key_of(canonical))
+                    variants.append((a, placement.as_shown(canonical) if shuffled else canonical))
+                if len(stored) >= KEY_BATCH:
+                    stored.flush()
+                    writes.commit()
+                md, page = _handout(course, spec, member, variants)
+                handouts.append((student_file(folder, member.roster_id, ".md"), md))
+                handouts.append((student_file(folder, member.roster_id, ".html"), page))
+                if len(handouts) >= 200:
+                    files.submit(handouts)
+                    handouts = []
+                kmd.write(f"\n## {member.roster_id} · {_md(member.name)}\n\n")
+                for a, v in variants:
+                    place = placement.place_of(a.position)
+                    for name, e in v.expected.items():
+                        key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed,
+                                                      a.version_id, place]))
+                        kmd.write(f"- {place} (`{a.question_id}`) `{name}` = **{_md(show(e.value))}**\n")
+            files.submit(handouts)
+        finally:
+            files.close()
+        stored.flush()
+        writes.commit()
     return folder, key_md
 
 
@@ -570,6 +615,7 @@ class GradeReport:
     feedback: Path | None = None
     encoding: str | None = None  # set when the submissions were not plain UTF-8
     keep: int = 1000
+    key_moves: list = field(default_factory=list)  # regrade: KeyMove per question whose key moved
 
     def add(self, problem: Problem) -> None:
         """Count every problem; keep the `keep` with the lowest lines (memory stays flat)."""
@@ -595,6 +641,13 @@ def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissi
     report = GradeReport()
     now = now or datetime.now()
     shown = str(submissions)
+    try:
+        digest = _file_digest(submissions, shown, form)
+    except OSError as err:
+        raise CourseError(f"{shown}: cannot read: {err}") from None
+    done = _graded_before(engine, course, set_name, digest)
+    if done is not None:
+        return done
     with tempfile.TemporaryDirectory(prefix="tcptutor-grade-") as tmp:
         stage = sqlite3.connect(Path(tmp) / "stage.sqlite")
         stage.execute("CREATE TABLE rows (student TEXT, question TEXT, field TEXT, answer TEXT, line INTEGER, "
@@ -621,7 +674,89 @@ def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissi
         _grade_staged(engine, course, set_name, cursor, shown, report, now)
         stage.close()
     report.gradebook = write_gradebook(engine, course, set_name)
+    _remember_run(engine, course, set_name, digest, report)
     return report
+
+
+def _file_digest(path: Path, shown: str, form: str) -> str:
+    """SHA-256 of what decides a grading run's result besides the bank: the file's bytes,
+    the name its problems are reported under, and the form asked for."""
+    h = hashlib.sha256(f"{shown}\0{form}\0".encode())
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@cache
+def _code_version() -> str:
+    """A digest of the code a grade depends on: the simulator (library.simulator_version) and
+    the question, grading and course packages. Upgrading tcptutor makes old runs stale."""
+    h = hashlib.sha256(simulator_version().encode())
+    root = Path(__file__).resolve().parent.parent
+    for package in ("questions", "grading", "course"):
+        for path in sorted((root / package).glob("*.py")):
+            h.update(f"\0{package}/{path.name}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def grades_state(session: Session, course: CourseDir, set_row: m.AssessmentSet) -> str:
+    """A digest of everything a set's grading reads or writes besides the submissions: the
+    set, its assignments, its attempts (a replaced attempt gets a new id), the course's
+    members and the code. Equal digests: grading the same file again would change nothing."""
+    h = hashlib.sha256(_code_version().encode())
+    h.update(repr((set_row.id, set_row.title, set_row.carry_forward, sorted((set_row.spec or {}).items()))).encode())
+    h.update(repr(session.execute(
+        select(func.count(m.Attempt.id), func.max(m.Attempt.id), func.sum(m.Attempt.score))
+        .join(m.Assignment, m.Assignment.id == m.Attempt.assignment_id)
+        .where(m.Assignment.set_id == set_row.id)).one()).encode())
+    h.update(repr(session.execute(
+        select(func.count(m.Assignment.id), func.max(m.Assignment.id), func.sum(m.Assignment.version_id),
+               func.sum(m.Assignment.points))
+        .where(m.Assignment.set_id == set_row.id)).one()).encode())
+    for row in session.execute(select(m.CourseMember.id, m.CourseMember.roster_id, m.CourseMember.name,
+                                      m.CourseMember.active)
+                               .where(m.CourseMember.course_id == course.id).order_by(m.CourseMember.id)
+                               .execution_options(yield_per=5000)):
+        h.update(repr(tuple(row)).encode())
+    return h.hexdigest()
+
+
+def _graded_before(engine: Engine, course: CourseDir, set_name: str, digest: str) -> GradeReport | None:
+    """The report of the last run, when it graded this very file and nothing changed since
+    (see grades_state) and its gradebook and feedback are still there; else None."""
+    with Session(engine) as session:
+        set_row = _set_row(session, course, set_name)
+        run = session.get(m.GradingRun, set_row.id)
+        if run is None or run.digest != digest:
+            return None
+        gradebook = course.root / "grades" / set_name / "gradebook.csv"
+        feedback = course.root / "grades" / set_name / "feedback"
+        if not gradebook.is_file() or not feedback.is_dir() or run.state != grades_state(session, course, set_row):
+            return None
+        saved = run.report
+    report = GradeReport(rows=saved["rows"], students=saved["students"], graded=0, unchanged=saved["unchanged"],
+                         problem_count=saved["problem_count"], encoding=saved["encoding"],
+                         gradebook=gradebook, feedback=feedback)
+    report.problems = [Problem(*p) for p in saved["problems"]]
+    return report
+
+
+def _remember_run(engine: Engine, course: CourseDir, set_name: str, digest: str, report: GradeReport) -> None:
+    """Record this run so that grading the same file again does no work (see _graded_before).
+    What a second run would report: every attempt unchanged."""
+    saved = {"rows": report.rows, "students": report.students, "unchanged": report.graded + report.unchanged,
+             "problem_count": report.problem_count, "encoding": report.encoding,
+             "problems": [[p.path, p.line, p.message] for p in report.sorted_problems()]}
+    with Session(engine) as session, session.begin():
+        set_row = _set_row(session, course, set_name)
+        state = grades_state(session, course, set_row)
+        run = session.get(m.GradingRun, set_row.id)
+        if run is None:
+            session.add(m.GradingRun(set_id=set_row.id, digest=digest, state=state, report=saved))
+        else:
+            run.digest, run.state, run.report = digest, state, saved
 
 
 def _students(cursor):
@@ -637,9 +772,85 @@ def _students(cursor):
         yield student, rows
 
 
+def _batches(groups, size: int):
+    """Lists of up to `size` items of an iterator."""
+    batch = []
+    for item in groups:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass(frozen=True)
+class _Member:
+    """What grading needs of a course member: plain values, valid after every commit."""
+
+    id: int
+    roster_id: str
+    name: str
+    student_id: int
+    course_id: str
+
+
+@dataclass(frozen=True)
+class _MemberRef:
+    """What _store needs of a course member (regrade: the roster id names examples of moved keys)."""
+
+    student_id: int
+    course_id: str
+    roster_id: str = ""
+
+
+@dataclass(frozen=True)
+class _Assigned:
+    """What grading needs of an assignment."""
+
+    id: int
+    question_id: str
+    version_id: int
+    seed: int
+    points: float
+    position: int
+    member_id: int
+
+
+def _assigned_columns():
+    return (m.Assignment.id, m.Assignment.question_id, m.Assignment.version_id, m.Assignment.seed, m.Assignment.points,
+            m.Assignment.position, m.Assignment.member_id)
+
+
+class _Keys:
+    """Each assignment's variant for grading: rebuilt from its stored key when the key was
+    computed for the same version and seed by the same simulator; otherwise simulated, and
+    the key stored for next time (an older bank's assignments get theirs on first grading)."""
+
+    def __init__(self, cache: VariantCache, shuffled: bool, writer: bulk.Writer):
+        self.cache, self.shuffled, self.writer = cache, shuffled, writer
+        self.simulator = simulator_version()
+
+    def fresh(self, stored: bulk.StoredKey | None, a) -> bool:
+        return (stored is not None and stored.version_id == a.version_id and stored.seed == a.seed
+                and stored.simulator == self.simulator and answer_keys.usable(stored.key))
+
+    def grade(self, a, stored: bulk.StoredKey | None, given: dict, carry_forward: bool) -> Grade:
+        def full() -> Variant:
+            return self.cache.variant(a.version_id, a.seed, shuffled=self.shuffled)
+
+        if self.fresh(stored, a):
+            variant, solutions = self.cache.keyed(a.version_id, a.seed, stored.key, shuffled=self.shuffled)
+            return grade_variant(variant, given, carry_forward=carry_forward, solutions=solutions, full=full)
+        canonical = self.cache.variant(a.version_id, a.seed)
+        self.writer.key(a.id, a.version_id, a.seed, self.simulator, answer_keys.key_of(canonical))
+        return grade_variant(full(), given, carry_forward=carry_forward)
+
+
 def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, now: datetime) -> None:
-    """Grade student by student, BATCH students a transaction. A batch's feedback files are
-    written only after its commit, so a crash leaves no feedback for rolled-back grades."""
+    """Grade BATCH students a transaction: the batch's members, assignments, stored attempts
+    and keys are read in a few queries, its new attempts written in bulk. A batch's feedback
+    files are written only after its commit, so a crash leaves no feedback for rolled-back grades."""
     feedback_dir = course.out("grades", set_name, "feedback", private=True)
     report.feedback = feedback_dir
     bad_columns: set[str] = set()  # a wide header cell's problem is reported once, on line 1
@@ -656,97 +867,135 @@ def _grade_staged(engine, course, set_name, cursor, path, report: GradeReport, n
         set_id, set_title, carry_forward = set_row.id, set_row.title, set_row.carry_forward
         shuffled = shuffles(set_row)
         cache = VariantCache(session)
+        writer = bulk.Writer(session)
+        variants = _Keys(cache, shuffled, writer)
+        files = _FileWriter()  # feedback, written once its batch is committed
         feedback: list[tuple[Path, str]] = []  # written once their batch is committed
-        for roster_id, rows in _students(cursor):
-            member = session.scalar(select(m.CourseMember).where(
-                m.CourseMember.course_id == course.id, m.CourseMember.roster_id == roster_id))
-            if member is None:
-                first = min(r[4] for r in rows)
-                report.add(Problem(path, first, f"unknown student {roster_id!r}: not on the roster of {course.id}"))
+        in_transaction = 0  # students graded since the last commit
+        try:
+            for batch in _batches(_students(cursor), min(BATCH, PREFETCH)):
+                _grade_batch(session, course, set_id, set_name, set_title, carry_forward, cache, variants, writer,
+                             batch, feedback, feedback_dir, path, report, problem, now)
+                in_transaction += len(batch)
+                if in_transaction >= BATCH:
+                    session.commit()
+                    files.submit(feedback)
+                    feedback, in_transaction = [], 0
+            session.commit()
+            files.submit(feedback)
+        finally:
+            files.close()
+
+
+def _grade_batch(session, course, set_id, set_name, set_title, carry_forward, cache, variants, writer, batch,
+                 feedback, feedback_dir, path, report, problem, now) -> None:
+    """Grade a few students: their members, assignments, stored attempts and keys are read
+    in one query each, and their new attempts written in bulk (not yet committed)."""
+    members = {r[1]: _Member(*r) for r in session.execute(
+        select(m.CourseMember.id, m.CourseMember.roster_id, m.CourseMember.name, m.CourseMember.student_id,
+               m.CourseMember.course_id)
+        .where(m.CourseMember.course_id == course.id, m.CourseMember.roster_id.in_([sid for sid, _ in batch])))}
+    mine = (select(m.Assignment.id).where(m.Assignment.set_id == set_id,
+                                          m.Assignment.member_id.in_([x.id for x in members.values()])))
+    by_member: dict[int, dict[str, _Assigned]] = {}
+    for row in session.execute(select(*_assigned_columns()).where(m.Assignment.id.in_(mine))):
+        a = _Assigned(*row)
+        by_member.setdefault(a.member_id, {})[a.question_id] = a
+    previous = bulk.attempts_of(session, mine)
+    stored_keys = bulk.keys_of(session, mine)
+    for roster_id, rows in batch:
+        member = members.get(roster_id)
+        if member is None:
+            first = min(r[4] for r in rows)
+            report.add(Problem(path, first, f"unknown student {roster_id!r}: not on the roster of {course.id}"))
+            continue
+        assignments = by_member.get(member.id, {})
+        by_place = {a.position: a.question_id for a in assignments.values()}
+        answers: dict[str, dict[str, str]] = {}
+        first_line: dict[str, int] = {}
+        for _, qid, fname, text, line, column in rows:
+            if qid not in assignments:  # a place (q1, 1) as the handout names it; bank ids still work
+                qid = by_place.get(placement.question_for_place(qid), qid)
+            if qid not in assignments:
+                problem(line, column, f"question {qid!r} is not in set {set_name}", roster_id)
                 continue
-            assignments = {a.question_id: a for a in session.scalars(
-                select(m.Assignment).where(m.Assignment.set_id == set_id, m.Assignment.member_id == member.id))}
-            by_place = {a.position: a.question_id for a in assignments.values()}
-            answers: dict[str, dict[str, str]] = {}
-            first_line: dict[str, int] = {}
-            for _, qid, fname, text, line, column in rows:
-                if qid not in assignments:  # a place (q1, 1) as the handout names it; bank ids still work
-                    qid = by_place.get(placement.question_for_place(qid), qid)
-                if qid not in assignments:
-                    problem(line, column, f"question {qid!r} is not in set {set_name}", roster_id)
-                    continue
-                fields = cache.question(assignments[qid].version_id).question.fields
-                if fname not in fields:
-                    problem(line, column, f"question {qid} has no field {fname!r} (fields: {', '.join(fields)})", roster_id)
-                    continue
-                if fname in answers.setdefault(qid, {}):
-                    report.add(Problem(path, line, f"{roster_id} answered {qid}.{fname} twice; the later answer counts"))
-                answers[qid][fname] = text
-                first_line.setdefault(qid, line)
-            if not answers:
+            fields = cache.question(assignments[qid].version_id).question.fields
+            if fname not in fields:
+                problem(line, column, f"question {qid} has no field {fname!r} (fields: {', '.join(fields)})", roster_id)
                 continue
-            report.students += 1
-            grades = []
-            previous = _attempts_for(session, [assignments[q].id for q in answers])
-            for qid, given in answers.items():
-                a = assignments[qid]
-                try:
-                    result = grade_variant(cache.variant(a.version_id, a.seed, shuffled=shuffled), given,
-                                           carry_forward=carry_forward)
-                except SQLAlchemyError:
-                    raise
-                except Exception as err:  # defence in depth: one answer never stops the class
-                    report.add(Problem(path, first_line[qid], f"{roster_id}: {qid} could not be graded "
-                                                              f"({type(err).__name__}: {err}); nothing stored for it"))
-                    continue
-                changed = _store(session, member, a, result, now, set_name, previous.get(a.id))
-                report.graded += changed
-                report.unchanged += not changed
-                grades.append((a, result))
-            if grades:
-                feedback.append((student_file(feedback_dir, roster_id, ".md"), _feedback_text(set_title, member, grades)))
-            if len(feedback) >= BATCH:
-                session.commit()
-                _write_feedback_files(feedback)
-                session.expunge_all()  # let go of this batch's rows: memory stays flat
-        session.commit()
-        _write_feedback_files(feedback)
+            if fname in answers.setdefault(qid, {}):
+                report.add(Problem(path, line, f"{roster_id} answered {qid}.{fname} twice; the later answer counts"))
+            answers[qid][fname] = text
+            first_line.setdefault(qid, line)
+        if not answers:
+            continue
+        report.students += 1
+        grades = []
+        for qid, given in answers.items():
+            a = assignments[qid]
+            try:
+                result = variants.grade(a, stored_keys.get(a.id), given, carry_forward)
+            except SQLAlchemyError:
+                raise
+            except Exception as err:  # defence in depth: one answer never stops the class
+                report.add(Problem(path, first_line[qid], f"{roster_id}: {qid} could not be graded "
+                                                          f"({type(err).__name__}: {err}); nothing stored for it"))
+                continue
+            changed = _store(session, member, a, result, now, set_name, previous.get(a.id), writer)
+            report.graded += changed
+            report.unchanged += not changed
+            grades.append((a, result))
+        if grades:
+            feedback.append((student_file(feedback_dir, roster_id, ".md"), _feedback_text(set_title, member, grades)))
+    writer.flush()
 
 
-def _attempts_for(session: Session, assignment_ids: list[int]) -> dict[int, m.Attempt]:
-    """The stored attempts of these assignments, with their fields, in one query."""
-    from sqlalchemy.orm import selectinload
+class _FileWriter:
+    """Writes files in a thread beside the work that produces them: creating a file is a
+    system call that waits on the disk (about 1 ms each here), and grading or assigning need
+    not wait with it. `submit` takes (path, text) pairs; `close` waits for every file and
+    raises the first error."""
 
-    with session.no_autoflush:
-        return {a.assignment_id: a for a in session.scalars(
-            select(m.Attempt).where(m.Attempt.assignment_id.in_(assignment_ids)).options(selectinload(m.Attempt.fields)))}
+    def __init__(self, write=write_private, limit: int = 2):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.write = write
+        self.limit = limit  # submitted batches not yet written: beyond it, submit waits (memory stays flat)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tcptutor-files")
+        self.pending = []
+
+    def submit(self, files: list[tuple[Path, str]]) -> None:
+        if files:
+            self.pending.append(self.pool.submit(self._write_all, list(files)))
+        while len(self.pending) > self.limit:
+            self.pending.pop(0).result()
+        self.pending = [f for f in self.pending if not f.done() or f.exception() is not None]
+
+    def _write_all(self, files: list[tuple[Path, str]]) -> None:
+        for path, text in files:
+            self.write(path, text)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        for future in self.pending:
+            future.result()
 
 
-@dataclass(frozen=True)
-class _MemberRef:
-    """What _store needs of a course member."""
-
-    student_id: int
-    course_id: str
-
-
-def _store(session: Session, member: m.CourseMember | _MemberRef, a: m.Assignment, result: Grade, now: datetime, set_name: str,
-           existing: m.Attempt | None) -> bool:
-    """One attempt per assignment; the same answers graded the same way change nothing."""
+def _store(session: Session, member, a, result: Grade, now: datetime, set_name: str,
+           existing: bulk.StoredAttempt | None, writer: bulk.Writer) -> bool:
+    """One attempt per assignment; the same answers graded the same way change nothing. The
+    new attempt goes to `writer`, which writes the batch in bulk before its commit."""
     fields = [(f.field, f.given, show(f.expected), f.verdict, f.misconception, f.credit, f.carried_from) for f in result.fields]
     if existing is not None:
-        old = [(x.field, x.given, x.expected, x.verdict, x.misconception, x.credit, x.carried_from) for x in existing.fields]
-        if old == fields and existing.score == result.score and existing.version_id == a.version_id:
+        if list(existing.fields) == fields and existing.score == result.score and existing.version_id == a.version_id:
             return False
-        session.delete(existing)
-        session.flush()
-    session.add(m.Attempt(
-        student_id=member.student_id, question_id=a.question_id, version_id=a.version_id, seed=a.seed,
-        score=result.score, complete=True, source=f"course:{member.course_id}/{set_name}", created_at=now,
-        assignment_id=a.id,
-        fields=[m.AttemptField(field=f[0], given=f[1], expected=f[2], verdict=f[3], misconception=f[4],
-                               credit=f[5], carried_from=f[6]) for f in fields],
-    ))
+    writer.attempt(
+        existing.id if existing is not None else None,
+        dict(student_id=member.student_id, question_id=a.question_id, version_id=a.version_id, seed=a.seed,
+             score=result.score, complete=True, source=f"course:{member.course_id}/{set_name}", created_at=now,
+             assignment_id=a.id),
+        [dict(field=f[0], given=f[1], expected=f[2], verdict=f[3], misconception=f[4], credit=f[5], carried_from=f[6])
+         for f in fields])
     return True
 
 
@@ -776,13 +1025,6 @@ def _markdown_text(text: str) -> str:
     punctuation and HTML escaped. A student's answer is shown verbatim instead, as a code span
     (textsafe.markdown_inline)."""
     return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split())), quote=False)
-
-
-def _write_feedback_files(pending: list[tuple[Path, str]]) -> None:
-    """Write committed students' feedback: each file whole or not at all, instructor-only."""
-    for path, text in pending:
-        write_private(path, text)
-    pending.clear()
 
 
 def write_gradebook(engine: Engine, course: CourseDir, set_name: str) -> Path:
@@ -831,10 +1073,41 @@ def _grouped(rows):
         yield key, items
 
 
+@dataclass
+class KeyMove:
+    """The answer key of a question moved for some students: why, and what it did to grades."""
+
+    question_id: str
+    why: str
+    keys: int = 0  # student variants whose key moved
+    grades: int = 0  # of those, attempts whose score changed
+    examples: list[tuple[str, str, str, str]] = field(default_factory=list)  # (student, field, old, new)
+
+    def to_json(self) -> dict:
+        return {"question": self.question_id, "why": self.why, "keys_moved": self.keys, "grades_changed": self.grades,
+                "examples": [dict(zip(("student", "field", "old", "new"), e)) for e in self.examples]}
+
+
+def _why_moved(stored: bulk.StoredKey | None, attempt: bulk.StoredAttempt, a, simulator: str) -> str:
+    """Why a recomputed key differs from the one an attempt was graded with."""
+    if attempt.version_id != a.version_id:
+        return f"the student moved to another version of the question (version id {attempt.version_id} -> {a.version_id})"
+    if stored is not None and stored.simulator != simulator:
+        return f"the simulator changed (simulator {stored.simulator} -> {simulator})"
+    if stored is None:
+        return (f"the simulator changed (the key was computed before keys were stored, so by an unrecorded "
+                f"simulator; now {simulator})")
+    return "the key was recomputed"
+
+
 def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_versions: bool = False,
             now: datetime | None = None) -> GradeReport:
     """Re-score every stored answer of the set. With current_versions, students move to the
     questions' current versions first (e.g. after the instructor fixed a question).
+
+    A stored key computed by another simulator (library.simulator_version) or for another
+    version is recomputed; every key that moved is reported per question in
+    `report.key_moves`: why, old and new values, and how many grades changed.
 
     Commits every REGRADE_BATCH attempts: one long transaction would hold SQLite's write
     lock past a practice session's busy timeout. Re-running after a crash finishes the job
@@ -854,27 +1127,45 @@ def regrade(engine: Engine, course: CourseDir, set_name: str, *, current_version
                                 .values(version_id=current))
             session.commit()
         cache = VariantCache(session)
-        members = {mid: _MemberRef(sid, cid) for mid, sid, cid in session.execute(
-            select(m.CourseMember.id, m.CourseMember.student_id, m.CourseMember.course_id)
+        members = {mid: _MemberRef(sid, cid, rid) for mid, sid, cid, rid in session.execute(
+            select(m.CourseMember.id, m.CourseMember.student_id, m.CourseMember.course_id, m.CourseMember.roster_id)
             .where(m.CourseMember.course_id == course.id))}  # plain values: they outlive each commit
-        shuffled = shuffles(set_row)
-        attempt_ids = session.scalars(select(m.Attempt.id).join(m.Assignment, m.Attempt.assignment_id == m.Assignment.id)
-                                      .where(m.Assignment.set_id == set_id).order_by(m.Attempt.id)).all()
-        for start in range(0, len(attempt_ids), REGRADE_BATCH):
-            chunk = attempt_ids[start:start + REGRADE_BATCH]
-            rows = session.execute(select(m.Assignment, m.Attempt)
-                                   .join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
-                                   .where(m.Attempt.id.in_(chunk))
-                                   .options(selectinload(m.Attempt.fields))).all()
-            for a, attempt in rows:
-                given = {f.field: f.given for f in attempt.fields}
-                result = grade_variant(cache.variant(a.version_id, a.seed, shuffled=shuffled), given,
-                                       carry_forward=carry_forward)
-                changed = _store(session, members[a.member_id], a, result, now, set_name, attempt)
+        writer = bulk.Writer(session)
+        variants = _Keys(cache, shuffles(set_row), writer)
+        moves: dict[tuple[str, str], KeyMove] = {}
+        last = None
+        while True:  # REGRADE_BATCH graded assignments at a time, by id: memory stays flat
+            page = (select(m.Assignment.id).join(m.Attempt, m.Attempt.assignment_id == m.Assignment.id)
+                    .where(m.Assignment.set_id == set_id).order_by(m.Assignment.id).limit(REGRADE_BATCH))
+            chunk = session.scalars(page if last is None else page.where(m.Assignment.id > last)).all()
+            if not chunk:
+                break
+            last = chunk[-1]
+            assigned = [_Assigned(*r) for r in session.execute(select(*_assigned_columns())
+                                                               .where(m.Assignment.id.in_(chunk)).order_by(m.Assignment.id))]
+            previous = bulk.attempts_of(session, chunk)
+            stored_keys = bulk.keys_of(session, chunk)
+            for a in assigned:
+                attempt = previous[a.id]
+                given = {f[0]: f[1] for f in attempt.fields}
+                stored = stored_keys.get(a.id)
+                result = variants.grade(a, stored, given, carry_forward)
+                old = {f[0]: f[2] for f in attempt.fields}
+                moved = [(f.field, old[f.field], show(f.expected)) for f in result.fields
+                         if f.field in old and old[f.field] != show(f.expected)]
+                if moved:
+                    why = _why_moved(stored, attempt, a, variants.simulator)
+                    move = moves.setdefault((a.question_id, why), KeyMove(a.question_id, why))
+                    move.keys += 1
+                    move.grades += attempt.score != result.score
+                    if len(move.examples) < 3:
+                        move.examples += [(members[a.member_id].roster_id, *x) for x in moved][:3 - len(move.examples)]
+                changed = _store(session, members[a.member_id], a, result, now, set_name, attempt, writer)
                 report.graded += changed
                 report.unchanged += not changed
+            writer.flush()
             session.commit()
-            session.expunge_all()
+        report.key_moves = sorted(moves.values(), key=lambda k: (k.question_id, k.why))
     report.gradebook = write_gradebook(engine, course, set_name)
     return report
 

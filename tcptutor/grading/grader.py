@@ -3,7 +3,7 @@ carried forward, and feedback that says which rule gives the right answer."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
 from ..questions.expected import Expected
@@ -136,17 +136,23 @@ def _choice_feedback(variant: Variant, given: str, correct: bool) -> str:
 
 
 def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool = True,
-          interrupted: bool = False) -> Grade:
+          interrupted: bool = False, solutions: Mapping[str, str] | None = None,
+          full: Callable[[], Variant] | None = None) -> Grade:
     """Grade every field of the variant. `answers` maps field name -> what the student typed.
 
     interrupted: the student stopped before answering every field (Ctrl-C in practice). The
     fields not reached are UNANSWERED: no credit, not a mistake, and still counted in the score,
     so one right answer out of three scores 1/3, never 1.0. Otherwise a missing answer is wrong.
+
+    solutions and full: for a variant rebuilt from a stored key (course/keys.py), which has no
+    trace: its worked solutions, and a function that simulates the variant, called only when a
+    wrong answer to a predict question needs the trace to name its misconception.
     """
     asks = {a.field: a for a in variant.question.asks}
     verdicts: list[FieldVerdict] = []
     wrong_numbers: list[tuple[str, int, int]] = []  # (field, given, expected) of wrong seq/ack answers
-    solutions = worked_solutions(variant)
+    if solutions is None:
+        solutions = worked_solutions(variant)
     for name, expected in variant.expected.items():
         solution = solutions[name]
         unit = expected.unit if expected.what == "numeric" else ""  # "Expected 236 ms"
@@ -175,8 +181,11 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
             verdicts.append(FieldVerdict(name, expected.label, CORRECT, text, expected.value, None, feedback,
                                          solution, 1.0, parsed=given))
             continue
-        ctx = Context(asks.get(name), expected, given, variant.trace, variant.params)
-        misconception = diagnose(ctx) if variant.question.kind == "predict" else None
+        misconception = None
+        if variant.question.kind == "predict":
+            traced = variant if variant.trace is not None or full is None else full()
+            ctx = Context(asks.get(name), traced.expected.get(name, expected), given, traced.trace, traced.params)
+            misconception = diagnose(ctx)
         carried = None
         if carry_forward and expected.what in ("seq", "ack") and isinstance(given, int):
             carried = next((f for f, g, e in wrong_numbers

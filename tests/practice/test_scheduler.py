@@ -244,3 +244,11 @@ def test_a_question_missed_twice_in_a_session_yields_to_unseen_ones():
     session = run_session(candidates, [], T0, "missed", 0.0, picks=2 * (GAP_AFTER_MISS + 1) + 1,
                           answer=lambda qid: 0.0 if qid == "missed" else 1.0)
     assert session.count("missed") == 2  # once at the start, once right after the gap, then the new ones
+
+
+def test_a_long_streak_of_right_answers_does_not_overflow_the_interval():
+    """Forty right answers in a row: the interval stops doubling (timedelta ends at 10^9
+    days) and the question is simply not due yet."""
+    history = [rec("q", 1.0, T0 + timedelta(minutes=i)) for i in range(40)]
+    mastery = topic_mastery(history, TOPIC)
+    assert priority(Candidate("q", TOPIC), history, mastery, T0 + timedelta(days=400), []) < 1.0

@@ -256,3 +256,34 @@ def test_options_come_in_a_per_variant_order_and_the_shown_letter_is_graded(engi
         assert session.answer(posed, {name: right}, NOW).grade.score == 1.0
         assert session.answer(posed, {name: "AB".replace(right, "")}, NOW).grade.score == 0.0
     assert right_letters == {"A", "B"}
+
+
+def test_the_history_is_read_in_one_query_and_matches_the_stored_attempts(engine):
+    """The scheduler's history: one joined query however many attempts there are, and the
+    same records (topics, score over readable fields, misconceptions) as the attempts say."""
+    from sqlalchemy import event
+
+    from tcptutor.bank import attempts
+
+    session = start(engine, kind=None)
+    for i in range(12):
+        posed = session.next_question(NOW + timedelta(minutes=i))
+        given = right_answers(posed) if i % 3 else {name: "zzz" if i % 2 else "1" for name in posed.variant.expected}
+        session.answer(posed, given, NOW + timedelta(minutes=i))
+    statements = []
+
+    def seen(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    history = attempts.history(engine, session.student_id)
+    event.remove(engine, "before_cursor_execute", seen)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    stored = stored_attempts(engine, "ann")
+    assert [h.question_id for h in history] == [a.question_id for a in stored]
+    for h, a in zip(history, stored):
+        readable = [f.credit for f in a.fields if f.verdict != "unreadable"]
+        assert h.score == (sum(readable) / len(readable) if readable else None)
+        assert h.misconceptions == tuple(f.misconception for f in a.fields if f.misconception)
+        assert h.topics == ("handshake",) and h.at == a.created_at
+    assert any(h.score is None for h in history) and any(h.score == 1.0 for h in history)
