@@ -71,10 +71,14 @@ def question_key(question: Question, scenarios: Mapping[str, str], seeds: Iterab
 
 def default_path() -> Path | None:
     """The user's cache file: $TCPTUTOR_VERIFY_CACHE (`off` or empty: none), else beside the
-    default bank (see bank.db.default_url, whose folders it mirrors without importing SQLAlchemy)."""
+    SQLite bank $TCPTUTOR_DB names, else beside the default bank (see bank.db.default_url, whose folders it mirrors without importing SQLAlchemy)."""
     chosen = os.environ.get(ENV)
     if chosen is not None:
         return None if chosen.strip() in ("", "off") else Path(chosen)
+    bank = os.environ.get("TCPTUTOR_DB", "")
+    if bank.startswith("sqlite:///") and bank != "sqlite:///:memory:":
+        # a bank of one's own: its cache beside it, not in the default bank's folder
+        return Path(bank.removeprefix("sqlite:///").split("?", 1)[0]).parent / "verified.json"
     checkout = PACKAGE.parent
     if (checkout / "pyproject.toml").is_file() and (checkout / "db").is_dir():
         return checkout / "db" / "verified.json"

@@ -160,3 +160,13 @@ def test_the_shipped_cache_holds_every_shipped_question():
     stale = [q.id for q in course_.questions if question_key(q, files.scenarios, _seeds(q)) not in shipped]
     assert not stale, (f"{len(stale)} shipped questions are not in {SHIPPED_CACHE.name} (e.g. {stale[:3]}): "
                        "run `python -m tcptutor.bank.verifycache`")
+
+
+def test_a_bank_of_ones_own_keeps_its_cache_beside_it(monkeypatch, tmp_path):
+    """TCPTUTOR_DB=sqlite:///DIR/bank.sqlite: the cache is DIR/verified.json, not the default
+    bank's folder (the installed wheel's test: nothing written to the user's data folder)."""
+    monkeypatch.delenv(verifycache.ENV, raising=False)
+    monkeypatch.setenv("TCPTUTOR_DB", f"sqlite:///{tmp_path}/course/bank.sqlite")
+    assert verifycache.default_path() == tmp_path / "course" / "verified.json"
+    monkeypatch.setenv("TCPTUTOR_DB", "postgresql://localhost/tcptutor")
+    assert verifycache.default_path() != tmp_path / "course" / "verified.json"

@@ -232,11 +232,21 @@ class TestSynToTimeWait:
         assert sim.hosts["server"].conns["client"].time_wait_deadline is None
 
     def test_a_syn_at_or_below_rcv_nxt_does_not_reopen(self):
-        sim, _ = run_sim(HS + ["server close", "client close"])
+        # With RFC 5961 (Linux's rule): a challenge ACK, and TIME-WAIT goes on.
+        sim, _ = run_sim(HS + ["server close", "client close"], net={"rfc5961": True})
         server = sim.hosts["server"]
         out = server.receive(seg("client", "server", 1002, 0, {"SYN"}), sim.now)
         assert server.conns["client"].state == State.TIME_WAIT
         assert [(s.flags, s.note) for s in out.sent] == [(frozenset({"ACK"}), "challenge ACK")]
+
+    def test_under_the_base_rule_such_a_syn_is_reset_and_time_wait_ends(self):
+        # RFC 9293 3.10.7.4 fourth, without RFC 5961: a SYN in the window is an error, in
+        # TIME-WAIT too (only a timestamp check, RFC 6191, may accept it there).
+        sim, _ = run_sim(HS + ["server close", "client close"])
+        server = sim.hosts["server"]
+        out = server.receive(seg("client", "server", 1002, 0, {"SYN"}), sim.now)
+        assert [(s.flags, s.seq, s.ack) for s in out.sent] == [(frozenset({"RST", "ACK"}), 0, 1003)]
+        assert server.view("client") == State.CLOSED
 
     def test_without_a_listener_time_wait_answers_with_an_ack(self):
         # The client is in TIME-WAIT and does not listen (Linux: no listener, TCP_TW_ACK).
@@ -256,9 +266,10 @@ class TestChallengeAckRateLimit:
         sim, _ = run_sim(HS + ["client send 10"], net=net)
         return sim, sim.hosts["server"]
 
-    @pytest.mark.parametrize(("net", "acks"), [({}, 2), (LINUX, 1)])
+    @pytest.mark.parametrize(("net", "acks"), [({"rfc5961": True}, 2), (LINUX, 1)])
     def test_two_bad_rsts_within_500ms(self, net, acks):
-        # tcp_send_challenge_ack: __tcp_oow_rate_limited, tcp_invalid_ratelimit = 500 ms.
+        # tcp_send_challenge_ack: __tcp_oow_rate_limited, tcp_invalid_ratelimit = 500 ms; the
+        # standard profile with RFC 5961 switched on has no limit.
         sim, server = self.established(net)
         bad = seg("client", "server", 1012, 0, {"RST"})
         sent = server.receive(bad, sim.now + 100 * MS).sent + server.receive(bad, sim.now + 200 * MS).sent
