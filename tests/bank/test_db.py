@@ -18,12 +18,20 @@ def test_the_head_read_off_the_files_is_alembics():
 
 
 def test_a_bank_behind_the_head_is_migrated(tmp_path):
+    from alembic import command
+
     path = tmp_path / "bank.sqlite"
     engine = db.open_engine(f"sqlite:///{path}")
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    with engine.begin() as connection:  # undo the last migration for real (not just its number)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
     engine.dispose()
-    with sqlite3.connect(path) as con:  # pretend the last migration has not run
-        con.execute("UPDATE alembic_version SET version_num = '0003'")
+    with sqlite3.connect(path) as con:
+        (behind,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
     con.close()
+    assert behind != db.head_revision()
     engine = db.open_engine(f"sqlite:///{path}")
     engine.dispose()
     with sqlite3.connect(path) as con:
