@@ -240,7 +240,7 @@ def _retransmission(seg: Seg, fwd: _Dir, rev: _Dir) -> Finding:
                        f"{rev.dupacks} duplicate ACKs asking for it (RFC 5681 3.2)")
     return Finding(TIMEOUT_RETRANSMISSION, f"retransmission of {what} at relative seq {seg.rel_seq}, probably by timeout "
                    "(RFC 6298 5.4: fewer than 3 duplicate ACKs asked for it; a tail-loss probe, RFC 8985 7, looks the same). "
-                   "From one capture point it cannot be known where the first copy was lost, or whether it was")
+                   "From one capture point it cannot be known where the first copy was lost, or whether it was lost at all.")
 
 
 def _reset_text(seg: Seg, before: list[SegInfo]) -> str:
