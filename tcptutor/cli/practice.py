@@ -13,7 +13,7 @@ import typer
 
 from ..i18n import _, ngettext
 from . import app
-from .common import DB_OPTION, open_bank, plural, print_json, reported_errors
+from .common import DB_OPTION, open_bank, print_json, reported_errors
 
 if TYPE_CHECKING:  # the engine is imported by the commands that run it: --help stays fast
     from ..practice.session import Answered, PracticeSession, Posed
@@ -171,15 +171,21 @@ def progress(
     if json_output:
         print_json(data)
         return
-    typer.echo(f"Progress of {name}: {plural(len(history), 'attempt')}")
+    from ..render.width import ljust
+
+    def attempts_text(n: int) -> str:
+        return ngettext("{count} attempt", "{count} attempts", n).format(count=n)
+
+    typer.echo(_("Progress of {name}: {attempts}").format(name=name, attempts=attempts_text(len(history))))
     if recent:
-        typer.echo(f"Recent accuracy (last {len(recent)}): {data['recent_accuracy']:.0%}")
+        typer.echo(_("Recent accuracy (last {count}): {accuracy:.0%}").format(count=len(recent), accuracy=data["recent_accuracy"]))
     typer.echo("")
     for t, m in sorted(mastery.items(), key=lambda kv: -kv[1].value):
         bar = "█" * round(m.value * 20) + "·" * (20 - round(m.value * 20))
-        typer.echo(f"  {t:<18} {bar} {m.value:4.0%}  ({plural(m.attempts, 'attempt')})")
+        typer.echo(f"  {ljust(t, 18)} {bar} {m.value:4.0%}  ({attempts_text(m.attempts)})")
     if data["misconceptions"]:
-        typer.echo("\nMost frequent misconceptions:")
+        typer.echo("\n" + _("Most frequent misconceptions:"))
         for row in data["misconceptions"]:
             typer.echo(f"  {row['count']:>3} × {row['title']}")
-    typer.echo("\nPractise next: " + ", ".join(f"tcptutor practice --topic {t}" for t in nxt))
+    typer.echo("\n" + _("Practise next: {commands}").format(
+        commands=", ".join(f"tcptutor practice --topic {t}" for t in nxt)))
