@@ -119,3 +119,14 @@ def test_an_unknown_lang_is_one_line_and_exit_2():
                          text=True, timeout=120, cwd=ROOT)
     assert run.returncode == 2
     assert run.stderr == "tcptutor: unknown language 'fr' in --lang: choose one of en, zh\n"
+
+
+@pytest.mark.parametrize("variable, value", [("TCPTUTOR_LANG", "zh"), ("LANG", "zh_CN.UTF-8")])
+def test_the_environment_chooses_the_language_without_lang(variable, value):
+    import os
+    env = {k: v for k, v in os.environ.items() if k not in ("TCPTUTOR_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
+    env[variable] = value
+    run = subprocess.run([sys.executable, "-m", "tcptutor", "simulate", "handshake"], capture_output=True,
+                         text=True, encoding="utf-8", timeout=120, cwd=ROOT, env=env)
+    assert run.returncode == 0, run.stderr
+    assert "同步已发送 SYN-SENT" in run.stdout
