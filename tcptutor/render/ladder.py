@@ -14,7 +14,7 @@ terminal columns (render.width), so wide Chinese characters keep the lifelines s
 
 from __future__ import annotations
 
-from ..i18n import NP_, _, pgettext
+from ..i18n import N_, NP_, _, pgettext
 from ..segment_flags import wireshark_flags, wireshark_order
 from ..tcp import analysis
 from ..tcp.trace import Note, SegmentRecord, Trace, TraceEvent
@@ -30,6 +30,7 @@ TIMER_NAMES = {
     "time-wait": NP_("timer", "TIME-WAIT"),  # RFC 9293 3.6: 2 MSL
     "keepalive": NP_("timer", "keep-alive"),  # RFC 1122 4.2.3.6; Linux tcp_keepalive_timer
 }
+ENDPOINT_NAMES = (NP_("endpoint", "client"), NP_("endpoint", "server"), NP_("endpoint", "listener"))
 # The states (RFC 9293 3.3.2), marked for the catalogs: pgettext("TCP state", name).
 STATE_NAMES = (
     NP_("TCP state", "CLOSED"), NP_("TCP state", "LISTEN"), NP_("TCP state", "SYN-SENT"),
@@ -49,6 +50,11 @@ def state(name: str) -> str:
 def note(n: Note | str) -> str:
     """A segment's note in the active language (an unknown note's text as it came)."""
     return pgettext("trace note", n.value) if isinstance(n, Note) else str(n)
+
+
+def endpoint(name: str) -> str:
+    """An endpoint's name in the active language (a spoofed source's name as it is)."""
+    return pgettext("endpoint", name) if name in ENDPOINT_NAMES else name
 
 
 def timer_label(kind: str) -> str:
@@ -399,9 +405,9 @@ def _flood_summary(run: list[tuple[str, object]]) -> list[str]:
             if item.error:
                 what = f"✗ {item.error}"
             elif before != after and after == "SYN-RECEIVED":
-                what = "half-open connections (SYN-RECEIVED)"
+                what = _("half-open connections ({state})").format(state=state(after))
             elif before != after:
-                what = f"connections {before} → {after}"
+                what = _("connections {before} → {after}").format(before=state(before), after=state(after))
             else:  # a timer or a receipt: its segments are summarised already
                 continue
             key = ("event", item.endpoint, what)
@@ -412,18 +418,21 @@ def _flood_summary(run: list[tuple[str, object]]) -> list[str]:
         lost = sum(1 for s in items if kind in ("in", "out") and not s.delivered)
         if kind == "in":
             srcs = _spoof_range([s.src for s in items])
-            line = f"⋮ {n} spoofed {what}s from {srcs} → {who}"
+            line = "⋮ " + _("{count} spoofed {what}s from {sources} → {endpoint}").format(
+                count=n, what=what, sources=srcs, endpoint=endpoint(who))
         elif kind == "out":
             retx = sum(1 for s in items if s.retransmission)
-            line = f"⋮ {who} → {n} {what}s to spoofed sources"
+            line = "⋮ " + _("{endpoint} → {count} {what}s to spoofed sources").format(
+                count=n, what=what, endpoint=endpoint(who))
             if retx:
-                line += f" (retransmissions: {retx})"
+                line += " " + _("(retransmissions: {count})").format(count=retx)
         else:
             peers = [e.peer for e in items if e.peer]
             count = f"{n} × " if what.startswith("✗") else f"{n} "
-            line = f"⋮ {who}: {count}{what}" + (f" ({_spoof_range(peers)})" if peers else "")
+            line = "⋮ " + _("{endpoint}: {what}").format(endpoint=endpoint(who), what=count + what)
+            line += f" ({_spoof_range(peers)})" if peers else ""
         if lost:
-            line += f" ({lost} lost)"
+            line += " " + _("({count} lost)").format(count=lost)
         lines.append(line)
     return lines
 
@@ -444,21 +453,21 @@ def _header(trace: Trace, relative: bool, width: int, seed: int | None = None) -
     net = params.get("net", {})
     facts = []
     if "profile" in net:
-        facts.append(f"profile {net['profile']}")
-    for key, name in (("latency", "latency"), ("rto", "RTO"), ("msl", "MSL"),
-                      ("time_wait", "TIME-WAIT")):
+        facts.append(_("profile {profile}").format(profile=net["profile"]))
+    for key, fact in (("latency", N_("latency {duration} one way")), ("rto", N_("RTO {duration}")),
+                      ("msl", N_("MSL {duration}")), ("time_wait", N_("TIME-WAIT {duration}"))):
         if net.get(key) is not None:
-            facts.append(f"{name} {_dur(net[key])}" + (" one way" if key == "latency" else ""))
+            facts.append(_(fact).format(duration=_dur(net[key])))
     isn = analysis.isns(trace)
     c = params.get("client", {}).get("isn", isn.get(("client", "server"), "?"))
     s = params.get("server", {}).get("isn", isn.get(("server", "client"), "?"))
     if seed is not None:
-        facts.append(f"seed {seed}")
+        facts.append(_("seed {seed}").format(seed=seed))
     elif net.get("seed"):
-        facts.append(f"simulator seed {net['seed']}")
+        facts.append(_("simulator seed {seed}").format(seed=net["seed"]))
     if not relative:
-        facts.append(f"ISN client {c}, server {s}")
-    text = [trace.title or "TCP trace", ", ".join(facts)]
+        facts.append(_("ISN client {client}, server {server}").format(client=c, server=s))
+    text = [trace.title or _("TCP trace"), _(", ").join(facts)]  # ", ": Chinese lists take "，"
     if relative:
         text.append(_("seq/ack are relative (Wireshark style): seq counts from the sender's"
                       " ISN, ack from the receiver's (client ISN {client}, server ISN {server}).").format(client=c, server=s))
@@ -545,7 +554,7 @@ def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, high
                     shown_tcb[item.endpoint] = line
                     lines.append(line)
             if item.endpoint not in (None, *ENDPOINTS):
-                lines = [f"{item.endpoint}: {line}" for line in lines]
+                lines = [_("{endpoint}: {what}").format(endpoint=endpoint(item.endpoint), what=line) for line in lines]
             out += grid.cells(side, lines, _t(item.at_seconds))
         if kind == "sent":
             latest = max(latest or 0.0, item.sent_seconds)
