@@ -49,6 +49,9 @@ def _tcptutor(
     except i18n.UnknownLanguage as err:
         typer.echo(f"tcptutor: {err}", err=True)
         raise typer.Exit(2) from None
+    except OSError as err:  # a listed language whose catalog the installation lacks
+        typer.echo(f"tcptutor: cannot read the message catalog ({err.strerror}: {err.filename})", err=True)
+        raise typer.Exit(1) from None
 
 # Registration order is the order `tcptutor --help` lists: students first, then instructors.
 from . import practice as _practice  # noqa: E402,F401
