@@ -428,8 +428,8 @@ def _flood_summary(run: list[tuple[str, object]]) -> list[str]:
                 line += " " + _("(retransmissions: {count})").format(count=retx)
         else:
             peers = [e.peer for e in items if e.peer]
-            count = f"{n} × " if what.startswith("✗") else f"{n} "
-            line = "⋮ " + _("{endpoint}: {what}").format(endpoint=endpoint(who), what=count + what)
+            counted = f"{n} × {what}" if what.startswith("✗") else _("{count} {what}").format(count=n, what=what)
+            line = "⋮ " + _("{endpoint}: {what}").format(endpoint=endpoint(who), what=counted)
             line += f" ({_spoof_range(peers)})" if peers else ""
         if lost:
             line += " " + _("({count} lost)").format(count=lost)
