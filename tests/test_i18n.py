@@ -130,3 +130,15 @@ def test_the_environment_chooses_the_language_without_lang(variable, value):
                          text=True, encoding="utf-8", timeout=120, cwd=ROOT, env=env)
     assert run.returncode == 0, run.stderr
     assert "同步已发送 SYN-SENT" in run.stdout
+
+
+def test_the_trace_json_is_the_same_in_every_language(zh):
+    """Notes and causes keep their English text in the JSON (the contract): only people's views change."""
+    from tcptutor.library import load_scenario
+    from tcptutor.tcp.simulator import simulate
+
+    trace = simulate(load_scenario("fast-retransmit"))
+    in_zh = trace.to_json()
+    i18n.use("en")
+    assert in_zh == trace.to_json()
+    assert any(s.get("note") == "fast retransmit" for s in in_zh["segments"])
