@@ -69,6 +69,12 @@ def test_the_wheel_ships_content_and_migrations(installed):
     assert any(n.startswith("tcptutor/content/lessons/") and n.endswith(".md") for n in names)
     assert "tcptutor/bank/migrations/env.py" in names
     assert any(n.startswith("tcptutor/bank/migrations/versions/0001") for n in names)
+    assert "tcptutor/locale/zh/LC_MESSAGES/tcptutor.mo" in names  # gettext reads the compiled catalog
+
+
+def test_the_installed_tcptutor_speaks_chinese(installed):
+    out = sh(installed["exe"], "--lang", "zh", "simulate", "handshake", cwd=installed["cwd"], env=installed["env"])
+    assert "同步已发送 SYN-SENT" in out.stdout and "客户端" in out.stdout
 
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed):

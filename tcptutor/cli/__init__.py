@@ -10,6 +10,7 @@ so `tcptutor --help` pays only for Typer (bench/bench_startup.py measures it).
 from __future__ import annotations
 
 import functools
+import os
 
 import typer
 
@@ -37,8 +38,20 @@ def _print_version(wanted: bool) -> None:
 def _tcptutor(
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                  help="Print tcptutor's version and exit."),
+    lang: str = typer.Option(None, "--lang", metavar="en|zh",
+                             help="Language of tcptutor's messages (default: TCPTUTOR_LANG, then LC_ALL/LANG)."),
 ) -> None:
     """Learn TCP by predicting what it does: lessons, a simulator, quizzes."""
+    from .. import i18n  # stdlib gettext only: --help stays fast
+
+    try:
+        i18n.use(i18n.choose(lang, os.environ))
+    except i18n.UnknownLanguage as err:
+        typer.echo(f"tcptutor: {err}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as err:  # a listed language whose catalog the installation lacks
+        typer.echo(f"tcptutor: cannot read the message catalog ({err.strerror}: {err.filename})", err=True)
+        raise typer.Exit(1) from None
 
 # Registration order is the order `tcptutor --help` lists: students first, then instructors.
 from . import practice as _practice  # noqa: E402,F401

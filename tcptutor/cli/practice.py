@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from ..i18n import _, ngettext
 from . import app
-from .common import DB_OPTION, open_bank, plural, print_json, reported_errors
+from .common import DB_OPTION, open_bank, print_json, reported_errors
 
 if TYPE_CHECKING:  # the engine is imported by the commands that run it: --help stays fast
     from ..practice.session import Answered, PracticeSession, Posed
@@ -47,7 +48,7 @@ def _answer_fields(session: PracticeSession, posed: Posed) -> dict[str, str]:
                 text = _ask(f"{name} ({expected.label})")
                 unreadable = session.unreadable(posed, name, text)
                 if unreadable is not None:
-                    typer.echo(f"    ? {unreadable}. Not counted; try again.")  # str() quotes only the start
+                    typer.echo("    ? " + _("{reason}. Not counted; try again.").format(reason=unreadable))  # str() quotes only the start
                     continue
                 given[name] = text
                 break
@@ -83,10 +84,12 @@ def practice(
         session = PracticeSession.start(engine, name, rng, lesson=lesson, topic=topic, kind=kind)
     if callable(getattr(sys.stdin, "reconfigure", None)):  # bytes that are not UTF-8 (a GBK terminal)
         sys.stdin.reconfigure(errors="replace")  # become U+FFFD: unreadable, asked again, no traceback
-    typer.echo(f"Practice for {name}: {count} question{'s' if count != 1 else ''}. Ctrl-C stops and keeps your answers.\n")
+    typer.echo(ngettext("Practice for {name}: {count} question. Ctrl-C stops and keeps your answers.",
+                        "Practice for {name}: {count} questions. Ctrl-C stops and keeps your answers.",
+                        count).format(name=name, count=count) + "\n")
     for number in range(1, count + 1):
         posed = session.next_question(datetime.now())
-        typer.echo(f"── Question {number}/{count} " + "─" * 50)
+        typer.echo("── " + _("Question {number}/{count}").format(number=number, count=count) + " " + "─" * 50)
         typer.echo(render_variant(posed.variant) + "\n")
         try:
             given = _answer_fields(session, posed)
@@ -99,15 +102,16 @@ def practice(
         result = answered.grade
         typer.echo("")
         for f in result.fields:
-            credit = " (partial credit)" if f.credit and f.verdict != "correct" else ""
+            credit = " " + _("(partial credit)") if f.credit and f.verdict != "correct" else ""
             typer.echo(f"  {MARK[f.verdict]} {f.field} = {printable(f.given, limit=ECHO_LIMIT)}{credit}")
             typer.echo(f"      {f.feedback}")
         if posed.variant.trace is not None:
             ladder = render_ladder(posed.variant.trace, width=80, highlight=posed.asked_segments, seed=posed.seed)
             typer.echo("\n" + ladder)
         if posed.loaded.question.kind == "predict":
-            typer.echo(f"\n  Why: {posed.variant.explanation}")
-        typer.echo(f"\n  score {result.score if result.score is not None else 'n/a'} · running {session.running_score:.0%}\n")
+            typer.echo("\n  " + _("Why: {explanation}").format(explanation=posed.variant.explanation))
+        score = result.score if result.score is not None else _("n/a")
+        typer.echo("\n  " + _("score {score} · running {running:.0%}").format(score=score, running=session.running_score) + "\n")
     _summary(session)
 
 
@@ -115,20 +119,21 @@ def _kept_notice(engine, answered: Answered) -> None:
     """record() keeps an answer the busy bank could not take; say where, and that it is not lost."""
     from ..bank import attempts
     if answered.kept_pending:
-        typer.echo(f"tcptutor: the bank is busy; your answer is kept in {attempts.pending_path(engine)} "
-                   "and stored the next time tcptutor starts", err=True)
+        typer.echo("tcptutor: " + _("the bank is busy; your answer is kept in {path} and stored the next time "
+                                    "tcptutor starts").format(path=attempts.pending_path(engine)), err=True)
 
 
 def _summary(session: PracticeSession, *, stopped: bool = False, answered: int = 0) -> None:
     from ..grading.misconceptions import BY_ID
-    typer.echo("── Summary " + "─" * 60)
+    typer.echo("── " + _("Summary") + " " + "─" * 60)
     if stopped:
-        typer.echo(f"Stopped. Every answer so far is saved ({answered} in the unfinished question).")
+        typer.echo(_("Stopped. Every answer so far is saved ({answered} in the unfinished question).").format(answered=answered))
     if session.scores:
-        typer.echo(f"{len(session.scores)} question(s), average score {session.running_score:.0%}.")
+        typer.echo(_("{count} question(s), average score {average:.0%}.").format(
+            count=len(session.scores), average=session.running_score))
     for mid, n in session.misconceptions_seen():
-        typer.echo(f"  misconception: {BY_ID[mid].title} (×{n})")
-    typer.echo("See your mastery with `tcptutor progress`.")
+        typer.echo("  " + _("misconception: {title} (×{count})").format(title=BY_ID[mid].title, count=n))
+    typer.echo(_("See your mastery with `tcptutor progress`."))
 
 
 @app.command()
@@ -166,15 +171,21 @@ def progress(
     if json_output:
         print_json(data)
         return
-    typer.echo(f"Progress of {name}: {plural(len(history), 'attempt')}")
+    from ..render.width import ljust
+
+    def attempts_text(n: int) -> str:
+        return ngettext("{count} attempt", "{count} attempts", n).format(count=n)
+
+    typer.echo(_("Progress of {name}: {attempts}").format(name=name, attempts=attempts_text(len(history))))
     if recent:
-        typer.echo(f"Recent accuracy (last {len(recent)}): {data['recent_accuracy']:.0%}")
+        typer.echo(_("Recent accuracy (last {count}): {accuracy:.0%}").format(count=len(recent), accuracy=data["recent_accuracy"]))
     typer.echo("")
     for t, m in sorted(mastery.items(), key=lambda kv: -kv[1].value):
         bar = "█" * round(m.value * 20) + "·" * (20 - round(m.value * 20))
-        typer.echo(f"  {t:<18} {bar} {m.value:4.0%}  ({plural(m.attempts, 'attempt')})")
+        typer.echo(f"  {ljust(t, 18)} {bar} {m.value:4.0%}  ({attempts_text(m.attempts)})")
     if data["misconceptions"]:
-        typer.echo("\nMost frequent misconceptions:")
+        typer.echo("\n" + _("Most frequent misconceptions:"))
         for row in data["misconceptions"]:
             typer.echo(f"  {row['count']:>3} × {row['title']}")
-    typer.echo("\nPractise next: " + ", ".join(f"tcptutor practice --topic {t}" for t in nxt))
+    typer.echo("\n" + _("Practise next: {commands}").format(
+        commands=", ".join(f"tcptutor practice --topic {t}" for t in nxt)))

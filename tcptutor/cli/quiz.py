@@ -56,7 +56,10 @@ def variant_json(variant) -> dict:
 
 def render_variant(variant) -> str:
     data = variant_json(variant)
-    lines = [f"{data['question']} (seed {data['seed']}) · {data['kind']} · {', '.join(data['topics'])}", "", variant.prompt, ""]
+    from ..i18n import _
+    head = _("{question} (seed {seed}) · {kind} · {topics}").format(
+        question=data["question"], seed=data["seed"], kind=data["kind"], topics=", ".join(data["topics"]))
+    lines = [head, "", variant.prompt, ""]
     for o in data.get("options", []) + data.get("items", []):
         lines.append(f"  {o['letter']}. {o['text']}")
     if data.get("options") or data.get("items"):

@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ..i18n import N_, _
 from ..segment_flags import canonical_flags
 
 SEQ_MAX = 2**32 - 1
@@ -46,7 +47,7 @@ class Unreadable:
 
     def __str__(self) -> str:
         shown = self.given if len(self.given) <= _SHOWN_CHARS else self.given[:_SHOWN_CHARS] + "…"
-        return f"could not read {shown!r}: expected {self.expected}"
+        return _("could not read {answer}: expected {expected}").format(answer=repr(shown), expected=self.expected)
 
 
 def normalize(text: str) -> str:
@@ -94,7 +95,7 @@ def read_number(text: str) -> int | Unreadable:
             return sign * int(s)
     except ValueError:  # a digit int() refuses (such as ①); past the digit limit, were it reached
         pass
-    return Unreadable(text, "a whole number such as 1001 (hex like 0x3e9 works too)")
+    return Unreadable(text, _("a whole number such as 1001 (hex like 0x3e9 works too)"))
 
 
 _NONE_WORDS = frozenset({"NONE", "NO", "-", "N/A", "NA", "ABSENT", "NOTHING", "无", "没有"})
@@ -215,7 +216,7 @@ _STATE_ALIASES = {
     "LAST-ACK": "LAST-ACK", "LASTACK": "LAST-ACK", "最后确认": "LAST-ACK",
     "TIME-WAIT": "TIME-WAIT", "TIMEWAIT": "TIME-WAIT", "时间等待": "TIME-WAIT",
 }
-_STATE_EXAMPLE = "a TCP state such as SYN-RECEIVED, SYN_RCVD, ESTAB, time wait or 同步收到"
+_STATE_EXAMPLE = N_("a TCP state such as SYN-RECEIVED, SYN_RCVD, ESTAB, time wait or 同步收到")
 
 
 # The name a Chinese textbook gives each state, shown beside the RFC name in hints.
@@ -277,8 +278,8 @@ def read_state(text: str) -> str | Unreadable:
             return _STATE_ALIASES[candidate]
     hint = _state_hint(key.replace("状态", ""))
     if hint is None:
-        return Unreadable(text, _STATE_EXAMPLE)
-    return Unreadable(text, f"{_STATE_EXAMPLE}; {hint[0]}", hint[1])
+        return Unreadable(text, _(_STATE_EXAMPLE))
+    return Unreadable(text, f"{_(_STATE_EXAMPLE)}; {hint[0]}", hint[1])
 
 
 # Separators between list items, as plain alternatives: no \s* around them (that made every
@@ -327,7 +328,7 @@ def read_flags(text: str) -> str | Unreadable:
         return refused
     s = normalize(text).upper().strip("[]{}() ")
     if not s:
-        return Unreadable(text, "flags such as SYN+ACK (or SA, S., [SYN, ACK])")
+        return Unreadable(text, _("flags such as SYN+ACK (or SA, S., [SYN, ACK])"))
     words = [w for w in re.split(r"[\s+,/|&，、-]+", s) if w]
     found: set[str] = set()
     if all(w in _FLAG_WORDS or w in ("NONE", "-") for w in words):
@@ -335,7 +336,7 @@ def read_flags(text: str) -> str | Unreadable:
     elif len(words) == 1 and all(ch in _FLAG_LETTERS for ch in words[0]):
         found = {_FLAG_LETTERS[ch] for ch in words[0]}
     else:
-        return Unreadable(text, "flags such as SYN+ACK (or SA, S., [SYN, ACK])")
+        return Unreadable(text, _("flags such as SYN+ACK (or SA, S., [SYN, ACK])"))
     return canonical_flags(found)
 
 
@@ -353,7 +354,7 @@ def read_bool(text: str) -> bool | Unreadable:
         return True
     if s in _FALSE:
         return False
-    return Unreadable(text, "true or false")
+    return Unreadable(text, _("true or false"))
 
 
 def read_letters(text: str, count: int) -> str | Unreadable:
@@ -373,7 +374,7 @@ def read_letters(text: str, count: int) -> str | Unreadable:
             last = chr(ord("A") + count - 1)
             return Unreadable(text, f"option letters from A to {last}, e.g. B or A,C")
     if not letters:
-        return Unreadable(text, "one or more option letters, e.g. B or A,C")
+        return Unreadable(text, _("one or more option letters, e.g. B or A,C"))
     return "".join(sorted(set(letters)))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
+from ..i18n import _
 from ..questions.expected import Expected
 from ..questions.variants import LETTERS, Variant
 from . import answers as read
@@ -72,7 +73,7 @@ class Grade:
 def expected_line(value: object, solution: str, unit: str = "") -> str:
     """"Expected <value>: <why>", the value written once (see explain.with_value); a numeric
     question's unit after the value ("Expected 236 ms: ...")."""
-    return f"Expected {with_value(show(value) + (f' {unit}' if unit else ''), solution)}"
+    return _("Expected {value_and_why}").format(value_and_why=with_value(show(value) + (f' {unit}' if unit else ''), solution))
 
 
 def parse_answer(expected: Expected, text: str, variant: Variant):
@@ -130,7 +131,7 @@ def _choice_feedback(variant: Variant, given: str, correct: bool) -> str:
         letter = LETTERS[i]
         chosen = letter in given
         if chosen or (option.correct and not correct):
-            prefix = "you chose" if chosen else "the right option"
+            prefix = _("you chose") if chosen else _("the right option")
             notes.append(f"{letter} ({prefix}): {option.feedback}")
     return " ".join(notes)
 
@@ -160,24 +161,25 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         if text is None or not str(text).strip():
             if interrupted:
                 verdicts.append(FieldVerdict(name, expected.label, UNANSWERED, "", expected.value, None,
-                                             f"Not answered (the session stopped). {expected_line(expected.value, solution, unit)}",
+                                             _("Not answered (the session stopped).") + " " + expected_line(expected.value, solution, unit),
                                              solution, 0.0))
             else:
                 verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,
-                                             f"No answer. {expected_line(expected.value, solution, unit)}", solution, 0.0))
+                                             _("No answer.") + " " + expected_line(expected.value, solution, unit), solution, 0.0))
             continue
         text = str(text)
         given = parse_answer(expected, text, variant)
         if isinstance(given, read.Unreadable):
             verdicts.append(FieldVerdict(
                 name, expected.label, UNREADABLE, text, expected.value, None,
-                f"{str(given)[0].upper()}{str(given)[1:]}. No credit, but not counted as a mistake.",
+                _("{reason}. No credit, but not counted as a mistake.").format(
+                    reason=f"{str(given)[0].upper()}{str(given)[1:]}"),
                 solution, 0.0))
             continue
         if _matches(expected, given, variant):
-            feedback = f"Right: {solution}"
+            feedback = _("Right: {solution}").format(solution=solution)
             if expected.what in ("single", "multiple"):
-                feedback = "Right. " + _choice_feedback(variant, given, True)
+                feedback = _("Right.") + " " + _choice_feedback(variant, given, True)
             verdicts.append(FieldVerdict(name, expected.label, CORRECT, text, expected.value, None, feedback,
                                          solution, 1.0, parsed=given))
             continue
@@ -194,7 +196,8 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         credit = CARRIED_CREDIT if carried else 0.0
         parts = []
         if carried:
-            parts.append(f"This follows correctly from your answer to {carried}, which was wrong: partial credit.")
+            parts.append(_("This follows correctly from your answer to {field}, which was wrong: partial credit.").format(
+                field=carried))
         if misconception:
             parts.append(misconception.explanation)
         if expected.what in ("single", "multiple"):
@@ -203,7 +206,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         if expected.what == "states" and isinstance(given, list):
             credit = states_credit(given, list(expected.value))
             parts[-1] = parts[-1].rstrip(".") + "."
-            parts.append(f"You gave {show(given)}: {states_diff(given, list(expected.value))}")
+            parts.append(_("You gave {given}: {diff}").format(given=show(given), diff=states_diff(given, list(expected.value))))
         verdicts.append(FieldVerdict(
             name, expected.label, WRONG, text, expected.value, misconception.id if misconception else None,
             " ".join(p for p in parts if p), solution, credit, carried, given))

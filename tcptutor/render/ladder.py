@@ -7,28 +7,60 @@ column, so an arrow shows its send time on the sender's side and its arrival tim
 the receiver's side, and a state change shows the time it happened at that endpoint.
 
 Everything here is pure: a trace in, a string out, no terminal calls and no colour.
-Only characters that are one column wide in wcwidth terms are used (box drawing,
-arrows, "✕", "✗", "⋮"), so counting characters is counting columns.
+The words are the active language's (tcptutor.i18n): under zh a state is drawn as
+"同步已发送 SYN-SENT", its textbook name beside the RFC's. Every width is measured in
+terminal columns (render.width), so wide Chinese characters keep the lifelines straight.
 """
 
 from __future__ import annotations
 
-import textwrap
-
+from ..i18n import N_, NP_, _, pgettext
 from ..segment_flags import wireshark_flags, wireshark_order
 from ..tcp import analysis
 from ..tcp.trace import Note, SegmentRecord, Trace, TraceEvent
+from .width import GLUE, center as _center, display_width, ljust, rjust, truncate, wrap
 
 ENDPOINTS = ("client", "server")
 MAX_WIDTH = 100  # wider arrows only make it harder to tie a label to its ends
 GAP = 1.0  # seconds of silence that earn a "⋮ ... later" separator
 TIMER_NAMES = {
-    "retransmission": "RTO",
-    "syn": "SYN RTO",
-    "synack": "SYN-ACK RTO",
-    "time-wait": "TIME-WAIT",
-    "keepalive": "keep-alive",
+    "retransmission": NP_("timer", "RTO"),  # RFC 6298
+    "syn": NP_("timer", "SYN RTO"),  # RFC 6298 5.7; Linux tcp_retransmit_timer on a SYN
+    "synack": NP_("timer", "SYN-ACK RTO"),  # Linux inet_csk_reqsk_queue_prune / reqsk_timer_handler
+    "time-wait": NP_("timer", "TIME-WAIT"),  # RFC 9293 3.6: 2 MSL
+    "keepalive": NP_("timer", "keep-alive"),  # RFC 1122 4.2.3.6; Linux tcp_keepalive_timer
 }
+ENDPOINT_NAMES = (NP_("endpoint", "client"), NP_("endpoint", "server"), NP_("endpoint", "listener"))
+# The states (RFC 9293 3.3.2), marked for the catalogs: pgettext("TCP state", name).
+STATE_NAMES = (
+    NP_("TCP state", "CLOSED"), NP_("TCP state", "LISTEN"), NP_("TCP state", "SYN-SENT"),
+    NP_("TCP state", "SYN-RECEIVED"), NP_("TCP state", "ESTABLISHED"), NP_("TCP state", "FIN-WAIT-1"),
+    NP_("TCP state", "FIN-WAIT-2"), NP_("TCP state", "CLOSE-WAIT"), NP_("TCP state", "CLOSING"),
+    NP_("TCP state", "LAST-ACK"), NP_("TCP state", "TIME-WAIT"),
+)
+
+
+def state(name: str) -> str:
+    """A state as the active language names it, the RFC name kept beside a translation
+    ("同步已发送 SYN-SENT"), so the reader can match it to RFC 9293 and to `ss` output."""
+    shown = pgettext("TCP state", name)
+    return name if shown == name else f"{shown}{GLUE}{name}"
+
+
+def note(n: Note | str) -> str:
+    """A segment's note in the active language (an unknown note's text as it came)."""
+    return pgettext("trace note", n.value) if isinstance(n, Note) else str(n)
+
+
+def endpoint(name: str) -> str:
+    """An endpoint's name in the active language (a spoofed source's name as it is)."""
+    return pgettext("endpoint", name) if name in ENDPOINT_NAMES else name
+
+
+def timer_label(kind: str) -> str:
+    """A timer's short name in the active language ("RTO", "重传计时器 RTO")."""
+    name = TIMER_NAMES.get(kind)
+    return kind if name is None else pgettext("timer", name)
 
 
 # ---------------------------------------------------------------------------
@@ -52,8 +84,8 @@ def _dur(seconds: float) -> str:
 
 
 def _wrap(text: str, width: int, **kw) -> list[str]:
-    """Word wrap that keeps state names like SYN-RECEIVED in one piece."""
-    return textwrap.wrap(text, width, break_on_hyphens=False, **kw) or [""]
+    """Word wrap by columns that keeps state names like SYN-RECEIVED in one piece."""
+    return wrap(text, width, **kw)
 
 
 def _ordinal(k: int) -> str:
@@ -89,12 +121,12 @@ def _label(s: SegmentRecord, rel: dict | None, dups: dict, wins: dict | None = N
     if wins and s.n in wins:
         parts.append(f"win={wins[s.n]}")
     if s.retransmission and s.note != Note.ZERO_WINDOW_PROBE:  # a repeated probe is still a probe
-        parts.append("(retransmission)")
+        parts.append(_("(retransmission)"))
     if s.note in NOTES_SHOWN:
-        parts.append(f"({s.note})")
+        parts.append(f"({note(s.note)})")
     elif s.n in dups:
         orig, k = dups[s.n]
-        parts.append(f"({_ordinal(k)} dup ACK of #{orig})")
+        parts.append(_("({nth} dup ACK of #{orig})").format(nth=_ordinal(k), k=k, orig=orig))
     return " ".join(parts)
 
 
@@ -105,7 +137,7 @@ def _timer_name(e: TraceEvent) -> str | None:
         return None
     timer = timer or {}
     kind = timer.get("kind") or (e.cause.timer if e.cause.is_timeout else "") or "retransmission"
-    name = TIMER_NAMES.get(kind, kind)
+    name = timer_label(kind)
     if timer.get("timeout") is not None:
         name += f" {_dur(timer['timeout'])}"
     return name
@@ -119,15 +151,15 @@ def _event_lines(e: TraceEvent) -> list[str]:
     """
     lines = []
     if e.cause.is_call:
-        lines.append(f"app: {e.cause.verb}({', '.join(map(str, e.cause.sizes))})")
+        lines.append(_("app: {call}").format(call=f"{e.cause.verb}({', '.join(map(str, e.cause.sizes))})"))
     timer = _timer_name(e)
     if timer:
-        lines.append(f"timer: {timer} expired")
+        lines.append(_("timer: {timer} expired").format(timer=timer))
     if e.error:
         lines.append(f"✗ {e.error}")
     before, after = e.state_before, e.state_after
     if after and after != before:
-        lines.append(f"{before} → {after}" if before else f"→ {after}")
+        lines.append(f"{state(before)} → {state(after)}" if before else f"→ {state(after)}")
     return lines
 
 
@@ -146,8 +178,8 @@ class _Grid:
         self.cell = self.half - 1  # room for text in one endpoint's half
 
     def row(self, ltime: str = "", mid: str = "", rtime: str = "", bar: str = "│") -> str:
-        mid = mid[: self.inner].ljust(self.inner)
-        return f"{ltime:>{self.tw}} {bar}{mid}{bar} {rtime}".rstrip()
+        mid = ljust(truncate(mid, self.inner), self.inner)
+        return f"{rjust(ltime, self.tw)} {bar}{mid}{bar} {rtime}".rstrip().replace(GLUE, " ")
 
     def cells(self, side: str, lines: list[str], time: str) -> list[str]:
         """Text in one endpoint's half, next to its lifeline; time on its side."""
@@ -158,19 +190,19 @@ class _Grid:
             if side == "client":
                 out.append(self.row(t, " " + text))
             else:
-                out.append(self.row("", text.rjust(self.inner - 1) + " ", t))
+                out.append(self.row("", rjust(text, self.inner - 1) + " ", t))
         return out
 
     def pair(self, time: str, client: str, server: str) -> str:
         """One row with a text in each endpoint's half (initial and final states)."""
-        mid = f" {client}".ljust(self.half) + f"{server} ".rjust(self.inner - self.half)
+        mid = ljust(f" {client}", self.half) + rjust(f"{server} ", self.inner - self.half)
         return self.row(time, mid)
 
     def banner(self, text: str, time: str = "", center: bool = False) -> list[str]:
         """Text across the middle (waits, flood summaries) between dashed lifelines."""
         lines = _wrap(text, self.inner - 2, subsequent_indent="  ")
         return [self.row(time if i == 0 else "",
-                         line.center(self.inner) if center else f" {line}", bar="┊")
+                         _center(line, self.inner) if center else f" {line}", bar="┊")
                 for i, line in enumerate(lines)]
 
     def arrow(self, s: SegmentRecord, label: str, arrival_below: bool = False) -> list[str]:
@@ -179,19 +211,20 @@ class _Grid:
         arrival_below: the arrival time is on a later row of its own ("#n arrives")."""
         rightward = _rightward(s)
         lost = not s.delivered
-        shaft = self.inner - (len(" ✕ lost") + 8 if lost else 1)
+        lost_word = _("lost")
+        shaft = self.inner - (display_width(" ✕ " + lost_word) + 8 if lost else 1)
         above = []
-        if len(label) + 4 > shaft:  # label does not fit in the shaft: put it above
-            above = [self.row("", w.center(self.inner)) for w in _wrap(label, self.inner - 2)]
+        if display_width(label) + 4 > shaft:  # label does not fit in the shaft: put it above
+            above = [self.row("", _center(w, self.inner)) for w in _wrap(label, self.inner - 2)]
             body = "─" * shaft
         else:
-            body = f" {label} ".center(shaft, "─")
+            body = _center(f" {label} ", shaft, "─")
         if rightward:
-            mid = body + ("✕ lost" if lost else "►")
+            mid = body + (f"✕ {lost_word}" if lost else "►")
             ltime, rtime = _t(s.sent_seconds), _t(s.arrived_seconds)
         else:
-            mid = ("lost ✕" if lost else "◄") + body
-            mid = mid.rjust(self.inner)
+            mid = (f"{lost_word} ✕" if lost else "◄") + body
+            mid = rjust(mid, self.inner)
             ltime, rtime = _t(s.arrived_seconds), _t(s.sent_seconds)
         if arrival_below:
             ltime, rtime = (ltime, "") if rightward else ("", rtime)
@@ -372,9 +405,9 @@ def _flood_summary(run: list[tuple[str, object]]) -> list[str]:
             if item.error:
                 what = f"✗ {item.error}"
             elif before != after and after == "SYN-RECEIVED":
-                what = "half-open connections (SYN-RECEIVED)"
+                what = _("half-open connections ({state})").format(state=state(after))
             elif before != after:
-                what = f"connections {before} → {after}"
+                what = _("connections {before} → {after}").format(before=state(before), after=state(after))
             else:  # a timer or a receipt: its segments are summarised already
                 continue
             key = ("event", item.endpoint, what)
@@ -385,18 +418,21 @@ def _flood_summary(run: list[tuple[str, object]]) -> list[str]:
         lost = sum(1 for s in items if kind in ("in", "out") and not s.delivered)
         if kind == "in":
             srcs = _spoof_range([s.src for s in items])
-            line = f"⋮ {n} spoofed {what}s from {srcs} → {who}"
+            line = "⋮ " + _("{count} spoofed {what}s from {sources} → {endpoint}").format(
+                count=n, what=what, sources=srcs, endpoint=endpoint(who))
         elif kind == "out":
             retx = sum(1 for s in items if s.retransmission)
-            line = f"⋮ {who} → {n} {what}s to spoofed sources"
+            line = "⋮ " + _("{endpoint} → {count} {what}s to spoofed sources").format(
+                count=n, what=what, endpoint=endpoint(who))
             if retx:
-                line += f" (retransmissions: {retx})"
+                line += " " + _("(retransmissions: {count})").format(count=retx)
         else:
             peers = [e.peer for e in items if e.peer]
-            count = f"{n} × " if what.startswith("✗") else f"{n} "
-            line = f"⋮ {who}: {count}{what}" + (f" ({_spoof_range(peers)})" if peers else "")
+            counted = f"{n} × {what}" if what.startswith("✗") else _("{count} {what}").format(count=n, what=what)
+            line = "⋮ " + _("{endpoint}: {what}").format(endpoint=endpoint(who), what=counted)
+            line += f" ({_spoof_range(peers)})" if peers else ""
         if lost:
-            line += f" ({lost} lost)"
+            line += " " + _("({count} lost)").format(count=lost)
         lines.append(line)
     return lines
 
@@ -417,26 +453,26 @@ def _header(trace: Trace, relative: bool, width: int, seed: int | None = None) -
     net = params.get("net", {})
     facts = []
     if "profile" in net:
-        facts.append(f"profile {net['profile']}")
-    for key, name in (("latency", "latency"), ("rto", "RTO"), ("msl", "MSL"),
-                      ("time_wait", "TIME-WAIT")):
+        facts.append(_("profile {profile}").format(profile=net["profile"]))
+    for key, fact in (("latency", N_("latency {duration} one way")), ("rto", N_("RTO {duration}")),
+                      ("msl", N_("MSL {duration}")), ("time_wait", N_("TIME-WAIT {duration}"))):
         if net.get(key) is not None:
-            facts.append(f"{name} {_dur(net[key])}" + (" one way" if key == "latency" else ""))
+            facts.append(_(fact).format(duration=_dur(net[key])))
     isn = analysis.isns(trace)
     c = params.get("client", {}).get("isn", isn.get(("client", "server"), "?"))
     s = params.get("server", {}).get("isn", isn.get(("server", "client"), "?"))
     if seed is not None:
-        facts.append(f"seed {seed}")
+        facts.append(_("seed {seed}").format(seed=seed))
     elif net.get("seed"):
-        facts.append(f"simulator seed {net['seed']}")
+        facts.append(_("simulator seed {seed}").format(seed=net["seed"]))
     if not relative:
-        facts.append(f"ISN client {c}, server {s}")
-    text = [trace.title or "TCP trace", ", ".join(facts)]
+        facts.append(_("ISN client {client}, server {server}").format(client=c, server=s))
+    text = [trace.title or _("TCP trace"), _(", ").join(facts)]  # ", ": Chinese lists take "，"
     if relative:
-        text.append("seq/ack are relative (Wireshark style): seq counts from the sender's"
-                    f" ISN, ack from the receiver's (client ISN {c}, server ISN {s}).")
-    text.append("Times in seconds: left column at the client, right column at the server;"
-                " an arrow leaves at the sender's time and arrives at the receiver's.")
+        text.append(_("seq/ack are relative (Wireshark style): seq counts from the sender's"
+                      " ISN, ack from the receiver's (client ISN {client}, server ISN {server}).").format(client=c, server=s))
+    text.append(_("Times in seconds: left column at the client, right column at the server;"
+                  " an arrow leaves at the sender's time and arrives at the receiver's."))
     out = []
     for paragraph in text:
         if paragraph:
@@ -482,22 +518,22 @@ def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, high
     grid = _Grid(width, tw)
 
     out = _header(trace, relative, width, seed) + [""]
-    heading = " CLIENT".ljust(grid.half) + "SERVER ".rjust(grid.inner - grid.half)
-    out.append(grid.row("time", heading, "time").replace("│", " "))
-    out.append(grid.pair("start", _initial(events, "client"), _initial(events, "server")))
+    heading = ljust(" " + _("CLIENT"), grid.half) + rjust(_("SERVER") + " ", grid.inner - grid.half)
+    out.append(grid.row(_("time"), heading, _("time")).replace("│", " "))
+    out.append(grid.pair(_("start"), state(_initial(events, "client")), state(_initial(events, "server"))))
 
     latest = None
     shown_tcb: dict[str, str] = {}
     for kind, item in _schedule(_group(_chronology(segments, events), highlight)):
         if kind == "arrival":  # a crossing segment's arrival, on a row of its own
             side = "server" if _rightward(item) else "client"
-            out += grid.cells(side, [f"#{item.n} arrives"], _t(item.arrived_seconds))
+            out += grid.cells(side, [_("#{n} arrives").format(n=item.n)], _t(item.arrived_seconds))
             latest = max(latest or 0.0, item.arrived_seconds)
             continue
         rows = item if kind == "flood" else [("seg" if kind == "sent" else kind, item)]
         start = _start(*rows[0])
         if latest is not None and _long_wait(latest, start):
-            out += grid.banner(f"⋮ {_dur(start - latest)} later ⋮", center=True)
+            out += grid.banner("⋮ " + _("{duration} later").format(duration=_dur(start - latest)) + " ⋮", center=True)
         if kind == "flood":
             for i, line in enumerate(_flood_summary(rows)):
                 out += grid.banner(line, _t(start) if i == 0 else "")
@@ -518,7 +554,7 @@ def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, high
                     shown_tcb[item.endpoint] = line
                     lines.append(line)
             if item.endpoint not in (None, *ENDPOINTS):
-                lines = [f"{item.endpoint}: {line}" for line in lines]
+                lines = [_("{endpoint}: {what}").format(endpoint=endpoint(item.endpoint), what=line) for line in lines]
             out += grid.cells(side, lines, _t(item.at_seconds))
         if kind == "sent":
             latest = max(latest or 0.0, item.sent_seconds)
@@ -526,5 +562,5 @@ def render_ladder(trace: Trace, *, relative: bool = False, width: int = 80, high
             latest = max([latest or 0.0] + [_end(k, i) for k, i in rows])
 
     final = trace.final
-    out.append(grid.pair("final", final.get("client", "?"), final.get("server", "?")))
+    out.append(grid.pair(_("final"), state(final.get("client", "?")), state(final.get("server", "?"))))
     return "\n".join(out)

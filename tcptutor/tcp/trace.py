@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from ..i18n import NP_
 from .params import MICROS
 from .segment import Segment, ordered_flags
 from .tcb import Tcb
@@ -34,39 +35,40 @@ class Note(enum.StrEnum):
     """Why a segment was sent or what an event did, when it is not the obvious reason.
 
     The values are the trace JSON's exact strings (a StrEnum, so that a plain string note
-    from code not yet converted still compares equal to its member).
+    from code not yet converted still compares equal to its member). NP_ only marks them for
+    the message catalogs (it returns the text): people see pgettext("trace note", value).
     """
 
     # segment notes
-    ABORT = "abort"  # RFC 9293 3.10.5 ABORT call: <SEQ=SND.NXT><CTL=RST>
-    RETRANSMISSION_TIMEOUT = "retransmission timeout"  # RFC 6298 5.4
-    FAST_RETRANSMIT = "fast retransmit"  # RFC 5681 3.2
-    PARTIAL_ACK = "partial ACK"  # RFC 6582 3.2 step 5: the next hole, resent at once
-    SLOW_START_AFTER_TIMEOUT = "slow start after timeout"  # RFC 5681 3.1; Linux tcp_xmit_retransmit_queue
-    CHALLENGE_ACK = "challenge ACK"  # RFC 5961 3.2, 4.2
-    REPLY_TO_REPEATED_SYN = "reply to repeated SYN"  # RFC 9293 3.10.7.4 (SYN-RECEIVED)
-    ACK_OF_RETRANSMITTED_FIN = "ACK of retransmitted FIN"  # RFC 9293 3.10.7.4 TIME-WAIT
-    ACK_OF_UNACCEPTABLE = "ACK of an unacceptable segment"  # RFC 9293 3.10.7.4 first
-    ACK_OF_UNSENT_DATA = "ACK of an ACK for data not yet sent"  # RFC 9293 3.10.7.4 fifth
-    DUPLICATE_ACK_OUT_OF_ORDER = "duplicate ACK (out-of-order segment)"  # RFC 5681 4.2
-    BAD_ACK_IN_SYN_SENT = "bad ACK in SYN-SENT"  # RFC 9293 3.10.7.3
-    BAD_ACK_IN_SYN_RECEIVED = "bad ACK in SYN-RECEIVED"  # RFC 9293 3.10.7.4
-    NO_CONNECTION = "no connection"  # RFC 9293 3.10.7.1
-    ACK_TO_LISTENER = "ACK to a listener"  # RFC 9293 3.10.7.2
-    SYN_COOKIE = "SYN cookie"  # RFC 4987 3.6
-    SPOOFED_SOURCE = "spoofed source"  # a flood's SYN (RFC 4987 2)
-    ACK_OF_CROSSING_SYN_ACK = "ACK of the crossing SYN,ACK"  # Linux tcp_validate_incoming (simultaneous open)
-    ZERO_WINDOW_PROBE = "zero-window probe"  # RFC 9293 3.8.6.1; Linux tcp_send_probe0
-    KEEPALIVE_PROBE = "keep-alive probe"  # RFC 9293 3.8.4: <SEQ=SND.NXT-1>, no data (Linux tcp_xmit_probe_skb)
-    KEEPALIVE_RESET = "keep-alive probes unanswered"  # RFC 1122 4.2.3.6; Linux tcp_keepalive_timer -> tcp_send_active_reset
-    DELAYED_ACK = "delayed ACK"  # RFC 9293 3.8.6.3, Linux tcp_delack_timer_handler
-    RESET_FOR_SYN_IN_WINDOW = "SYN in the window: reset"  # RFC 9293 3.10.7.4 fourth, without RFC 5961
+    ABORT = NP_("trace note", "abort")  # RFC 9293 3.10.5 ABORT call: <SEQ=SND.NXT><CTL=RST>
+    RETRANSMISSION_TIMEOUT = NP_("trace note", "retransmission timeout")  # RFC 6298 5.4
+    FAST_RETRANSMIT = NP_("trace note", "fast retransmit")  # RFC 5681 3.2
+    PARTIAL_ACK = NP_("trace note", "partial ACK")  # RFC 6582 3.2 step 5: the next hole, resent at once
+    SLOW_START_AFTER_TIMEOUT = NP_("trace note", "slow start after timeout")  # RFC 5681 3.1; Linux tcp_xmit_retransmit_queue
+    CHALLENGE_ACK = NP_("trace note", "challenge ACK")  # RFC 5961 3.2, 4.2
+    REPLY_TO_REPEATED_SYN = NP_("trace note", "reply to repeated SYN")  # RFC 9293 3.10.7.4 (SYN-RECEIVED)
+    ACK_OF_RETRANSMITTED_FIN = NP_("trace note", "ACK of retransmitted FIN")  # RFC 9293 3.10.7.4 TIME-WAIT
+    ACK_OF_UNACCEPTABLE = NP_("trace note", "ACK of an unacceptable segment")  # RFC 9293 3.10.7.4 first
+    ACK_OF_UNSENT_DATA = NP_("trace note", "ACK of an ACK for data not yet sent")  # RFC 9293 3.10.7.4 fifth
+    DUPLICATE_ACK_OUT_OF_ORDER = NP_("trace note", "duplicate ACK (out-of-order segment)")  # RFC 5681 4.2
+    BAD_ACK_IN_SYN_SENT = NP_("trace note", "bad ACK in SYN-SENT")  # RFC 9293 3.10.7.3
+    BAD_ACK_IN_SYN_RECEIVED = NP_("trace note", "bad ACK in SYN-RECEIVED")  # RFC 9293 3.10.7.4
+    NO_CONNECTION = NP_("trace note", "no connection")  # RFC 9293 3.10.7.1
+    ACK_TO_LISTENER = NP_("trace note", "ACK to a listener")  # RFC 9293 3.10.7.2
+    SYN_COOKIE = NP_("trace note", "SYN cookie")  # RFC 4987 3.6
+    SPOOFED_SOURCE = NP_("trace note", "spoofed source")  # a flood's SYN (RFC 4987 2)
+    ACK_OF_CROSSING_SYN_ACK = NP_("trace note", "ACK of the crossing SYN,ACK")  # Linux tcp_validate_incoming (simultaneous open)
+    ZERO_WINDOW_PROBE = NP_("trace note", "zero-window probe")  # RFC 9293 3.8.6.1; Linux tcp_send_probe0
+    KEEPALIVE_PROBE = NP_("trace note", "keep-alive probe")  # RFC 9293 3.8.4: <SEQ=SND.NXT-1>, no data (Linux tcp_xmit_probe_skb)
+    KEEPALIVE_RESET = NP_("trace note", "keep-alive probes unanswered")  # RFC 1122 4.2.3.6; Linux tcp_keepalive_timer -> tcp_send_active_reset
+    DELAYED_ACK = NP_("trace note", "delayed ACK")  # RFC 9293 3.8.6.3, Linux tcp_delack_timer_handler
+    RESET_FOR_SYN_IN_WINDOW = NP_("trace note", "SYN in the window: reset")  # RFC 9293 3.10.7.4 fourth, without RFC 5961
     # event notes
-    NO_CONNECTION_RESET = "no connection: reset"  # RFC 9293 3.10.7.1
-    VALID_SYN_COOKIE = "valid SYN cookie"  # RFC 4987 3.6
-    QUEUE_FULL_COOKIE = "half-open queue full: answered with a SYN cookie, no state kept"  # RFC 4987 3.6
-    QUEUE_FULL_DROPPED = "half-open queue full: SYN dropped"  # RFC 4987 2
-    TIME_WAIT_REOPENED = "new SYN above RCV.NXT: TIME-WAIT reopened"  # RFC 6191, RFC 1122 4.2.2.13
+    NO_CONNECTION_RESET = NP_("trace note", "no connection: reset")  # RFC 9293 3.10.7.1
+    VALID_SYN_COOKIE = NP_("trace note", "valid SYN cookie")  # RFC 4987 3.6
+    QUEUE_FULL_COOKIE = NP_("trace note", "half-open queue full: answered with a SYN cookie, no state kept")  # RFC 4987 3.6
+    QUEUE_FULL_DROPPED = NP_("trace note", "half-open queue full: SYN dropped")  # RFC 4987 2
+    TIME_WAIT_REOPENED = NP_("trace note", "new SYN above RCV.NXT: TIME-WAIT reopened")  # RFC 6191, RFC 1122 4.2.2.13
 
     @property
     def text(self) -> str:

@@ -130,7 +130,7 @@ def command(*args: str) -> list[str]:
 
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
-    for key in ("TCPTUTOR_DB", "TCPTUTOR_STUDENT"):
+    for key in ("TCPTUTOR_DB", "TCPTUTOR_STUDENT", "TCPTUTOR_LANG"):
         env.pop(key, None)
     env.update(PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8", LANG="C.UTF-8")
     return env
@@ -399,6 +399,67 @@ def test_the_same_seed_gives_the_same_session(bank, terminals):
         term.close_stdin()
         assert term.wait() == 0
     assert seen[0] == seen[1]
+
+
+def answer_question_zh(term: Terminal, url: str, number: int, count: int, mode: str) -> dict:
+    """answer_question for a `--lang zh` session: the same answers, the chrome in Chinese
+    (question prompts, worked solutions and misconceptions are lesson content: English for now)."""
+    term.expect(re.escape(f"── 第 {number}/{count} 题 "))
+    m = term.expect(r"(?m)^(\S+)（种子 (\d+)）· predict · ")
+    qid, seed = m.group(1), int(m.group(2))
+    loaded, variant = load_variant(url, qid, seed)
+    term.expect(re.escape(variant.prompt))
+    plan = answers_for(mode, variant)
+    for name, typed, _, _ in plan:
+        label = variant.expected[name].label
+        for i, text in enumerate(typed):
+            term.expect(re.escape(f"  {name} ({label})? "))
+            term.type(text)
+            if i < len(typed) - 1:
+                term.expect(re.escape(f"? 无法识别 {text!r}：这里应填一个整数，如 1001"))
+                term.expect(re.escape("这次不算，请重新输入。"))
+    for name, _, kept, verdict in plan:
+        mark = "✓" if verdict == "correct" else "✗"
+        term.expect(re.escape(f"  {mark} {name} = {kept}") + r"\n")
+        feedback = term.expect(r"      (.*)\n").group(1)
+        e = variant.expected[name]
+        if verdict == "correct":
+            assert feedback.startswith("正确："), feedback
+        else:
+            assert BY_ID["syn-not-counted"].explanation in feedback
+            assert f"正确答案：{e.value} = {e.value - 1} + 1" in feedback
+    ladder = term.expect(r"(?s)\n( 时间 .*?)\n\n").group(1)
+    assert "客户端" in ladder and "同步已发送 SYN-SENT" in ladder
+    term.expect(re.escape(f"解析：{variant.explanation}"))
+    score = float(term.expect(r"得分 (\S+) · 累计").group(1))
+    return {"qid": qid, "seed": seed, "score": score}
+
+
+def test_a_chinese_session_speaks_chinese_and_grades_as_the_english_one(bank, terminals):
+    modes = ["right", "wrong", "gibberish"]
+    seen = {}
+    for lang, student, answer in (("en", "eve", answer_question), ("zh", "zoe", answer_question_zh)):
+        term = Terminal("--lang", lang, "practice", "--count", "3", "--kind", "predict", "--seed", "11",
+                        "--student", student, "--db", bank)
+        terminals.append(term)
+        if lang == "zh":
+            term.expect(re.escape("zoe 的练习：共 3 题。按 Ctrl-C 可随时停止"))
+        asked = [answer(term, bank, n, 3, mode) for n, mode in enumerate(modes, 1)]
+        if lang == "zh":
+            term.expect(re.escape("── 小结"))
+            term.expect(re.escape("共 3 题，平均得分 83%。"))
+            term.expect(re.escape(f"误区：{BY_ID['syn-not-counted'].title}（×1）"))
+            term.expect(re.escape("用 `tcptutor progress` 查看"))
+        term.close_stdin()
+        assert term.wait() == 0, term.err.decode()
+        seen[lang] = ([(a["qid"], a["seed"]) for a in asked],
+                      [(r["question_id"], r["seed"], r["score"], [(f["field"], f["given"], f["verdict"], f["credit"],
+                                                                   f["misconception"]) for f in r["fields"]])
+                       for r in attempts_of(bank, student)])
+    assert seen["zh"] == seen["en"]  # the language changes the words, never the grading
+    assert [score for _, _, score, _ in seen["zh"][1]] == [1.0, 0.5, 1.0]
+    text = run("--lang", "zh", "progress", "--student", "zoe", "--db", bank)
+    assert text.returncode == 0 and "zoe 的进度：作答 3 次" in text.stdout, text.stderr
 
 
 def _interrupted_session(bank, terminals, student: str, stop) -> None:

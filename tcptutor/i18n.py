@@ -1,0 +1,101 @@
+"""Which language tcptutor speaks, and its message catalogs (stdlib gettext).
+
+One standard mechanism: every sentence the CLI, the grader and the ladder say is marked
+with `_()` (or `ngettext`, `pgettext`), extracted by Babel (`pybabel extract`) into
+tcptutor/locale/<lang>/LC_MESSAGES/tcptutor.po and compiled to the .mo read here.
+
+The choice is made once, by the CLI (`use()`): `--lang`, else TCPTUTOR_LANG, else the POSIX
+locale (LC_ALL, LC_MESSAGES, LANG: the first one set decides, as in setlocale(3)). Until
+then the language is English, so library code and tests that never call `use()` see the
+msgids themselves. Pure apart from reading the catalog file: no locale calls, no printing.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+DOMAIN = "tcptutor"
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("en", "zh")  # en: the msgids themselves; zh: 简体中文 (zh_CN, zh_TW, zh_HK ... all map here)
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+class UnknownLanguage(ValueError):
+    """A language asked for by name (--lang, TCPTUTOR_LANG) that tcptutor has no catalog for."""
+
+
+def language_of(tag: str) -> str | None:
+    """The language of a tag or locale name ("zh", "zh_CN.UTF-8", "zh-TW", "en_US"), or None."""
+    base = tag.strip().split(".", 1)[0].split("@", 1)[0].replace("-", "_").lower()
+    primary = base.split("_", 1)[0]
+    return primary if primary in LANGUAGES else None
+
+
+def choose(option: str | None, environ: Mapping[str, str]) -> str:
+    """The language: `--lang`, else TCPTUTOR_LANG, else the locale; English when none says.
+
+    A language asked for by name must exist (UnknownLanguage); a locale that names another
+    language ("de_DE.UTF-8", "C") means English: the user did not ask tcptutor for it."""
+    for value, where in ((option, "--lang"), (environ.get("TCPTUTOR_LANG"), "TCPTUTOR_LANG")):
+        if value:
+            lang = language_of(value)
+            if lang is None:
+                raise UnknownLanguage(f"unknown language {value!r} in {where}: choose one of {', '.join(LANGUAGES)}")
+            return lang
+    for key in LOCALE_VARIABLES:
+        value = environ.get(key)
+        if value:
+            return language_of(value) or "en"
+    return "en"
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    """The catalog for `lang` (English: none, the msgids are English). A missing .mo for a
+    listed language is an installation error, raised, not papered over with English."""
+    if lang not in LANGUAGES:
+        raise UnknownLanguage(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+
+
+_active: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+
+def use(lang: str) -> None:
+    """Speak `lang` from now on (the CLI calls this once, from its callback)."""
+    global _active, _language
+    _active = translations(lang)
+    _language = lang
+
+
+def language() -> str:
+    return _language
+
+
+def _(message: str) -> str:
+    return _active.gettext(message)
+
+
+def N_(message: str) -> str:
+    """Marks a constant for extraction (`pybabel extract -k N_`); `_()` translates it where used."""
+    return message
+
+
+def NP_(context: str, message: str) -> str:
+    """N_ for a message with a context (`-k NP_:1c,2`); `pgettext(context, message)` translates it."""
+    return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _active.ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """A message whose msgid alone is ambiguous ("SYN-SENT" the state vs anything else)."""
+    return _active.pgettext(context, message)

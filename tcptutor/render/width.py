@@ -1,0 +1,100 @@
+"""Text measured in terminal columns, not characters: the one place that knows CJK is wide.
+
+A character whose Unicode East Asian Width is W or F (汉字, full-width ＡＢＣ, 、。：) takes
+two columns in a terminal (UAX #11); a combining mark takes none. Ambiguous characters
+(box drawing, arrows) count as one, as in every non-CJK terminal locale. Every diagram and
+table pads, centres, cuts and wraps through these, so a Chinese state name keeps the
+columns. ASCII text takes the stdlib's own paths, so English output is unchanged.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+
+
+def char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal."""
+    if text.isascii():
+        return len(text)
+    return sum(char_width(ch) for ch in text)
+
+
+def ljust(text: str, width: int, fill: str = " ") -> str:
+    return text + fill * max(0, width - display_width(text))
+
+
+def rjust(text: str, width: int, fill: str = " ") -> str:
+    return fill * max(0, width - display_width(text)) + text
+
+
+def center(text: str, width: int, fill: str = " ") -> str:
+    """str.center by columns, the odd column placed where str.center places it."""
+    marg = width - display_width(text)
+    if marg <= 0:
+        return text
+    left = marg // 2 + (marg & width & 1)
+    return fill * left + text + fill * (marg - left)
+
+
+def truncate(text: str, width: int) -> str:
+    """The longest prefix of `text` that fits in `width` columns."""
+    if text.isascii():
+        return text[:width]
+    used = 0
+    for i, ch in enumerate(text):
+        used += char_width(ch)
+        if used > width:
+            return text[:i]
+    return text
+
+
+GLUE = "\u00a0"  # a no-break space: joins "同步已发送" to "SYN-SENT" so a line never splits the pair
+
+
+def _has_wide(text: str) -> bool:
+    return any(char_width(ch) == 2 for ch in text)
+
+
+def wrap(text: str, width: int, subsequent_indent: str = "") -> list[str]:
+    """Word wrap to `width` columns; state names like SYN-RECEIVED stay in one piece.
+
+    ASCII text is textwrap's (break_on_hyphens=False). Other text breaks at spaces; a word
+    with wide characters (Chinese prose has no spaces) fills the rest of a line and goes on
+    on the next, unless it is glued with GLUE (a state's two names), which moves whole.
+    A GLUE comes out as a plain space."""
+    if text.isascii():
+        return textwrap.wrap(text, width, break_on_hyphens=False, subsequent_indent=subsequent_indent) or [""]
+    lines: list[str] = []
+    line = ""
+
+    def indent() -> str:
+        return subsequent_indent if lines else ""
+
+    for word in filter(None, text.split(" ")):
+        sep = " " if line else ""
+        if display_width(indent() + line + sep + word) <= width:
+            line += sep + word
+            continue
+        room = width - display_width(indent() + line + sep)
+        if GLUE not in word and _has_wide(word) and room >= 2:
+            head = truncate(word, room)
+            if head:
+                line += sep + head
+                word = word[len(head):]
+        if line:
+            lines.append(indent() + line)
+        line = word
+        while display_width(indent() + line) > width and len(line) > 1:  # wider than a whole line
+            head = truncate(line, max(1, width - display_width(indent()))) or line[0]
+            lines.append(indent() + head)
+            line = line[len(head):]
+    if line or not lines:
+        lines.append(indent() + line)
+    return [w.replace(GLUE, " ") for w in lines]
