@@ -24,9 +24,13 @@ from tcptutor.lab.tun import run_kernel_cases, tun_available  # noqa: E402
 from test_linux_loss import Case, outcome  # noqa: E402
 
 CASES = {
+    # 50 ms one way: the peer answers probes 0.7 s and 1.3 s apart, well clear of its 500 ms
+    # out-of-window rate limit (__tcp_oow_rate_limited). At 10 ms the second probe fell 450 ms
+    # after the last answer, and the kernel's probe timer firing up to 1/8 late decided whether
+    # the peer answered it: the comparison then turned on timer slack, not on flow control.
     "zero window, probes, window update (kernel sender)": Case("flow", "client", (
         "server listen", "client connect", "client send 3000", "wait 3s", "server read all", "wait 1s"),
-        toml="[client]\nmss = 1000\n[server]\nwindow = 2000\nautoread = false\n"),
+        toml="[client]\nmss = 1000\n[server]\nwindow = 2000\nautoread = false\n", net='latency = "50ms"\n'),
 }
 RECEIVER = Case("flow", "server", (
     "server listen", "client connect", "client send 20000", "wait 3s", "server read all", "wait 1s"),

@@ -56,9 +56,10 @@ class Case:
     toml: str = ""  # extra scenario sections ([client], [server], [net] keys)
     syncookies: int | None = None
     xfail: str = ""  # why the simulator is still wrong here (issue 10 point N: ...)
+    net: str = ""  # extra [net] keys, after profile = "linux"
 
     def scenario_text(self) -> str:
-        return f'steps = {json.dumps(list(self.steps))}\n{self.toml}[net]\nprofile = "linux"\n'
+        return f'steps = {json.dumps(list(self.steps))}\n{self.toml}[net]\nprofile = "linux"\n{self.net}'
 
 
 SETUP = ("server listen", "client connect")
