@@ -32,9 +32,11 @@ class Profile:
     # SO_LINGER 0 afterwards sends nothing and leaves TIME-WAIT running. RFC 9293 3.10.5
     # deletes the TCB instead.
     abort_keeps_time_wait: bool = False
-    # Linux gives up on a SYN by time, not by count: at the first timeout after the time
-    # that syn_retries exponential retries would take (tcp_model_timeout), so its linear
-    # first timeouts add retries: 6 -> SYNs at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, give up at 131 s.
+    # Linux gives up on a SYN by a retry count, tcp_syn_retries + tcp_syn_linear_timeouts
+    # retransmissions (tcp_write_timeout), with the time those retries take as a fallback
+    # bound (retransmits_timed_out, tcp_model_timeout). The simulator applies that time bound,
+    # which gives the same end with the defaults: 6 + 4 -> SYNs at 1, 2, 3, 4, 5, 7, 11, 19,
+    # 35, 67 s, give up at 131 s.
     syn_give_up_by_time: bool = False
     # Congestion control (docs/scenarios.md `cc`, `iw`): the algorithm, whose version of it
     # (cc/: "" the RFC's, "linux" Linux's, in packets), and the initial window in segments
