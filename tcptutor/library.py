@@ -54,9 +54,18 @@ def simulator_version() -> str:
     to forget to bump: a stored key records it, so a cache can tell a stale entry and a regrade
     can say that the simulator, not the question, moved. 16 hex digits are plenty to tell
     versions apart."""
-    root = Path(__file__).resolve().parent / "tcp"
+    return code_digest("tcp")
+
+
+def code_digest(*parts: str) -> str:
+    """A digest of part of tcptutor's own source: each of `parts` a folder (its .py files, at
+    any depth) or a .py file, relative to the package, hashed with its relative path. The one
+    way the simulator's, the verifier's and the grader's versions are computed."""
+    package = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        h.update(f"\0{path.relative_to(root).as_posix()}\0".encode())
-        h.update(path.read_bytes())
+    for part in parts:
+        target = package / part
+        for path in sorted(target.rglob("*.py")) if target.is_dir() else [target]:
+            h.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
+            h.update(path.read_bytes())
     return h.hexdigest()[:16]

@@ -39,21 +39,12 @@ ENV = "TCPTUTOR_VERIFY_CACHE"
 MAX_KEYS = 100_000  # about 3.5 MB; beyond it the oldest keys go (they only cost a re-verification)
 
 
-def _digest_sources(root: Path, h) -> None:
-    for path in sorted(root.rglob("*.py")):
-        h.update(f"\0{path.relative_to(root.parent).as_posix()}\0".encode())
-        h.update(path.read_bytes())
-
-
 @cache
 def verifier_version() -> str:
-    """The simulator's version (library.simulator_version) and a digest of the code that
-    turns a trace into a variant and its answers (tcptutor/questions, the lesson parser's
-    verify_question): a change to either invalidates every cached pass."""
-    h = hashlib.sha256(library.simulator_version().encode())
-    _digest_sources(PACKAGE / "questions", h)
-    h.update((PACKAGE / "lessons" / "parser.py").read_bytes())
-    return h.hexdigest()[:16]
+    """A digest of the simulator (tcptutor/tcp) and of the code that turns a trace into a
+    variant and its answers (tcptutor/questions, the lesson parser's verify_question): a change
+    to either invalidates every cached pass."""
+    return library.code_digest("tcp", "questions", "lessons/parser.py")
 
 
 def question_key(question: Question, scenarios: Mapping[str, str], seeds: Iterable[int],

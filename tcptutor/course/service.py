@@ -31,7 +31,7 @@ from ..bank.queries import from_version
 from ..errors import InputError, TcptutorError
 from ..grading.grader import Grade, grade as grade_variant, show
 from ..grading.textsafe import ECHO_LIMIT, markdown_inline
-from ..library import simulator_version
+from ..library import code_digest, simulator_version
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
 from ..tcp.limits import too_deep_message, toml_too_deep
@@ -690,15 +690,9 @@ def _file_digest(path: Path, shown: str, form: str) -> str:
 
 @cache
 def _code_version() -> str:
-    """A digest of the code a grade depends on: the simulator (library.simulator_version) and
+    """A digest of the code a grade depends on: the simulator (tcptutor/tcp) and
     the question, grading and course packages. Upgrading tcptutor makes old runs stale."""
-    h = hashlib.sha256(simulator_version().encode())
-    root = Path(__file__).resolve().parent.parent
-    for package in ("questions", "grading", "course"):
-        for path in sorted((root / package).glob("*.py")):
-            h.update(f"\0{package}/{path.name}\0".encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    return code_digest("tcp", "questions", "grading", "course")
 
 
 def grades_state(session: Session, course: CourseDir, set_row: m.AssessmentSet) -> str:
