@@ -110,27 +110,37 @@ def _ip(*args, timeout=10):
     return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=timeout)
 
 
-def tun_available() -> str | None:
-    """None if run_kernel_case can work here, else why not (a pytest skip reason)."""
+def netns_unavailable(root_for: str, check=None) -> str | None:
+    """None if a private network namespace can be made here, else why not (one line: a skip
+    reason, or what `tcptutor lab` needs). `root_for` says what root is needed for; `check`,
+    given the name of a fresh namespace, may return a further reason (the namespace is
+    deleted afterwards either way)."""
     if sys.platform != "linux":
         return f"needs Linux, not {sys.platform}"
     if os.geteuid() != 0:
-        return "needs root (ip netns and /dev/net/tun)"
+        return f"needs root ({root_for})"
     if shutil.which("ip") is None:
         return "no `ip` binary (iproute2)"
-    if not os.path.exists("/dev/net/tun"):
-        return "no /dev/net/tun"
-    name = f"tcptutor-tun-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    name = f"tcptutor-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     r = _ip("netns", "add", name)
     if r.returncode != 0:
         return f"cannot create a network namespace: {r.stderr.strip()}"
     try:
-        r = _ip("netns", "exec", name, "ip", "tuntap", "add", "dev", TUN_NAME, "mode", "tun")
-        if r.returncode != 0:
-            return f"cannot create a TUN device in a namespace: {r.stderr.strip()}"
+        return check(name) if check is not None else None
     finally:
         _ip("netns", "delete", name)
-    return None
+
+
+def tun_available() -> str | None:
+    """None if run_kernel_case can work here, else why not (a pytest skip reason)."""
+    return netns_unavailable("ip netns and /dev/net/tun", _tun_in)
+
+
+def _tun_in(name: str) -> str | None:
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun"
+    r = _ip("netns", "exec", name, "ip", "tuntap", "add", "dev", TUN_NAME, "mode", "tun")
+    return None if r.returncode == 0 else f"cannot create a TUN device in a namespace: {r.stderr.strip()}"
 
 
 class KernelRun:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tcptutor.lab import tun
+
 
 def _settle(path: Path, quiet: float = 0.5, limit: float = 5.0) -> None:
     """Wait until tcpdump (-U writes each packet at once) has stopped adding to the file: on a
@@ -43,20 +45,11 @@ def _settle(path: Path, quiet: float = 0.5, limit: float = 5.0) -> None:
 
 def netns_unavailable() -> str | None:
     """None if captures can be made here, else why not (a skip reason)."""
-    if sys.platform != "linux":
-        return f"needs Linux, not {sys.platform}"
-    if os.geteuid() != 0:
-        return "needs root (ip netns, tcpdump)"
-    if shutil.which("ip") is None:
-        return "no `ip` binary (iproute2)"
-    if shutil.which("tcpdump") is None:
-        return "no tcpdump (apt-get install tcpdump; .ci/run installs it)"
-    name = f"ttcap-probe-{uuid.uuid4().hex[:8]}"
-    r = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True, timeout=10)
-    if r.returncode != 0:
-        return f"cannot create a network namespace: {r.stderr.strip()}"
-    subprocess.run(["ip", "netns", "delete", name], capture_output=True, timeout=10)
-    return None
+    return tun.netns_unavailable("ip netns, tcpdump", _tcpdump)
+
+
+def _tcpdump(_name: str) -> str | None:
+    return None if shutil.which("tcpdump") else "no tcpdump (apt-get install tcpdump; .ci/run installs it)"
 
 
 def require_netns() -> None:

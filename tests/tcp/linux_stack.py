@@ -12,12 +12,13 @@ included) behind: deleting the namespace destroys them all.
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+
+from tcptutor.lab.tun import netns_unavailable
 
 PROBE = Path(__file__).with_name("linux_probe.py")
 
@@ -41,21 +42,14 @@ def _new_namespace():
 
 def linux_available() -> str | None:
     """None if run_on_linux can work here, else why not (a pytest skip reason)."""
-    if sys.platform != "linux":
-        return f"needs Linux, not {sys.platform}"
-    if os.geteuid() != 0:
-        return "needs root (ip netns and AF_PACKET)"
-    if shutil.which("ip") is None:
-        return "no `ip` binary (iproute2)"
+    return netns_unavailable("ip netns and AF_PACKET", _af_packet)
+
+
+def _af_packet(_name: str) -> str | None:
     try:
         socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800)).close()
     except OSError as e:
         return f"AF_PACKET raw sockets unavailable: {e}"
-    try:
-        name = _new_namespace()
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-        return f"cannot create a network namespace: {e}"
-    _ip("netns", "delete", name)
     return None
 
 
