@@ -13,38 +13,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_startup import best, line  # noqa: E402  one way of timing a command, for every bench
+
 FORMATS = ("moodle-xml", "gift", "qti", "anki", "json", "markdown", "html", "pcap")
-
-
-def best(argv: list[str], repeats: int, env: dict[str, str], before_each=None) -> tuple[float, float]:
-    walls, cpus = [], []
-    for _ in range(repeats):
-        if before_each is not None:
-            before_each()
-        used = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        run = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             env=env, cwd=ROOT)
-        walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
-        if run.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} exited {run.returncode}: {run.stderr.decode()[-500:]}")
-    return min(walls), min(cpus)
-
-
-def line(label: str, took: tuple[float, float], base: tuple[float, float]) -> str:
-    return (f"{label:<28} {took[0] * 1000:8.1f} ms wall {took[0] / base[0]:5.2f}x   "
-            f"{took[1] * 1000:8.1f} ms CPU {took[1] / base[1]:5.2f}x")
 
 
 def main() -> None:

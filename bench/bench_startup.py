@@ -43,10 +43,13 @@ app()
 '''
 
 
-def best(argv: list[str], repeats: int, env: dict[str, str], *, ok=(0,)) -> tuple[float, float]:
-    """(best wall, best CPU) seconds of `argv` in a fresh interpreter; its exit code must be in `ok`."""
+def best(argv: list[str], repeats: int, env: dict[str, str], *, ok=(0,), before_each=None) -> tuple[float, float]:
+    """(best wall, best CPU) seconds of `argv` in a fresh interpreter; its exit code must be in
+    `ok`. `before_each` runs (untimed) before every run. bench_export.py uses it too."""
     walls, cpus = [], []
     for _ in range(repeats):
+        if before_each is not None:
+            before_each()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         # cwd: `python -m` puts it first on sys.path, so it must be this checkout too
