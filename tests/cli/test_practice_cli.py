@@ -311,10 +311,26 @@ def attempts_of(url: str, student: str) -> list[dict]:
         con.close()
 
 
-def answer_question(term: Terminal, url: str, number: int, count: int, mode: str) -> dict:
-    """Read one question off the terminal, type the answers for `mode`, check the feedback."""
-    term.expect(re.escape(f"── Question {number}/{count} "))
-    m = term.expect(r"(?m)^(\S+) \(seed (\d+)\) · predict · ")
+# What a practice session prints around the questions, per language (question prompts,
+# worked solutions and misconceptions are lesson content: English in both for now).
+CHROME = {
+    "en": {"header": "── Question {number}/{count} ", "id_line": r"(?m)^(\S+) \(seed (\d+)\) · predict · ",
+           "unreadable": "? could not read {text!r}: expected a whole number such as 1001",
+           "again": "Not counted; try again.", "right": "Right: ", "expected": "Expected {value} = {basis} + 1",
+           "why": "Why: ", "score": r"score (\S+) · running"},
+    "zh": {"header": "── 第 {number}/{count} 题 ", "id_line": r"(?m)^(\S+)（种子 (\d+)）· predict · ",
+           "unreadable": "? 无法识别 {text!r}：这里应填一个整数，如 1001",
+           "again": "这次不算，请重新输入。", "right": "正确：", "expected": "正确答案：{value} = {basis} + 1",
+           "why": "解析：", "score": r"得分 (\S+) · 累计"},
+}
+
+
+def answer_question(term: Terminal, url: str, number: int, count: int, mode: str, lang: str = "en") -> dict:
+    """Read one question off the terminal, type the answers for `mode`, check the feedback
+    (in the session's language, `lang`)."""
+    say = CHROME[lang]
+    term.expect(re.escape(say["header"].format(number=number, count=count)))
+    m = term.expect(say["id_line"])
     qid, seed = m.group(1), int(m.group(2))
     loaded, variant = load_variant(url, qid, seed)
     term.expect(re.escape(variant.prompt))
@@ -325,23 +341,29 @@ def answer_question(term: Terminal, url: str, number: int, count: int, mode: str
             term.expect(re.escape(f"  {name} ({label})? "))
             term.type(text)
             if i < len(typed) - 1:  # the unreadable one: explained and asked again
-                term.expect(re.escape(f"? could not read {text!r}: expected a whole number such as 1001"))
-                term.expect(re.escape("Not counted; try again."))
+                term.expect(re.escape(say["unreadable"].format(text=text)))
+                term.expect(re.escape(say["again"]))
     for name, _, kept, verdict in plan:
         mark = "✓" if verdict == "correct" else "✗"
         term.expect(re.escape(f"  {mark} {name} = {kept}") + r"\n")
         feedback = term.expect(r"      (.*)\n").group(1)
         e = variant.expected[name]
         if verdict == "correct":
-            assert feedback.startswith("Right: "), feedback
+            assert feedback.startswith(say["right"]), feedback
         else:
             assert BY_ID["syn-not-counted"].explanation in feedback
-            assert f"Expected {e.value} = {e.value - 1} + 1" in feedback
-            assert f"{e.value}: {e.value}" not in feedback  # the value is written once
-    term.expect(re.escape(f"Why: {variant.explanation}"))
-    score = float(term.expect(r"score (\S+) · running").group(1))
-    assert score == (0.5 if mode == "wrong" else 1.0)
-    return {"qid": qid, "seed": seed, "version_id": loaded.version_id, "plan": plan, "variant": variant}
+            assert say["expected"].format(value=e.value, basis=e.value - 1) in feedback
+            if lang == "en":
+                assert f"{e.value}: {e.value}" not in feedback  # the value is written once
+    if lang == "zh":
+        ladder = term.expect(r"(?s)\n( 时间 .*?)\n\n").group(1)
+        assert "客户端" in ladder and "同步已发送 SYN-SENT" in ladder
+    term.expect(re.escape(f"{say['why']}{variant.explanation}"))
+    score = float(term.expect(say["score"]).group(1))
+    if lang == "en":
+        assert score == (0.5 if mode == "wrong" else 1.0)
+    return {"qid": qid, "seed": seed, "score": score, "version_id": loaded.version_id, "plan": plan,
+            "variant": variant}
 
 
 # ----------------------------------------------------------------------- practice
@@ -401,50 +423,16 @@ def test_the_same_seed_gives_the_same_session(bank, terminals):
     assert seen[0] == seen[1]
 
 
-def answer_question_zh(term: Terminal, url: str, number: int, count: int, mode: str) -> dict:
-    """answer_question for a `--lang zh` session: the same answers, the chrome in Chinese
-    (question prompts, worked solutions and misconceptions are lesson content: English for now)."""
-    term.expect(re.escape(f"── 第 {number}/{count} 题 "))
-    m = term.expect(r"(?m)^(\S+)（种子 (\d+)）· predict · ")
-    qid, seed = m.group(1), int(m.group(2))
-    loaded, variant = load_variant(url, qid, seed)
-    term.expect(re.escape(variant.prompt))
-    plan = answers_for(mode, variant)
-    for name, typed, _, _ in plan:
-        label = variant.expected[name].label
-        for i, text in enumerate(typed):
-            term.expect(re.escape(f"  {name} ({label})? "))
-            term.type(text)
-            if i < len(typed) - 1:
-                term.expect(re.escape(f"? 无法识别 {text!r}：这里应填一个整数，如 1001"))
-                term.expect(re.escape("这次不算，请重新输入。"))
-    for name, _, kept, verdict in plan:
-        mark = "✓" if verdict == "correct" else "✗"
-        term.expect(re.escape(f"  {mark} {name} = {kept}") + r"\n")
-        feedback = term.expect(r"      (.*)\n").group(1)
-        e = variant.expected[name]
-        if verdict == "correct":
-            assert feedback.startswith("正确："), feedback
-        else:
-            assert BY_ID["syn-not-counted"].explanation in feedback
-            assert f"正确答案：{e.value} = {e.value - 1} + 1" in feedback
-    ladder = term.expect(r"(?s)\n( 时间 .*?)\n\n").group(1)
-    assert "客户端" in ladder and "同步已发送 SYN-SENT" in ladder
-    term.expect(re.escape(f"解析：{variant.explanation}"))
-    score = float(term.expect(r"得分 (\S+) · 累计").group(1))
-    return {"qid": qid, "seed": seed, "score": score}
-
-
 def test_a_chinese_session_speaks_chinese_and_grades_as_the_english_one(bank, terminals):
     modes = ["right", "wrong", "gibberish"]
     seen = {}
-    for lang, student, answer in (("en", "eve", answer_question), ("zh", "zoe", answer_question_zh)):
+    for lang, student in (("en", "eve"), ("zh", "zoe")):
         term = Terminal("--lang", lang, "practice", "--count", "3", "--kind", "predict", "--seed", "11",
                         "--student", student, "--db", bank)
         terminals.append(term)
         if lang == "zh":
             term.expect(re.escape("zoe 的练习：共 3 题。按 Ctrl-C 可随时停止"))
-        asked = [answer(term, bank, n, 3, mode) for n, mode in enumerate(modes, 1)]
+        asked = [answer_question(term, bank, n, 3, mode, lang) for n, mode in enumerate(modes, 1)]
         if lang == "zh":
             term.expect(re.escape("── 小结"))
             term.expect(re.escape("共 3 题，平均得分 83%。"))
