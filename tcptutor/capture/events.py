@@ -35,6 +35,11 @@ RETRANSMISSION = "retransmission"
 FAST_RETRANSMISSION = "fast-retransmission"
 TIMEOUT_RETRANSMISSION = "timeout-retransmission"
 SPURIOUS = "spurious-retransmission"
+OUT_OF_ORDER = "out-of-order"
+# A segment that fills a hole the capture saw open less than this long ago was only overtaken
+# on its way to the capture point (per-queue transmit, GSO on a busy host), not resent: the
+# rule Wireshark applies before it calls anything a retransmission (its 3 ms default).
+OUT_OF_ORDER_WINDOW = 0.003
 DUP_ACK = "duplicate-ack"
 WINDOW_UPDATE = "window-update"
 ZERO_WINDOW = "zero-window"
@@ -73,6 +78,7 @@ class _Dir:
     wscale: int | None = None
     syn_only_seq: int | None = None  # its SYN without ACK, while no SYN,ACK from it yet
     peer_syn_seen: bool = False
+    holes: list[tuple[int, int, float]] = field(default_factory=list)  # (from, to, seen at) never captured
 
 
 @dataclass
@@ -145,8 +151,15 @@ def analyse(conn: Connection) -> list[SegInfo]:
             f[-1] = Finding(HANDSHAKE, "SYN,ACK after its own SYN: the SYNs crossed (simultaneous open, RFC 9293 3.5), "
                             "so each side acknowledges the other's")
         elif seg.seg_len > 0 and fwd.nextseq is not None and seg.rel_seq < fwd.nextseq and not p.has("RST"):
-            f.append(_retransmission(seg, fwd, rev))
+            hole = next((h for h in fwd.holes if h[0] <= seg.rel_seq and seg.end <= h[1]), None)
+            if hole is not None and seg.time - hole[2] < OUT_OF_ORDER_WINDOW:
+                f.append(Finding(OUT_OF_ORDER, f"out of order: it fills the hole at relative seq {hole[0]} that the "
+                                 f"capture saw open {(seg.time - hole[2]) * 1000:.1f} ms ago, so it was overtaken on "
+                                 "the way, not resent (Wireshark's rule: within 3 ms)"))
+            else:
+                f.append(_retransmission(seg, fwd, rev))
         elif seg.seg_len > 0 and fwd.nextseq is not None and seg.rel_seq > fwd.nextseq and not p.has("SYN"):
+            fwd.holes.append((fwd.nextseq, seg.rel_seq, seg.time))
             f.append(Finding(GAP, f"{seg.rel_seq - fwd.nextseq} bytes before this one (from relative seq {fwd.nextseq}) are "
                              "not in the capture: lost before the capture point, or missed by the capture"))
         if p.length and not keepalive and not zwp and not any(x.kind in (RETRANSMISSION, FAST_RETRANSMISSION,

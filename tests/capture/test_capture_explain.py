@@ -102,3 +102,27 @@ def test_closed_port_reset_is_explained():
 def test_keepalive_of_the_simulator():
     rep = explain_packets(packets("keepalive-dead-peer")).reports[0]
     assert rep.counts().get(ev.KEEPALIVE, 0) >= 1
+
+
+def _overtaken(delay: float):
+    """lost-data (three data segments sent back to back) with the client's first data segment
+    captured after its second, `delay` seconds later."""
+    pk = packets("lost-data")
+    data = [i for i, p in enumerate(pk) if p.sport == 40000 and p.length]
+    first, second = data[0], data[1]
+    late = dataclasses.replace(pk[first], time=pk[second].time + delay)
+    order = [p for i, p in enumerate(pk) if i != first]
+    order.insert(order.index(pk[second]) + 1, late)
+    rep = explain_packets(order).reports[0]
+    return next(i for i in rep.infos if i.seg.pkt is late)
+
+
+def test_a_segment_that_fills_a_hole_at_once_is_out_of_order_not_resent():
+    """Wireshark's rule: a hole filled within 3 ms was reordering before the capture point
+    (per-queue transmit, GSO), not a retransmission."""
+    quick = _overtaken(0.001)
+    assert ev.OUT_OF_ORDER in quick.kinds()
+    assert not quick.kinds() & {ev.RETRANSMISSION, ev.FAST_RETRANSMISSION, ev.TIMEOUT_RETRANSMISSION, ev.SPURIOUS}
+    slow = _overtaken(0.050)
+    assert ev.OUT_OF_ORDER not in slow.kinds()
+    assert slow.kinds() & {ev.FAST_RETRANSMISSION, ev.TIMEOUT_RETRANSMISSION, ev.SPURIOUS}
