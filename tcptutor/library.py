@@ -16,7 +16,10 @@ from .errors import InputError
 if TYPE_CHECKING:  # the parser is imported by load_scenario: the content's paths alone need nothing
     from .tcp.params import Scenario
 
+from .i18n import LANGUAGES
+
 CONTENT = Path(__file__).resolve().parent / "content"
+TRANSLATED_LANGUAGES = tuple(lang for lang in LANGUAGES if lang != "en")  # content/translations/<lang>/
 SCENARIOS = CONTENT / "scenarios"
 
 

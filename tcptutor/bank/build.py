@@ -82,6 +82,7 @@ def _build_locked(engine: Engine, content: str | Path | None, *, force: bool, be
     try:
         with Session(engine) as session, session.begin():
             report = _write(session, course, topics, files.scenarios, retire=retire, keep=keep)
+            _write_translations(session, course)
             for key in (SHIPPED_FINGERPRINT_KEY, INSTRUCTOR_QUESTIONS_KEY):
                 if key not in meta and (row := session.get(m.Meta, key)) is not None:
                     session.delete(row)
@@ -274,3 +275,20 @@ def _write(session: Session, course: Course, topics: dict[str, str], scenarios: 
     _update_each(session, lesson_t, "id", [(lid, {"active": False}) for lid, r in stored_lessons.items()
                                            if r["active"] and lid not in live_lessons and lid not in kept_lessons])
     return report
+
+
+def _write_translations(session: Session, course: Course) -> None:
+    """Each language's current translations replace its stored ones (a few hundred rows)."""
+    from sqlalchemy import delete
+
+    from ..lessons.translation import current_catalog
+
+    table = m.Translation.__table__
+    session.execute(delete(table))
+    rows = []
+    for lang in sorted({tr.lang for tr in course.translations}):
+        catalog = current_catalog(course.lessons, [tr for tr in course.translations if tr.lang == lang], lang)
+        rows += [{"lang": lang, "kind": "lesson", "ref": ref, "payload": p} for ref, p in catalog.lessons.items()]
+        rows += [{"lang": lang, "kind": "question", "ref": ref, "payload": p} for ref, p in catalog.questions.items()]
+    if rows:
+        session.execute(insert(table), rows)

@@ -43,6 +43,8 @@ class ContentFiles:
     names: dict[str, str] = field(default_factory=dict)
     # topics files merged before topics_text (the shipped ones, for a folder beside them)
     base_topics: list[tuple[str, str]] = field(default_factory=list)
+    # translations/<lang>/*.md (lessons/translation.py): lang -> shown path -> text
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """Changes whenever any input or the simulator's version changes; depends on the
@@ -50,7 +52,10 @@ class ContentFiles:
         h = hashlib.sha256(f"tcptutor {__version__}\n".encode())
         lessons = sorted((f"lesson:{self.names.get(k, Path(k).name)}", v) for k, v in self.lessons.items())
         topics = [("topics", text) for text, _ in self.base_topics] + [("topics", self.topics_text)]
-        for name, text in [*topics, *lessons, *sorted((f"scenario:{k}", v) for k, v in self.scenarios.items())]:
+        translated = sorted((f"translation:{lang}:{Path(k).name}", v)
+                            for lang, texts in self.translations.items() for k, v in texts.items())
+        for name, text in [*topics, *lessons, *sorted((f"scenario:{k}", v) for k, v in self.scenarios.items()),
+                           *translated]:
             h.update(f"\0{name}\0{text}".encode())
         return h.hexdigest()
 
@@ -96,12 +101,23 @@ def read_content(root: str | Path | None = None) -> ContentFiles:
             text = _read(path, files.problems)
             if text is not None:
                 files.scenarios[path.stem] = text
+    _read_translations(base, files)
     topics_path = base / "topics.toml"
     if not topics_path.is_file():
         topics_path = library.CONTENT / "topics.toml"
     files.topics_path = _shown(topics_path)
     files.topics_text = _read(topics_path, files.problems) or ""
     return files
+
+
+def _read_translations(base: Path, files: ContentFiles) -> None:
+    """translations/<lang>/*.md for every language tcptutor speaks besides English."""
+    for lang in library.TRANSLATED_LANGUAGES:
+        folder = base / "translations" / lang
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            text = _read(path, files.problems)
+            if text is not None:
+                files.translations.setdefault(lang, {})[_shown(path)] = text
 
 
 def beside_shipped(root: str | Path) -> ContentFiles:
@@ -116,6 +132,8 @@ def beside_shipped(root: str | Path) -> ContentFiles:
         topics_text=own.topics_text, topics_path=own.topics_path, problems=shipped.problems + own.problems,
         names={**{k: f"shipped/{v}" for k, v in shipped.names.items()}, **own.names},
         base_topics=[] if own.topics_path == shipped.topics_path else [(shipped.topics_text, shipped.topics_path)],
+        translations={lang: {**shipped.translations.get(lang, {}), **own.translations.get(lang, {})}
+                      for lang in {*shipped.translations, *own.translations}},
     )
 
 
@@ -217,9 +235,41 @@ def compile_content(files: ContentFiles, *, workers: int | None = None,
             cache.add(key)
     course.warnings.sort()
     cache.save()  # the passes are kept even when other questions failed
+    problems += _translations(files, course)
     if problems:
         raise ContentError(problems)
     return course, topics
+
+
+def _translations(files: ContentFiles, course: Course) -> list[Problem]:
+    """Parse every translation into course.translations; what `check --lang` reports goes to
+    course.translation_problems. Returned: the malformed ones (errors for any build)."""
+    from ..lessons.translation import check_translation, parse_translation, translation_name
+
+    problems: list[Problem] = []
+    by_name = {translation_name(lesson.path): lesson for lesson in course.lessons}
+    for lang in library.TRANSLATED_LANGUAGES:
+        found = course.translation_problems.setdefault(lang, [])
+        done = set()
+        for path, text in files.translations.get(lang, {}).items():
+            tr, tr_problems = parse_translation(text, path, lang)
+            problems += tr_problems
+            if tr is None:
+                continue
+            lesson = by_name.get(translation_name(path))
+            if lesson is None or lesson.id != tr.lesson:
+                problems.append(Problem(path, tr.line, f"translates lesson {tr.lesson!r}, but no English lesson "
+                                                       f"{translation_name(path)} has that id"))
+                continue
+            course.translations.append(tr)
+            done.add(lesson.id)
+            found += check_translation(lesson, tr)
+        found += [Problem(lesson.path, 1, f"lesson {lesson.id} has no {lang} translation "
+                                          f"(translations/{lang}/{translation_name(lesson.path)}; "
+                                          f"`tcptutor translate {lesson.id} --lang {lang}` writes one to start from)")
+                  for lesson in course.lessons if lesson.id not in done]
+        found.sort()
+    return problems
 
 
 @dataclass
@@ -231,6 +281,9 @@ class BuildReport:
     retired: int = 0
     unchanged: bool = False
     warnings: list[Problem] = field(default_factory=list)  # check's `path:line: warning: ...`
+    # per language: stale, missing or mismatched translations (`check --lang` reports them)
+    translation_problems: dict[str, list[Problem]] = field(default_factory=dict)
+    translated: dict[str, tuple[int, int]] = field(default_factory=dict)  # lang -> (lessons, questions) current
 
     def summary(self) -> str:
         if self.unchanged:
@@ -241,8 +294,14 @@ class BuildReport:
 
 def check(content: str | Path | None = None) -> BuildReport:
     """Verify without writing: what an instructor's CI runs."""
+    from ..lessons.translation import current_catalog
+
     course, _ = compile_content(read_content(content))
-    return BuildReport(lessons=len(course.lessons), questions=len(course.questions), unchanged=True,
-                       warnings=course.warnings)
+    translated = {}
+    for lang in {t.lang for t in course.translations}:
+        catalog = current_catalog(course.lessons, [t for t in course.translations if t.lang == lang], lang)
+        translated[lang] = (len(catalog.lessons), len(catalog.questions))
+    return BuildReport(translated=translated, lessons=len(course.lessons), questions=len(course.questions), unchanged=True,
+                       warnings=course.warnings, translation_problems=course.translation_problems)
 
 

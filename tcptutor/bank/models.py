@@ -218,3 +218,15 @@ class GradingRun(Base):
     digest: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(64))
     report: Mapped[dict] = mapped_column(JSON)
+
+
+class Translation(Base):
+    """The current words of one lesson or question in one language (lessons/translation.py's
+    payload). Words only: grading reads the English question, so it is the same in every
+    language. A build rewrites a language's rows; a stale translation is not stored."""
+
+    __tablename__ = "translations"
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "lesson" or "question"
+    ref: Mapped[str] = mapped_column(String(100), primary_key=True)
+    payload: Mapped[dict] = mapped_column(JSON)

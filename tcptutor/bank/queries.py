@@ -114,3 +114,25 @@ def load_question(session: Session, question_id: str) -> LoadedQuestion:
     if row is None or row.current is None:
         raise NotFound(f"no question {question_id!r}; `tcptutor quiz list` shows the ids")
     return from_version(row.current)
+
+
+def translations(session: Session, lang: str, kind: str = "question", refs=None) -> dict[str, dict]:
+    """The current translations into `lang` of the questions (or lessons) `refs` (default
+    all): id -> payload for lessons/translation.localize. English, or none yet: {}."""
+    if lang == "en":
+        return {}
+    stmt = select(m.Translation.ref, m.Translation.payload).where(m.Translation.lang == lang, m.Translation.kind == kind)
+    if refs is not None:
+        refs = list(refs)
+        stmt = stmt.where(m.Translation.ref.in_(refs))
+    return dict(session.execute(stmt).all())
+
+
+def localized(session: Session, loaded: LoadedQuestion, lang: str) -> LoadedQuestion:
+    """The question with its words in `lang` where a current translation exists."""
+    from ..lessons.translation import localize
+
+    payload = translations(session, lang, "question", [loaded.question.id]).get(loaded.question.id)
+    if not payload:
+        return loaded
+    return LoadedQuestion(localize(loaded.question, payload), loaded.scenarios, loaded.version_id, loaded.version)

@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from .. import i18n
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -44,13 +45,22 @@ def build(
 def check(
     content: str = CONTENT_OPTION,
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when there are warnings, as for errors."),
+    lang: str = typer.Option(
+        None, "--lang", metavar="zh",
+        help="Also check the translation into this language: every lesson and question translated, none stale "
+             "(its English changed since), placeholders and options matching the English. Any problem exits 1."),
 ) -> None:
     """Verify the content (every predict question over 50 seeds) without writing anything.
 
     Errors (`path:line: message`) exit 1. Warnings (`path:line: warning: ...`: a prompt that
     hides what the answer depends on, a question whose answers never vary, a concrete ISN the
     variants replace) are printed and exit 0, unless --strict."""
+    from .. import library
     from ..bank.content import check as check_content
+    if lang is not None and lang not in library.TRANSLATED_LANGUAGES:
+        typer.echo(f"tcptutor: no translations into {lang!r}: choose one of "
+                   f"{', '.join(library.TRANSLATED_LANGUAGES)}", err=True)
+        raise typer.Exit(2)
     with reported_errors():
         report = check_content(content)
     for w in report.warnings:
@@ -58,8 +68,46 @@ def check(
     count = len(report.warnings)
     noted = f", {count} warning{'s' if count != 1 else ''}" if count else ""
     typer.echo(f"ok: {report.lessons} lessons, {report.questions} questions verified{noted}", err=True)
-    if strict and count:
+    for code in ([lang] if lang else sorted(report.translated)):
+        found = report.translation_problems.get(code, [])
+        if lang:
+            for problem in found:
+                typer.echo(str(problem), err=True)
+        lessons, questions = report.translated.get(code, (0, 0))
+        verdict = "ok" if not found else f"{len(found)} problem{'s' if len(found) != 1 else ''}"
+        hint = f" (check --lang {code} lists them)" if found and not lang else ""
+        typer.echo(f"{code}: {lessons} of {report.lessons} lessons and {questions} of {report.questions} questions "
+                   f"translated and current; {verdict}{hint}", err=True)
+    if (strict and count) or (lang and report.translation_problems.get(lang)):
         raise typer.Exit(1)
+
+
+@app.command()
+def translate(
+    lesson: str = typer.Argument(..., help="A lesson id (see `tcptutor lessons`)."),
+    lang: str = typer.Option("zh", "--lang", metavar="zh", help="The language to translate into."),
+    content: str = CONTENT_OPTION,
+) -> None:
+    """Print a translation file to start from: the lesson's English texts, each with the
+    hash of its English (`source`), to be replaced by the translation.
+
+    Save it as translations/LANG/<the lesson's file name> in the content folder; `check --lang
+    LANG` then says what is left. Texts already translated and current are kept as they are."""
+    from .. import library
+    from ..bank.content import compile_content, read_content
+    from ..lessons.translation import skeleton
+    if lang not in library.TRANSLATED_LANGUAGES:
+        typer.echo(f"tcptutor: no translations into {lang!r}: choose one of "
+                   f"{', '.join(library.TRANSLATED_LANGUAGES)}", err=True)
+        raise typer.Exit(2)
+    with reported_errors():
+        course, _ = compile_content(read_content(content))
+    found = next((x for x in course.lessons if x.id == lesson), None)
+    if found is None:
+        typer.echo(f"tcptutor: no lesson {lesson!r}; lessons: {', '.join(x.id for x in course.lessons)}", err=True)
+        raise typer.Exit(2)
+    existing = next((tr for tr in course.translations if tr.lang == lang and tr.lesson == lesson), None)
+    typer.echo(skeleton(found, lang, existing), nl=False)
 
 
 @app.command("lessons")
@@ -97,6 +145,9 @@ def read(
         with Session(engine) as session:
             row = queries.lesson(session, lesson)
             markdown, scenarios = row.markdown, dict(row.scenarios)
+            translated = queries.translations(session, i18n.language(), "lesson", [lesson]).get(lesson)
+            if translated:
+                markdown = translated["markdown"]
         width = _output_width()
         text = lesson_for_terminal(markdown, scenarios, width=width if plain else diagram_width(width))
     if plain:

@@ -62,6 +62,10 @@ class Course:
     lessons: list[Lesson] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # what `check` reports without failing
+    # lessons/translation.py: the parsed translations, and per language what `check --lang`
+    # reports (stale, missing, mismatched texts); a malformed translation is a problem above
+    translations: list = field(default_factory=list)
+    translation_problems: dict[str, list[Problem]] = field(default_factory=dict)
 
     @property
     def questions(self) -> list[Question]:
