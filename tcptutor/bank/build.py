@@ -290,5 +290,7 @@ def _write_translations(session: Session, course: Course) -> None:
         catalog = current_catalog(course.lessons, [tr for tr in course.translations if tr.lang == lang], lang)
         rows += [{"lang": lang, "kind": "lesson", "ref": ref, "payload": p} for ref, p in catalog.lessons.items()]
         rows += [{"lang": lang, "kind": "question", "ref": ref, "payload": p} for ref, p in catalog.questions.items()]
+    rows += [{"lang": lang, "kind": "topic", "ref": ref, "payload": {"title": title}}
+             for lang, titles in sorted(course.topic_titles.items()) for ref, title in titles.items()]
     if rows:
         session.execute(insert(table), rows)

@@ -118,6 +118,13 @@ def _read_translations(base: Path, files: ContentFiles) -> None:
             text = _read(path, files.problems)
             if text is not None:
                 files.translations.setdefault(lang, {})[_shown(path)] = text
+        topics = base / "translations" / lang / "topics.toml"
+        if not topics.is_file():  # the shipped topics' titles, as for topics.toml itself
+            topics = library.CONTENT / "translations" / lang / "topics.toml"
+        if topics.is_file():
+            text = _read(topics, files.problems)
+            if text is not None:
+                files.translations.setdefault(lang, {})[_shown(topics)] = text
 
 
 def beside_shipped(root: str | Path) -> ContentFiles:
@@ -244,6 +251,7 @@ def compile_content(files: ContentFiles, *, workers: int | None = None,
 def _translations(files: ContentFiles, course: Course) -> list[Problem]:
     """Parse every translation into course.translations; what `check --lang` reports goes to
     course.translation_problems. Returned: the malformed ones (errors for any build)."""
+    from ..lessons.parser import parse_topics
     from ..lessons.translation import check_translation, parse_translation, translation_name
 
     problems: list[Problem] = []
@@ -252,6 +260,11 @@ def _translations(files: ContentFiles, course: Course) -> list[Problem]:
         found = course.translation_problems.setdefault(lang, [])
         done = set()
         for path, text in files.translations.get(lang, {}).items():
+            if path.endswith(".toml"):  # translations/<lang>/topics.toml: the topics' titles
+                titles, topic_problems = parse_topics(text, path)
+                problems += topic_problems
+                course.topic_titles[lang] = titles
+                continue
             tr, tr_problems = parse_translation(text, path, lang)
             problems += tr_problems
             if tr is None:
@@ -264,6 +277,9 @@ def _translations(files: ContentFiles, course: Course) -> list[Problem]:
             course.translations.append(tr)
             done.add(lesson.id)
             found += check_translation(lesson, tr)
+        titles = course.topic_titles.get(lang, {})
+        found += [Problem(files.topics_path, 1, f"topic {t!r} has no {lang} title (translations/{lang}/topics.toml)")
+                  for t in sorted({t for lesson in course.lessons for t in lesson.topics} - set(titles))]
         found += [Problem(lesson.path, 1, f"lesson {lesson.id} has no {lang} translation "
                                           f"(translations/{lang}/{translation_name(lesson.path)}; "
                                           f"`tcptutor translate {lesson.id} --lang {lang}` writes one to start from)")
@@ -298,7 +314,7 @@ def check(content: str | Path | None = None) -> BuildReport:
 
     course, _ = compile_content(read_content(content))
     translated = {}
-    for lang in {t.lang for t in course.translations}:
+    for lang in {t.lang for t in course.translations} | set(course.topic_titles):
         catalog = current_catalog(course.lessons, [t for t in course.translations if t.lang == lang], lang)
         translated[lang] = (len(catalog.lessons), len(catalog.questions))
     return BuildReport(translated=translated, lessons=len(course.lessons), questions=len(course.questions), unchanged=True,

@@ -136,3 +136,15 @@ def localized(session: Session, loaded: LoadedQuestion, lang: str) -> LoadedQues
     if not payload:
         return loaded
     return LoadedQuestion(localize(loaded.question, payload), loaded.scenarios, loaded.version_id, loaded.version)
+
+
+def topic_titles(session: Session, lang: str) -> dict[str, str]:
+    """Topic id -> title in `lang` (the English title where none is translated)."""
+    titles = dict(session.execute(select(m.Topic.id, m.Topic.title)).all())
+    titles.update({ref: p["title"] for ref, p in translations(session, lang, "topic").items()})
+    return titles
+
+
+def lesson_titles(session: Session, lang: str) -> dict[str, str]:
+    """Lesson id -> title in `lang`, for the lessons whose translation is current."""
+    return {ref: p["title"] for ref, p in translations(session, lang, "lesson").items()}

@@ -9,6 +9,7 @@ import sys
 import typer
 
 from .. import i18n
+from ..i18n import _
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -122,12 +123,17 @@ def list_lessons(
         engine = open_bank(db)
         with Session(engine) as session:
             rows = queries.lessons(session)
+            titles = queries.lesson_titles(session, i18n.language())
+            topics = queries.topic_titles(session, i18n.language())
     if json_output:
-        print_json([r.to_json() for r in rows])
+        print_json([{**r.to_json(), "title": titles.get(r.id, r.title)} for r in rows])
         return
+    english = i18n.language() == "en"
     for r in rows:
-        typer.echo(f"{r.id:<18} {r.title}")
-        typer.echo(f"{'':<18} topics: {', '.join(r.topics)} · {r.questions} questions ({r.predict} predict)")
+        typer.echo(f"{r.id:<18} {titles.get(r.id, r.title)}")
+        typer.echo(f"{'':<18} " + _("topics: {topics} · {count} questions ({predict} predict)").format(
+            topics=", ".join(r.topics) if english else "、".join(topics.get(t, t) for t in r.topics),
+            count=r.questions, predict=r.predict))
 
 
 @app.command()

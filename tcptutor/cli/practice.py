@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from .. import i18n
 from ..i18n import _, ngettext
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
@@ -45,7 +46,7 @@ def _answer_fields(session: PracticeSession, posed: Posed) -> dict[str, str]:
     try:
         for name, expected in posed.variant.expected.items():
             while True:
-                text = _ask(f"{name} ({expected.label})")
+                text = _ask(f"{name} ({expected.label})" if i18n.language() == "en" else expected.label)
                 unreadable = session.unreadable(posed, name, text)
                 if unreadable is not None:
                     typer.echo("    ? " + _("{reason}. Not counted; try again.").format(reason=unreadable))  # str() quotes only the start
@@ -75,13 +76,19 @@ def practice(
     """Practise: answer questions, get immediate feedback, diagrams and explanations."""
     from ..grading.textsafe import ECHO_LIMIT, printable
     from ..render.ladder import render_ladder
+    from sqlalchemy.orm import Session
+
+    from ..bank import queries
     from ..practice.session import PracticeSession
     from .quiz import render_variant
     rng = random.Random(seed if seed is not None else int.from_bytes(os.urandom(8), "big"))
+    english = i18n.language() == "en"  # field names are English identifiers: other languages show the labels
     with reported_errors():
         engine = open_bank(db)
         name = _student_name(student)
-        session = PracticeSession.start(engine, name, rng, lesson=lesson, topic=topic, kind=kind)
+        session = PracticeSession.start(engine, name, rng, lesson=lesson, topic=topic, kind=kind, lang=i18n.language())
+        with Session(engine) as bank:
+            topic_names = queries.topic_titles(bank, i18n.language())
     if callable(getattr(sys.stdin, "reconfigure", None)):  # bytes that are not UTF-8 (a GBK terminal)
         sys.stdin.reconfigure(errors="replace")  # become U+FFFD: unreadable, asked again, no traceback
     typer.echo(ngettext("Practice for {name}: {count} question. Ctrl-C stops and keeps your answers.",
@@ -90,7 +97,7 @@ def practice(
     for number in range(1, count + 1):
         posed = session.next_question(datetime.now())
         typer.echo("── " + _("Question {number}/{count}").format(number=number, count=count) + " " + "─" * 50)
-        typer.echo(render_variant(posed.variant) + "\n")
+        typer.echo(render_variant(posed.variant, topic_names, names=english) + "\n")
         try:
             given = _answer_fields(session, posed)
         except _Interrupted as stop:
@@ -103,7 +110,8 @@ def practice(
         typer.echo("")
         for f in result.fields:
             credit = " " + _("(partial credit)") if f.credit and f.verdict != "correct" else ""
-            typer.echo(f"  {MARK[f.verdict]} {f.field} = {printable(f.given, limit=ECHO_LIMIT)}{credit}")
+            shown = f.field if english else posed.variant.expected[f.field].label
+            typer.echo(f"  {MARK[f.verdict]} {shown} = {printable(f.given, limit=ECHO_LIMIT)}{credit}")
             typer.echo(f"      {f.feedback}")
         if posed.variant.trace is not None:
             ladder = render_ladder(posed.variant.trace, width=80, highlight=posed.asked_segments, seed=posed.seed)
@@ -132,7 +140,7 @@ def _summary(session: PracticeSession, *, stopped: bool = False, answered: int =
         typer.echo(_("{count} question(s), average score {average:.0%}.").format(
             count=len(session.scores), average=session.running_score))
     for mid, n in session.misconceptions_seen():
-        typer.echo("  " + _("misconception: {title} (×{count})").format(title=BY_ID[mid].title, count=n))
+        typer.echo("  " + _("misconception: {title} (×{count})").format(title=_(BY_ID[mid].title), count=n))
     typer.echo(_("See your mastery with `tcptutor progress`."))
 
 
@@ -153,9 +161,9 @@ def progress(
         sid = attempts.student_id(engine, name)
         history = attempts.history(engine, sid)
         with Session(engine) as session:
-            from ..bank import models
+            from ..bank import queries
 
-            topics = {t.id: t.title for t in session.query(models.Topic).all()}
+            topics = queries.topic_titles(session, i18n.language())
         mastery = topic_mastery(history, topics)
         recent = [a.score for a in history[-20:] if a.score is not None]
         misconceptions = misconception_counts(history).most_common(5)
@@ -165,7 +173,7 @@ def progress(
         "attempts": len(history),
         "recent_accuracy": round(sum(recent) / len(recent), 4) if recent else None,
         "topics": {t: {"title": topics[t], "mastery": m.value, "attempts": m.attempts} for t, m in mastery.items()},
-        "misconceptions": [{"id": mid, "title": BY_ID[mid].title, "count": n} for mid, n in misconceptions if mid in BY_ID],
+        "misconceptions": [{"id": mid, "title": _(BY_ID[mid].title), "count": n} for mid, n in misconceptions if mid in BY_ID],
         "next": nxt,
     }
     if json_output:
@@ -180,9 +188,12 @@ def progress(
     if recent:
         typer.echo(_("Recent accuracy (last {count}): {accuracy:.0%}").format(count=len(recent), accuracy=data["recent_accuracy"]))
     typer.echo("")
+    from ..render.width import display_width
+    width = 18 if i18n.language() == "en" else max([display_width(topics.get(t, t)) for t in mastery] + [18])
     for t, m in sorted(mastery.items(), key=lambda kv: -kv[1].value):
         bar = "█" * round(m.value * 20) + "·" * (20 - round(m.value * 20))
-        typer.echo(f"  {ljust(t, 18)} {bar} {m.value:4.0%}  ({attempts_text(m.attempts)})")
+        typer.echo(f"  {ljust(t if i18n.language() == 'en' else topics.get(t, t), width)} {bar} {m.value:4.0%}  "
+                   f"({attempts_text(m.attempts)})")
     if data["misconceptions"]:
         typer.echo("\n" + _("Most frequent misconceptions:"))
         for row in data["misconceptions"]:

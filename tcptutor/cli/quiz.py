@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from .. import i18n
+from ..i18n import N_, _
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -39,8 +41,18 @@ def _variant(db: str | None, qid: str, seed: int):
 
     engine = open_bank(db)
     with Session(engine) as session:
-        loaded = queries.load_question(session, qid)
+        loaded = queries.localized(session, queries.load_question(session, qid), i18n.language())
     return engine, loaded, make_variant(loaded.question, seed, loaded.scenarios)
+
+
+def _topic_names(db: str | None) -> dict[str, str] | None:
+    """Topic titles in the chosen language; None in English (the ids are shown)."""
+    if i18n.language() == "en":
+        return None
+    from ..bank import queries
+    from sqlalchemy.orm import Session
+    with Session(open_bank(db)) as session:
+        return queries.topic_titles(session, i18n.language())
 
 
 def variant_json(variant) -> dict:
@@ -54,18 +66,25 @@ def variant_json(variant) -> dict:
     return out
 
 
-def render_variant(variant) -> str:
+KIND_NAMES = {"predict": N_("predict"), "single": N_("single choice"), "multiple": N_("multiple choice"),
+              "truefalse": N_("true or false"), "ordering": N_("ordering"), "numeric": N_("numeric")}
+
+
+def render_variant(variant, topic_names: dict[str, str] | None = None, *, names: bool = True) -> str:
+    """The question as a student reads it. `topic_names`: titles to show instead of topic ids;
+    `names=False` lists the fields by label alone (practice, in a language other than English)."""
     data = variant_json(variant)
-    from ..i18n import _
+    kind = data["kind"] if topic_names is None else _(KIND_NAMES[data["kind"]])
+    topics = data["topics"] if topic_names is None else [topic_names.get(t, t) for t in data["topics"]]
     head = _("{question} (seed {seed}) · {kind} · {topics}").format(
-        question=data["question"], seed=data["seed"], kind=data["kind"], topics=", ".join(data["topics"]))
+        question=data["question"], seed=data["seed"], kind=kind, topics=_(", ").join(topics))
     lines = [head, "", variant.prompt, ""]
     for o in data.get("options", []) + data.get("items", []):
         lines.append(f"  {o['letter']}. {o['text']}")
     if data.get("options") or data.get("items"):
         lines.append("")
     for f in data["fields"]:
-        lines.append(f"  {f['name']}: {f['label']}")
+        lines.append(f"  {f['name']}: {f['label']}" if names else f"  · {f['label']}")
     return "\n".join(lines)
 
 
@@ -81,11 +100,11 @@ def show_question(
 ) -> None:
     """A variant's prompt and the fields to answer."""
     with reported_errors():
-        _, _, variant = _variant(db, qid, seed)
+        variant = _variant(db, qid, seed)[2]
     if json_output:
         print_json(variant_json(variant))
     else:
-        typer.echo(render_variant(variant))
+        typer.echo(render_variant(variant, _topic_names(db)))
 
 
 @quiz.command("key")
@@ -101,13 +120,13 @@ def answer_key(
     from ..render.ladder import render_ladder
 
     with reported_errors():
-        _, _, variant = _variant(db, qid, seed)
+        variant = _variant(db, qid, seed)[2]
     solutions = worked_solutions(variant)
     if json_output:
         print_json({"question": qid, "seed": seed, "fields": variant.answer_key,
                     "solutions": solutions, "explanation": variant.explanation})
         return
-    typer.echo(render_variant(variant) + "\n")
+    typer.echo(render_variant(variant, _topic_names(db)) + "\n")
     for name, e in variant.expected.items():
         typer.echo(f"  {name} = {show(e.value)}")
         typer.echo(f"      {solutions[name]}")
@@ -141,9 +160,11 @@ def grade_answers(
         for pair in answers or []:
             name, sep, value = pair.partition("=")
             if not sep:
-                raise InputError("answers", None, f"expected FIELD=ANSWER, got {pair!r}; fields: {', '.join(variant.expected)}")
+                raise InputError("answers", None, _("expected FIELD=ANSWER, got {pair}; fields: {fields}").format(
+                    pair=repr(pair), fields=", ".join(variant.expected)))
             if name.strip() not in variant.expected:
-                raise InputError("answers", None, f"question {qid} has no field {name.strip()!r}; fields: {', '.join(variant.expected)}")
+                raise InputError("answers", None, _("question {question} has no field {field}; fields: {fields}").format(
+                    question=qid, field=repr(name.strip()), fields=", ".join(variant.expected)))
             given[name.strip()] = without_surrogates(value)  # argv bytes that are not UTF-8
         result = grade(variant, given, carry_forward=not no_carry)
         if student:
@@ -155,5 +176,5 @@ def grade_answers(
         return
     for f in result.fields:
         mark = {"correct": "✓", "wrong": "✗", "unreadable": "?", "unanswered": "–"}[f.verdict]
-        typer.echo(f"{mark} {f.field} = {printable(f.given, limit=ECHO_LIMIT) or '(none)'}: {f.feedback}")
-    typer.echo(f"score: {result.score if result.score is not None else 'n/a'}")
+        typer.echo(f"{mark} {f.field} = {printable(f.given, limit=ECHO_LIMIT) or _('(none)')}: {f.feedback}")
+    typer.echo(_("score: {score}").format(score=result.score if result.score is not None else _("n/a")))

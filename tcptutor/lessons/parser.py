@@ -66,6 +66,7 @@ class Course:
     # reports (stale, missing, mismatched texts); a malformed translation is a problem above
     translations: list = field(default_factory=list)
     translation_problems: dict[str, list[Problem]] = field(default_factory=dict)
+    topic_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> topic id -> title
 
     @property
     def questions(self) -> list[Question]:

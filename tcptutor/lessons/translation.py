@@ -382,7 +382,9 @@ def localize(question: Question, payload: Mapping | None) -> Question:
     options = question.options
     if payload.get("options") and len(payload["options"]) == len(options):
         options = tuple(dataclasses.replace(o, text=t, feedback=f) for o, (t, f) in zip(options, payload["options"]))
-    items = tuple(payload["items"]) if len(payload.get("items", ())) == len(question.items) else question.items
+    items = question.items
+    if payload.get("items") and len(payload["items"]) == len(items):
+        items = tuple(payload["items"])
     labels = payload.get("labels", {})
     asks = tuple(dataclasses.replace(a, label=labels[a.field]) if a.label and a.field in labels else a
                  for a in question.asks)

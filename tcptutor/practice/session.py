@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..bank import attempts, queries
+from ..i18n import _
 from ..course.placement import as_shown
 from ..grading.answers import Unreadable
 from ..grading.grader import Grade, grade, parse_answer
@@ -70,16 +71,17 @@ class PracticeSession:
     scores: list[float] = field(default_factory=list)  # one per graded attempt, stopped ones included
     seen: dict[str, int] = field(default_factory=dict)  # misconception id -> times, in first-seen order
     questions_posed: int = 0
+    lang: str = "en"  # the words of each question (lessons/translation.py); grading is the same in all
 
     @classmethod
     def start(cls, engine: Engine, student: str, rng: random.Random, *, lesson: str | None = None,
-              topic: str | None = None, kind: str | None = None) -> PracticeSession:
+              topic: str | None = None, kind: str | None = None, lang: str = "en") -> PracticeSession:
         """A session over the questions that match; queries.NotFound when none does."""
         student_id = attempts.student_id(engine, student)
         pool = attempts.candidates(engine, lesson=lesson, topic=topic, kind=kind)
         if not pool:
-            raise queries.NotFound("no questions match; see `tcptutor quiz list` and `tcptutor lessons`")
-        return cls(engine, student, student_id, pool, rng)
+            raise queries.NotFound(_("no questions match; see `tcptutor quiz list` and `tcptutor lessons`"))
+        return cls(engine, student, student_id, pool, rng, lang=lang)
 
     def next_question(self, now: datetime) -> Posed:
         """The question the scheduler ranks first now, as a fresh variant of it.
@@ -89,7 +91,7 @@ class PracticeSession:
         history = attempts.history(self.engine, self.student_id)
         chosen = choose_next(self.pool, history, now, self.asked, self.rng)
         with Session(self.engine) as session:
-            loaded = queries.load_question(session, chosen.question_id)
+            loaded = queries.localized(session, queries.load_question(session, chosen.question_id), self.lang)
         variant_seed = self.rng.randrange(VARIANT_SEEDS)
         self.questions_posed += 1
         # options in this variant's own order (the right one is not always A), graded as shown

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 from markdown_it import MarkdownIt
 
+from ..i18n import ngettext
+
 from ..tcp.scenario import parse_scenario
 from ..tcp.simulator import simulate
 from .ladder import render_ladder
@@ -31,7 +33,7 @@ def lesson_for_terminal(markdown: str, scenarios: Mapping[str, str], *, width: i
         if tok.type != "fence" or not tok.map:
             continue
         kind = (tok.info.strip().split() or [""])[0]
-        if kind not in ("lesson", "scenario", "question"):
+        if kind not in ("lesson", "translation", "scenario", "question"):
             continue
         start, end = tok.map
         out.extend(lines[cursor:start])
@@ -43,7 +45,9 @@ def lesson_for_terminal(markdown: str, scenarios: Mapping[str, str], *, width: i
     out.extend(lines[cursor:])
     text = "\n".join(out).rstrip()
     if questions:
-        text += f"\n\n*This lesson has {questions} questions: practise them with `tcptutor practice`.*"
+        line = ngettext("This lesson has {count} question: practise it with `{command}`.",
+                        "This lesson has {count} questions: practise them with `{command}`.", questions)
+        text += "\n\n*" + line.format(count=questions, command="tcptutor practice") + "*"
     return text + "\n"
 
 

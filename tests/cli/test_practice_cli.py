@@ -29,7 +29,7 @@ from tcptutor.bank.db import open_engine
 from tcptutor.grading.misconceptions import BY_ID
 from tcptutor.questions.variants import make_variant
 
-from lessonkit import handshake_lesson, write_content
+from lessonkit import handshake_lesson, translation_of, write_content, write_translation
 
 EXE = shutil.which("tcptutor")
 MOD = 2**32
@@ -119,6 +119,20 @@ LESSON = handshake_lesson('''\
 ''')
 
 PREDICT_IDS = ("hs-synack", "hs-ack-seq", "hs-ack-ack")
+# The lesson in Chinese (content/translations/zh/): a Chinese session reads these words.
+ZH = {
+    "hs-synack": {"prompt": "客户端初始序号 {client_isn}，服务器初始序号 {server_isn}。服务器回复的确认号和标志位各是什么？",
+                  "explanation": "SYN+ACK 确认客户端的 SYN：客户端初始序号加 1。"},
+    "hs-ack-seq": {"prompt": "客户端初始序号 {client_isn}，服务器初始序号 {server_isn}。客户端最后那个 ACK 的序号是多少？"
+                             "它到达后服务器处于什么状态？",
+                   "explanation": "客户端的 SYN 占用了一个序号，所以它的 ACK 带的序号是客户端初始序号加 1。"},
+    "hs-ack-ack": {"prompt": "客户端初始序号 {client_isn}，服务器初始序号 {server_isn}。客户端最后那个 ACK 的确认号是多少？"
+                             "SYN+ACK 到达后客户端处于什么状态？",
+                   "explanation": "服务器的 SYN 占用了一个序号：服务器初始序号加 1。"},
+    "hs-which": {"prompt": "哪个报文段同时带有 SYN 和 ACK？", "explanation": "服务器对 SYN 的回答。",
+                 "options": [("服务器的 SYN+ACK", "对：它确认了 SYN，也带上服务器自己的 SYN。"),
+                             ("客户端最后的 ACK", "它不带 SYN。")]},
+}
 
 
 # ----------------------------------------------------------------------- plumbing
@@ -227,7 +241,9 @@ class Terminal:
 
 @pytest.fixture
 def content(tmp_path) -> Path:
-    return write_content(tmp_path / "content", LESSON)
+    root = write_content(tmp_path / "content", LESSON)
+    write_translation(root, translation_of(LESSON, ZH))
+    return root
 
 
 @pytest.fixture
@@ -253,11 +269,12 @@ def bank_path(url: str) -> str:
     return url.removeprefix("sqlite:///")
 
 
-def load_variant(url: str, qid: str, seed: int):
+def load_variant(url: str, qid: str, seed: int, lang: str = "en"):
+    """The bank's question and its variant, with the words of `lang`."""
     engine = open_engine(url)
     try:
         with Session(engine) as session:
-            loaded = queries.load_question(session, qid)
+            loaded = queries.localized(session, queries.load_question(session, qid), lang)
         return loaded, make_variant(loaded.question, seed, loaded.scenarios)
     finally:
         engine.dispose()
@@ -311,14 +328,14 @@ def attempts_of(url: str, student: str) -> list[dict]:
         con.close()
 
 
-# What a practice session prints around the questions, per language (question prompts,
-# worked solutions and misconceptions are lesson content: English in both for now).
+# What a practice session prints around the questions, per language (the questions' own
+# words come from the lesson's translation, ZH above).
 CHROME = {
     "en": {"header": "── Question {number}/{count} ", "id_line": r"(?m)^(\S+) \(seed (\d+)\) · predict · ",
            "unreadable": "? could not read {text!r}: expected a whole number such as 1001",
            "again": "Not counted; try again.", "right": "Right: ", "expected": "Expected {value} = {basis} + 1",
            "why": "Why: ", "score": r"score (\S+) · running"},
-    "zh": {"header": "── 第 {number}/{count} 题 ", "id_line": r"(?m)^(\S+)（种子 (\d+)）· predict · ",
+    "zh": {"header": "── 第 {number}/{count} 题 ", "id_line": r"(?m)^(\S+)（种子 (\d+)）· 预测题 · ",
            "unreadable": "? 无法识别 {text!r}：这里应填一个整数，如 1001",
            "again": "这次不算，请重新输入。", "right": "正确：", "expected": "正确答案：{value} = {basis} + 1",
            "why": "解析：", "score": r"得分 (\S+) · 累计"},
@@ -332,20 +349,24 @@ def answer_question(term: Terminal, url: str, number: int, count: int, mode: str
     term.expect(re.escape(say["header"].format(number=number, count=count)))
     m = term.expect(say["id_line"])
     qid, seed = m.group(1), int(m.group(2))
-    loaded, variant = load_variant(url, qid, seed)
+    loaded, variant = load_variant(url, qid, seed, lang)
     term.expect(re.escape(variant.prompt))
+    if lang == "zh":
+        assert variant.prompt.startswith("客户端初始序号")  # the lesson's Chinese words
     plan = answers_for(mode, variant)
     for name, typed, _, _ in plan:
         label = variant.expected[name].label
         for i, text in enumerate(typed):
-            term.expect(re.escape(f"  {name} ({label})? "))
+            # English shows the field's name and label; Chinese the label alone (names are identifiers)
+            term.expect(re.escape(f"  {name} ({label})? " if lang == "en" else f"  {label}? "))
             term.type(text)
             if i < len(typed) - 1:  # the unreadable one: explained and asked again
                 term.expect(re.escape(say["unreadable"].format(text=text)))
                 term.expect(re.escape(say["again"]))
     for name, _, kept, verdict in plan:
         mark = "✓" if verdict == "correct" else "✗"
-        term.expect(re.escape(f"  {mark} {name} = {kept}") + r"\n")
+        shown = name if lang == "en" else variant.expected[name].label
+        term.expect(re.escape(f"  {mark} {shown} = {kept}") + r"\n")
         feedback = term.expect(r"      (.*)\n").group(1)
         e = variant.expected[name]
         if verdict == "correct":
