@@ -13,7 +13,8 @@ msgids themselves. Pure apart from reading the catalog file: no locale calls, no
 from __future__ import annotations
 
 import gettext
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,6 +77,18 @@ def use(lang: str) -> None:
 
 def language() -> str:
     return _language
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Speak `lang` for a while (one student's handout or feedback), then the language before."""
+    global _active, _language
+    before = _active, _language
+    use(lang)
+    try:
+        yield
+    finally:
+        _active, _language = before
 
 
 def _(message: str) -> str:

@@ -166,6 +166,7 @@ class CourseMember(Base):
     email: Mapped[str] = mapped_column(SafeString(300))
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    lang: Mapped[str | None] = mapped_column(String(16), nullable=True)  # handouts and feedback; None: the instructor's
 
 
 class AssessmentSet(Base):

@@ -130,9 +130,14 @@ def translations(session: Session, lang: str, kind: str = "question", refs=None)
 
 def localized(session: Session, loaded: LoadedQuestion, lang: str) -> LoadedQuestion:
     """The question with its words in `lang` where a current translation exists."""
+    return localized_with(loaded, translations(session, lang, "question", [loaded.question.id]))
+
+
+def localized_with(loaded: LoadedQuestion, words: dict[str, dict]) -> LoadedQuestion:
+    """`localized` with the translations already read (`translations(session, lang)`)."""
     from ..lessons.translation import localize
 
-    payload = translations(session, lang, "question", [loaded.question.id]).get(loaded.question.id)
+    payload = words.get(loaded.question.id)
     if not payload:
         return loaded
     return LoadedQuestion(localize(loaded.question, payload), loaded.scenarios, loaded.version_id, loaded.version)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import TcptutorError
+from ..i18n import LANGUAGES, language_of
 from ..problems import Problem
 from ..tcp.limits import too_deep_message, toml_too_deep
 from .csvread import csv_rows
@@ -131,10 +132,12 @@ class Member:
     name: str
     email: str
     line: int
+    lang: str | None = None  # the roster's optional lang column: the student's handouts and feedback
 
 
 def read_roster(lines: Iterable[str], path: str) -> tuple[list[Member], list[Problem]]:
-    """CSV with a header naming id, name and email (in any order, case-insensitive).
+    """CSV with a header naming id, name and email (in any order, case-insensitive), and
+    optionally lang (en, zh, zh_CN ...: the student's handouts and feedback; empty: the instructor's).
     Each physical line is one row: an unterminated quote costs only its own line."""
     reader = csv_rows(lines, path)
     problems: list[Problem] = []
@@ -149,6 +152,7 @@ def read_roster(lines: Iterable[str], path: str) -> tuple[list[Member], list[Pro
     if missing:
         return [], [Problem(path, 1, f"the header must name the columns id, name, email; missing: {', '.join(missing)}")]
     col = {c: header.index(c) for c in ("id", "name", "email")}
+    lang_col = header.index("lang") if "lang" in header else None
     seen: dict[str, int] = {}
     for item in reader:
         if isinstance(item, Problem):
@@ -161,6 +165,8 @@ def read_roster(lines: Iterable[str], path: str) -> tuple[list[Member], list[Pro
             problems.append(Problem(path, line, f"expected {len(header)} columns ({', '.join(header)}), got {len(row)}"))
             continue
         rid, name, email = (row[col[c]].strip() for c in ("id", "name", "email"))
+        lang_text = row[lang_col].strip() if lang_col is not None else ""
+        lang = language_of(lang_text) if lang_text else None
         if not ROSTER_ID.match(rid) or ".." in rid:  # the id names the student's handout and feedback files
             problems.append(Problem(path, line, f"bad student id {rid!r}: letters, digits, . _ - @ (no '..'), at most 100"))
         elif not name:
@@ -169,9 +175,12 @@ def read_roster(lines: Iterable[str], path: str) -> tuple[list[Member], list[Pro
             problems.append(Problem(path, line, f"student {rid}: {email!r} is not an email address"))
         elif rid in seen:
             problems.append(Problem(path, line, f"student id {rid} is already on line {seen[rid]}"))
+        elif lang_text and lang is None:
+            problems.append(Problem(path, line, f"student {rid}: unknown language {lang_text!r} in the lang column; "
+                                                f"choose one of {', '.join(LANGUAGES)}, or leave it empty"))
         else:
             seen[rid] = line
-            members.append(Member(rid, name, email, line))
+            members.append(Member(rid, name, email, line, lang))
     return members, problems
 
 

@@ -26,16 +26,17 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .. import i18n
 from ..bank import models as m
-from ..bank.queries import from_version
+from ..bank.queries import from_version, localized_with, translations
 from ..errors import InputError, TcptutorError
 from ..grading.grader import Grade, grade as grade_variant, show
 from ..grading.textsafe import ECHO_LIMIT, markdown_inline
+from ..i18n import N_, _, ngettext
 from ..library import code_digest, simulator_version
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
 from ..tcp.limits import too_deep_message, toml_too_deep
-from ..wording import plural
 from . import bulk, placement
 from . import keys as answer_keys
 from . import stats as statistics
@@ -232,9 +233,10 @@ def sync_roster(engine: Engine, course: CourseDir) -> RosterReport:
                     session.flush()
                     sid = student.id
                 session.add(m.CourseMember(course_id=course.id, roster_id=member.roster_id, name=member.name,
-                                           email=member.email, student_id=sid, active=True))
+                                           email=member.email, student_id=sid, active=True, lang=member.lang))
             else:
-                for key, value in (("name", member.name), ("email", member.email), ("active", True)):
+                for key, value in (("name", member.name), ("email", member.email), ("active", True),
+                                   ("lang", member.lang)):
                     if getattr(row, key) != value:
                         setattr(row, key, value)
         for row in existing.values():  # left the roster: kept, with their history, but inactive
@@ -313,30 +315,37 @@ class VariantCache:
 
     def __init__(self, session: Session):
         self.session = session
-        self.versions: dict[int, object] = {}
-        self.simulated: OrderedDict[tuple[int, int], Variant] = OrderedDict()
+        self.versions: dict[tuple[int, str], object] = {}
+        self.words: dict[str, dict[str, dict]] = {}  # lang -> question id -> its translation
+        self.simulated: OrderedDict[tuple[int, int, str], Variant] = OrderedDict()
 
-    def question(self, version_id: int):
-        if version_id not in self.versions:
-            self.versions[version_id] = from_version(self.session.get(m.QuestionVersion, version_id))
-        return self.versions[version_id]
+    def question(self, version_id: int, lang: str = "en"):
+        """The version as a LoadedQuestion, its words in `lang` where a current translation exists."""
+        if (version_id, "en") not in self.versions:
+            self.versions[(version_id, "en")] = from_version(self.session.get(m.QuestionVersion, version_id))
+        if (version_id, lang) not in self.versions:
+            if lang not in self.words:
+                self.words[lang] = translations(self.session, lang)
+            self.versions[(version_id, lang)] = localized_with(self.versions[(version_id, "en")], self.words[lang])
+        return self.versions[(version_id, lang)]
 
-    def variant(self, version_id: int, seed: int, *, shuffled: bool = False) -> Variant:
+    def variant(self, version_id: int, seed: int, *, shuffled: bool = False, lang: str = "en") -> Variant:
         """The variant for a seed; with `shuffled`, as the student sees it (their option order)."""
-        found = self.simulated.get((version_id, seed))
+        found = self.simulated.get((version_id, seed, lang))
         if found is None:
-            loaded = self.question(version_id)
+            loaded = self.question(version_id, lang)
             found = make_variant(loaded.question, seed, loaded.scenarios)
-            self.simulated[(version_id, seed)] = found
+            self.simulated[(version_id, seed, lang)] = found
             if len(self.simulated) > self.SIZE:
                 self.simulated.popitem(last=False)
         else:
-            self.simulated.move_to_end((version_id, seed))
+            self.simulated.move_to_end((version_id, seed, lang))
         return placement.as_shown(found) if shuffled else found
 
-    def keyed(self, version_id: int, seed: int, key: dict, *, shuffled: bool = False) -> tuple[Variant, dict]:
+    def keyed(self, version_id: int, seed: int, key: dict, *, shuffled: bool = False,
+              lang: str = "en") -> tuple[Variant, dict]:
         """(variant, worked solutions) rebuilt from a stored key: no simulation."""
-        variant, solutions = answer_keys.keyed_variant(self.question(version_id).question, seed, key)
+        variant, solutions = answer_keys.keyed_variant(self.question(version_id, lang).question, seed, key)
         return (placement.as_shown(variant) if shuffled else variant), solutions
 
 
@@ -455,7 +464,7 @@ def assign(engine: Engine, course: CourseDir, set_name: str, *, force: bool = Fa
                                    .where(m.Assignment.set_id == set_row.id)).all()
         have = {(member_id, qid) for member_id, qid, _ in existing}
         next_place: dict[int, int] = {}
-        for member_id, _, position in existing:
+        for member_id, _qid, position in existing:
             next_place[member_id] = max(next_place.get(member_id, 0), position + 1)
         current = {q.id: q.current_version_id for q in session.scalars(select(m.Question).where(m.Question.id.in_([q for q, _ in chosen])))}
         batch: list[dict] = []
@@ -518,6 +527,7 @@ def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[P
     key_md = keys / f"{spec.name}-key.md"
     key_csv = keys / f"{spec.name}-key.csv"
     simulator = simulator_version()
+    instructor = i18n.language()  # for a student whose roster row names no language
     with Session(engine) as session, atomic_file(key_md) as kmd, atomic_file(key_csv, newline="") as kcsv, \
             Session(engine) as writes:
         set_row = _set_row(session, course, spec.name)
@@ -531,15 +541,17 @@ def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[P
         try:
             for member, items in _assignments_by_member(session, set_row.id):
                 variants = []
-                for a, key in items:
-                    canonical = cache.variant(a.version_id, a.seed)
-                    if key is None or tuple(key) != (a.version_id, a.seed, simulator):
-                        stored.key(a.id, a.version_id, a.seed, simulator, answer_keys.key_of(canonical))
-                    variants.append((a, placement.as_shown(canonical) if shuffled else canonical))
+                lang = member.lang or instructor
+                with i18n.speaking(lang):  # the student's words, labels and worked solutions
+                    for a, key in items:
+                        canonical = cache.variant(a.version_id, a.seed, lang=lang)
+                        if key is None or tuple(key) != (a.version_id, a.seed, simulator):
+                            stored.key(a.id, a.version_id, a.seed, simulator, answer_keys.key_of(canonical))
+                        variants.append((a, placement.as_shown(canonical) if shuffled else canonical))
+                    md, page = _handout(course, spec, member, variants)
                 if len(stored) >= KEY_BATCH:
                     stored.flush()
                     writes.commit()
-                md, page = _handout(course, spec, member, variants)
                 handouts.append((student_file(folder, member.roster_id, ".md"), md))
                 handouts.append((student_file(folder, member.roster_id, ".html"), page))
                 if len(handouts) >= 200:
@@ -565,22 +577,37 @@ def _md(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
+def _points(points: float) -> str:
+    return ngettext("{count:g} point", "{count:g} points", 1 if points == 1 else 2).format(count=points)
+
+
+# The handout page's fonts: the system's, with CJK faces named so that Chinese renders on
+# Windows, macOS and Linux alike (the browser uses the first it has).
+HANDOUT_FONTS = ('system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC", '
+                 '"PingFang SC", "Microsoft YaHei", sans-serif')
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+
 def _handout(course: CourseDir, spec: SetSpec, member: m.CourseMember, variants) -> tuple[str, str]:
     """One student's sheet: their numbers, the fields to fill in, and never an answer. Questions
-    are named by their place in the set (q1, q2, ...), never by bank id."""
+    are named by their place in the set (q1, q2, ...), never by bank id. In the language being
+    spoken (i18n.speaking: the student's)."""
     total = sum(a.points for a, _ in variants)
-    how = "Submit one CSV row per field: `student,question,field,answer`, with question = q1, q2, ..."
-    lines = [f"# {_md(spec.title)}", "", f"{_md(course.name)} · {_md(member.name)} ({member.roster_id}) · {plural(total, 'point')}", "",
-             f"Answer every field. {how}", ""]
+    who = _("{course} · {name} ({id}) · {points}")
+    how = _("Answer every field. Submit one CSV row per field: {columns}, with question = q1, q2, ...")
+    lines = [f"# {_md(spec.title)}", "",
+             who.format(course=_md(course.name), name=_md(member.name), id=member.roster_id, points=_points(total)), "",
+             how.format(columns="`student,question,field,answer`"), ""]
     parts = [f"<h1>{html.escape(spec.title)}</h1>",
-             f"<p>{html.escape(course.name)} · {html.escape(member.name)} ({html.escape(member.roster_id)}) · {plural(total, 'point')}</p>",
-             "<p>Answer every field. Submit one CSV row per field: <code>student,question,field,answer</code>, "
-             "with question = q1, q2, ...</p>"]
+             "<p>" + who.format(course=html.escape(course.name), name=html.escape(member.name),
+                                id=html.escape(member.roster_id), points=_points(total)) + "</p>",
+             "<p>" + html.escape(how).format(columns="<code>student,question,field,answer</code>") + "</p>"]
     for a, v in variants:
         q = v.question
         place = placement.place_of(a.position)
-        lines += [f"## {place} ({plural(a.points, 'point')})", "", _md(v.prompt), ""]
-        parts += [f"<h2>{place} ({plural(a.points, 'point')})</h2>",
+        heading = _("{place} ({points})").format(place=place, points=_points(a.points))
+        lines += [f"## {heading}", "", _md(v.prompt), ""]
+        parts += [f"<h2>{html.escape(heading)}</h2>",
                   f"<p>{html.escape(v.prompt).replace(chr(10), '<br>')}</p>"]
         shown = list(q.options) if q.options else []
         if q.kind == "ordering":
@@ -594,9 +621,11 @@ def _handout(course: CourseDir, spec: SetSpec, member: m.CourseMember, variants)
         parts.append("<ul>" + "".join(f"<li><code>{place}.{html.escape(n)}</code>: {html.escape(e.label)}: "
                                       "<span class='blank'></span></li>" for n, e in v.expected.items()) + "</ul>")
         lines.append("")
-    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + html.escape(spec.title) + "</title>"
-            "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto}.blank{display:inline-block;"
-            "border-bottom:1px solid #000;width:14em}</style></head><body>" + "".join(parts) + "</body></html>\n")
+    page = (f"<!DOCTYPE html><html lang='{HTML_LANG.get(i18n.language(), i18n.language())}'><head><meta charset='utf-8'>"
+            "<title>" + html.escape(spec.title) + "</title>"
+            f"<style>body{{font-family:{HANDOUT_FONTS};max-width:48em;margin:2em auto;line-height:1.6}}"
+            ".blank{display:inline-block;border-bottom:1px solid #000;width:14em}</style></head><body>"
+            + "".join(parts) + "</body></html>\n")
     return "\n".join(lines), page
 
 
@@ -787,6 +816,7 @@ class _Member:
     name: str
     student_id: int
     course_id: str
+    lang: str | None  # the roster's: the language of the student's feedback
 
 
 @dataclass(frozen=True)
@@ -829,14 +859,15 @@ class _Keys:
         return (stored is not None and stored.version_id == a.version_id and stored.seed == a.seed
                 and stored.simulator == self.simulator and answer_keys.usable(stored.key))
 
-    def grade(self, a, stored: bulk.StoredKey | None, given: dict, carry_forward: bool) -> Grade:
+    def grade(self, a, stored: bulk.StoredKey | None, given: dict, carry_forward: bool, lang: str = "en") -> Grade:
+        """Graded with the words of `lang` (option feedback; the caller speaks it for the rest)."""
         def full() -> Variant:
-            return self.cache.variant(a.version_id, a.seed, shuffled=self.shuffled)
+            return self.cache.variant(a.version_id, a.seed, shuffled=self.shuffled, lang=lang)
 
         if self.fresh(stored, a):
-            variant, solutions = self.cache.keyed(a.version_id, a.seed, stored.key, shuffled=self.shuffled)
+            variant, solutions = self.cache.keyed(a.version_id, a.seed, stored.key, shuffled=self.shuffled, lang=lang)
             return grade_variant(variant, given, carry_forward=carry_forward, solutions=solutions, full=full)
-        canonical = self.cache.variant(a.version_id, a.seed)
+        canonical = self.cache.variant(a.version_id, a.seed, lang=lang)
         self.writer.key(a.id, a.version_id, a.seed, self.simulator, answer_keys.key_of(canonical))
         return grade_variant(full(), given, carry_forward=carry_forward)
 
@@ -885,10 +916,11 @@ def _grade_batch(session, course, set_id, set_name, set_title, carry_forward, ca
                  feedback, feedback_dir, path, report, problem, now) -> None:
     """Grade a few students: their members, assignments, stored attempts and keys are read
     in one query each, and their new attempts written in bulk (not yet committed)."""
+    instructor = i18n.language()  # for a student whose roster row names no language
     members = {r[1]: _Member(*r) for r in session.execute(
         select(m.CourseMember.id, m.CourseMember.roster_id, m.CourseMember.name, m.CourseMember.student_id,
-               m.CourseMember.course_id)
-        .where(m.CourseMember.course_id == course.id, m.CourseMember.roster_id.in_([sid for sid, _ in batch])))}
+               m.CourseMember.course_id, m.CourseMember.lang)
+        .where(m.CourseMember.course_id == course.id, m.CourseMember.roster_id.in_([sid for sid, _r in batch])))}
     mine = (select(m.Assignment.id).where(m.Assignment.set_id == set_id,
                                           m.Assignment.member_id.in_([x.id for x in members.values()])))
     by_member: dict[int, dict[str, _Assigned]] = {}
@@ -907,7 +939,7 @@ def _grade_batch(session, course, set_id, set_name, set_title, carry_forward, ca
         by_place = {a.position: a.question_id for a in assignments.values()}
         answers: dict[str, dict[str, str]] = {}
         first_line: dict[str, int] = {}
-        for _, qid, fname, text, line, column in rows:
+        for _student, qid, fname, text, line, column in rows:
             if qid not in assignments:  # a place (q1, 1) as the handout names it; bank ids still work
                 qid = by_place.get(placement.question_for_place(qid), qid)
             if qid not in assignments:
@@ -925,22 +957,23 @@ def _grade_batch(session, course, set_id, set_name, set_title, carry_forward, ca
             continue
         report.students += 1
         grades = []
-        for qid, given in answers.items():
-            a = assignments[qid]
-            try:
-                result = variants.grade(a, stored_keys.get(a.id), given, carry_forward)
-            except SQLAlchemyError:
-                raise
-            except Exception as err:  # defence in depth: one answer never stops the class
-                report.add(Problem(path, first_line[qid], f"{roster_id}: {qid} could not be graded "
-                                                          f"({type(err).__name__}: {err}); nothing stored for it"))
-                continue
-            changed = _store(session, member, a, result, now, set_name, previous.get(a.id), writer)
-            report.graded += changed
-            report.unchanged += not changed
-            grades.append((a, result))
-        if grades:
-            feedback.append((student_file(feedback_dir, roster_id, ".md"), _feedback_text(set_title, member, grades)))
+        with i18n.speaking(member.lang or instructor):  # the student's feedback in the student's language
+            for qid, given in answers.items():
+                a = assignments[qid]
+                try:
+                    result = variants.grade(a, stored_keys.get(a.id), given, carry_forward, i18n.language())
+                except SQLAlchemyError:
+                    raise
+                except Exception as err:  # defence in depth: one answer never stops the class
+                    report.add(Problem(path, first_line[qid], f"{roster_id}: {qid} could not be graded "
+                                                              f"({type(err).__name__}: {err}); nothing stored for it"))
+                    continue
+                changed = _store(session, member, a, result, now, set_name, previous.get(a.id), writer)
+                report.graded += changed
+                report.unchanged += not changed
+                grades.append((a, result))
+            if grades:
+                feedback.append((student_file(feedback_dir, roster_id, ".md"), _feedback_text(set_title, member, grades)))
     writer.flush()
 
 
@@ -993,20 +1026,27 @@ def _store(session: Session, member, a, result: Grade, now: datetime, set_name: 
     return True
 
 
+FEEDBACK_MARKS = {"correct": N_("right"), "wrong": N_("wrong"), "unanswered": N_("not answered"),
+                  "unreadable": N_("could not be read (your instructor will review it)")}
+
+
 def _feedback_text(title: str, member: m.CourseMember, grades: list[tuple[m.Assignment, Grade]]) -> str:
-    """One student's Markdown feedback. What the student typed is shown on one line with
-    Markdown and HTML escaped, so an answer cannot forge a heading or a score."""
-    lines = [f"# {_markdown_text(title)}: feedback for {_markdown_text(member.name)} "
-             f"({member.roster_id})", ""]
+    """One student's Markdown feedback, in the language being spoken (the student's). What the
+    student typed is shown on one line with Markdown and HTML escaped, so an answer cannot
+    forge a heading or a score."""
+    lines = ["# " + _("{title}: feedback for {name} ({id})").format(
+        title=_markdown_text(title), name=_markdown_text(member.name), id=member.roster_id), ""]
     for a, g in sorted(grades, key=lambda x: x[0].position):
         earned = (g.score or 0.0) * a.points
         # named by its place, as on the handout: a bank id would let a classmate look it up
-        lines += [f"## {placement.place_of(a.position)}: {earned:g} / {plural(a.points, 'point')}", ""]
+        lines += ["## " + _("{place}: {earned:g} / {points}").format(
+            place=placement.place_of(a.position), earned=earned, points=_points(a.points)), ""]
         for f in g.fields:
-            mark = {"correct": "right", "wrong": "wrong", "unanswered": "not answered", "unreadable": "could not be read (your instructor will review it)"}[f.verdict]
-            given = markdown_inline(f.given, limit=ECHO_LIMIT) if f.given else "(no answer)"
+            mark = _(FEEDBACK_MARKS[f.verdict])
+            given = markdown_inline(f.given, limit=ECHO_LIMIT) if f.given else _("(no answer)")
             explanation = html.escape(" ".join(f.feedback.split()), quote=False)  # may quote the answer: one line
-            lines.append(f"- `{f.field}` = {given}: {mark}. {explanation}")
+            lines.append("- " + _("{field} = {given}: {mark}. {explanation}").format(
+                field=f"`{f.field}`", given=given, mark=mark, explanation=explanation))
         lines.append("")
     return "\n".join(lines)
 
