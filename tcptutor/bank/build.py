@@ -278,19 +278,25 @@ def _write(session: Session, course: Course, topics: dict[str, str], scenarios: 
 
 
 def _write_translations(session: Session, course: Course) -> None:
-    """Each language's current translations replace its stored ones (a few hundred rows)."""
+    """Each language's current translations: only rows that changed are written (unchanged
+    content writes nothing), rows no longer current are deleted."""
     from sqlalchemy import delete
 
     from ..lessons.translation import current_catalog
 
     table = m.Translation.__table__
-    session.execute(delete(table))
-    rows = []
+    wanted: dict[tuple[str, str, str], dict] = {}
     for lang in sorted({tr.lang for tr in course.translations}):
         catalog = current_catalog(course.lessons, [tr for tr in course.translations if tr.lang == lang], lang)
-        rows += [{"lang": lang, "kind": "lesson", "ref": ref, "payload": p} for ref, p in catalog.lessons.items()]
-        rows += [{"lang": lang, "kind": "question", "ref": ref, "payload": p} for ref, p in catalog.questions.items()]
-    rows += [{"lang": lang, "kind": "topic", "ref": ref, "payload": {"title": title}}
-             for lang, titles in sorted(course.topic_titles.items()) for ref, title in titles.items()]
+        wanted.update({(lang, "lesson", ref): p for ref, p in catalog.lessons.items()})
+        wanted.update({(lang, "question", ref): p for ref, p in catalog.questions.items()})
+    for lang, titles in course.topic_titles.items():
+        wanted.update({(lang, "topic", ref): {"title": title} for ref, title in titles.items()})
+    stored = {(r.lang, r.kind, r.ref): r.payload for r in session.execute(select(table))}
+    gone = [key for key in stored if key not in wanted]
+    changed = [key for key, payload in wanted.items() if key in stored and stored[key] != payload]
+    for lang, kind, ref in gone + changed:
+        session.execute(delete(table).where(table.c.lang == lang, table.c.kind == kind, table.c.ref == ref))
+    rows = [{"lang": k[0], "kind": k[1], "ref": k[2], "payload": wanted[k]} for k in wanted if k not in stored or k in changed]
     if rows:
         session.execute(insert(table), rows)
