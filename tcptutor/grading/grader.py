@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
-from ..i18n import _
+from ..i18n import _, pgettext
 from ..questions.expected import Expected
 from ..questions.variants import LETTERS, Variant
 from . import answers as read
-from .explain import show, with_value, worked_solutions
+from .explain import show, state_name, with_value, worked_solutions
 from .misconceptions import Context, diagnose
 
 MOD = 2**32
@@ -99,7 +99,7 @@ def parse_answer(expected: Expected, text: str, variant: Variant):
     if what == "single":
         letters = read.read_letters(text, len(q.options))
         if isinstance(letters, str) and len(letters) != 1:
-            return read.Unreadable(text, "exactly one option letter")
+            return read.Unreadable(text, _("exactly one option letter"))
         return letters
     if what == "multiple":
         return read.read_letters(text, len(q.options))
@@ -132,7 +132,7 @@ def _choice_feedback(variant: Variant, given: str, correct: bool) -> str:
         chosen = letter in given
         if chosen or (option.correct and not correct):
             prefix = _("you chose") if chosen else _("the right option")
-            notes.append(f"{letter} ({prefix}): {option.feedback}")
+            notes.append(_("{letter} ({who}): {feedback}").format(letter=letter, who=prefix, feedback=option.feedback))
     return " ".join(notes)
 
 
@@ -199,13 +199,13 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
             parts.append(_("This follows correctly from your answer to {field}, which was wrong: partial credit.").format(
                 field=carried))
         if misconception:
-            parts.append(misconception.explanation)
+            parts.append(misconception.explanation)  # in the active language (Misconception.explanation)
         if expected.what in ("single", "multiple"):
             parts.append(_choice_feedback(variant, given, False))
         parts.append(expected_line(expected.value, solution, unit))
         if expected.what == "states" and isinstance(given, list):
             credit = states_credit(given, list(expected.value))
-            parts[-1] = parts[-1].rstrip(".") + "."
+            parts[-1] = _("{sentence}.").format(sentence=parts[-1].rstrip(".。"))
             parts.append(_("You gave {given}: {diff}").format(given=show(given), diff=states_diff(given, list(expected.value))))
         verdicts.append(FieldVerdict(
             name, expected.label, WRONG, text, expected.value, misconception.id if misconception else None,
@@ -254,20 +254,22 @@ def states_diff(given: list[str], expected: list[str]) -> str:
                 i, j = i + 1, j + 1
                 continue
             if table[i + 1][j + 1] == table[i][j]:
-                wrong.append(f"{given[i]} instead of {expected[j]}")
+                wrong.append(_("{given} instead of {expected}").format(given=state_name(given[i]),
+                                                                       expected=state_name(expected[j])))
                 i, j = i + 1, j + 1
                 continue
         if j < len(expected) and (i == len(given) or table[i][j + 1] >= table[i + 1][j]):
-            missing.append(expected[j])
+            missing.append(state_name(expected[j]))
             j += 1
         else:
-            extra.append(given[i])
+            extra.append(state_name(given[i]))
             i += 1
-    notes = [f"{table[0][0]} of the {len(expected)} states in the right order"]
+    comma = pgettext("list", ", ")
+    notes = [_("{common} of the {total} states in the right order").format(common=table[0][0], total=len(expected))]
     if wrong:
-        notes.append("wrong: " + ", ".join(wrong))
+        notes.append(_("wrong: {states}").format(states=comma.join(wrong)))
     if missing:
-        notes.append("missing: " + ", ".join(missing))
+        notes.append(_("missing: {states}").format(states=comma.join(missing)))
     if extra:
-        notes.append("not passed through here: " + ", ".join(extra))
-    return "; ".join(notes) + "."
+        notes.append(_("not passed through here: {states}").format(states=comma.join(extra)))
+    return _("{sentence}.").format(sentence=pgettext("list", "; ").join(notes))
