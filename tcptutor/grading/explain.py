@@ -7,8 +7,9 @@ values as placeholders, so a translation can put them where its own word order w
 
 from __future__ import annotations
 
-from ..i18n import N_, NP_, _, language, ngettext, pgettext
+from ..i18n import N_, _, ngettext, pgettext
 from ..questions.expected import Expected
+from ..questions.model import TIMER_KINDS
 from ..segment_flags import wireshark_flags
 from ..tcp import analysis
 from ..tcp.trace import RESET_REPLIES, Cause, Note, SegmentRecord, Trace, TraceEvent
@@ -17,10 +18,6 @@ MOD = 2**32
 STATES = ("CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
           "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT")
 ENDPOINT_NAMES = ("client", "server", "listener")  # pgettext("endpoint", ...): the ladder's names
-# A trace's timer kinds (docs/scenarios.md), named in a sentence: pgettext("timer kind", kind).
-TIMER_KINDS = (NP_("timer kind", "retransmission"), NP_("timer kind", "syn"), NP_("timer kind", "synack"),
-               NP_("timer kind", "time-wait"), NP_("timer kind", "delayed-ack"), NP_("timer kind", "persist"),
-               NP_("timer kind", "keepalive"))
 
 
 def state_name(name: str) -> str:
