@@ -7,7 +7,9 @@ values as placeholders, so a translation can put them where its own word order w
 
 from __future__ import annotations
 
-from ..i18n import N_, _, ngettext, pgettext
+import re
+
+from ..i18n import N_, NP_, _, language, ngettext, pgettext
 from ..questions.expected import Expected
 from ..questions.model import TIMER_KINDS
 from ..segment_flags import wireshark_flags
@@ -279,10 +281,33 @@ def explain(expected: Expected, trace: Trace | None) -> str:
 def _note_text(seg: SegmentRecord) -> str:
     """The segment's notes (sender's and network's) in the active language, as the ladder
     shows them (pgettext("trace note", ...)); "" for none."""
-    notes = [seg.note, seg.network_note]
-    shown = [pgettext("trace note", n.value) if isinstance(n, Note) else pgettext("trace note", str(n))
-             for n in notes if n]
+    shown = []
+    if seg.note:
+        shown.append(pgettext("trace note", seg.note.value if isinstance(seg.note, Note) else str(seg.note)))
+    if seg.network_note:
+        shown.append(network_note(seg.network_note))
     return pgettext("list", "; ").join(shown)
+
+
+# The network's notes on a lost segment (tcp/network.py writes them with their values in).
+_NETWORK_NOTES = (
+    (re.compile(r"(?P<endpoint>\S+) vanished: nothing reaches it"), N_("{endpoint} vanished: nothing reaches it")),
+    (re.compile(r"bottleneck queue full \((?P<count>\d+) segments waiting\): dropped at its tail"),
+     N_("bottleneck queue full ({count} segments waiting): dropped at its tail")),
+    (re.compile(r"lost at random \(\[net\] loss = (?P<loss>.+)\)"), N_("lost at random ([net] loss = {loss})")),
+)
+
+
+def network_note(text: str) -> str:
+    """Why the network lost a segment, in the active language (the note as it is when unknown)."""
+    for pattern, message in _NETWORK_NOTES:
+        m = pattern.fullmatch(text)
+        if m:
+            values = m.groupdict()
+            if "endpoint" in values:
+                values["endpoint"] = who(values["endpoint"])
+            return _(message).format(**values)
+    return text
 
 
 def _explain_port(what: str, value, seg: SegmentRecord) -> str:
@@ -402,6 +427,60 @@ STATE_MEANING = {
 }
 
 
+# The rules the state transitions cite (tcp/states.py TRANSITIONS[...].rfc), for a sentence:
+# pgettext("RFC rule", rfc); a test checks that every transition's rule is here.
+RFC_RULES = frozenset((
+    NP_("RFC rule", 'RFC 1122 4.2.3.6 / RFC 9293 3.8.4: keep-alive probes unanswered -> reset, CLOSED'),
+    NP_("RFC rule", 'RFC 4987 2 / Linux: half-open entry dropped after SYN-ACK retries'),
+    NP_("RFC rule", 'RFC 4987 3.6: a valid cookie rebuilds the TCB'),
+    NP_("RFC rule", 'RFC 9293 3.10.1 OPEN (active): send SYN, enter SYN-SENT'),
+    NP_("RFC rule", 'RFC 9293 3.10.1 OPEN (passive): create TCB, enter LISTEN'),
+    NP_("RFC rule", 'RFC 9293 3.10.1 OPEN in LISTEN: passive -> active, send SYN'),
+    NP_("RFC rule", 'RFC 9293 3.10.2 SEND in LISTEN: become active, send SYN'),
+    NP_("RFC rule", 'RFC 9293 3.10.4 CLOSE in CLOSE-WAIT: send FIN'),
+    NP_("RFC rule", 'RFC 9293 3.10.4 CLOSE in ESTABLISHED: send FIN'),
+    NP_("RFC rule", 'RFC 9293 3.10.4 CLOSE in LISTEN: delete TCB'),
+    NP_("RFC rule", 'RFC 9293 3.10.4 CLOSE in LISTEN: half-open entries go with the listener'),
+    NP_("RFC rule", 'RFC 9293 3.10.4 CLOSE in SYN-RECEIVED: send FIN'),
+    NP_("RFC rule", 'RFC 9293 3.10.4 CLOSE in SYN-SENT: delete TCB'),
+    NP_("RFC rule", 'RFC 9293 3.10.5 ABORT'),
+    NP_("RFC rule", 'RFC 9293 3.10.5 ABORT in LISTEN: delete TCB, no RST'),
+    NP_("RFC rule", 'RFC 9293 3.10.5 ABORT in SYN-SENT: delete TCB, no RST'),
+    NP_("RFC rule", 'RFC 9293 3.10.5 ABORT: send RST'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.2 LISTEN, third: SYN -> send SYN,ACK'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.3 fourth: SYN alone (simultaneous open)'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.3 fourth: SYN with our SYN ACKed'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.3 second: RST with acceptable ACK'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 eighth: FIN and our FIN ACKed'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 eighth: FIN in ESTABLISHED'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 eighth: FIN in FIN-WAIT-2'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 eighth: FIN in SYN-RECEIVED'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 eighth: FIN-WAIT-1, FIN before our FIN is ACKed'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 fifth: CLOSING, our FIN ACKed'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 fifth: FIN-WAIT-1, our FIN ACKed'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 fifth: LAST-ACK, our FIN ACKed'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 fourth, without RFC 5961: a SYN in the window is an error: send a reset, CLOSED'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 fourth: SYN in SYN-RECEIVED of a passive OPEN'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 second: RST in a synchronized state -> CLOSED'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 second: active OPEN, connection refused'),
+    NP_("RFC rule", 'RFC 9293 3.10.7.4 second: passive OPEN returns to LISTEN'),
+    NP_("RFC rule", 'RFC 9293 3.10.8 time-wait timeout'),
+    NP_("RFC rule", 'RFC 9293 3.6 MAY-2 (RFC 1122 4.2.2.13, RFC 6191): a new SYN above RCV.NXT reopens from TIME-WAIT'),
+    NP_("RFC rule", 'RFC 9293 3.8.3 R2 / 3.10.8 USER TIMEOUT: retransmissions exhausted -> CLOSED'),
+))
+
+
+def rfc_rule(text: str) -> str:
+    """A transition's RFC rule in the active language; one not in RFC_RULES, its reference only
+    ("RFC 9293 3.10.7.4") outside English, rather than an English sentence."""
+    if text in RFC_RULES:
+        return pgettext("RFC rule", text)
+    if language() == "en":
+        return text
+    return re.match(r"RFC \d+(?: [\d.]+)?", text).group(0) if re.match(r"RFC \d+", text) else text
+
+
 def _explain_state(expected: Expected, trace: Trace) -> str:
     seg = expected.segment
     value = expected.value
@@ -414,7 +493,7 @@ def _explain_state(expected: Expected, trace: Trace) -> str:
         involved.append(sender)
     events = [e for e in trace.events if e.state_after == value and e.rfc and any(e is i for i in involved)]
     if events:
-        return _("{state}: {meaning} ({rfc})").format(state=show(value), meaning=meaning, rfc=events[-1].rfc)
+        return _("{state}: {meaning} ({rfc})").format(state=show(value), meaning=meaning, rfc=rfc_rule(events[-1].rfc))
     return _("{state}: {meaning}; segment #{n} does not change the state").format(
         state=show(value), meaning=meaning, n=seg.n)
 
