@@ -396,7 +396,7 @@ def _explain_tcb(expected: Expected) -> str:
     """Which TCB, after which event, and the rule that sets the variable."""
     event, what = expected.event, expected.what
     if what in ("srtt", "rttvar", "rto"):
-        shown = f"{show(expected.value)} s"
+        shown = _("{t} s").format(t=show(expected.value))
     elif expected.unit == "segments" and what != "flight":
         raw = event.tcb.get("snd_wnd" if what == "rwnd" else what)
         shown = _("{size} ({raw} bytes / MSS {mss})").format(size=_size(expected.value, "segments"), raw=raw,
@@ -407,7 +407,7 @@ def _explain_tcb(expected: Expected) -> str:
                 t=show(event.at_seconds), rule=_(TCB_RULES[what]))
     if event.sent:
         return _("{shown}: the {endpoint}'s {what} in its TCB after {cause} at {t} s, which sent {sent}; "
-                 "{rule}").format(sent=", ".join(f"#{n}" for n in event.sent), **args)
+                 "{rule}").format(sent=pgettext("list", ", ").join(f"#{n}" for n in event.sent), **args)
     return _("{shown}: the {endpoint}'s {what} in its TCB after {cause} at {t} s; {rule}").format(**args)
 
 

@@ -70,6 +70,14 @@ class Grade:
                 "fields": [f.to_json() for f in self.fields]}
 
 
+def _sentences(parts: list[str]) -> str:
+    """Sentences one after the other: a space between them in English, none after a Chinese 。"""
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        out = _("{sentence} {next}").format(sentence=out, next=part)
+    return out
+
+
 def expected_line(value: object, solution: str, unit: str = "") -> str:
     """"Expected <value>: <why>", the value written once (see explain.with_value); a numeric
     question's unit after the value ("Expected 236 ms: ...")."""
@@ -133,7 +141,7 @@ def _choice_feedback(variant: Variant, given: str, correct: bool) -> str:
         if chosen or (option.correct and not correct):
             prefix = _("you chose") if chosen else _("the right option")
             notes.append(_("{letter} ({who}): {feedback}").format(letter=letter, who=prefix, feedback=option.feedback))
-    return " ".join(notes)
+    return _sentences(notes)
 
 
 def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool = True,
@@ -161,11 +169,11 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         if text is None or not str(text).strip():
             if interrupted:
                 verdicts.append(FieldVerdict(name, expected.label, UNANSWERED, "", expected.value, None,
-                                             _("Not answered (the session stopped).") + " " + expected_line(expected.value, solution, unit),
+                                             _sentences([_("Not answered (the session stopped)."), expected_line(expected.value, solution, unit)]),
                                              solution, 0.0))
             else:
                 verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,
-                                             _("No answer.") + " " + expected_line(expected.value, solution, unit), solution, 0.0))
+                                             _sentences([_("No answer."), expected_line(expected.value, solution, unit)]), solution, 0.0))
             continue
         text = str(text)
         given = parse_answer(expected, text, variant)
@@ -179,7 +187,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         if _matches(expected, given, variant):
             feedback = _("Right: {solution}").format(solution=solution)
             if expected.what in ("single", "multiple"):
-                feedback = _("Right.") + " " + _choice_feedback(variant, given, True)
+                feedback = _sentences([_("Right."), _choice_feedback(variant, given, True)])
             verdicts.append(FieldVerdict(name, expected.label, CORRECT, text, expected.value, None, feedback,
                                          solution, 1.0, parsed=given))
             continue
@@ -209,7 +217,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
             parts.append(_("You gave {given}: {diff}").format(given=show(given), diff=states_diff(given, list(expected.value))))
         verdicts.append(FieldVerdict(
             name, expected.label, WRONG, text, expected.value, misconception.id if misconception else None,
-            " ".join(p for p in parts if p), solution, credit, carried, given))
+            _sentences([p for p in parts if p]), solution, credit, carried, given))
     return Grade(variant.question.id, variant.seed, tuple(verdicts))
 
 
