@@ -15,6 +15,7 @@ ALLOWED = {
     "SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR", "NS", "seq", "ack", "len", "win", "Seq", "Ack",
     "Len", "Win", "MSS", "SACK", "SACK_PERM", "WS", "wscale", "TS", "TSval", "TSecr", "NOP", "EOL", "ISN",
     "ISS", "IRS", "SND", "RCV", "UNA", "NXT", "WND", "UP", "WL", "SEG", "LEN", "SEQ", "CTL", "MSL", "RTT",
+    "SND.NXT", "SND.UNA", "SND.WND", "RCV.NXT", "RCV.WND", "SEG.SEQ", "SEG.ACK", "SEG.LEN", "TCB", "SA", "max",
     "RTO", "SRTT", "RTTVAR", "SMSS", "RMSS", "IW", "FlightSize", "cwnd", "ssthresh", "rwnd", "flight", "srtt",
     "rttvar", "rto", "mss", "sport", "dport", "options", "none", "ECN", "CE", "ECT", "DSACK", "TFO", "PAWS",
     "MTU", "PMTU", "PMTUD", "TTL", "DF", "GSO", "TSO", "GRO", "LRO", "RTTM", "SampleRTT", "EstimatedRTT",
@@ -38,6 +39,9 @@ ALLOWED = {
     "TCP_QUICKACK", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_INFO", "TCP_USER_TIMEOUT",
     "SHUT_WR", "SHUT_RD", "SHUT_RDWR", "EOF", "ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE",
     "SIGPIPE", "EHOSTUNREACH", "EADDRINUSE", "backlog", "somaxconn",
+    # RFC 9293 3.10's user calls and requirement labels; Linux constants; tcptutor's keep-alive settings
+    "OPEN", "SEND", "RECEIVE", "ABORT", "STATUS", "USER", "TIMEOUT", "MAY-2", "TCP_TIMEWAIT_LEN", "TCP_RTO_MIN",
+    "TCP_RTO_MAX", "TCP_ATO_MIN", "keepalive_idle", "keepalive_interval", "keepalive_count",
     # units
     "ms", "s", "us", "µs", "ns", "min", "h", "kB", "KB", "MB", "GB", "KiB", "MiB", "bit", "bits", "Gbit",
     "Mbit", "kbit", "bps", "Mbps", "Gbps", "B", "MB/s", "Hz",

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..i18n import N_, _
+from ..i18n import N_, _, pgettext
 from ..segment_flags import canonical_flags
 
 SEQ_MAX = 2**32 - 1
@@ -65,7 +65,8 @@ def too_long(text: str) -> Unreadable | None:
         length = len(normalize(text))
         if length <= MAX_ANSWER_CHARS:
             return None
-    return Unreadable(text, f"an answer of at most {MAX_ANSWER_CHARS:,} characters (this one has {length:,})")
+    return Unreadable(text, _("an answer of at most {limit} characters (this one has {length})").format(
+        limit=f"{MAX_ANSWER_CHARS:,}", length=f"{length:,}"))
 
 
 # ---------------------------------------------------------------- numbers
@@ -114,7 +115,7 @@ def read_number_or_none(text: str) -> int | str | Unreadable:
         return "none"
     number = read_number(text)
     if isinstance(number, Unreadable):
-        return Unreadable(text, "a whole number such as 1460, or none when the segment has no such option")
+        return Unreadable(text, _("a whole number such as 1460, or none when the segment has no such option"))
     return number
 
 
@@ -127,7 +128,7 @@ _OPTION_ALIASES = {
 }
 _OPTION_ORDER = ("MSS", "SACK_PERM", "TS", "WS")
 _IGNORED_OPTIONS = {"NOP", "EOL"}  # padding, not an option a question counts
-_OPTIONS_EXAMPLE = "option names separated by commas, e.g. MSS,SACK_PERM,TS,WS, or none"
+_OPTIONS_EXAMPLE = N_("option names separated by commas, e.g. MSS,SACK_PERM,TS,WS, or none")
 
 
 def read_option_kinds(text: str) -> str | Unreadable:
@@ -154,9 +155,9 @@ def read_option_kinds(text: str) -> str | Unreadable:
             if word in _OPTION_ALIASES:
                 found.add(_OPTION_ALIASES[word])
             elif word not in _IGNORED_OPTIONS:
-                return Unreadable(text, _OPTIONS_EXAMPLE)
+                return Unreadable(text, _(_OPTIONS_EXAMPLE))
     if not found:
-        return Unreadable(text, _OPTIONS_EXAMPLE)
+        return Unreadable(text, _(_OPTIONS_EXAMPLE))
     return ",".join(k for k in _OPTION_ORDER if k in found)
 
 
@@ -169,7 +170,7 @@ _UNITS = {
     "h": 3600.0, "hour": 3600.0, "hours": 3600.0, "小时": 3600.0,
 }
 _DECIMAL_CHARS = frozenset("0123456789.")
-_SECONDS_EXAMPLE = "a time in seconds such as 1.5 (or with a unit: 200ms, 4min)"
+_SECONDS_EXAMPLE = N_("a time in seconds such as 1.5 (or with a unit: 200ms, 4min)")
 
 
 def _decimal_and_unit(s: str) -> tuple[str, str]:
@@ -188,10 +189,11 @@ def read_seconds(text: str) -> float | Unreadable:
     number, unit = _decimal_and_unit(normalize(text).lower())
     digits = number.replace(".", "", 1)
     if not digits.isdigit() or number.endswith(".") or unit not in _UNITS:  # "", "1.2.3", "1." are not times
-        return Unreadable(text, _SECONDS_EXAMPLE)
+        return Unreadable(text, _(_SECONDS_EXAMPLE))
     seconds = float(number) * _UNITS[unit]
     if not math.isfinite(seconds) or seconds > MAX_SECONDS:  # float("9" * 400) is inf
-        return Unreadable(text, f"{_SECONDS_EXAMPLE}, at most {MAX_SECONDS:,.0f} s (no TCP timer runs longer)")
+        return Unreadable(text, _("{example}, at most {limit} s (no TCP timer runs longer)").format(
+            example=_(_SECONDS_EXAMPLE), limit=f"{MAX_SECONDS:,.0f}"))
     return seconds
 
 
@@ -233,7 +235,7 @@ _LONGEST_KEY = max(map(len, _NEAR_MISS_KEYS))
 
 
 def _named(state: str) -> str:
-    return f"{state} ({_CHINESE_NAME[state]})"
+    return _("{state} ({chinese})").format(state=state, chinese=_CHINESE_NAME[state])
 
 
 def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
@@ -256,7 +258,7 @@ def _state_hint(key: str) -> tuple[str, str | None] | None:
     bare = key.replace("-", "")
     if bare in _MISSPELLINGS:
         state = _MISSPELLINGS[bare]
-        return f"{_named(state)} is meant", state
+        return _("{state} is meant").format(state=_named(state)), state
     if len(bare) > _LONGEST_KEY + 2:  # too long to be a typo: no quadratic work on long input
         return None
     limit = 1 if len(bare) <= 5 else 2
@@ -264,28 +266,36 @@ def _state_hint(key: str) -> tuple[str, str | None] | None:
                   key=STATES.index)
     if not near:
         return None
-    return "did you mean " + " or ".join(map(_named, near)) + "?", near[0] if len(near) == 1 else None
+    return (_("did you mean {states}?").format(states=pgettext("list", " or ").join(map(_named, near))),
+            near[0] if len(near) == 1 else None)
 
 
 def read_state(text: str) -> str | Unreadable:
     """A state in any common spelling; a near miss (SYN_SEND) is Unreadable with a hint."""
     if (refused := too_long(text)) is not None:
         return refused
+    state = _state_or_hint(text)
+    if isinstance(state, str):
+        return state
+    if state is None:
+        return Unreadable(text, _(_STATE_EXAMPLE))
+    return Unreadable(text, _("{example}; {hint}").format(example=_(_STATE_EXAMPLE), hint=state[0]), state[1])
+
+
+def _state_or_hint(text: str) -> str | tuple[str, str | None] | None:
+    """The state `text` names, else the near-miss hint (and suggestion), else None."""
     key = re.sub(r"[\s_\-]+", "-", normalize(text).upper()).strip("-")  # linear: one class, one run
     key = key.removeprefix("TCP-").removesuffix("-STATE")
     for candidate in (key, key.replace("-", ""), key.replace("状态", "")):
         if candidate in _STATE_ALIASES:
             return _STATE_ALIASES[candidate]
-    hint = _state_hint(key.replace("状态", ""))
-    if hint is None:
-        return Unreadable(text, _(_STATE_EXAMPLE))
-    return Unreadable(text, f"{_(_STATE_EXAMPLE)}; {hint[0]}", hint[1])
+    return _state_hint(key.replace("状态", ""))
 
 
 # Separators between list items, as plain alternatives: no \s* around them (that made every
 # start position in a long run of spaces rescan the run: quadratic); parts are stripped instead.
 _LIST_SEPARATORS = re.compile(r"->|=>|→|⟶|>|,|，|;|；|、|\||\n")
-_STATES_EXAMPLE = "states in order separated by commas or arrows, e.g. CLOSED, SYN-SENT, ESTABLISHED"
+_STATES_EXAMPLE = N_("states in order separated by commas or arrows, e.g. CLOSED, SYN-SENT, ESTABLISHED")
 
 
 def _list_parts(s: str) -> list[str]:
@@ -300,15 +310,16 @@ def read_states(text: str) -> list[str] | Unreadable:
     if len(parts) == 1:
         parts = parts[0].split()
     if not parts:
-        return Unreadable(text, _STATES_EXAMPLE)
+        return Unreadable(text, _(_STATES_EXAMPLE))
     states = []
     for number, part in enumerate(parts, 1):
         state = read_state(part)
         if isinstance(state, Unreadable):  # stop at the first: one hint, and no work per bad part
-            if state.expected == _STATE_EXAMPLE:
-                return Unreadable(text, _STATES_EXAMPLE)
-            hint = state.expected.removeprefix(_STATE_EXAMPLE + "; ")
-            return Unreadable(text, f"{_STATES_EXAMPLE}; state {number}, {part[:_SHOWN_CHARS]!r}: {hint}")
+            if state.expected == _(_STATE_EXAMPLE):
+                return Unreadable(text, _(_STATES_EXAMPLE))
+            hint = state.expected.removeprefix(_("{example}; {hint}").format(example=_(_STATE_EXAMPLE), hint=""))
+            return Unreadable(text, _("{example}; state {number}, {part}: {hint}").format(
+                example=_(_STATES_EXAMPLE), number=number, part=repr(part[:_SHOWN_CHARS]), hint=hint))
         states.append(state)
     return states
 
@@ -372,7 +383,7 @@ def read_letters(text: str, count: int) -> str | Unreadable:
             letters.extend(token)
         else:
             last = chr(ord("A") + count - 1)
-            return Unreadable(text, f"option letters from A to {last}, e.g. B or A,C")
+            return Unreadable(text, _("option letters from A to {last}, e.g. B or A,C").format(last=last))
     if not letters:
         return Unreadable(text, _("one or more option letters, e.g. B or A,C"))
     return "".join(sorted(set(letters)))
@@ -398,7 +409,8 @@ def read_order(text: str, shown: list[str]) -> list[str] | Unreadable:
     parts = [p for p in parts if p]
     if len(parts) == len(shown) and all(p.upper() in by_name for p in parts):
         return [by_name[p.upper()] for p in parts]
-    return Unreadable(text, f"all {len(shown)} letters in order, e.g. {' '.join(chr(65 + i) for i in range(len(shown)))}")
+    return Unreadable(text, _("all {count} letters in order, e.g. {letters}").format(
+        count=len(shown), letters=" ".join(chr(65 + i) for i in range(len(shown)))))
 
 
 def read_float(text: str) -> float | Unreadable:
@@ -414,9 +426,9 @@ def read_float(text: str) -> float | Unreadable:
         seconds = read_seconds(text)
         if isinstance(seconds, float):
             return seconds
-        return Unreadable(text, "a number")
+        return Unreadable(text, _("a number"))
     if not math.isfinite(value):  # "inf", "nan", "1e999"
-        return Unreadable(text, "a finite number, such as 240 or 2.5e2")
+        return Unreadable(text, _("a finite number, such as 240 or 2.5e2"))
     return value
 
 
@@ -438,14 +450,14 @@ def read_size(text: str, unit: str, mss: int | None) -> float | Unreadable:
     s = normalize(text).lower().replace("_", "")
     number, written = _decimal_and_unit(s.replace(",", "") if _THOUSANDS.match(s.split(" ")[0]) else s)
     written = written.strip()
-    example = "a size such as 4380 (bytes) or 3 MSS (segments)"
+    example = _("a size such as 4380 (bytes) or 3 MSS (segments)")
     if written not in _SIZE_UNITS or not number or number.endswith(".") or not number.replace(".", "", 1).isdigit():
         return Unreadable(text, example)
     value = float(number)
     given_unit = _SIZE_UNITS[written] or unit
     if given_unit != unit:
         if not mss:
-            return Unreadable(text, f"a size in {unit}")
+            return Unreadable(text, _("a size in bytes") if unit == "bytes" else _("a size in segments"))
         value = value * mss if given_unit == "segments" else value / mss
     return value
 
@@ -501,7 +513,7 @@ def read_quantity(text: str, unit: str) -> float | Unreadable:
     number with a unit of another kind is Unreadable, never wrong."""
     if (refused := too_long(text)) is not None:
         return refused
-    example = f"a number{' in ' + unit if unit else ''}, such as 2.5" + (f" or 2.5 {unit}" if unit else "")
+    example = _("a number in {unit}, such as 2.5 or 2.5 {unit}").format(unit=unit) if unit else _("a number, such as 2.5")
     number, written = _number_and_unit(normalize(text))
     if _THOUSANDS.match(number):  # 12,000 bit/s; a single comma before 1 or 2 digits is a decimal comma
         number = number.replace(",", "")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
-from ..i18n import _
+from ..i18n import _, pgettext
 from ..questions.expected import Expected
 from ..questions.variants import LETTERS, Variant
 from . import answers as read
-from .explain import show, with_value, worked_solutions
+from .explain import show, state_name, with_value, worked_solutions
 from .misconceptions import Context, diagnose
 
 MOD = 2**32
@@ -70,6 +70,14 @@ class Grade:
                 "fields": [f.to_json() for f in self.fields]}
 
 
+def _sentences(parts: list[str]) -> str:
+    """Sentences one after the other: a space between them in English, none after a Chinese 。"""
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        out = _("{sentence} {next}").format(sentence=out, next=part)
+    return out
+
+
 def expected_line(value: object, solution: str, unit: str = "") -> str:
     """"Expected <value>: <why>", the value written once (see explain.with_value); a numeric
     question's unit after the value ("Expected 236 ms: ...")."""
@@ -99,7 +107,7 @@ def parse_answer(expected: Expected, text: str, variant: Variant):
     if what == "single":
         letters = read.read_letters(text, len(q.options))
         if isinstance(letters, str) and len(letters) != 1:
-            return read.Unreadable(text, "exactly one option letter")
+            return read.Unreadable(text, _("exactly one option letter"))
         return letters
     if what == "multiple":
         return read.read_letters(text, len(q.options))
@@ -132,8 +140,8 @@ def _choice_feedback(variant: Variant, given: str, correct: bool) -> str:
         chosen = letter in given
         if chosen or (option.correct and not correct):
             prefix = _("you chose") if chosen else _("the right option")
-            notes.append(f"{letter} ({prefix}): {option.feedback}")
-    return " ".join(notes)
+            notes.append(_("{letter} ({who}): {feedback}").format(letter=letter, who=prefix, feedback=option.feedback))
+    return _sentences(notes)
 
 
 def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool = True,
@@ -161,11 +169,11 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         if text is None or not str(text).strip():
             if interrupted:
                 verdicts.append(FieldVerdict(name, expected.label, UNANSWERED, "", expected.value, None,
-                                             _("Not answered (the session stopped).") + " " + expected_line(expected.value, solution, unit),
+                                             _sentences([_("Not answered (the session stopped)."), expected_line(expected.value, solution, unit)]),
                                              solution, 0.0))
             else:
                 verdicts.append(FieldVerdict(name, expected.label, WRONG, "", expected.value, None,
-                                             _("No answer.") + " " + expected_line(expected.value, solution, unit), solution, 0.0))
+                                             _sentences([_("No answer."), expected_line(expected.value, solution, unit)]), solution, 0.0))
             continue
         text = str(text)
         given = parse_answer(expected, text, variant)
@@ -179,7 +187,7 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
         if _matches(expected, given, variant):
             feedback = _("Right: {solution}").format(solution=solution)
             if expected.what in ("single", "multiple"):
-                feedback = _("Right.") + " " + _choice_feedback(variant, given, True)
+                feedback = _sentences([_("Right."), _choice_feedback(variant, given, True)])
             verdicts.append(FieldVerdict(name, expected.label, CORRECT, text, expected.value, None, feedback,
                                          solution, 1.0, parsed=given))
             continue
@@ -199,17 +207,17 @@ def grade(variant: Variant, answers: Mapping[str, str], *, carry_forward: bool =
             parts.append(_("This follows correctly from your answer to {field}, which was wrong: partial credit.").format(
                 field=carried))
         if misconception:
-            parts.append(misconception.explanation)
+            parts.append(misconception.explanation)  # in the active language (Misconception.explanation)
         if expected.what in ("single", "multiple"):
             parts.append(_choice_feedback(variant, given, False))
         parts.append(expected_line(expected.value, solution, unit))
         if expected.what == "states" and isinstance(given, list):
             credit = states_credit(given, list(expected.value))
-            parts[-1] = parts[-1].rstrip(".") + "."
+            parts[-1] = _("{sentence}.").format(sentence=parts[-1].rstrip(".。"))
             parts.append(_("You gave {given}: {diff}").format(given=show(given), diff=states_diff(given, list(expected.value))))
         verdicts.append(FieldVerdict(
             name, expected.label, WRONG, text, expected.value, misconception.id if misconception else None,
-            " ".join(p for p in parts if p), solution, credit, carried, given))
+            _sentences([p for p in parts if p]), solution, credit, carried, given))
     return Grade(variant.question.id, variant.seed, tuple(verdicts))
 
 
@@ -254,20 +262,22 @@ def states_diff(given: list[str], expected: list[str]) -> str:
                 i, j = i + 1, j + 1
                 continue
             if table[i + 1][j + 1] == table[i][j]:
-                wrong.append(f"{given[i]} instead of {expected[j]}")
+                wrong.append(_("{given} instead of {expected}").format(given=state_name(given[i]),
+                                                                       expected=state_name(expected[j])))
                 i, j = i + 1, j + 1
                 continue
         if j < len(expected) and (i == len(given) or table[i][j + 1] >= table[i + 1][j]):
-            missing.append(expected[j])
+            missing.append(state_name(expected[j]))
             j += 1
         else:
-            extra.append(given[i])
+            extra.append(state_name(given[i]))
             i += 1
-    notes = [f"{table[0][0]} of the {len(expected)} states in the right order"]
+    comma = pgettext("list", ", ")
+    notes = [_("{common} of the {total} states in the right order").format(common=table[0][0], total=len(expected))]
     if wrong:
-        notes.append("wrong: " + ", ".join(wrong))
+        notes.append(_("wrong: {states}").format(states=comma.join(wrong)))
     if missing:
-        notes.append("missing: " + ", ".join(missing))
+        notes.append(_("missing: {states}").format(states=comma.join(missing)))
     if extra:
-        notes.append("not passed through here: " + ", ".join(extra))
-    return "; ".join(notes) + "."
+        notes.append(_("not passed through here: {states}").format(states=comma.join(extra)))
+    return _("{sentence}.").format(sentence=pgettext("list", "; ").join(notes))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..i18n import N_, _
 from ..questions.expected import Expected, states_of
 from ..questions.model import Ask
 from ..tcp import analysis
@@ -37,10 +38,21 @@ class Context:
 
 @dataclass(frozen=True)
 class Misconception:
+    """A wrong rule. Its title and explanation are messages of the catalogs (marked N_ in
+    CATALOG) and read in the active language; the id, which statistics store, never changes."""
+
     id: str
-    title: str
-    explanation: str
+    title_msgid: str
+    explanation_msgid: str
     detect: Callable[[Context], bool]
+
+    @property
+    def title(self) -> str:
+        return _(self.title_msgid)
+
+    @property
+    def explanation(self) -> str:
+        return _(self.explanation_msgid)
 
 
 _seg_len = analysis.seg_len
@@ -268,92 +280,92 @@ def window_scale_without_option(ctx: Context) -> bool:
 
 
 CATALOG: tuple[Misconception, ...] = (
-    Misconception("no-wraparound", "Forgetting that sequence numbers wrap at 2^32",
-                  "Sequence numbers live in a 32-bit space: past 4294967295 they wrap to 0, so every sum is taken modulo 2^32.",
+    Misconception("no-wraparound", N_("Forgetting that sequence numbers wrap at 2^32"),
+                  N_("Sequence numbers live in a 32-bit space: past 4294967295 they wrap to 0, so every sum is taken modulo 2^32."),
                   no_wraparound),
-    Misconception("relative-numbers", "Relative numbers where absolute ones are asked",
-                  "That is the relative number Wireshark shows (counted from the ISN); the segment on the wire carries the absolute value, ISN included.",
+    Misconception("relative-numbers", N_("Relative numbers where absolute ones are asked"),
+                  N_("That is the relative number Wireshark shows (counted from the ISN); the segment on the wire carries the absolute value, ISN included."),
                   relative_numbers),
-    Misconception("seq-ack-swapped", "seq and ack swapped",
-                  "seq numbers the sender's own bytes; ack names the next byte the sender expects from its peer. You gave this segment's other number.",
+    Misconception("seq-ack-swapped", N_("seq and ack swapped"),
+                  N_("seq numbers the sender's own bytes; ack names the next byte the sender expects from its peer. You gave this segment's other number."),
                   seq_ack_swapped),
-    Misconception("ack-without-ack-flag", "An ack number on a segment without the ACK flag",
-                  "Without the ACK flag the acknowledgment field means nothing (it goes out as 0). The first SYN has no ACK flag: its sender has received nothing yet.",
+    Misconception("ack-without-ack-flag", N_("An ack number on a segment without the ACK flag"),
+                  N_("Without the ACK flag the acknowledgment field means nothing (it goes out as 0). The first SYN has no ACK flag: its sender has received nothing yet."),
                   ack_number_without_ack_flag),
-    Misconception("syn-not-counted", "The SYN does not take a sequence number",
-                  "A SYN occupies one sequence number, so whatever follows it (the next seq, or the ack that answers it) is ISN + 1.",
+    Misconception("syn-not-counted", N_("The SYN does not take a sequence number"),
+                  N_("A SYN occupies one sequence number, so whatever follows it (the next seq, or the ack that answers it) is ISN + 1."),
                   syn_not_counted),
-    Misconception("fin-not-counted", "The FIN does not take a sequence number",
-                  "A FIN occupies one sequence number, just like a SYN: the ACK of a FIN is the FIN's seq + 1.",
+    Misconception("fin-not-counted", N_("The FIN does not take a sequence number"),
+                  N_("A FIN occupies one sequence number, just like a SYN: the ACK of a FIN is the FIN's seq + 1."),
                   fin_not_counted),
-    Misconception("ack-is-seq-plus-one", "ack = seq + 1, always",
-                  "ack = seq + 1 only holds after a SYN or FIN. After data, ack = seq + the number of data bytes: the next byte expected.",
+    Misconception("ack-is-seq-plus-one", N_("ack = seq + 1, always"),
+                  N_("ack = seq + 1 only holds after a SYN or FIN. After data, ack = seq + the number of data bytes: the next byte expected."),
                   ack_is_seq_plus_one),
-    Misconception("ack-names-last-byte", "ack names the last byte received",
-                  "The ack number is the next byte the receiver expects, one past the last byte it has; not the last byte itself.",
+    Misconception("ack-names-last-byte", N_("ack names the last byte received"),
+                  N_("The ack number is the next byte the receiver expects, one past the last byte it has; not the last byte itself."),
                   ack_names_last_byte),
-    Misconception("ack-equals-received-seq", "Acknowledging a segment by repeating its seq",
-                  "An ACK does not echo the seq it received: it adds the segment's length to say which byte should come next.",
+    Misconception("ack-equals-received-seq", N_("Acknowledging a segment by repeating its seq"),
+                  N_("An ACK does not echo the seq it received: it adds the segment's length to say which byte should come next."),
                   ack_equals_received_seq),
-    Misconception("data-not-counted", "Data does not advance seq",
-                  "Each data byte takes one sequence number: after sending N bytes, the sender's next seq is N higher.",
+    Misconception("data-not-counted", N_("Data does not advance seq"),
+                  N_("Each data byte takes one sequence number: after sending N bytes, the sender's next seq is N higher."),
                   data_not_counted),
-    Misconception("pure-ack-consumes", "A pure ACK takes a sequence number",
-                  "A segment with no data, no SYN and no FIN takes no sequence number: the next segment reuses the same seq.",
+    Misconception("pure-ack-consumes", N_("A pure ACK takes a sequence number"),
+                  N_("A segment with no data, no SYN and no FIN takes no sequence number: the next segment reuses the same seq."),
                   pure_ack_consumes),
-    Misconception("synack-one-flag", "The SYN-ACK carries only one of SYN or ACK",
-                  "The server's reply carries both: ACK for the client's SYN, and SYN for its own direction.",
+    Misconception("synack-one-flag", N_("The SYN-ACK carries only one of SYN or ACK"),
+                  N_("The server's reply carries both: ACK for the client's SYN, and SYN for its own direction."),
                   synack_missing_a_flag),
-    Misconception("ack-flag-forgotten", "The ACK flag is left off after the handshake",
-                  "Once a connection is synchronized, every segment (FINs and data included) carries the ACK flag.",
+    Misconception("ack-flag-forgotten", N_("The ACK flag is left off after the handshake"),
+                  N_("Once a connection is synchronized, every segment (FINs and data included) carries the ACK flag."),
                   ack_flag_forgotten),
-    Misconception("established-after-synack", "The server is ESTABLISHED once it sends SYN+ACK",
-                  "Sending the SYN-ACK puts the server in SYN-RECEIVED; it becomes ESTABLISHED only when the client's ACK of its SYN arrives.",
+    Misconception("established-after-synack", N_("The server is ESTABLISHED once it sends SYN+ACK"),
+                  N_("Sending the SYN-ACK puts the server in SYN-RECEIVED; it becomes ESTABLISHED only when the client's ACK of its SYN arrives."),
                   established_after_synack),
-    Misconception("time-wait-on-passive-closer", "TIME-WAIT belongs to the server (or to the side that closed second)",
-                  "TIME-WAIT is entered by the side that closed first (the active closer), whichever role it plays; the other side ends in LAST-ACK, then CLOSED.",
+    Misconception("time-wait-on-passive-closer", N_("TIME-WAIT belongs to the server (or to the side that closed second)"),
+                  N_("TIME-WAIT is entered by the side that closed first (the active closer), whichever role it plays; the other side ends in LAST-ACK, then CLOSED."),
                   time_wait_on_passive_closer),
-    Misconception("close-wait-fin-wait-2-swapped", "CLOSE-WAIT and FIN-WAIT-2 swapped",
-                  "FIN-WAIT-2 is the closer's state after its FIN was acknowledged; CLOSE-WAIT is the other side's state after receiving that FIN, while its application still has to close.",
+    Misconception("close-wait-fin-wait-2-swapped", N_("CLOSE-WAIT and FIN-WAIT-2 swapped"),
+                  N_("FIN-WAIT-2 is the closer's state after its FIN was acknowledged; CLOSE-WAIT is the other side's state after receiving that FIN, while its application still has to close."),
                   close_wait_vs_fin_wait_2),
-    Misconception("fin-wait-1-vs-2", "FIN-WAIT-1 and FIN-WAIT-2 confused",
-                  "FIN-WAIT-1: our FIN is sent but not yet acknowledged. FIN-WAIT-2: our FIN is acknowledged and we wait for the peer's FIN.",
+    Misconception("fin-wait-1-vs-2", N_("FIN-WAIT-1 and FIN-WAIT-2 confused"),
+                  N_("FIN-WAIT-1: our FIN is sent but not yet acknowledged. FIN-WAIT-2: our FIN is acknowledged and we wait for the peer's FIN."),
                   fin_wait_1_vs_2),
-    Misconception("states-are-segments", "The handshake's steps are LISTEN, SYN-SENT and SYN-RECEIVED",
-                  "Those are states of two different endpoints, not three steps of one: the client goes CLOSED, SYN-SENT, ESTABLISHED; only the server passes through SYN-RECEIVED.",
+    Misconception("states-are-segments", N_("The handshake's steps are LISTEN, SYN-SENT and SYN-RECEIVED"),
+                  N_("Those are states of two different endpoints, not three steps of one: the client goes CLOSED, SYN-SENT, ESTABLISHED; only the server passes through SYN-RECEIVED."),
                   states_are_segments),
-    Misconception("other-endpoints-states", "The other endpoint's states",
-                  "That is the other endpoint's path through the state diagram. Client and server pass through different states: the one that opens actively goes SYN-SENT, the one that listens goes LISTEN, SYN-RECEIVED; the one that closes first ends in TIME-WAIT, the other in CLOSE-WAIT, LAST-ACK.",
+    Misconception("other-endpoints-states", N_("The other endpoint's states"),
+                  N_("That is the other endpoint's path through the state diagram. Client and server pass through different states: the one that opens actively goes SYN-SENT, the one that listens goes LISTEN, SYN-RECEIVED; the one that closes first ends in TIME-WAIT, the other in CLOSE-WAIT, LAST-ACK."),
                   other_endpoints_states),
-    Misconception("fin-wait-2-skipped", "FIN-WAIT-1 goes straight to TIME-WAIT",
-                  "When the peer acknowledges our FIN before sending its own, we move FIN-WAIT-1 -> FIN-WAIT-2 on that ACK, and only the peer's FIN takes us to TIME-WAIT (RFC 9293 3.10.7.4). Only a FIN that also acknowledges ours skips FIN-WAIT-2.",
+    Misconception("fin-wait-2-skipped", N_("FIN-WAIT-1 goes straight to TIME-WAIT"),
+                  N_("When the peer acknowledges our FIN before sending its own, we move FIN-WAIT-1 -> FIN-WAIT-2 on that ACK, and only the peer's FIN takes us to TIME-WAIT (RFC 9293 3.10.7.4). Only a FIN that also acknowledges ours skips FIN-WAIT-2."),
                   fin_wait_2_skipped),
-    Misconception("time-wait-in-passive-closers-states", "TIME-WAIT in the passive closer's states",
-                  "TIME-WAIT is entered only by the side that sent the first FIN (the active closer). The side that received it goes CLOSE-WAIT, LAST-ACK, then CLOSED when its own FIN is acknowledged.",
+    Misconception("time-wait-in-passive-closers-states", N_("TIME-WAIT in the passive closer's states"),
+                  N_("TIME-WAIT is entered only by the side that sent the first FIN (the active closer). The side that received it goes CLOSE-WAIT, LAST-ACK, then CLOSED when its own FIN is acknowledged."),
                   time_wait_in_passive_closers_states),
-    Misconception("syn-seq-is-isn-plus-one", "A SYN's seq is ISN + 1",
-                  "A SYN carries the sender's ISN itself as its seq; the SYN then occupies that number, so what is ISN + 1 is the ack that answers it and the sender's next seq, not the SYN's own.",
+    Misconception("syn-seq-is-isn-plus-one", N_("A SYN's seq is ISN + 1"),
+                  N_("A SYN carries the sender's ISN itself as its seq; the SYN then occupies that number, so what is ISN + 1 is the ack that answers it and the sender's next seq, not the SYN's own."),
                   syn_seq_is_isn_plus_one),
-    Misconception("rst-ack-for-rfc-abort", "An RFC 9293 abort sends RST+ACK",
-                  "RFC 9293 3.10.5 ABORT sends <SEQ=SND.NXT><CTL=RST>: a RST with no ACK flag. RST+ACK is what Linux sends (tcp_send_active_reset); this question follows the RFC.",
+    Misconception("rst-ack-for-rfc-abort", N_("An RFC 9293 abort sends RST+ACK"),
+                  N_("RFC 9293 3.10.5 ABORT sends <SEQ=SND.NXT><CTL=RST>: a RST with no ACK flag. RST+ACK is what Linux sends (tcp_send_active_reset); this question follows the RFC."),
                   rst_ack_for_rfc_abort),
-    Misconception("retransmit-everything", "A timeout resends everything unacknowledged",
-                  "On a retransmission timeout TCP resends the earliest unacknowledged segment at once (RFC 6298 5.4) and cuts cwnd to one segment (RFC 5681 3.1); the rest is resent only as ACKs return, and only what those ACKs do not already cover.",
+    Misconception("retransmit-everything", N_("A timeout resends everything unacknowledged"),
+                  N_("On a retransmission timeout TCP resends the earliest unacknowledged segment at once (RFC 6298 5.4) and cuts cwnd to one segment (RFC 5681 3.1); the rest is resent only as ACKs return, and only what those ACKs do not already cover."),
                   retransmit_everything),
-    Misconception("time-wait-is-one-msl", "TIME-WAIT lasts one MSL",
-                  "TIME-WAIT lasts twice the maximum segment lifetime (2MSL): one MSL for the last ACK to reach the peer, one for a retransmitted FIN to come back.",
+    Misconception("time-wait-is-one-msl", N_("TIME-WAIT lasts one MSL"),
+                  N_("TIME-WAIT lasts twice the maximum segment lifetime (2MSL): one MSL for the last ACK to reach the peer, one for a retransmitted FIN to come back."),
                   time_wait_is_one_msl),
-    Misconception("time-wait-profile-mixup", "Linux's TIME-WAIT and the RFC's confused",
-                  "RFC 9293 takes MSL = 2 min, so TIME-WAIT lasts 4 min; Linux uses a fixed 60 s. The question says which one it asks about.",
+    Misconception("time-wait-profile-mixup", N_("Linux's TIME-WAIT and the RFC's confused"),
+                  N_("RFC 9293 takes MSL = 2 min, so TIME-WAIT lasts 4 min; Linux uses a fixed 60 s. The question says which one it asks about."),
                   time_wait_profile_mixup),
-    Misconception("rto-no-backoff", "The retransmission timeout does not back off",
-                  "After each timeout the RTO doubles (RFC 6298 5.5), so the waits grow: 1 s, 2 s, 4 s ...",
+    Misconception("rto-no-backoff", N_("The retransmission timeout does not back off"),
+                  N_("After each timeout the RTO doubles (RFC 6298 5.5), so the waits grow: 1 s, 2 s, 4 s ..."),
                   rto_no_backoff),
-    Misconception("mss-on-every-segment", "Every segment carries the MSS option",
-                  "The MSS option is sent only on SYN segments (RFC 9293 3.7.1): each side announces it once, in the handshake, and later segments carry no MSS at all.",
+    Misconception("mss-on-every-segment", N_("Every segment carries the MSS option"),
+                  N_("The MSS option is sent only on SYN segments (RFC 9293 3.7.1): each side announces it once, in the handshake, and later segments carry no MSS at all."),
                   mss_on_every_segment),
-    Misconception("window-scale-without-option", "Window scaling without the Window Scale option",
-                  "A window is scaled only when both SYNs carried the Window Scale option (RFC 7323 2.2); then the effective window is win << shift. Without the option there is no shift: win is the window in bytes.",
+    Misconception("window-scale-without-option", N_("Window scaling without the Window Scale option"),
+                  N_("A window is scaled only when both SYNs carried the Window Scale option (RFC 7323 2.2); then the effective window is win << shift. Without the option there is no shift: win is the window in bytes."),
                   window_scale_without_option),
 )
 

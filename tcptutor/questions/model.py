@@ -11,9 +11,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from ..i18n import NP_, _, language, pgettext
 from ..problems import Problem
 from .expr import FUNCTIONS, ExprError, compile_expr
-from .selectors import parse_selector
+from .selectors import cjk_spaced, parse_selector, shown_selector
 
 KINDS = ("predict", "single", "multiple", "truefalse", "ordering", "numeric")
 WHATS = ("seq", "ack", "len", "win", "flags", "state", "states", "sent_at", "arrived_at", "count", "timeout",
@@ -81,26 +82,62 @@ class Ask:
 
     @property
     def shown_label(self) -> str:
+        """The field's label: the author's, else one made from the ask, in the active language
+        (the segments named as shown_selector shows them; English is the selectors' own words)."""
         if self.label:
             return self.label
+        label = self._generated_label()
+        return label if language() == "en" else cjk_spaced(label)
+
+    def _generated_label(self) -> str:
+        endpoint = pgettext("endpoint", self.endpoint) if self.endpoint else str(self.endpoint)
         if self.what in TCB_WHATS:
-            unit = f" ({self.size_unit})" if self.what in TCB_SIZE_WHATS else " (s)"
-            name = "segments in flight" if self.what == "flight" else self.what
+            unit = {"bytes": _(" (bytes)"), "segments": _(" (segments)")}.get(self.size_unit, f" ({self.size_unit})") \
+                if self.what in TCB_SIZE_WHATS else _(" (s)")
+            name = _("segments in flight") if self.what == "flight" else self.what
             if self.round is not None:
-                return f"the {self.endpoint}'s {name} at the end of round {self.round}{unit}"
+                return _("the {endpoint}'s {name} at the end of round {round}{unit}").format(
+                    endpoint=endpoint, name=name, round=self.round, unit=unit)
             if self.segment is not None:
-                return f"{name} when {self.segment} was sent{unit}"
-            return f"the {self.endpoint}'s {name} after {self.at}{unit}"
-        if self.what in ("state", "states"):
-            where = "" if self.what == "states" else (" at the end" if self.at == "end" else f" after {self.at}")
-            return f"{self.endpoint}'s {'states in order' if self.what == 'states' else 'state'}{where}"
+                return _("{name} when {segment} was sent{unit}").format(
+                    name=name, segment=shown_selector(self.segment), unit=unit)
+            return _("the {endpoint}'s {name} after {at}{unit}").format(
+                endpoint=endpoint, name=name, at=shown_selector(str(self.at)), unit=unit)
+        if self.what == "states":
+            return _("{endpoint}'s states in order").format(endpoint=endpoint)
+        if self.what == "state":
+            if self.at == "end":
+                return _("{endpoint}'s state at the end").format(endpoint=endpoint)
+            return _("{endpoint}'s state after {at}").format(endpoint=endpoint, at=shown_selector(str(self.at)))
         if self.what == "timeout":
-            return f"how long the {self.endpoint}'s {self.timer} timer ran (s)"
+            timer = pgettext("timer kind", self.timer) if self.timer in TIMER_KINDS else self.timer
+            return _("how long the {endpoint}'s {timer} timer ran (s)").format(endpoint=endpoint, timer=timer)
+        segment = shown_selector(str(self.segment))
         if self.what == "count":
-            return f"number of segments: {self.segment}"
-        named = {"sport": "source port", "dport": "destination port", "mss": "MSS option (or none)",
-                 "wscale": "window scale shift (or none)", "options": "TCP options (or none)"}
-        return f"{named.get(self.what, self.what)} of {self.segment}"
+            return _("number of segments: {segment}").format(segment=segment)
+        named = SEGMENT_LABELS.get(self.what)
+        if named is None:
+            return _("{what} of {segment}").format(what=self.what, segment=segment)
+        return pgettext("field label", named).format(segment=segment)
+
+
+# The label of a field about one segment, when the author wrote none: pgettext("field label", ...).
+SEGMENT_LABELS = {
+    "seq": NP_("field label", "seq of {segment}"), "ack": NP_("field label", "ack of {segment}"),
+    "len": NP_("field label", "len of {segment}"), "win": NP_("field label", "win of {segment}"),
+    "flags": NP_("field label", "flags of {segment}"), "sent_at": NP_("field label", "sent_at of {segment}"),
+    "arrived_at": NP_("field label", "arrived_at of {segment}"),
+    "sport": NP_("field label", "source port of {segment}"),
+    "dport": NP_("field label", "destination port of {segment}"),
+    "mss": NP_("field label", "MSS option (or none) of {segment}"),
+    "wscale": NP_("field label", "window scale shift (or none) of {segment}"),
+    "options": NP_("field label", "TCP options (or none) of {segment}"),
+}
+# The timer kinds named in a sentence ("how long the client's retransmission timer ran"):
+# pgettext("timer kind", kind); in English the kind itself.
+TIMER_KIND_NAMES = (NP_("timer kind", "time-wait"), NP_("timer kind", "retransmission"), NP_("timer kind", "syn"),
+                    NP_("timer kind", "synack"), NP_("timer kind", "delayed-ack"), NP_("timer kind", "persist"),
+                    NP_("timer kind", "keepalive"))
 
 
 @dataclass(frozen=True)

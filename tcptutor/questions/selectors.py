@@ -6,8 +6,10 @@ is read with `Trace.from_json` first.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from ..i18n import _, language, pgettext
 from ..tcp.trace import SegmentRecord, Trace
 
 FLAG_WORDS = {"SYN", "ACK", "FIN", "RST", "PSH", "URG"}
@@ -115,3 +117,53 @@ def select(selector: Selector, trace: Trace) -> SegmentRecord | None:
     if -len(found) <= index < len(found):
         return found[index]
     return None
+
+
+_CJK_THEN_LATIN = re.compile(r"([\u3400-\u9fff])([A-Za-z0-9#\[])")
+_LATIN_THEN_CJK = re.compile(r"([A-Za-z0-9\]])([\u3400-\u9fff])")
+
+
+def cjk_spaced(text: str) -> str:
+    """A space between a Chinese character and a Latin word or number ("服务器的 SYN+ACK 的序号"),
+    as Chinese typesetting wants, for a phrase put together from parts."""
+    return _LATIN_THEN_CJK.sub(r"\1 \2", _CJK_THEN_LATIN.sub(r"\1 \2", text))
+
+
+def shown_selector(text: str) -> str:
+    """A selector as a student reads it in a label: in English the author's own words
+    ("server SYN+ACK"); in another language a phrase in it ("服务器的 SYN+ACK"). Only what is
+    shown changes: matching always goes by `text` (parse_selector)."""
+    if language() == "en":
+        return text
+    try:
+        sel = parse_selector(text)
+    except ValueError:
+        return text
+    if sel.number is not None:
+        return text
+    words = text.split()
+    explicit = any(_is_int(w) for w in words)
+    if sel.nth < 0:
+        nth = pgettext("segment selector", "last ") if sel.nth == -1 else \
+            pgettext("segment selector", "{n}th from the end ").format(n=-sel.nth)
+    else:
+        nth = pgettext("segment selector", "{n}th ").format(n=sel.nth) if explicit else ""
+    retransmitted = {True: pgettext("segment selector", "retransmitted "),
+                     False: pgettext("segment selector", "original "), None: ""}[sel.retransmission]
+    flags = "+".join(f for f in ("SYN", "FIN", "RST", "PSH", "URG", "ACK") if f in sel.flags)
+    if flags and sel.data:
+        kind = pgettext("segment selector", "{flags} data segment").format(flags=flags)
+    elif flags:
+        kind = flags
+    elif sel.data:
+        kind = pgettext("segment selector", "data segment")
+    else:
+        kind = pgettext("segment selector", "segment")
+    args = dict(nth=nth, retransmitted=retransmitted, kind=kind)
+    if sel.src is None:
+        phrase = pgettext("segment selector", "the {nth}{retransmitted}{kind}").format(**args)
+    else:
+        sender = pgettext("segment selector", "spoofed sources") if sel.src == "spoof" else pgettext("endpoint", sel.src)
+        phrase = pgettext("segment selector", "the {nth}{retransmitted}{kind} from the {sender}").format(
+            sender=sender, **args)
+    return cjk_spaced(phrase.strip())

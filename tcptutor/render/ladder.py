@@ -29,7 +29,14 @@ TIMER_NAMES = {
     "synack": NP_("timer", "SYN-ACK RTO"),  # Linux inet_csk_reqsk_queue_prune / reqsk_timer_handler
     "time-wait": NP_("timer", "TIME-WAIT"),  # RFC 9293 3.6: 2 MSL
     "keepalive": NP_("timer", "keep-alive"),  # RFC 1122 4.2.3.6; Linux tcp_keepalive_timer
+    "delayed-ack": NP_("timer", "delayed-ack"),  # RFC 1122 4.2.3.2; Linux tcp_delack_timer
+    "persist": NP_("timer", "persist"),  # RFC 1122 4.2.2.17; Linux tcp_probe_timer
 }
+# The errors the simulator reports to the application (RFC 9293 3.10's "error: connection
+# reset" and the like), marked for the catalogs: pgettext("connection error", text).
+ERROR_TEXTS = (NP_("connection error", "connection reset"),
+               NP_("connection error", "connection aborted due to user timeout"),
+               NP_("connection error", "connection timed out: keep-alive probes unanswered"))
 ENDPOINT_NAMES = (NP_("endpoint", "client"), NP_("endpoint", "server"), NP_("endpoint", "listener"))
 # The states (RFC 9293 3.3.2), marked for the catalogs: pgettext("TCP state", name).
 STATE_NAMES = (
@@ -55,6 +62,11 @@ def note(n: Note | str) -> str:
 def endpoint(name: str) -> str:
     """An endpoint's name in the active language (a spoofed source's name as it is)."""
     return pgettext("endpoint", name) if name in ENDPOINT_NAMES else name
+
+
+def error_text(text: str) -> str:
+    """An error reported to the application, in the active language (an unknown one as it came)."""
+    return pgettext("connection error", text) if text in ERROR_TEXTS else text
 
 
 def timer_label(kind: str) -> str:
@@ -156,7 +168,7 @@ def _event_lines(e: TraceEvent) -> list[str]:
     if timer:
         lines.append(_("timer: {timer} expired").format(timer=timer))
     if e.error:
-        lines.append(f"✗ {e.error}")
+        lines.append(f"✗ {error_text(e.error)}")
     before, after = e.state_before, e.state_after
     if after and after != before:
         lines.append(f"{state(before)} → {state(after)}" if before else f"→ {state(after)}")
@@ -403,7 +415,7 @@ def _flood_summary(run: list[tuple[str, object]]) -> list[str]:
         else:
             before, after = item.state_before, item.state_after
             if item.error:
-                what = f"✗ {item.error}"
+                what = f"✗ {error_text(item.error)}"
             elif before != after and after == "SYN-RECEIVED":
                 what = _("half-open connections ({state})").format(state=state(after))
             elif before != after:

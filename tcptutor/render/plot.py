@@ -18,8 +18,10 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from ..i18n import _, pgettext
 from ..tcp import analysis
 from ..tcp.trace import Trace
+from .width import display_width
 
 WIDTH = 760
 PANEL_H = 220
@@ -121,6 +123,7 @@ def render_plot(trace: Trace) -> str:
     """The three panels as one SVG document."""
     sender = analysis.data_sender(trace)
     receiver = "server" if sender == "client" else "client"
+    who = pgettext("endpoint", sender)
     end = max([0.0] + [e.at_seconds for e in trace.events]
               + [s.arrived_seconds or s.sent_seconds for s in trace.segments])
     body: list[str] = []
@@ -130,22 +133,24 @@ def render_plot(trace: Trace) -> str:
     ssthresh = cwnd_series(trace, sender, "ssthresh")
     top = max([1] + [v for _, v in cwnd + ssthresh])
     a = _Axes(0, end, top)
-    body += a.frame(f"(a) {sender}: cwnd and ssthresh over time", "time (s)", "bytes")
+    body += a.frame(_("(a) {sender}: cwnd and ssthresh over time").format(sender=who), _("time (s)"),
+                    pgettext("plot axis", "bytes"))
     if cwnd:
         body.append(_polyline("cwnd", [(a.x(t), a.y(v)) for t, v in _steps(cwnd, end)], CWND))
         body.append(_polyline("ssthresh", [(a.x(t), a.y(v)) for t, v in _steps(ssthresh, end)], SSTHRESH, True)
                     if ssthresh else "")
         body.append(_legend(a, [("cwnd", CWND), ("ssthresh", SSTHRESH)]))
     else:
-        body.append(f'<text x="{a.left + 10}" y="{a.top + 20}">no congestion window: cc = "none" '
-                    "(only the peer's window limits the sender)</text>")
+        note = _("no congestion window: cc = \"none\" (only the peer's window limits the sender)")
+        body.append(f'<text x="{a.left + 10}" y="{a.top + 20}">{escape(note)}</text>')
 
     # (b) cwnd per transmission round, in segments
     mss = max([r.length for r in trace.segments if r.src == sender] + [1])
     rounds = [(k, round(e.tcb.cwnd / mss, 2)) for k, r, e in analysis.transmission_rounds(trace, sender)
               if e.tcb is not None and e.tcb.cwnd is not None]
     b = _Axes(1, max([1] + [k for k, _ in rounds]), max([1] + [v for _, v in rounds]), xmin=0, whole_x=True)
-    body += b.frame(f"(b) {sender}: cwnd per transmission round (MSS {mss})", "transmission round", "segments")
+    body += b.frame(_("(b) {sender}: cwnd per transmission round (MSS {mss})").format(sender=who, mss=mss),
+                    _("transmission round"), pgettext("plot axis", "segments"))
     if rounds:
         points = [(b.x(k), b.y(v)) for k, v in rounds]
         body.append(_polyline("round-cwnd", points, CWND))
@@ -165,7 +170,8 @@ def render_plot(trace: Trace) -> str:
                 edge.append((s.arrived_seconds, ack + s.win))
     ytop = max([1] + [rel(s.seq) + s.length for s in data] + [v for _, v in acks])
     c = _Axes(2, end, ytop)
-    body += c.frame(f"(c) {sender}: time-sequence graph", "time (s)", "relative sequence number")
+    body += c.frame(_("(c) {sender}: time-sequence graph").format(sender=who), _("time (s)"),
+                    _("relative sequence number"))
     for s in data:
         x, y0, y1 = c.x(s.sent_seconds), c.y(rel(s.seq)), c.y(rel(s.seq) + s.length)
         colour = RETX if s.retransmission else INK
@@ -178,7 +184,7 @@ def render_plot(trace: Trace) -> str:
         body.append(_polyline("ack", [(c.x(t), c.y(v)) for t, v in _steps(acks, end)], CWND))
         body.append(_polyline("window", [(c.x(t), c.y(min(v, ytop * 1.05))) for t, v in _steps(edge, end)],
                               WINDOW, True))
-    body.append(_legend(c, [("data (R: retransmission, ×: lost)", INK), ("ACK", CWND), ("window edge", WINDOW)]))
+    body.append(_legend(c, [(_("data (R: retransmission, ×: lost)"), INK), ("ACK", CWND), (_("window edge"), WINDOW)]))
 
     height = 3 * PANEL_H
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
@@ -191,7 +197,7 @@ def render_plot(trace: Trace) -> str:
 def _legend(ax: _Axes, items: list[tuple[str, str]]) -> str:
     out, x = [], ax.left + ax.width
     for label, colour in reversed(items):
-        x -= 10 + 6.5 * len(label) + 20
+        x -= 10 + 6.5 * display_width(label) + 20  # a Chinese character takes two columns
         out.append(f'<rect x="{x}" y="{ax.top - 18}" width="12" height="3" fill="{colour}"/>'
                    f'<text x="{x + 16}" y="{ax.top - 13}">{escape(label)}</text>')
     return "".join(out)

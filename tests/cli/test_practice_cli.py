@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from tcptutor import i18n
 from tcptutor.bank import queries
 from tcptutor.bank.build import build
 from tcptutor.bank.db import open_engine
@@ -329,7 +330,8 @@ def attempts_of(url: str, student: str) -> list[dict]:
 
 
 # What a practice session prints around the questions, per language (the questions' own
-# words come from the lesson's translation, ZH above).
+# words come from the lesson's translation, ZH above; generated labels, worked solutions and
+# misconceptions are the grader's, in the session's language).
 CHROME = {
     "en": {"header": "── Question {number}/{count} ", "id_line": r"(?m)^(\S+) \(seed (\d+)\) · predict · ",
            "unreadable": "? could not read {text!r}: expected a whole number such as 1001",
@@ -349,6 +351,15 @@ def answer_question(term: Terminal, url: str, number: int, count: int, mode: str
     term.expect(re.escape(say["header"].format(number=number, count=count)))
     m = term.expect(say["id_line"])
     qid, seed = m.group(1), int(m.group(2))
+    i18n.use(lang)  # the labels and the misconceptions' words as the session's language has them
+    try:
+        return _answer_question(term, url, qid, seed, mode, lang)
+    finally:
+        i18n.use("en")
+
+
+def _answer_question(term: Terminal, url: str, qid: str, seed: int, mode: str, lang: str) -> dict:
+    say = CHROME[lang]
     loaded, variant = load_variant(url, qid, seed, lang)
     term.expect(re.escape(variant.prompt))
     if lang == "zh":
@@ -457,7 +468,10 @@ def test_a_chinese_session_speaks_chinese_and_grades_as_the_english_one(bank, te
         if lang == "zh":
             term.expect(re.escape("── 小结"))
             term.expect(re.escape("共 3 题，平均得分 83%。"))
-            term.expect(re.escape(f"误区：{BY_ID['syn-not-counted'].title}（×1）"))
+            i18n.use("zh")
+            title = BY_ID['syn-not-counted'].title
+            i18n.use("en")
+            term.expect(re.escape(f"误区：{title}（×1）"))
             term.expect(re.escape("用 `tcptutor progress` 查看"))
         term.close_stdin()
         assert term.wait() == 0, term.err.decode()
