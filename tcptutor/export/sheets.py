@@ -216,7 +216,7 @@ def _md_key_question(entry: Entry) -> list[str]:
             lines.append(f"- {LETTERS[i]} ({mark}): {md_text(o.feedback)}")
         lines.append("")
     if v.explanation:
-        lines += [f"**{_('Why:')}** {md_text(v.explanation)}", ""]
+        lines += ["**" + _("Why:") + "** " + md_text(v.explanation), ""]
     if v.trace is not None:
         marked = asked_segments(v) if q.kind == "predict" else set()
         lines += ["```text", render_ladder(v.trace, width=80, highlight=marked, seed=v.seed), "```", ""]
@@ -356,7 +356,8 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
     out.append(f'<table class="{"keytable" if key else "fields"}">')
     if key:
         solved = worked_solutions(v)
-        out.append(f"<tr><th>{_e(_('field'))}</th><th>{_e(_('answer'))}</th><th>{_e(_('worked solution'))}</th></tr>")
+        head = (_("field"), _("answer"), _("worked solution"))
+        out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>")
         for name, e in v.expected.items():
             solution = _e(solved[name]) if q.kind == "predict" else ""
             out.append(f'<tr><td>{_e(e.label)} <span class="hint">({_e(name)})</span></td>'
@@ -370,7 +371,8 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
     out.append("</table>")
     if key:
         if v.explanation:
-            out.append(f'<div class="why"><strong>{_e(_("Why:"))}</strong> {_md.render(v.explanation)}</div>')
+            why = _e(_("Why:"))
+            out.append(f'<div class="why"><strong>{why}</strong> {_md.render(v.explanation)}</div>')
         if v.trace is not None:
             marked = asked_segments(v) if q.kind == "predict" else set()
             caption = (_("Highlighted: the segments this question asks about.") if marked
@@ -395,7 +397,7 @@ def _html_doc(selection: ExportSet, *, key: bool, sheet_name: str = "") -> str:
             "Question sheet: {count} question. Write each answer in the box beside its field. tcptutor {version}.",
             "Question sheet: {count} questions. Write each answer in the box beside its field. tcptutor {version}.",
             total).format(count=total, version=_e(__version__)) + "</p>")
-        body.append(f'<p class="name">{_e(_("Name:"))} <span class="blank"> </span></p>')
+        body.append('<p class="name">' + _e(_("Name:")) + ' <span class="blank"> </span></p>')
     body.append("</header>")
     for version in vs:
         body.append('<section class="version">')
