@@ -7,11 +7,12 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from . import app
 from .common import DB_OPTION, open_bank, reported_errors
 
 WORDLESS = ("pcap",)  # formats with no question words: a language changes nothing in them
+LANGUAGE_NAMES = {"zh": N_("Chinese")}
 
 
 @app.command("export")
@@ -74,8 +75,8 @@ def export_questions(
         if selection.untranslated and format not in WORDLESS:
             missing, total = len(selection.untranslated), len(selection.items)
             typer.echo("tcptutor: " + ngettext(
-                "{missing} of {total} questions has no current {lang} translation and is exported in English.",
-                "{missing} of {total} questions have no current {lang} translation and are exported in English.",
-                missing).format(missing=missing, total=total, lang=lang), err=True)
+                "{missing} of {total} questions has no current {language} translation and is exported in English.",
+                "{missing} of {total} questions have no current {language} translation and are exported in English.",
+                missing).format(missing=missing, total=total, language=_(LANGUAGE_NAMES.get(lang, lang))), err=True)
     for path in written:
         typer.echo(str(path))

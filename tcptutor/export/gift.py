@@ -70,8 +70,9 @@ def _part_question(variant: Variant, index: int, part: Part, general: str, lang:
     q = variant.question
     ident = f"{variant_ident(q.id, index)}-{part.field}"
     title = f"{variant_name(q.id, index)} {part.field}"
-    stem = lang_html(text_html(variant.prompt) + f"<p><b>{html.escape(part.field, quote=False)}</b> "
-                                                 f"({html.escape(part.label, quote=False)}):</p>", lang)
+    asked = _("{field} ({label}):").format(field=f"<b>{html.escape(part.field, quote=False)}</b>",
+                                           label=html.escape(part.label, quote=False))
+    stem = lang_html(text_html(variant.prompt) + f"<p>{asked}</p>", lang)
     if part.style == "number":
         answers = [f"={number_text(part.value)}:{number_text(part.tolerance)}{_fb(part.solution)}"]
         answers += [f"=%0%{number_text(w.value)}:0{_fb(w.feedback)}" for w in part.wrong]

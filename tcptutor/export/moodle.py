@@ -86,8 +86,9 @@ def cloze_text(variant: Variant) -> str:
         label = html.escape(part.label, quote=False)
         if part.style == "text":
             label = _("{label} (states in order, e.g. CLOSED → LISTEN)").format(label=label)
-        lines.append(f"<p><b>{_braces_safe(html.escape(part.field, quote=False))}</b> ({_braces_safe(label)}): "
-                     f"{cloze_subquestion(part)}</p>")
+        field = f"<b>{_braces_safe(html.escape(part.field, quote=False))}</b>"
+        lines.append("<p>" + _("{field} ({label}):").format(field=field, label=_braces_safe(label))
+                     + f" {cloze_subquestion(part)}</p>")
     return "".join(lines)
 
 

@@ -227,8 +227,9 @@ def _part_item(variant: Variant, index: int, part: Part, general: str) -> ET.Ele
     q = variant.question
     ident = _ident(f"{variant_ident(q.id, index)}-{part.field}")
     title = f"{variant_name(q.id, index)} {part.field}"
-    question_html = text_html(variant.prompt) + (f"<p><b>{html.escape(part.field, quote=False)}</b>: "
-                                                 f"{html.escape(part.label, quote=False)}</p>")
+    asked = _("{field}: {label}").format(field=f"<b>{html.escape(part.field, quote=False)}</b>",
+                                         label=html.escape(part.label, quote=False))
+    question_html = text_html(variant.prompt) + f"<p>{asked}</p>"
     solution = with_value(part.shown, part.solution)
     if part.style == "number":
         return _numerical_item(ident, title, question_html, part.value, part.tolerance, solution,
