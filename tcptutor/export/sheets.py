@@ -213,7 +213,8 @@ def _md_key_question(entry: Entry) -> list[str]:
     if q.kind in ("single", "multiple"):
         for i, o in enumerate(q.options):
             mark = _("correct") if o.correct else _("wrong")
-            lines.append(f"- {LETTERS[i]} ({mark}): {md_text(o.feedback)}")
+            lines.append("- " + _("{letter} ({mark}): {feedback}").format(letter=LETTERS[i], mark=mark,
+                                                                        feedback=md_text(o.feedback)))
         lines.append("")
     if v.explanation:
         lines += ["**" + _("Why:") + "** " + md_text(v.explanation), ""]
