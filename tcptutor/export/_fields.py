@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..grading.answers import STATES
-from ..i18n import _
+from ..i18n import N_, _
 from ..grading.grader import TIME_TOLERANCE
 from ..grading.explain import STATE_MEANING, explain, with_value
 from ..grading.misconceptions import Context, basis, diagnose
@@ -293,6 +293,17 @@ def _parts(variant: Variant) -> list[Part]:
 def _state_feedback(state: str) -> str:
     meaning = STATE_MEANING.get(state)
     return _("{state}: {meaning}.").format(state=state, meaning=_(meaning) if meaning else _("not the state here"))
+
+
+_TRUEFALSE_VERDICTS = {  # (the answer given is right, the statement is true) -> the verdict
+    (True, True): N_("Right: the statement is true."), (True, False): N_("Right: the statement is false."),
+    (False, True): N_("Not so: the statement is true."), (False, False): N_("Not so: the statement is false."),
+}
+
+
+def truefalse_verdict(right: bool, statement: bool) -> str:
+    """The feedback's first sentence for a true/false answer (Moodle XML and GIFT alike)."""
+    return _(_TRUEFALSE_VERDICTS[(right, statement)])
 
 
 def choice_fraction(count: int) -> str:

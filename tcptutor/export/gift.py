@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ..i18n import N_, _
+from ..i18n import _
 from ..questions.variants import Variant
 from . import ExportSet, register
 from ._fields import (
@@ -33,6 +33,7 @@ from ._fields import (
     output_file,
     parts,
     text_html,
+    truefalse_verdict,
     variant_ident,
     variant_name,
 )
@@ -85,12 +86,6 @@ def _part_question(variant: Variant, index: int, part: Part, general: str, lang:
     return _head(ident, title, q.topics) + gift_escape(stem) + block
 
 
-_TRUEFALSE_FEEDBACK = {  # (the answer given is right, the statement is true) -> the verdict
-    (True, True): N_("Right: the statement is true."), (True, False): N_("Right: the statement is false."),
-    (False, True): N_("Not so: the statement is true."), (False, False): N_("Not so: the statement is false."),
-}
-
-
 def _question(variant: Variant, index: int, lang: str = "en") -> list[str]:
     q = variant.question
     general = lang_html(text_html(variant.explanation), lang) + ladder_html(variant)
@@ -107,9 +102,9 @@ def _question(variant: Variant, index: int, lang: str = "en") -> list[str]:
                    for o in q.options]
     elif q.kind == "truefalse":
         answer = bool(q.answer)
-        wrong = lang_html(f"<p>{html.escape(_(_TRUEFALSE_FEEDBACK[(False, answer)]), quote=False)}</p>"
+        wrong = lang_html(f"<p>{html.escape(truefalse_verdict(False, answer), quote=False)}</p>"
                           + text_html(variant.explanation), lang)
-        right = lang_html(f"<p>{html.escape(_(_TRUEFALSE_FEEDBACK[(True, answer)]), quote=False)}</p>"
+        right = lang_html(f"<p>{html.escape(truefalse_verdict(True, answer), quote=False)}</p>"
                           + text_html(variant.explanation), lang)
         answers = [("T" if answer else "F") + _fb(wrong) + _fb(right)]
     elif q.kind == "numeric":

@@ -28,12 +28,12 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..i18n import N_, _
+from ..i18n import _
 from ..questions.variants import Variant
 from . import ExportSet, register
 from ._fields import (
     XML_BAD,
-    Part, category_path, choice_fraction, has_fields, lang_html, lesson_title, number_text, output_file, parts,
+    Part, category_path, choice_fraction, has_fields, truefalse_verdict, lang_html, lesson_title, number_text, output_file, parts,
     seeded_ident, seeded_name, solution_html, text_html,
 )
 
@@ -167,12 +167,6 @@ def _combined_feedback(q_el: ET.Element) -> None:
     _sub(q_el, "shownumcorrect")
 
 
-_TRUEFALSE_FEEDBACK = {  # (the answer given is right, the statement is true) -> the verdict
-    (True, True): N_("Right: the statement is true."), (True, False): N_("Right: the statement is false."),
-    (False, True): N_("Not so: the statement is true."), (False, False): N_("Not so: the statement is false."),
-}
-
-
 def _mark_language(q_el: ET.Element, lang: str) -> None:
     """The question text and every feedback of a question in a <div lang> (see
     _fields.lang_html); not the answers, which Moodle reads as values (true/false, numbers)
@@ -220,7 +214,7 @@ def question_element(variant: Variant, index: int, lang: str = "en") -> ET.Eleme
         _common(q_el, name, ident, text_html(variant.prompt), general)
         answer = bool(q.answer)
         for value in (True, False):
-            verdict = _(_TRUEFALSE_FEEDBACK[(value == answer, answer)])
+            verdict = truefalse_verdict(value == answer, answer)
             _answer(q_el, "100" if value == answer else "0", "true" if value else "false",
                     f"<p>{html.escape(verdict, quote=False)}</p>{text_html(variant.explanation)}",
                     "moodle_auto_format")
