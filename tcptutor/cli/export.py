@@ -7,8 +7,12 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
+from ..i18n import N_, _, ngettext
 from . import app
 from .common import DB_OPTION, open_bank, reported_errors
+
+WORDLESS = ("pcap",)  # formats with no question words: a language changes nothing in them
+LANGUAGE_NAMES = {"zh": N_("Chinese")}
 
 
 @app.command("export")
@@ -22,18 +26,31 @@ def export_questions(
     set_name: str = typer.Option(None, "--set", help="Only the questions of this assessment set (see `tcptutor course`)."),
     course_dir: Path = typer.Option(Path("."), "--course", help="With --set: the course folder."),
     scenario: str = typer.Option(None, "--scenario", help="pcap only: capture this scenario (a shipped name or a file) instead of the question variants."),
+    lang: str = typer.Option(None, "--lang", metavar="en|zh",
+                             help="Language of the exported words (default: tcptutor's own, `tcptutor --lang`). "
+                                  "A question with no current translation stays in English."),
     db: str = DB_OPTION,
 ) -> None:
     """Export questions (and their answer keys, in a separate file) for an LMS, Anki or print."""
+    from .. import i18n
     from ..export import check_destination, load_formats, write_staged
     from ..export.select import collect
     with reported_errors():
+        if lang is not None:  # the export's language is also that of every word tcptutor generates in it
+            try:
+                i18n.use(i18n.choose(lang, {}))
+            except i18n.UnknownLanguage:
+                raise InputError("--lang", None, _("unknown language {lang!r}; choose one of {choices}").format(
+                    lang=lang, choices=", ".join(i18n.LANGUAGES))) from None
+        lang = i18n.language()
         formats = load_formats()
         if format not in formats:
-            raise InputError(format, None, f"unknown export format; expected one of {', '.join(sorted(formats))}")
+            raise InputError(format, None, _("unknown export format; expected one of {formats}").format(
+                formats=", ".join(sorted(formats))))
         if scenario is not None:
             if format != "pcap":
-                raise InputError("--scenario", None, f"only the pcap format exports a scenario's trace; {format} exports questions")
+                raise InputError("--scenario", None, _("only the pcap format exports a scenario's trace; "
+                                                       "{format} exports questions").format(format=format))
             from ..export.pcap import write_scenario
 
             check_destination(out)
@@ -44,16 +61,22 @@ def export_questions(
         check_destination(out, folder=format == "pcap")  # before the bank is opened: fail fast
         engine = open_bank(db)
         question_ids = None
-        title = "tcptutor questions"
+        title = _("tcptutor questions")
         if set_name:
             from ..course.service import open_course, set_questions
 
             course = open_course(course_dir)
             title, question_ids = set_questions(engine, course, set_name)
         selection = collect(engine, lesson=lesson, topic=topic, question_ids=question_ids, variants=variants,
-                            seed=seed, title=title)
+                            seed=seed, title=title, lang=lang)
         if not selection.items:
-            raise InputError("export", None, "no questions match the selection")
+            raise InputError("export", None, _("no questions match the selection"))
         written = write_staged(lambda destination: formats[format](selection, destination), out)
+        if selection.untranslated and format not in WORDLESS:
+            missing, total = len(selection.untranslated), len(selection.items)
+            typer.echo("tcptutor: " + ngettext(
+                "{missing} of {total} questions has no current {language} translation and is exported in English.",
+                "{missing} of {total} questions have no current {language} translation and are exported in English.",
+                missing).format(missing=missing, total=total, language=_(LANGUAGE_NAMES.get(lang, lang))), err=True)
     for path in written:
         typer.echo(str(path))

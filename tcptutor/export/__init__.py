@@ -21,10 +21,16 @@ from ..questions.variants import Variant
 
 @dataclass(frozen=True)
 class ExportItem:
-    question: Question
+    question: Question  # with its words in the set's language where a current translation exists
     lesson: str
     version: int
     variants: tuple[Variant, ...]
+    english: Question | None = None  # the English question, when `question` is a translation
+
+    @property
+    def source(self) -> Question:
+        """The question as the bank holds it (its content hash is the English one's)."""
+        return self.english or self.question
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class ExportSet:
     items: tuple[ExportItem, ...]
     lessons: dict[str, str] = field(default_factory=dict)  # id -> title
     topics: dict[str, str] = field(default_factory=dict)  # id -> title
+    lang: str = "en"  # the language of the words (i18n.LANGUAGES)
+    untranslated: tuple[str, ...] = ()  # questions with no current translation into `lang`: in English
 
 
 Writer = Callable[[ExportSet, Path], list[Path]]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..grading.answers import STATES
+from ..i18n import N_, _
 from ..grading.grader import TIME_TOLERANCE
 from ..grading.explain import STATE_MEANING, explain, with_value
 from ..grading.misconceptions import Context, basis, diagnose
@@ -268,14 +269,14 @@ def _parts(variant: Variant) -> list[Part]:
         elif e.what == "state":
             choices = tuple(STATES) if e.value in STATES else (*STATES, str(e.value))
             by_value = {w.value: w for w in wrong}
-            feedback = tuple(by_value.get(c) or Wrong(c, f"{c}: {STATE_MEANING.get(c, 'not the state here')}.")
-                             for c in choices if c != e.value)
+            feedback = tuple(by_value.get(c) or Wrong(c, _state_feedback(c)) for c in choices if c != e.value)
             out.append(Part(name, e.label, "choice", e.value, str(e.value), solution, choices=choices,
                             accepted=_state_spellings(str(e.value)), wrong=feedback))
         elif e.what == "flags":
             choices = FLAG_CHOICES if e.value in FLAG_CHOICES else (*FLAG_CHOICES, str(e.value))
             by_value = {w.value: w for w in wrong}
-            feedback = tuple(by_value.get(c) or Wrong(c, f"{c} is not the set of flags this segment carries.")
+            feedback = tuple(by_value.get(c) or Wrong(c, _("{flags} is not the set of flags this segment "
+                                                           "carries.").format(flags=c))
                              for c in choices if c != e.value)
             out.append(Part(name, e.label, "choice", e.value, str(e.value), solution, choices=choices,
                             accepted=_flag_spellings(str(e.value)), wrong=feedback))
@@ -289,9 +290,46 @@ def _parts(variant: Variant) -> list[Part]:
     return out
 
 
+def _state_feedback(state: str) -> str:
+    meaning = STATE_MEANING.get(state)
+    return _("{state}: {meaning}.").format(state=state, meaning=_(meaning) if meaning else _("not the state here"))
+
+
+_TRUEFALSE_VERDICTS = {  # (the answer given is right, the statement is true) -> the verdict
+    (True, True): N_("Right: the statement is true."), (True, False): N_("Right: the statement is false."),
+    (False, True): N_("Not so: the statement is true."), (False, False): N_("Not so: the statement is false."),
+}
+
+
+def truefalse_verdict(right: bool, statement: bool) -> str:
+    """The feedback's first sentence for a true/false answer (Moodle XML and GIFT alike)."""
+    return _(_TRUEFALSE_VERDICTS[(right, statement)])
+
+
 def choice_fraction(count: int) -> str:
     """Moodle's grade for each of `count` right options (must be one of its fixed grades)."""
     return _SPLIT_FRACTIONS.get(count, f"{100 / count:.5f}")
+
+
+# ---------------------------------------------------------------- language
+
+# The BCP 47 tag an export's HTML carries: browsers and LMSs pick Simplified Chinese glyphs
+# (not Japanese ones) for the unified Han characters only when told.
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+# Fonts with Simplified Chinese glyphs on Linux, macOS and Windows, for formats that carry style.
+CJK_FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
+
+
+def html_lang(lang: str) -> str:
+    return HTML_LANG.get(lang, lang)
+
+
+def lang_html(html_text: str, lang: str) -> str:
+    """HTML in a <div lang> for a translated export; English (and empty) text as it is, so an
+    English export is byte for byte what it was before translations existed."""
+    if lang == "en" or not html_text:
+        return html_text
+    return f'<div lang="{html_lang(lang)}">{html_text}</div>'
 
 
 # ---------------------------------------------------------------- text helpers
@@ -319,7 +357,7 @@ def ladder_html(variant: Variant) -> str:
 
 
 def lesson_title(selection: ExportSet, item: ExportItem) -> str:
-    return selection.lessons.get(item.lesson) or item.lesson or "Unfiled"
+    return selection.lessons.get(item.lesson) or item.lesson or _("Unfiled")
 
 
 def category_path(*names: str) -> str:

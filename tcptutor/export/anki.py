@@ -17,9 +17,10 @@ import html
 from pathlib import Path
 
 from ..grading.grader import show
+from ..i18n import _
 from ..questions.variants import LETTERS, Variant
 from . import ExportSet, register
-from ._fields import has_fields, ladder_html, number_text, output_file, parts, text_html
+from ._fields import CJK_FONTS, has_fields, html_lang, ladder_html, lang_html, number_text, output_file, parts, text_html
 
 MODEL_NAME = "tcptutor question v1"
 FIELDS = ("Id", "Question", "Answer", "Ladder", "Lesson", "Seed")
@@ -28,7 +29,8 @@ CSS = """\
 .fields li, .answers li { margin: 0.2em 0; }
 pre.ladder, .card pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; line-height: 1.2; overflow-x: auto; }
 .tag { color: #666; font-size: 14px; }
-"""
+.card [lang|=zh] { font-family: %s; }
+""" % CJK_FONTS
 FRONT = '<div class="tag">{{Lesson}} · {{Id}}</div>{{Question}}'
 BACK = "{{FrontSide}}<hr id=answer>{{Answer}}{{Ladder}}"
 
@@ -46,10 +48,12 @@ def deck_id(title: str) -> int:
     return stable_id("tcptutor anki deck: " + title)
 
 
-def note_guid(question_id: str, seed: int) -> str:
+def note_guid(question_id: str, seed: int, lang: str = "en") -> str:
+    """English notes keep the GUIDs they always had; a translated note gets its own, so a
+    Chinese deck imported beside the English one adds its notes instead of overwriting them."""
     import genanki
 
-    return genanki.guid_for(question_id, seed)
+    return genanki.guid_for(question_id, seed) if lang == "en" else genanki.guid_for(question_id, seed, lang)
 
 
 def _model():
@@ -74,16 +78,22 @@ def front_html(variant: Variant) -> str:
         out.append('<ul class="fields">' + "".join(
             f"<li><b>{_esc(name)}</b>: {_esc(e.label)}</li>" for name, e in variant.expected.items()) + "</ul>")
     elif q.kind in ("single", "multiple"):
-        how = "one option" if q.kind == "single" else "every right option"
-        out.append(f"<p>Choose {how}:</p><ol type=A>" + "".join(f"<li>{_esc(o.text)}</li>" for o in q.options) + "</ol>")
+        how = _("Choose one option:") if q.kind == "single" else _("Choose every right option:")
+        out.append(f"<p>{how}</p><ol type=A>" + "".join(f"<li>{_esc(o.text)}</li>" for o in q.options) + "</ol>")
     elif q.kind == "truefalse":
-        out.append("<p>True or false?</p>")
+        out.append("<p>" + _("True or false?") + "</p>")
     elif q.kind == "numeric":
-        out.append(f"<p>A number{' in ' + _esc(q.unit) if q.unit else ''}.</p>")
+        number = _("A number in {unit}.").format(unit=_esc(q.unit)) if q.unit else _("A number.")
+        out.append(f"<p>{number}</p>")
     elif q.kind == "ordering":
         shown = [q.items[i] for i in variant.order] if variant.order else list(q.items)
-        out.append("<p>Put in the right order:</p><ol type=A>" + "".join(f"<li>{_esc(t)}</li>" for t in shown) + "</ol>")
+        out.append("<p>" + _("Put in the right order:") + "</p><ol type=A>"
+                   + "".join(f"<li>{_esc(t)}</li>" for t in shown) + "</ol>")
     return "".join(out)
+
+
+def _answer(value: str) -> str:
+    return _("Answer: {value}").format(value=value)
 
 
 def back_html(variant: Variant) -> str:
@@ -98,26 +108,29 @@ def back_html(variant: Variant) -> str:
             mark = "✓" if o.correct else "✗"
             rows.append(f"<li>{mark} <b>{LETTERS[i]}</b>. {_esc(o.text)}<br><i>{_esc(o.feedback)}</i></li>")
         key = variant.answer_key["answer"]
-        out.append(f"<p><b>Answer: {_esc(str(key))}</b></p><ul class=\"answers\">{''.join(rows)}</ul>")
+        out.append(f"<p><b>{_answer(_esc(str(key)))}</b></p><ul class=\"answers\">{''.join(rows)}</ul>")
     elif q.kind == "truefalse":
-        out.append(f"<p><b>Answer: {show(bool(q.answer))}</b></p>")
+        out.append(f"<p><b>{_answer(show(bool(q.answer)))}</b></p>")
     elif q.kind == "numeric":
         e = variant.expected["answer"]
         tol = f" (± {number_text(e.tolerance)})" if e.tolerance else ""
         unit = f" {_esc(q.unit)}" if q.unit else ""
-        out.append(f"<p><b>Answer: {number_text(e.value)}{unit}{tol}</b></p>")
+        out.append(f"<p><b>{_answer(number_text(e.value) + unit + tol)}</b></p>")
     elif q.kind == "ordering":
         shown = [q.items[i] for i in variant.order] if variant.order else list(q.items)
         letters = "".join(LETTERS[shown.index(t)] for t in q.items)
-        out.append(f"<p><b>Answer: {letters}</b></p><ol>" + "".join(f"<li>{_esc(t)}</li>" for t in q.items) + "</ol>")
+        out.append(f"<p><b>{_answer(letters)}</b></p><ol>" + "".join(f"<li>{_esc(t)}</li>" for t in q.items) + "</ol>")
     out.append(text_html(variant.explanation))
     return "".join(out)
 
 
-def note_fields(variant: Variant, index: int, lesson: str) -> list[str]:
+def note_fields(variant: Variant, index: int, lesson: str, lang: str = "en") -> list[str]:
+    """The note's fields; a translated note's words in a <div lang>, which the card CSS's
+    :lang(zh) rule gives Chinese fonts."""
     q = variant.question
-    return [f"{q.id} v{index + 1} (seed {variant.seed})", front_html(variant), back_html(variant),
-            ladder_html(variant).replace("<pre ", '<pre class="ladder" ', 1), _esc(lesson), str(variant.seed)]
+    return [f"{q.id} v{index + 1} (seed {variant.seed})", lang_html(front_html(variant), lang),
+            lang_html(back_html(variant), lang), ladder_html(variant).replace("<pre ", '<pre class="ladder" ', 1),
+            _esc(lesson) if lang == "en" else f'<span lang="{html_lang(lang)}">{_esc(lesson)}</span>', str(variant.seed)]
 
 
 def build_deck(selection: ExportSet):
@@ -129,8 +142,8 @@ def build_deck(selection: ExportSet):
         lesson = selection.lessons.get(item.lesson) or item.lesson
         tags = [t.replace(" ", "_") for t in (*item.question.topics, f"lesson::{item.lesson}")]
         for index, variant in enumerate(item.variants):
-            deck.add_note(genanki.Note(model=model, fields=note_fields(variant, index, lesson),
-                                       guid=note_guid(item.question.id, variant.seed), tags=tags))
+            deck.add_note(genanki.Note(model=model, fields=note_fields(variant, index, lesson, selection.lang),
+                                       guid=note_guid(item.question.id, variant.seed, selection.lang), tags=tags))
     return deck
 
 

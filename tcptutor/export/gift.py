@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from ..i18n import _
 from ..questions.variants import Variant
 from . import ExportSet, register
 from ._fields import (
@@ -26,11 +27,13 @@ from ._fields import (
     choice_fraction,
     has_fields,
     ladder_html,
+    lang_html,
     lesson_title,
     number_text,
     output_file,
     parts,
     text_html,
+    truefalse_verdict,
     variant_ident,
     variant_name,
 )
@@ -64,12 +67,13 @@ def _head(ident: str, title: str, topics) -> str:
     return f"// [id:{ident}]{tags}\n::{gift_escape(title)}::[html]"
 
 
-def _part_question(variant: Variant, index: int, part: Part, general: str) -> str:
+def _part_question(variant: Variant, index: int, part: Part, general: str, lang: str) -> str:
     q = variant.question
     ident = f"{variant_ident(q.id, index)}-{part.field}"
     title = f"{variant_name(q.id, index)} {part.field}"
-    stem = text_html(variant.prompt) + f"<p><b>{html.escape(part.field, quote=False)}</b> " \
-                                       f"({html.escape(part.label, quote=False)}):</p>"
+    asked = _("{field} ({label}):").format(field=f"<b>{html.escape(part.field, quote=False)}</b>",
+                                           label=html.escape(part.label, quote=False))
+    stem = lang_html(text_html(variant.prompt) + f"<p>{asked}</p>", lang)
     if part.style == "number":
         answers = [f"={number_text(part.value)}:{number_text(part.tolerance)}{_fb(part.solution)}"]
         answers += [f"=%0%{number_text(w.value)}:0{_fb(w.feedback)}" for w in part.wrong]
@@ -82,11 +86,11 @@ def _part_question(variant: Variant, index: int, part: Part, general: str) -> st
     return _head(ident, title, q.topics) + gift_escape(stem) + block
 
 
-def _question(variant: Variant, index: int) -> list[str]:
+def _question(variant: Variant, index: int, lang: str = "en") -> list[str]:
     q = variant.question
-    general = text_html(variant.explanation) + ladder_html(variant)
+    general = lang_html(text_html(variant.explanation), lang) + ladder_html(variant)
     if has_fields(q):
-        return [_part_question(variant, index, p, general) for p in parts(variant)]
+        return [_part_question(variant, index, p, general, lang) for p in parts(variant)]
     ident, title = variant_ident(q.id, index), variant_name(q.id, index)
     stem = text_html(variant.prompt)
     if q.kind == "single":
@@ -98,16 +102,18 @@ def _question(variant: Variant, index: int) -> list[str]:
                    for o in q.options]
     elif q.kind == "truefalse":
         answer = bool(q.answer)
-        wrong = f"<p>Not so: the statement is {'true' if answer else 'false'}.</p>" + text_html(variant.explanation)
-        right = f"<p>Right: the statement is {'true' if answer else 'false'}.</p>" + text_html(variant.explanation)
+        wrong = lang_html(f"<p>{html.escape(truefalse_verdict(False, answer), quote=False)}</p>"
+                          + text_html(variant.explanation), lang)
+        right = lang_html(f"<p>{html.escape(truefalse_verdict(True, answer), quote=False)}</p>"
+                          + text_html(variant.explanation), lang)
         answers = [("T" if answer else "F") + _fb(wrong) + _fb(right)]
     elif q.kind == "numeric":
         if q.unit:
-            stem += f"<p>Answer in {html.escape(q.unit, quote=False)}.</p>"
+            stem += "<p>" + _("Answer in {unit}.").format(unit=html.escape(q.unit, quote=False)) + "</p>"
         e = variant.expected["answer"]
         answers = ["#=" + f"{number_text(e.value)}:{number_text(e.tolerance)}" + _fb(text_html(variant.explanation))]
     elif q.kind == "ordering":
-        stem += "<p>Match each item to its position in the right order (1 = first).</p>"
+        stem += "<p>" + _("Match each item to its position in the right order (1 = first).") + "</p>"
         position = {text: i + 1 for i, text in enumerate(q.items)}
         shown = [q.items[i] for i in variant.order] if variant.order else list(q.items)
         answers = [f"={gift_escape(html.escape(text, quote=False))} -> {position[text]}" for text in shown]
@@ -115,11 +121,12 @@ def _question(variant: Variant, index: int) -> list[str]:
         raise ValueError(f"question {q.id}: kind {q.kind!r} has no GIFT form")
     separator = "" if q.kind in ("numeric", "truefalse") else " "
     block = "{" + separator.join(answers) + _general(general) + "}"
-    return [_head(ident, title, q.topics) + gift_escape(stem) + block]
+    return [_head(ident, title, q.topics) + gift_escape(lang_html(stem, lang)) + block]
 
 
 def gift_text(selection: ExportSet) -> str:
-    chunks = [f"// tcptutor: {selection.title}. Import into Moodle as GIFT (\"Get category from file\")."]
+    chunks = ["// tcptutor: " + _('{title}. Import into Moodle as GIFT ("Get category from file").').format(
+        title=selection.title)]
     current = None
     for item in selection.items:
         lesson = lesson_title(selection, item)
@@ -128,7 +135,7 @@ def gift_text(selection: ExportSet) -> str:
             chunks.append(f"$CATEGORY: {path}")
             current = path
         for index, variant in enumerate(item.variants):
-            chunks.extend(_question(variant, index))
+            chunks.extend(_question(variant, index, selection.lang))
     return "\n\n".join(chunks) + "\n"
 
 

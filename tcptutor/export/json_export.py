@@ -78,7 +78,7 @@ def question_json(item: ExportItem) -> dict:
         "difficulty": q.difficulty,
         "lesson": item.lesson,
         "version": item.version,
-        "content_hash": q.content_hash,
+        "content_hash": item.source.content_hash,  # the English question's, translated or not
         "prompt": q.prompt,
         "explanation": q.explanation,
         "scenario": q.scenario,
@@ -119,7 +119,7 @@ def export_json(selection: ExportSet) -> dict:
     used_topics = {t for item in selection.items for t in item.question.topics}
     lesson_ids = [l for l in selection.lessons if l in used_lessons]
     lesson_ids += sorted(used_lessons - set(lesson_ids))
-    return {
+    out = {
         "format": FORMAT,
         "title": selection.title,
         "generator": {"name": "tcptutor", "version": __version__},
@@ -131,6 +131,10 @@ def export_json(selection: ExportSet) -> dict:
         "topics": [{"id": t, "title": selection.topics.get(t, t)} for t in sorted(used_topics)],
         "questions": [question_json(item) for item in selection.items],
     }
+    if selection.lang != "en":  # an English file stays as it was before translations existed
+        out["lang"] = selection.lang
+        out["untranslated"] = list(selection.untranslated)
+    return out
 
 
 @register("json")

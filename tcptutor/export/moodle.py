@@ -28,11 +28,12 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from ..i18n import _
 from ..questions.variants import Variant
 from . import ExportSet, register
 from ._fields import (
     XML_BAD,
-    Part, category_path, choice_fraction, has_fields, lesson_title, number_text, output_file, parts,
+    Part, category_path, choice_fraction, has_fields, truefalse_verdict, lang_html, lesson_title, number_text, output_file, parts,
     seeded_ident, seeded_name, solution_html, text_html,
 )
 
@@ -82,9 +83,12 @@ def cloze_subquestion(part: Part) -> str:
 def cloze_text(variant: Variant) -> str:
     lines = [_braces_safe(text_html(variant.prompt))]
     for part in parts(variant):
-        how = " (states in order, e.g. CLOSED → LISTEN)" if part.style == "text" else ""
-        lines.append(f"<p><b>{_braces_safe(html.escape(part.field, quote=False))}</b> ({_braces_safe(html.escape(part.label, quote=False))}{how}): "
-                     f"{cloze_subquestion(part)}</p>")
+        label = html.escape(part.label, quote=False)
+        if part.style == "text":
+            label = _("{label} (states in order, e.g. CLOSED → LISTEN)").format(label=label)
+        field = f"<b>{_braces_safe(html.escape(part.field, quote=False))}</b>"
+        lines.append("<p>" + _("{field} ({label}):").format(field=field, label=_braces_safe(label))
+                     + f" {cloze_subquestion(part)}</p>")
     return "".join(lines)
 
 
@@ -157,13 +161,27 @@ def _answer(parent: ET.Element, fraction: str, text: str, feedback: str, fmt: st
 
 
 def _combined_feedback(q_el: ET.Element) -> None:
-    _text_el(q_el, "correctfeedback", "Your answer is correct.")
-    _text_el(q_el, "partiallycorrectfeedback", "Your answer is partially correct.")
-    _text_el(q_el, "incorrectfeedback", "Your answer is incorrect.")
+    _text_el(q_el, "correctfeedback", _("Your answer is correct."))
+    _text_el(q_el, "partiallycorrectfeedback", _("Your answer is partially correct."))
+    _text_el(q_el, "incorrectfeedback", _("Your answer is incorrect."))
     _sub(q_el, "shownumcorrect")
 
 
-def question_element(variant: Variant, index: int) -> ET.Element:
+def _mark_language(q_el: ET.Element, lang: str) -> None:
+    """The question text and every feedback of a question in a <div lang> (see
+    _fields.lang_html); not the answers, which Moodle reads as values (true/false, numbers)
+    or shows in a line of their own (options, ordering items)."""
+    if lang == "en":
+        return
+    for el in q_el.iter():
+        if el.get("format") not in ("html", "moodle_auto_format") or el.tag == "answer":
+            continue
+        text_el = el.find("text")
+        if text_el is not None and text_el.text:
+            text_el.text = lang_html(text_el.text, lang)
+
+
+def question_element(variant: Variant, index: int, lang: str = "en") -> ET.Element:
     q = variant.question
     name, ident = seeded_name(variant, index), seeded_ident(variant, index)
     general = solution_html(variant)
@@ -196,13 +214,13 @@ def question_element(variant: Variant, index: int) -> ET.Element:
         _common(q_el, name, ident, text_html(variant.prompt), general)
         answer = bool(q.answer)
         for value in (True, False):
-            verdict = "Right" if value == answer else "Not so"
+            verdict = truefalse_verdict(value == answer, answer)
             _answer(q_el, "100" if value == answer else "0", "true" if value else "false",
-                    f"<p>{verdict}: the statement is {'true' if answer else 'false'}.</p>{text_html(variant.explanation)}",
+                    f"<p>{html.escape(verdict, quote=False)}</p>{text_html(variant.explanation)}",
                     "moodle_auto_format")
     elif kind == "numeric":
         q_el = ET.Element("question", type="numerical")
-        unit = f"<p>Answer in {html.escape(q.unit)}.</p>" if q.unit else ""
+        unit = "<p>" + _("Answer in {unit}.").format(unit=html.escape(q.unit)) + "</p>" if q.unit else ""
         _common(q_el, name, ident, text_html(variant.prompt) + unit, general)
         e = variant.expected["answer"]
         a = _answer(q_el, "100", number_text(e.value), text_html(variant.explanation), "moodle_auto_format")
@@ -226,6 +244,7 @@ def question_element(variant: Variant, index: int) -> ET.Element:
     else:
         raise ValueError(f"question {q.id}: kind {kind!r} has no Moodle form")
     _tags(q_el, q.topics)
+    _mark_language(q_el, lang)
     return q_el
 
 
@@ -244,7 +263,7 @@ def moodle_document(selection: ExportSet) -> ET.Element:
             _category(quiz, path)
             current = path
         for index, variant in enumerate(item.variants):
-            quiz.append(question_element(variant, index))
+            quiz.append(question_element(variant, index, selection.lang))
     return quiz
 
 

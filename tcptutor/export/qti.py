@@ -25,12 +25,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..grading.explain import with_value
+from ..i18n import _
 from ..questions.variants import Variant
 from . import ExportSet, register
 from ._fields import (
     Part,
     has_fields,
+    html_lang,
     ladder_html,
+    lang_html,
     number_text,
     output_file,
     parts,
@@ -41,6 +44,7 @@ from ._fields import (
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 QTI_SCHEMA = f"{QTI_NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd"
 
 
@@ -216,15 +220,16 @@ def _wrong_list(part: Part) -> str:
     """Plain text: the misconceptions' wrong values and what each means."""
     rows = [f"- {str(w.value) if part.style != 'number' else number_text(w.value)}: {w.feedback}"
             for w in part.wrong if w.misconception]
-    return "Common wrong answers:\n" + "\n".join(rows) if rows else ""
+    return _("Common wrong answers:") + "\n" + "\n".join(rows) if rows else ""
 
 
 def _part_item(variant: Variant, index: int, part: Part, general: str) -> ET.Element:
     q = variant.question
     ident = _ident(f"{variant_ident(q.id, index)}-{part.field}")
     title = f"{variant_name(q.id, index)} {part.field}"
-    question_html = text_html(variant.prompt) + (f"<p><b>{html.escape(part.field, quote=False)}</b>: "
-                                                 f"{html.escape(part.label, quote=False)}</p>")
+    asked = _("{field}: {label}").format(field=f"<b>{html.escape(part.field, quote=False)}</b>",
+                                         label=html.escape(part.label, quote=False))
+    question_html = text_html(variant.prompt) + f"<p>{asked}</p>"
     solution = with_value(part.shown, part.solution)
     if part.style == "number":
         return _numerical_item(ident, title, question_html, part.value, part.tolerance, solution,
@@ -235,7 +240,7 @@ def _part_item(variant: Variant, index: int, part: Part, general: str) -> ET.Ele
                     solution if c == part.value else feedback.get(c, ""))
                    for c in part.choices]
         return _choice_item(ident, title, question_html, options, False, general)
-    question_html += "<p>Write the states in order, separated by commas or arrows (→).</p>"
+    question_html += "<p>" + _("Write the states in order, separated by commas or arrows (→).") + "</p>"
     return _short_answer_item(ident, title, question_html, part.accepted, solution, _wrong_list(part), general)
 
 
@@ -252,15 +257,15 @@ def items_for(variant: Variant, index: int) -> list[tuple[str, ET.Element]]:
         item = _choice_item(ident, title, prompt, options, q.kind == "multiple", general)
     elif q.kind == "truefalse":
         answer = bool(q.answer)
-        options = [("True", answer, ""), ("False", not answer, "")]
+        options = [(_("True"), answer, ""), (_("False"), not answer, "")]
         item = _choice_item(ident, title, prompt, options, False, general, "true_false_question")
     elif q.kind == "numeric":
         if q.unit:
-            prompt += f"<p>Answer in {html.escape(q.unit, quote=False)}.</p>"
+            prompt += "<p>" + _("Answer in {unit}.").format(unit=html.escape(q.unit, quote=False)) + "</p>"
         e = variant.expected["answer"]
         item = _numerical_item(ident, title, prompt, e.value, e.tolerance, "", "", general)
     elif q.kind == "ordering":
-        prompt += "<p>Match each item to its position in the right order (1 = first).</p>"
+        prompt += "<p>" + _("Match each item to its position in the right order (1 = first).") + "</p>"
         position = {text: i + 1 for i, text in enumerate(q.items)}
         shown = [q.items[i] for i in variant.order] if variant.order else list(q.items)
         item = _matching_item(ident, title, prompt, [(t, str(position[t])) for t in shown], general)
@@ -294,7 +299,19 @@ def assessment_document(selection: ExportSet) -> ET.Element:
             selection_el = _sub(_sub(group, "selection_ordering"), "selection")
             _sub(selection_el, "selection_number", "1")
             group.extend(els)
+    _mark_language(root, selection.lang)
     return root
+
+
+def _mark_language(root: ET.Element, lang: str) -> None:
+    """A translated export: xml:lang on every <mattext> (the QTI 1.2 DTD's attribute for it),
+    and HTML texts also in a <div lang> (Canvas keeps the HTML, not the attribute)."""
+    if lang == "en":
+        return
+    for el in root.iter("mattext"):
+        el.set(XML_LANG, html_lang(lang))
+        if el.get("texttype") == "text/html" and el.text:
+            el.text = lang_html(el.text, lang)
 
 
 def manifest_document(selection: ExportSet, assessment_path: str) -> ET.Element:

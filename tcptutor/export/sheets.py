@@ -31,18 +31,28 @@ from markdown_it import MarkdownIt
 
 from .. import __version__
 from ..grading.grader import show
+from ..i18n import N_, NP_, _, ngettext, pgettext
 from ..questions.variants import LETTERS, Variant
 from ..render.ladder import render_ladder
 from ..render.svg import render_ladder_svg
 from . import ExportItem, ExportSet, register
 from ..grading.explain import worked_solutions
+from ._fields import CJK_FONTS, html_lang
 from .json_export import shown_items
 
 ANSWER_HINTS = {
-    "seq": "a number", "ack": "a number", "len": "bytes", "win": "bytes", "count": "a number",
-    "flags": "flags joined by +", "state": "a state name", "states": "state names in order, separated by →",
-    "sent_at": "seconds", "arrived_at": "seconds", "timeout": "seconds",
+    "seq": N_("a number"), "ack": N_("a number"), "len": N_("bytes"), "win": N_("bytes"), "count": N_("a number"),
+    "flags": N_("flags joined by +"), "state": N_("a state name"), "states": N_("state names in order, separated by →"),
+    "sent_at": N_("seconds"), "arrived_at": N_("seconds"), "timeout": N_("seconds"),
 }
+KINDS = {"predict": NP_("question kind", "predict"), "single": NP_("question kind", "single"),
+         "multiple": NP_("question kind", "multiple"), "truefalse": NP_("question kind", "truefalse"),
+         "ordering": NP_("question kind", "ordering"), "numeric": NP_("question kind", "numeric")}
+
+
+def kind_name(kind: str) -> str:
+    """The question kind as a sheet shows it (the id itself in English)."""
+    return pgettext("question kind", KINDS[kind]) if kind in KINDS else kind
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,8 @@ def versions(selection: ExportSet) -> list[Version]:
             if not groups or groups[-1][0] != item.lesson:
                 groups.append((item.lesson, []))
             groups[-1][1].append(Entry(number, item, item.variants[k]))
-        note = f"seed {seeds.pop()}" if len(seeds) == 1 else "seeds " + ", ".join(map(str, sorted(seeds)))
+        note = (_("seed {seed}").format(seed=seeds.pop()) if len(seeds) == 1
+                else _("seeds {seeds}").format(seeds=", ".join(map(str, sorted(seeds)))))
         out.append(Version(k, note, groups))
     return out
 
@@ -101,14 +112,14 @@ def asked_segments(variant: Variant) -> set[int]:
 def _field_hint(variant: Variant, name: str) -> str:
     e = variant.expected[name]
     if variant.question.kind == "predict":
-        return ANSWER_HINTS.get(e.what, "")
+        return _(ANSWER_HINTS[e.what]) if e.what in ANSWER_HINTS else ""
     if e.what == "numeric" and e.unit and e.unit not in e.label:
-        return f"{e.label}, in {e.unit}" if variant.question.multipart else e.label
+        return _("{label}, in {unit}").format(label=e.label, unit=e.unit) if variant.question.multipart else e.label
     return e.label
 
 
 def _heading(version: Version) -> str:
-    return f"Version {version.index + 1} ({version.seed_note})"
+    return _("Version {number} ({seeds})").format(number=version.index + 1, seeds=version.seed_note)
 
 
 # ---------------------------------------------------------------------------
@@ -145,7 +156,9 @@ def _md_choices(entry: Entry) -> list[str]:
 
 def _md_question(entry: Entry) -> list[str]:
     q, v = entry.item.question, entry.variant
-    lines = [f"### {entry.number}. {q.id}", "", f"*{q.kind}, difficulty {q.difficulty}, seed {v.seed}*", "", md_text(v.prompt), ""]
+    info = _("{kind}, difficulty {difficulty}, seed {seed}").format(kind=kind_name(q.kind), difficulty=q.difficulty,
+                                                                     seed=v.seed)
+    lines = [f"### {entry.number}. {q.id}", "", f"*{info}*", "", md_text(v.prompt), ""]
     choices = _md_choices(entry)
     if choices:
         lines += choices + [""]
@@ -153,7 +166,7 @@ def _md_question(entry: Entry) -> list[str]:
         lines += ["```text", render_ladder(v.trace, width=80, seed=v.seed), "```", ""]
     for name, e in v.expected.items():
         hint = _field_hint(v, name)
-        label = e.label if q.kind == "predict" or q.multipart else "Answer"
+        label = e.label if q.kind == "predict" or q.multipart else _("Answer")
         lines.append(f"- {md_text(label)}{f' ({hint})' if hint else ''}: `{name}` = ____________________")
     return lines + ["", "---", ""]
 
@@ -166,7 +179,7 @@ def _md_document(selection: ExportSet, header: list[str], render_entry) -> str:
         if len(vs) > 1:
             lines += [f"## {_heading(version)}", ""]
         for lesson, entries in version.lessons:
-            lines += [f"## Lesson: {md_text(selection.lessons.get(lesson, lesson))}", ""]
+            lines += ["## " + _("Lesson: {title}").format(title=md_text(selection.lessons.get(lesson, lesson))), ""]
             for entry in entries:
                 lines += render_entry(entry)
     return "\n".join(lines).rstrip() + "\n"
@@ -175,17 +188,21 @@ def _md_document(selection: ExportSet, header: list[str], render_entry) -> str:
 def markdown_sheet(selection: ExportSet) -> str:
     total = sum(len(entries) for v in versions(selection) for _, entries in v.lessons)
     header = [f"# {md_text(selection.title)}", "",
-              f"Question sheet: {total} questions. Answer each field in the blank after it. "
-              f"Written by tcptutor {__version__}; the answer key is a separate file.", "",
-              "Name: ______________________________", ""]
+              ngettext("Question sheet: {count} question. Answer each field in the blank after it. "
+                       "Written by tcptutor {version}; the answer key is a separate file.",
+                       "Question sheet: {count} questions. Answer each field in the blank after it. "
+                       "Written by tcptutor {version}; the answer key is a separate file.", total
+                       ).format(count=total, version=__version__), "",
+              _("Name:") + " ______________________________", ""]
     return _md_document(selection, header, _md_question)
 
 
 def _md_key_question(entry: Entry) -> list[str]:
     q, v = entry.item.question, entry.variant
     solved = worked_solutions(v)
-    lines = [f"### {entry.number}. {q.id}", "",
-             f"*{q.kind}, lesson {entry.item.lesson}, question version {entry.item.version}, seed {v.seed}*", ""]
+    info = _("{kind}, lesson {lesson}, question version {version}, seed {seed}").format(
+        kind=kind_name(q.kind), lesson=entry.item.lesson, version=entry.item.version, seed=v.seed)
+    lines = [f"### {entry.number}. {q.id}", "", f"*{info}*", ""]
     lines += ["> " + line if line else ">" for line in md_text(v.prompt).splitlines()] + [""]
     lines += _md_choices(entry) + ([""] if _md_choices(entry) else [])
     for name, e in v.expected.items():
@@ -195,11 +212,12 @@ def _md_key_question(entry: Entry) -> list[str]:
     lines.append("")
     if q.kind in ("single", "multiple"):
         for i, o in enumerate(q.options):
-            mark = "correct" if o.correct else "wrong"
-            lines.append(f"- {LETTERS[i]} ({mark}): {md_text(o.feedback)}")
+            mark = _("correct") if o.correct else _("wrong")
+            lines.append("- " + _("{letter} ({mark}): {feedback}").format(letter=LETTERS[i], mark=mark,
+                                                                        feedback=md_text(o.feedback)))
         lines.append("")
     if v.explanation:
-        lines += [f"**Why:** {md_text(v.explanation)}", ""]
+        lines += ["**" + _("Why:") + "** " + md_text(v.explanation), ""]
     if v.trace is not None:
         marked = asked_segments(v) if q.kind == "predict" else set()
         lines += ["```text", render_ladder(v.trace, width=80, highlight=marked, seed=v.seed), "```", ""]
@@ -207,9 +225,9 @@ def _md_key_question(entry: Entry) -> list[str]:
 
 
 def markdown_key(selection: ExportSet, sheet_name: str) -> str:
-    header = [f"# {md_text(selection.title)}: answer key", "",
-              f"The answers to {sheet_name}, with worked solutions. For instructors: keep it apart from the sheet. "
-              f"Segments a question asks about are marked >> << in its diagram.", ""]
+    header = ["# " + _("{title}: answer key").format(title=md_text(selection.title)), "",
+              _("The answers to {sheet}, with worked solutions. For instructors: keep it apart from the sheet. "
+                "Segments a question asks about are marked >> << in its diagram.").format(sheet=sheet_name), ""]
     return _md_document(selection, header, _md_key_question)
 
 
@@ -276,16 +294,21 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _page(title: str, body: list[str]) -> str:
+# A translated sheet's text: fonts with its glyphs (after CSS, so it overrides body's font).
+LANG_CSS = {"zh": f"body {{ font-family: {CJK_FONTS}; }}\n"}
+
+
+def _page(title: str, body: list[str], lang: str = "en") -> str:
+    tag = html_lang(lang)
     return "\n".join([
         "<!DOCTYPE html>",
-        '<html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">',
+        f'<html xmlns="http://www.w3.org/1999/xhtml" lang="{tag}" xml:lang="{tag}">',
         "<head>",
         '<meta charset="utf-8"/>',
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
         f'<meta name="generator" content="tcptutor {_e(__version__)}"/>',
         f"<title>{_e(title)}</title>",
-        f"<style>{CSS}</style>",
+        f"<style>{CSS}{LANG_CSS.get(lang, '')}</style>",
         "</head>",
         "<body>",
         *body,
@@ -302,7 +325,7 @@ def _html_choices(entry: Entry, key: bool) -> list[str]:
         for i, o in enumerate(q.options):
             extra = ""
             if key:
-                cls, word = ("correct", "✓ correct") if o.correct else ("wrong", "✗")
+                cls, word = ("correct", "✓ " + _("correct")) if o.correct else ("wrong", "✗")
                 extra = f' <span class="{cls}">{word}</span> <span class="solution">{_e(o.feedback)}</span>'
             out.append(f'<li><span class="letter">{LETTERS[i]}.</span> {_e(o.text)}{extra}</li>')
         out.append("</ol>")
@@ -320,37 +343,41 @@ def _figure(svg: str, caption: str) -> list[str]:
 
 def _html_question(entry: Entry, *, key: bool) -> list[str]:
     q, v = entry.item.question, entry.variant
-    info = f"{q.id} · {q.kind} · difficulty {q.difficulty} · seed {v.seed}"
+    info = _("{id} · {kind} · difficulty {difficulty} · seed {seed}").format(
+        id=q.id, kind=kind_name(q.kind), difficulty=q.difficulty, seed=v.seed)
     if key:
-        info += f" · lesson {entry.item.lesson} · question version {entry.item.version}"
+        info += " · " + _("lesson {lesson} · question version {version}").format(lesson=entry.item.lesson,
+                                                                                version=entry.item.version)
     out = ['<div class="question">',
            f'<p class="qhead">{entry.number}.<span class="qinfo">{_e(info)}</span></p>',
            f'<div class="prompt">{_md.render(v.prompt)}</div>']
     out += _html_choices(entry, key)
     if not key and sheet_diagram(v):
-        out += _figure(render_ladder_svg(v.trace, seed=v.seed), "The scenario of this question.")
+        out += _figure(render_ladder_svg(v.trace, seed=v.seed), _("The scenario of this question."))
     out.append(f'<table class="{"keytable" if key else "fields"}">')
     if key:
         solved = worked_solutions(v)
-        out.append("<tr><th>field</th><th>answer</th><th>worked solution</th></tr>")
+        head = (_("field"), _("answer"), _("worked solution"))
+        out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>")
         for name, e in v.expected.items():
             solution = _e(solved[name]) if q.kind == "predict" else ""
             out.append(f'<tr><td>{_e(e.label)} <span class="hint">({_e(name)})</span></td>'
                        f'<td class="answer">{_e(show(e.value))}</td><td class="solution">{solution}</td></tr>')
     else:
         for name, e in v.expected.items():
-            label = e.label if q.kind == "predict" or q.multipart else "Answer"
+            label = e.label if q.kind == "predict" or q.multipart else _("Answer")
             hint = _field_hint(v, name)
             hint_html = f' <span class="hint">({_e(hint)})</span>' if hint else ""
             out.append(f'<tr><th>{_e(label)}{hint_html}</th><td class="write"></td></tr>')
     out.append("</table>")
     if key:
         if v.explanation:
-            out.append(f'<div class="why"><strong>Why:</strong> {_md.render(v.explanation)}</div>')
+            why = _e(_("Why:"))
+            out.append(f'<div class="why"><strong>{why}</strong> {_md.render(v.explanation)}</div>')
         if v.trace is not None:
             marked = asked_segments(v) if q.kind == "predict" else set()
-            caption = ("Highlighted: the segments this question asks about." if marked
-                       else "The scenario of this question.")
+            caption = (_("Highlighted: the segments this question asks about.") if marked
+                       else _("The scenario of this question."))
             out += _figure(render_ladder_svg(v.trace, highlight=marked, seed=v.seed), caption)
     out.append("</div>")
     return out
@@ -360,26 +387,30 @@ def _html_doc(selection: ExportSet, *, key: bool, sheet_name: str = "") -> str:
     vs = versions(selection)
     many = len(vs) > 1
     total = sum(len(entries) for v in vs for _, entries in v.lessons)
-    title = f"{selection.title}: answer key" if key else selection.title
+    title = _("{title}: answer key").format(title=selection.title) if key else selection.title
     body = [f"<header><h1>{_e(title)}</h1>"]
     if key:
-        body.append(f'<p class="meta">The answers to {_e(sheet_name)}, with worked solutions and diagrams. '
-                    f"For instructors: keep it apart from the question sheet. tcptutor {_e(__version__)}.</p>")
+        body.append('<p class="meta">' + _("The answers to {sheet}, with worked solutions and diagrams. For instructors: "
+                                           "keep it apart from the question sheet. tcptutor {version}.").format(
+            sheet=_e(sheet_name), version=_e(__version__)) + "</p>")
     else:
-        body.append(f'<p class="meta">Question sheet: {total} questions. Write each answer in the box beside its field. '
-                    f"tcptutor {_e(__version__)}.</p>")
-        body.append('<p class="name">Name: <span class="blank"> </span></p>')
+        body.append('<p class="meta">' + ngettext(
+            "Question sheet: {count} question. Write each answer in the box beside its field. tcptutor {version}.",
+            "Question sheet: {count} questions. Write each answer in the box beside its field. tcptutor {version}.",
+            total).format(count=total, version=_e(__version__)) + "</p>")
+        body.append('<p class="name">' + _e(_("Name:")) + ' <span class="blank"> </span></p>')
     body.append("</header>")
     for version in vs:
         body.append('<section class="version">')
         if many:
             body.append(f"<h2>{_e(_heading(version))}</h2>")
         for lesson, entries in version.lessons:
-            body.append(f'<h3 class="lesson">Lesson: {_e(selection.lessons.get(lesson, lesson))}</h3>')
+            body.append('<h3 class="lesson">' + _e(_("Lesson: {title}").format(title=selection.lessons.get(lesson, lesson)))
+                        + "</h3>")
             for entry in entries:
                 body += _html_question(entry, key=key)
         body.append("</section>")
-    return _page(title, body)
+    return _page(title, body, selection.lang)
 
 
 def html_sheet(selection: ExportSet) -> str:
