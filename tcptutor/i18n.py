@@ -91,6 +91,21 @@ def speaking(lang: str) -> Iterator[None]:
         _active, _language = before
 
 
+_titles: dict[str, str] = {}
+
+
+def set_titles(titles: Mapping[str, str]) -> None:
+    """The scenario titles of the content in the language spoken (the CLI reads them from the
+    bank's translations, or the shipped titles.toml): content, not tcptutor's own messages."""
+    _titles.clear()
+    _titles.update(titles)
+
+
+def title(text: str) -> str:
+    """A scenario's title in the language spoken (itself where none is translated)."""
+    return _titles.get(text, text) if _language != "en" else text
+
+
 def _(message: str) -> str:
     return _active.gettext(message)
 

@@ -72,3 +72,18 @@ def code_digest(*parts: str) -> str:
             h.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def shipped_titles(lang: str) -> dict[str, str]:
+    """The shipped scenarios' titles in `lang` (content/translations/<lang>/titles.toml), for
+    commands that draw a scenario without opening the bank (`simulate`)."""
+    import tomllib
+
+    path = CONTENT / "translations" / lang / "titles.toml"
+    if lang == "en" or not path.is_file():
+        return {}
+    try:
+        titles = tomllib.loads(path.read_text(encoding="utf-8")).get("titles", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}  # `check` reports a broken file; a diagram is still drawn, with the English title
+    return {k: v for k, v in titles.items() if isinstance(v, str)}

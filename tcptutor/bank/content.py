@@ -110,6 +110,11 @@ def read_content(root: str | Path | None = None) -> ContentFiles:
     return files
 
 
+# translations/<lang>/: topics.toml ([topics] id = "title") and titles.toml ([titles] "the
+# English title of a scenario" = "its title"), the words of the content that are no lesson
+TITLE_FILES = ("topics.toml", "titles.toml")
+
+
 def _read_translations(base: Path, files: ContentFiles) -> None:
     """translations/<lang>/*.md for every language tcptutor speaks besides English."""
     for lang in library.TRANSLATED_LANGUAGES:
@@ -118,13 +123,11 @@ def _read_translations(base: Path, files: ContentFiles) -> None:
             text = _read(path, files.problems)
             if text is not None:
                 files.translations.setdefault(lang, {})[_shown(path)] = text
-        topics = base / "translations" / lang / "topics.toml"
-        if not topics.is_file():  # the shipped topics' titles, as for topics.toml itself
-            topics = library.CONTENT / "translations" / lang / "topics.toml"
-        if topics.is_file():
-            text = _read(topics, files.problems)
-            if text is not None:
-                files.translations.setdefault(lang, {})[_shown(topics)] = text
+        for name in TITLE_FILES:  # the shipped titles first (they name the shipped topics and scenarios)
+            for path in dict.fromkeys([library.CONTENT / "translations" / lang / name, folder / name]):
+                text = _read(path, files.problems) if path.is_file() else None
+                if text is not None:
+                    files.translations.setdefault(lang, {})[_shown(path)] = text
 
 
 def beside_shipped(root: str | Path) -> ContentFiles:
@@ -248,11 +251,35 @@ def compile_content(files: ContentFiles, *, workers: int | None = None,
     return course, topics
 
 
+def scenario_titles(files: ContentFiles, course: Course) -> dict[str, tuple[str, int]]:
+    """Every scenario title a student can see (named scenarios, and the inline ones of lessons
+    and questions) -> where it is written (path, line), for `check --lang`."""
+    import re
+    import tomllib
+
+    found: dict[str, tuple[str, int]] = {}
+    title = re.compile(r'^title\s*=\s*"((?:[^"\\]|\\.)*)"', re.M)
+    for name, text in sorted(files.scenarios.items()):
+        m = title.search(text)
+        if m:
+            found.setdefault(tomllib.loads(f"t = \"{m.group(1)}\"")["t"], (f"scenarios/{name}.toml", 1))
+    for lesson in course.lessons:
+        for block in lesson.scenarios:
+            m = title.search(block.inline or "")
+            if m:
+                found.setdefault(tomllib.loads(f"t = \"{m.group(1)}\"")["t"], (lesson.path, block.line))
+        for q in lesson.questions:
+            m = title.search(q.scenario or "") if q.scenario and "\n" in q.scenario else None
+            if m:
+                found.setdefault(tomllib.loads(f"t = \"{m.group(1)}\"")["t"], (q.path, q.line))
+    return found
+
+
 def _translations(files: ContentFiles, course: Course) -> list[Problem]:
     """Parse every translation into course.translations; what `check --lang` reports goes to
     course.translation_problems. Returned: the malformed ones (errors for any build)."""
     from ..lessons.parser import parse_topics
-    from ..lessons.translation import check_translation, parse_translation, translation_name
+    from ..lessons.translation import check_translation, parse_titles, parse_translation, translation_name
 
     problems: list[Problem] = []
     by_name = {translation_name(lesson.path): lesson for lesson in course.lessons}
@@ -260,10 +287,15 @@ def _translations(files: ContentFiles, course: Course) -> list[Problem]:
         found = course.translation_problems.setdefault(lang, [])
         done = set()
         for path, text in files.translations.get(lang, {}).items():
-            if path.endswith(".toml"):  # translations/<lang>/topics.toml: the topics' titles
+            if path.endswith("topics.toml"):  # translations/<lang>/topics.toml: the topics' titles
                 titles, topic_problems = parse_topics(text, path)
                 problems += topic_problems
-                course.topic_titles[lang] = titles
+                course.topic_titles.setdefault(lang, {}).update(titles)
+                continue
+            if path.endswith("titles.toml"):  # the scenarios' titles, keyed by their English
+                titles, title_problems = parse_titles(text, path)
+                problems += title_problems
+                course.scenario_titles.setdefault(lang, {}).update(titles)
                 continue
             tr, tr_problems = parse_translation(text, path, lang)
             problems += tr_problems
@@ -280,6 +312,9 @@ def _translations(files: ContentFiles, course: Course) -> list[Problem]:
         titles = course.topic_titles.get(lang, {})
         found += [Problem(files.topics_path, 1, f"topic {t!r} has no {lang} title (translations/{lang}/topics.toml)")
                   for t in sorted({t for lesson in course.lessons for t in lesson.topics} - set(titles))]
+        named = course.scenario_titles.get(lang, {})
+        found += [Problem(where, line, f"scenario title {title!r} has no {lang} title (translations/{lang}/titles.toml)")
+                  for title, (where, line) in sorted(scenario_titles(files, course).items()) if title not in named]
         found += [Problem(lesson.path, 1, f"lesson {lesson.id} has no {lang} translation "
                                           f"(translations/{lang}/{translation_name(lesson.path)}; "
                                           f"`tcptutor translate {lesson.id} --lang {lang}` writes one to start from)")

@@ -153,3 +153,8 @@ def topic_titles(session: Session, lang: str) -> dict[str, str]:
 def lesson_titles(session: Session, lang: str) -> dict[str, str]:
     """Lesson id -> title in `lang`, for the lessons whose translation is current."""
     return {ref: p["title"] for ref, p in translations(session, lang, "lesson").items()}
+
+
+def scenario_titles(session: Session, lang: str) -> dict[str, str]:
+    """A scenario's English title -> its title in `lang` (for i18n.set_titles)."""
+    return {p["en"]: p["title"] for p in translations(session, lang, "title").values()}

@@ -151,6 +151,7 @@ def read(
         with Session(engine) as session:
             row = queries.lesson(session, lesson)
             markdown, scenarios = row.markdown, dict(row.scenarios)
+            i18n.set_titles(queries.scenario_titles(session, i18n.language()))
             translated = queries.translations(session, i18n.language(), "lesson", [lesson]).get(lesson)
             if translated:
                 markdown = translated["markdown"]

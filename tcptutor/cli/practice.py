@@ -89,6 +89,7 @@ def practice(
         session = PracticeSession.start(engine, name, rng, lesson=lesson, topic=topic, kind=kind, lang=i18n.language())
         with Session(engine) as bank:
             topic_names = queries.topic_titles(bank, i18n.language())
+            i18n.set_titles(queries.scenario_titles(bank, i18n.language()))
     if callable(getattr(sys.stdin, "reconfigure", None)):  # bytes that are not UTF-8 (a GBK terminal)
         sys.stdin.reconfigure(errors="replace")  # become U+FFFD: unreadable, asked again, no traceback
     typer.echo(ngettext("Practice for {name}: {count} question. Ctrl-C stops and keeps your answers.",

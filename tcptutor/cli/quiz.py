@@ -42,6 +42,7 @@ def _variant(db: str | None, qid: str, seed: int):
     engine = open_bank(db)
     with Session(engine) as session:
         loaded = queries.localized(session, queries.load_question(session, qid), i18n.language())
+        i18n.set_titles(queries.scenario_titles(session, i18n.language()))
     return engine, loaded, make_variant(loaded.question, seed, loaded.scenarios)
 
 

@@ -37,6 +37,8 @@ def simulate(
         print_json(trace.to_json())
         return
     columns = width or min(max(shutil.get_terminal_size((80, 24)).columns, 60), 100)
+    from .. import i18n
+    i18n.set_titles(library.shipped_titles(i18n.language()))
     typer.echo(render_ladder(trace, relative=relative, width=columns, tcb=tcb))
 
 

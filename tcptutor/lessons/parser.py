@@ -67,6 +67,7 @@ class Course:
     translations: list = field(default_factory=list)
     translation_problems: dict[str, list[Problem]] = field(default_factory=dict)
     topic_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> topic id -> title
+    scenario_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> English title -> title
 
     @property
     def questions(self) -> list[Question]:

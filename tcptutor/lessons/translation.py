@@ -469,3 +469,16 @@ def skeleton(lesson, lang: str, existing: LessonTranslation | None = None) -> st
             out += _question_block(q.id, question_source(q), q.prompt, q.explanation,
                                    [(o.text, o.feedback) for o in q.options], q.items, own_labels(q))
     return "\n".join(out) + "\n"
+
+
+def parse_titles(text: str, path: str) -> tuple[dict[str, str], list[Problem]]:
+    """translations/<lang>/titles.toml: [titles] "<a scenario's English title>" = "<its title>"."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(err))
+        return {}, [Problem(path, int(m.group(1)) if m else 1, f"malformed TOML: {err}")]
+    titles = data.get("titles")
+    if not isinstance(titles, dict) or not all(isinstance(v, str) for v in titles.values()):
+        return {}, [Problem(path, 1, 'expected a [titles] table of "English title" = "title"')]
+    return dict(titles), []

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from string import Template
 
 from ..errors import TcptutorError
+from ..i18n import _
 from ..tcp.params import Scenario
 from ..tcp.scenario import parse_scenario
 from ..tcp.simulator import simulate
@@ -148,7 +149,7 @@ def fill_prompt(text: str, params: dict, trace: Trace | None, *, numbers: bool =
         if key in params:
             return format_number(params[key]) if numbers else str(params[key])
         if trace is not None and "." in key:
-            selector, _, field = key.rpartition(".")
+            selector, _dot, field = key.rpartition(".")
             try:
                 seg = select(parse_selector(selector), trace)
             except ValueError as err:
@@ -209,7 +210,7 @@ def numeric_expected(question: Question, params: dict) -> dict[str, Expected]:
         if part.label:
             label = f"{part.label} ({part.unit})" if part.unit and part.unit not in part.label else part.label
         else:
-            label = f"a number{' in ' + part.unit if part.unit else ''}"
+            label = _("a number in {unit}").format(unit=part.unit) if part.unit else _("a number")
         out[part.field] = Expected(part.field, "numeric", value, label, unit=part.unit,
                                    tolerance=tolerance_for(part.tolerance, value))
     return out
@@ -217,12 +218,12 @@ def numeric_expected(question: Question, params: dict) -> dict[str, Expected]:
 
 def _static_expected(question: Question, seed: int) -> tuple[dict[str, Expected], tuple[int, ...]]:
     kind = question.kind
-    label = {
-        "single": "the letter of your choice",
-        "multiple": "the letters of every right option",
-        "truefalse": "true or false",
-        "numeric": f"a number{' in ' + question.unit if question.unit else ''}",
-        "ordering": "the letters in the right order",
+    label = {  # in the language spoken (i18n): a label is shown, never graded
+        "single": _("the letter of your choice"),
+        "multiple": _("the letters of every right option"),
+        "truefalse": _("true or false"),
+        "numeric": _("a number in {unit}").format(unit=question.unit) if question.unit else _("a number"),
+        "ordering": _("the letters in the right order"),
     }[kind]
     if kind == "single":
         value = next(LETTERS[i] for i, o in enumerate(question.options) if o.correct)

@@ -14,6 +14,7 @@ terminal columns (render.width), so wide Chinese characters keep the lifelines s
 
 from __future__ import annotations
 
+from .. import i18n
 from ..i18n import N_, NP_, _, pgettext
 from ..segment_flags import wireshark_flags, wireshark_order
 from ..tcp import analysis
@@ -479,7 +480,7 @@ def _header(trace: Trace, relative: bool, width: int, seed: int | None = None) -
         facts.append(_("simulator seed {seed}").format(seed=net["seed"]))
     if not relative:
         facts.append(_("ISN client {client}, server {server}").format(client=c, server=s))
-    text = [trace.title or _("TCP trace"), _(", ").join(facts)]  # ", ": Chinese lists take "，"
+    text = [i18n.title(trace.title) if trace.title else _("TCP trace"), _(", ").join(facts)]  # ", ": Chinese lists take "，"
     if relative:
         text.append(_("seq/ack are relative (Wireshark style): seq counts from the sender's"
                       " ISN, ack from the receiver's (client ISN {client}, server ISN {server}).").format(client=c, server=s))
