@@ -713,3 +713,60 @@ def test_practice_ladder_caption_names_the_variant_seed(bank, terminals):
     caption = caption_of(term.out)
     assert f", seed {asked['seed']}, " in caption, caption
     assert asked["seed"] != 0  # so the caption cannot be right by naming the default
+
+
+# ----------------------------------------------------------------------- issue 13's acceptance
+
+
+CHINESE_STATES = {"CLOSED": "关闭", "LISTEN": "监听", "SYN-SENT": "同步已发送", "SYN-RECEIVED": "同步收到",
+                  "ESTABLISHED": "已建立连接", "FIN-WAIT-1": "终止等待1", "FIN-WAIT-2": "终止等待2",
+                  "CLOSE-WAIT": "关闭等待", "CLOSING": "正在关闭", "LAST-ACK": "最后确认", "TIME-WAIT": "时间等待"}
+
+
+def in_chinese(value) -> str:
+    """An answer as a Chinese student types it: states by their textbook names."""
+    if isinstance(value, list):
+        return " → ".join(CHINESE_STATES.get(v, v) for v in value)
+    return CHINESE_STATES.get(value, typed(value)) if isinstance(value, str) else typed(value)
+
+
+def test_a_chinese_practice_session_on_the_shipped_lessons_is_all_chinese(tmp_path, terminals):
+    """`tcptutor --lang zh practice`: the question, answers in Chinese state names, Chinese
+    feedback and worked solutions, a Chinese ladder; nothing in English but names."""
+    from english_left import english_left
+
+    url = f"sqlite:///{tmp_path}/shipped.sqlite"
+    engine = open_engine(url)
+    try:
+        queries.ensure_built(engine)
+    finally:
+        engine.dispose()
+    term = Terminal("--lang", "zh", "practice", "--lesson", "teardown", "--kind", "predict", "--count", "3",
+                    "--seed", "7", "--student", "li", "--db", url)
+    terminals.append(term)
+    term.expect(re.escape("li 的练习：共 3 题"))
+    for number in (1, 2, 3):
+        start = term.expect(re.escape(f"── 第 {number}/3 题 ")).end()
+        m = term.expect(r"(?m)^(\S+)（种子 (\d+)）· 预测题 · ")
+        i18n.use("zh")
+        try:
+            _, variant = load_variant(url, m.group(1), int(m.group(2)), "zh")
+        finally:
+            i18n.use("en")
+        term.expect(re.escape(variant.prompt))
+        assert re.search(r"[\u4e00-\u9fff]", variant.prompt)
+        for i, (name, e) in enumerate(variant.expected.items()):
+            term.expect(re.escape(f"  {e.label}? "))
+            wrong = i == 0 and isinstance(e.value, int) and not isinstance(e.value, bool)
+            term.type(str(e.value + 1) if wrong else in_chinese(e.value))
+        term.expect(re.escape("解析："))
+        term.expect(r"得分 \S+ · 累计 \S+\n")
+        with term.cond:
+            shown = term.out[start:term.pos]
+        assert "✓" in shown and "正确：" in shown
+        assert " 时间 " in shown and ("客户端" in shown or "服务器" in shown)  # the ladder, in Chinese
+        left = english_left(shown, {"li", m.group(1)})  # the question id: what `quiz show` takes
+        assert left == [], (left, shown)
+    term.expect(re.escape("── 小结"))
+    term.close_stdin()
+    assert term.wait() == 0, term.err.decode()
