@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..i18n import _, ngettext
 from . import app
 from .common import DB_OPTION, open_bank, plural, print_json, reported_errors
 
@@ -20,7 +21,7 @@ def _problems(problems, count: int | None = None) -> None:
     for p in problems:
         typer.echo(f"tcptutor: {p}", err=True)
     if count is not None and count > len(problems):
-        typer.echo(f"tcptutor: ... and {count - len(problems)} more problems", err=True)
+        typer.echo("tcptutor: " + _("... and {count} more problems").format(count=count - len(problems)), err=True)
 
 
 @course.command("init")
@@ -32,7 +33,8 @@ def init(
     from ..course import service
     with reported_errors():
         c = service.init_course(folder, name=name)
-    typer.echo(f"course {c.id} in {c.root}: edit roster.csv and sets/*.toml, then `tcptutor course assign quiz1 --course {folder}`", err=True)
+    typer.echo(_("course {id} in {root}: edit roster.csv and sets/*.toml, then `{command}`").format(
+        id=c.id, root=c.root, command=f"tcptutor course assign quiz1 --course {folder}"), err=True)
 
 
 @course.command("assign")
@@ -50,9 +52,10 @@ def assign(
         service.course_secret(c, create=True)
         report = service.assign(open_bank(db), c, set_name, force=force)
     _problems(report.roster_problems)
-    typer.echo(f"{report.students} students × {report.questions} questions ({report.new_assignments} new assignments)", err=True)
-    typer.echo(f"handouts: {report.handouts}", err=True)
-    typer.echo(f"answer key: {report.key}", err=True)
+    typer.echo(_("{students} students × {questions} questions ({new} new assignments)").format(
+        students=report.students, questions=report.questions, new=report.new_assignments), err=True)
+    typer.echo(_("handouts: {path}").format(path=report.handouts), err=True)
+    typer.echo(_("answer key: {path}").format(path=report.key), err=True)
 
 
 @course.command("grade")
@@ -82,14 +85,19 @@ def _report(report, json_output: bool) -> None:
                     "encoding": report.encoding})
     else:
         if report.encoding:
-            typer.echo(f"tcptutor: note: the submissions were read as {report.encoding}", err=True)
+            typer.echo("tcptutor: " + _("note: the submissions were read as {encoding}").format(encoding=report.encoding),
+                       err=True)
         _problems(problems, report.problem_count)
-        typer.echo(f"{plural(report.rows, 'answer')} from {plural(report.students, 'student')}: "
-                   f"{plural(report.graded, 'attempt')} graded, {report.unchanged} unchanged, "
-                   f"{plural(report.problem_count, 'problem')}", err=True)
-        typer.echo(f"gradebook: {report.gradebook}", err=True)
+        typer.echo(_("{answers} from {students}: {graded} graded, {unchanged} unchanged, {problems}").format(
+            answers=ngettext("{count} answer", "{count} answers", report.rows).format(count=report.rows),
+            students=ngettext("{count} student", "{count} students", report.students).format(count=report.students),
+            graded=ngettext("{count} attempt", "{count} attempts", report.graded).format(count=report.graded),
+            unchanged=report.unchanged,
+            problems=ngettext("{count} problem", "{count} problems", report.problem_count).format(
+                count=report.problem_count)), err=True)
+        typer.echo(_("gradebook: {path}").format(path=report.gradebook), err=True)
         if report.feedback:
-            typer.echo(f"feedback: {report.feedback}", err=True)
+            typer.echo(_("feedback: {path}").format(path=report.feedback), err=True)
     if report.problem_count:
         raise typer.Exit(1)
 
@@ -154,20 +162,22 @@ def stats(
     if json_output:
         print_json(data)
         return
-    typer.echo(f"{data['students']} students · mean {data['mean_percent']}% · median {data['median_percent']}%\n")
+    typer.echo(_("{students} students · mean {mean}% · median {median}%").format(
+        students=data["students"], mean=data["mean_percent"], median=data["median_percent"]) + "\n")
     typer.echo(f"{'question':<30} {'facility':>8} {'discr.':>7} {'upper-lower':>11}")
     for r in data["items"]:
         fmt = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
         typer.echo(f"{r['question']:<30} {fmt(r['facility']):>8} {fmt(r['discrimination']):>7} {fmt(r['upper_lower']):>11}")
-    typer.echo("\nfield error rates:")
+    typer.echo("\n" + _("field error rates:"))
     for r in data["fields"]:
         rate = "-" if r["error_rate"] is None else f"{r['error_rate']:.0%}"
-        typer.echo(f"  {r['question'] + '.' + r['field']:<38} {rate:>5} wrong  ({r['unreadable']} unreadable)")
+        typer.echo(f"  {r['question'] + '.' + r['field']:<38} {rate:>5} " + _("wrong  ({count} unreadable)").format(
+            count=r["unreadable"]))
     if data["misconceptions"]:
-        typer.echo("\nmisconceptions:")
+        typer.echo("\n" + _("misconceptions:"))
         for r in data["misconceptions"]:
             title = BY_ID[r["id"]].title if r["id"] in BY_ID else r["id"]
             typer.echo(f"  {r['count']:>5} × {title}")
-    typer.echo("\ntopic mastery (mean, median):")
+    typer.echo("\n" + _("topic mastery (mean, median):"))
     for topic, t in data["topics"].items():
         typer.echo(f"  {topic:<18} {t['mean']:.2f} {t['median']:.2f}  {json.dumps(t['histogram'])}")
