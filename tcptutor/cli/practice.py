@@ -141,7 +141,7 @@ def _summary(session: PracticeSession, *, stopped: bool = False, answered: int =
         typer.echo(_("{count} question(s), average score {average:.0%}.").format(
             count=len(session.scores), average=session.running_score))
     for mid, n in session.misconceptions_seen():
-        typer.echo("  " + _("misconception: {title} (×{count})").format(title=_(BY_ID[mid].title), count=n))
+        typer.echo("  " + _("misconception: {title} (×{count})").format(title=BY_ID[mid].title, count=n))
     typer.echo(_("See your mastery with `tcptutor progress`."))
 
 
@@ -174,7 +174,7 @@ def progress(
         "attempts": len(history),
         "recent_accuracy": round(sum(recent) / len(recent), 4) if recent else None,
         "topics": {t: {"title": topics[t], "mastery": m.value, "attempts": m.attempts} for t, m in mastery.items()},
-        "misconceptions": [{"id": mid, "title": _(BY_ID[mid].title), "count": n} for mid, n in misconceptions if mid in BY_ID],
+        "misconceptions": [{"id": mid, "title": BY_ID[mid].title, "count": n} for mid, n in misconceptions if mid in BY_ID],
         "next": nxt,
     }
     if json_output:
