@@ -406,7 +406,7 @@ def test_html_sheets_are_chinese_xhtml_with_cjk_fonts(export):
         out = []
         for cell in ET.parse(path).getroot().iter("{http://www.w3.org/1999/xhtml}td"):
             if cell.get("class") == "answer":
-                text = cell.text
+                text = re.sub(r"[^\s（）→]+（([A-Z0-9-]+)）", r"\1", cell.text)  # 同步收到（SYN-RECEIVED）: the RFC name
                 for english in words:
                     text = text.replace(CHINESE[english], english)
                 out.append(text)
