@@ -383,13 +383,15 @@ def _size(value, unit: str) -> str:
 def cause_text(cause: Cause) -> str:
     """An event's cause in a sentence: the trace's own text in English ("recv #3",
     "call send 100", "timeout retransmission"), words in another language."""
+    if language() == "en":
+        return str(cause)  # only tcp/trace.py writes the trace's own text
     if cause.is_call:
         if cause.sizes:
-            return _("call {verb} {sizes}").format(verb=cause.verb, sizes=" ".join(map(str, cause.sizes)))
-        return _("call {verb}").format(verb=cause.verb)
+            return _("the user call {verb} with {sizes}").format(verb=cause.verb, sizes=" ".join(map(str, cause.sizes)))
+        return _("the user call {verb}").format(verb=cause.verb)
     if cause.is_recv:
-        return _("recv #{n}").format(n=cause.segment)
-    return _("timeout {timer}").format(timer=timer_kind(cause.timer))
+        return _("the arrival of segment #{n}").format(n=cause.segment)
+    return _("the {timer} timer expiring").format(timer=timer_kind(cause.timer))
 
 
 def _explain_tcb(expected: Expected) -> str:
