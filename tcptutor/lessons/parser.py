@@ -74,7 +74,7 @@ class Course:
         return [q for lesson in self.lessons for q in lesson.questions]
 
 
-def _load_block(content: str, offset: int, path: str, where: str = "") -> tuple[dict | None, Problem | None]:
+def load_block(content: str, offset: int, path: str, where: str = "") -> tuple[dict | None, Problem | None]:
     """tomllib on one block (or file): a problem instead of a traceback, whatever the text.
 
     Nesting is checked first: tomllib recurses once per level, and `a = [[[[...]]]]` would
@@ -93,13 +93,18 @@ def _load_block(content: str, offset: int, path: str, where: str = "") -> tuple[
 
 
 def parse_topics(text: str, path: str) -> tuple[dict[str, str], list[Problem]]:
-    data, problem = _load_block(text, 0, path)
+    return parse_names(text, path, "topics", 'id = "title"')
+
+
+def parse_names(text: str, path: str, table: str, shape: str) -> tuple[dict[str, str], list[Problem]]:
+    """A file holding one [table] of names (topics.toml, a translation's titles.toml)."""
+    data, problem = load_block(text, 0, path)
     if problem:
         return {}, [problem]
-    topics = data.get("topics")
-    if not isinstance(topics, dict) or not all(isinstance(v, str) for v in topics.values()):
-        return {}, [Problem(path, 1, "expected a [topics] table of id = \"title\"")]
-    return dict(topics), []
+    names = data.get(table)
+    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+        return {}, [Problem(path, 1, f"expected a [{table}] table of {shape}")]
+    return dict(names), []
 
 
 def _toml_line(err: tomllib.TOMLDecodeError, offset: int) -> int:
@@ -160,7 +165,7 @@ def parse_lesson(text: str, path: str, *, topics: Mapping[str, str], scenario_na
             else:
                 blocks.append(block)
             continue
-        data, problem = _load_block(tok.content, first - 1, path, f" in the {kind} block")
+        data, problem = load_block(tok.content, first - 1, path, f" in the {kind} block")
         if problem:
             problems.append(problem)
             continue

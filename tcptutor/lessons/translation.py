@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from ..problems import Problem
 from ..questions.model import Question
+from .parser import load_block, parse_names
 
 TRANSLATION_KEYS = {"lesson", "source", "objectives"}
 QUESTION_KEYS = {"id", "source", "prompt", "explanation", "options", "items", "labels"}
@@ -131,16 +131,6 @@ class LessonTranslation:
         return {"title": self.title, "objectives": list(self.objectives), "markdown": self.markdown}
 
 
-def _toml(content: str, first: int, path: str, where: str) -> tuple[dict | None, Problem | None]:
-    try:
-        return tomllib.loads(content), None
-    except tomllib.TOMLDecodeError as err:
-        m = re.search(r"\(at line (\d+), column \d+\)", str(err))
-        line = first - 1 + (int(m.group(1)) if m else 1)
-        message = re.sub(r"\(at line \d+, column \d+\)", "", str(err)).strip()
-        return None, Problem(path, line, f"malformed TOML in the {where}: {message}")
-
-
 def _strings(value, count: int | None = None) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value) and (count is None or len(value) == count)
 
@@ -202,7 +192,7 @@ def parse_translation(text: str, path: str, lang: str) -> tuple[LessonTranslatio
         if kind == "scenario":
             scenarios.append(tok.content.strip())
         elif kind in ("translation", "question"):
-            data, problem = _toml(tok.content, first, path, f"{kind} block")
+            data, problem = load_block(tok.content, first - 1, path, f" in the {kind} block")
             if problem:
                 problems.append(problem)
             elif kind == "translation":
@@ -473,12 +463,4 @@ def skeleton(lesson, lang: str, existing: LessonTranslation | None = None) -> st
 
 def parse_titles(text: str, path: str) -> tuple[dict[str, str], list[Problem]]:
     """translations/<lang>/titles.toml: [titles] "<a scenario's English title>" = "<its title>"."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        m = re.search(r"\(at line (\d+), column \d+\)", str(err))
-        return {}, [Problem(path, int(m.group(1)) if m else 1, f"malformed TOML: {err}")]
-    titles = data.get("titles")
-    if not isinstance(titles, dict) or not all(isinstance(v, str) for v in titles.values()):
-        return {}, [Problem(path, 1, 'expected a [titles] table of "English title" = "title"')]
-    return dict(titles), []
+    return parse_names(text, path, "titles", '"English title" = "title"')

@@ -163,6 +163,8 @@ def test_untranslated_prose_and_changed_diagrams_are_reported():
      "needs id ="),
     ("# 标题\n\n```translation\nlesson = \"hs\"\nsource = \"x\"\nobjectives = [\"a\"]\n```\n\n```question\nid = \"q\"\nprompt = \"a\n```\n",
      "malformed TOML in the question block"),
+    ("# 标题\n\n```translation\nlesson = \"hs\"\nsource = \"x\"\nobjectives = [\"a\"]\n```\n\n```question\nid = "
+     + "[" * 10000 + "\n```\n", "too deeply nested in the question block"),
 ])
 def test_a_malformed_translation_names_its_file_and_line(text, expected):
     tr, problems = parse_translation(text, "translations/zh/01-hs.md", "zh")
