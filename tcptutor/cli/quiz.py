@@ -35,25 +35,18 @@ def list_questions(
 
 
 def _variant(db: str | None, qid: str, seed: int):
+    """(engine, loaded question, its variant, topic titles) in the language spoken, from one
+    bank session."""
     from ..bank import queries
     from sqlalchemy.orm import Session
     from ..questions.variants import make_variant
 
-    engine = open_bank(db)
+    engine, lang = open_bank(db), i18n.language()
     with Session(engine) as session:
-        loaded = queries.localized(session, queries.load_question(session, qid), i18n.language())
-        i18n.set_titles(queries.scenario_titles(session, i18n.language()))
-    return engine, loaded, make_variant(loaded.question, seed, loaded.scenarios)
-
-
-def _topic_names(db: str | None) -> dict[str, str] | None:
-    """Topic titles in the chosen language; None in English (the ids are shown)."""
-    if i18n.language() == "en":
-        return None
-    from ..bank import queries
-    from sqlalchemy.orm import Session
-    with Session(open_bank(db)) as session:
-        return queries.topic_titles(session, i18n.language())
+        loaded = queries.localized(session, queries.load_question(session, qid), lang)
+        i18n.set_titles(queries.scenario_titles(session, lang))
+        topics = queries.topic_titles(session, lang)
+    return engine, loaded, make_variant(loaded.question, seed, loaded.scenarios), topics
 
 
 def variant_json(variant) -> dict:
@@ -72,11 +65,13 @@ KIND_NAMES = {"predict": N_("predict"), "single": N_("single choice"), "multiple
 
 
 def render_variant(variant, topic_names: dict[str, str] | None = None, *, names: bool = True) -> str:
-    """The question as a student reads it. `topic_names`: titles to show instead of topic ids;
+    """The question as a student reads it. English names the kind and topics by their ids (what
+    --kind and --topic take); another language by their names, `topic_names` giving the topics'.
     `names=False` lists the fields by label alone (practice, in a language other than English)."""
     data = variant_json(variant)
-    kind = data["kind"] if topic_names is None else _(KIND_NAMES[data["kind"]])
-    topics = data["topics"] if topic_names is None else [topic_names.get(t, t) for t in data["topics"]]
+    ids = i18n.language() == "en" or topic_names is None
+    kind = data["kind"] if ids else _(KIND_NAMES[data["kind"]])
+    topics = data["topics"] if ids else [topic_names.get(t, t) for t in data["topics"]]
     head = _("{question} (seed {seed}) · {kind} · {topics}").format(
         question=data["question"], seed=data["seed"], kind=kind, topics=_(", ").join(topics))
     lines = [head, "", variant.prompt, ""]
@@ -101,11 +96,11 @@ def show_question(
 ) -> None:
     """A variant's prompt and the fields to answer."""
     with reported_errors():
-        variant = _variant(db, qid, seed)[2]
+        _engine, _loaded, variant, topics = _variant(db, qid, seed)
     if json_output:
         print_json(variant_json(variant))
     else:
-        typer.echo(render_variant(variant, _topic_names(db)))
+        typer.echo(render_variant(variant, topics))
 
 
 @quiz.command("key")
@@ -121,13 +116,13 @@ def answer_key(
     from ..render.ladder import render_ladder
 
     with reported_errors():
-        variant = _variant(db, qid, seed)[2]
+        _engine, _loaded, variant, topics = _variant(db, qid, seed)
     solutions = worked_solutions(variant)
     if json_output:
         print_json({"question": qid, "seed": seed, "fields": variant.answer_key,
                     "solutions": solutions, "explanation": variant.explanation})
         return
-    typer.echo(render_variant(variant, _topic_names(db)) + "\n")
+    typer.echo(render_variant(variant, topics) + "\n")
     for name, e in variant.expected.items():
         typer.echo(f"  {name} = {show(e.value)}")
         typer.echo(f"      {solutions[name]}")
@@ -156,7 +151,7 @@ def grade_answers(
     from ..grading.grader import grade
 
     with reported_errors():
-        engine, loaded, variant = _variant(db, qid, seed)
+        engine, loaded, variant, _topics = _variant(db, qid, seed)
         given: dict[str, str] = {}
         for pair in answers or []:
             name, sep, value = pair.partition("=")
