@@ -282,18 +282,9 @@ def _write_translations(session: Session, course: Course) -> None:
     content writes nothing), rows no longer current are deleted."""
     from sqlalchemy import delete
 
-    from ..lessons.translation import current_catalog, source_hash
-
     table = m.Translation.__table__
-    wanted: dict[tuple[str, str, str], dict] = {}
-    for lang in sorted({tr.lang for tr in course.translations}):
-        catalog = current_catalog(course.lessons, [tr for tr in course.translations if tr.lang == lang], lang)
-        wanted.update({(lang, "lesson", ref): p for ref, p in catalog.lessons.items()})
-        wanted.update({(lang, "question", ref): p for ref, p in catalog.questions.items()})
-    for lang, titles in course.topic_titles.items():
-        wanted.update({(lang, "topic", ref): {"title": title} for ref, title in titles.items()})
-    for lang, titles in course.scenario_titles.items():  # keyed by a hash: a title may be long
-        wanted.update({(lang, "title", source_hash(en)): {"en": en, "title": title} for en, title in titles.items()})
+    wanted = {(lang, kind, ref): payload for lang, catalog in sorted(course.catalogs.items())
+              for kind, ref, payload in catalog.rows()}
     stored = {(r.lang, r.kind, r.ref): r.payload for r in session.execute(select(table))}
     gone = [key for key in stored if key not in wanted]
     changed = [key for key, payload in wanted.items() if key in stored and stored[key] != payload]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import re
 import os
 import signal
 import threading
+import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,51 +253,44 @@ def compile_content(files: ContentFiles, *, workers: int | None = None,
     return course, topics
 
 
+_TITLE = re.compile(r'^title\s*=\s*"((?:[^"\\]|\\.)*)"', re.M)
+
+
 def scenario_titles(files: ContentFiles, course: Course) -> dict[str, tuple[str, int]]:
     """Every scenario title a student can see (named scenarios, and the inline ones of lessons
-    and questions) -> where it is written (path, line), for `check --lang`."""
-    import re
-    import tomllib
-
-    found: dict[str, tuple[str, int]] = {}
-    title = re.compile(r'^title\s*=\s*"((?:[^"\\]|\\.)*)"', re.M)
-    for name, text in sorted(files.scenarios.items()):
-        m = title.search(text)
-        if m:
-            found.setdefault(tomllib.loads(f"t = \"{m.group(1)}\"")["t"], (f"scenarios/{name}.toml", 1))
+    and questions) -> where it is written (path, line), for `check --lang`. Read with a pattern,
+    not a TOML parser: a question's inline scenario holds ${placeholders} until it is varied."""
+    sources = [(text, f"scenarios/{name}.toml", 1) for name, text in sorted(files.scenarios.items())]
     for lesson in course.lessons:
-        for block in lesson.scenarios:
-            m = title.search(block.inline or "")
-            if m:
-                found.setdefault(tomllib.loads(f"t = \"{m.group(1)}\"")["t"], (lesson.path, block.line))
-        for q in lesson.questions:
-            m = title.search(q.scenario or "") if q.scenario and "\n" in q.scenario else None
-            if m:
-                found.setdefault(tomllib.loads(f"t = \"{m.group(1)}\"")["t"], (q.path, q.line))
+        sources += [(b.inline, lesson.path, b.line) for b in lesson.scenarios if b.inline]
+        sources += [(q.scenario, q.path, q.line) for q in lesson.questions if q.scenario and "\n" in q.scenario]
+    found: dict[str, tuple[str, int]] = {}
+    for text, where, line in sources:
+        if m := _TITLE.search(text):
+            found.setdefault(tomllib.loads(f't = "{m.group(1)}"')["t"], (where, line))  # TOML's escapes undone
     return found
 
 
 def _translations(files: ContentFiles, course: Course) -> list[Problem]:
-    """Parse every translation into course.translations; what `check --lang` reports goes to
-    course.translation_problems. Returned: the malformed ones (errors for any build)."""
+    """Parse every translation into course.translations and each language's current texts into
+    course.catalogs; what `check --lang` reports goes to course.translation_problems. Returned:
+    the malformed ones (errors for any build)."""
     from ..lessons.parser import parse_topics
-    from ..lessons.translation import check_translation, parse_titles, parse_translation, translation_name
+    from ..lessons.translation import (Catalog, check_translation, current_catalog, parse_titles, parse_translation,
+                                       translation_name)
 
     problems: list[Problem] = []
     by_name = {translation_name(lesson.path): lesson for lesson in course.lessons}
+    shown_titles = scenario_titles(files, course)
     for lang in library.TRANSLATED_LANGUAGES:
         found = course.translation_problems.setdefault(lang, [])
-        done = set()
+        catalog, translated = Catalog(lang), []
         for path, text in files.translations.get(lang, {}).items():
-            if path.endswith("topics.toml"):  # translations/<lang>/topics.toml: the topics' titles
-                titles, topic_problems = parse_topics(text, path)
-                problems += topic_problems
-                course.topic_titles.setdefault(lang, {}).update(titles)
-                continue
-            if path.endswith("titles.toml"):  # the scenarios' titles, keyed by their English
-                titles, title_problems = parse_titles(text, path)
-                problems += title_problems
-                course.scenario_titles.setdefault(lang, {}).update(titles)
+            if path.endswith(("topics.toml", "titles.toml")):  # the topics' titles; the scenarios', by their English
+                topics = path.endswith("topics.toml")
+                names, name_problems = (parse_topics if topics else parse_titles)(text, path)
+                problems += name_problems
+                (catalog.topics if topics else catalog.titles).update(names)
                 continue
             tr, tr_problems = parse_translation(text, path, lang)
             problems += tr_problems
@@ -306,15 +301,18 @@ def _translations(files: ContentFiles, course: Course) -> list[Problem]:
                 problems.append(Problem(path, tr.line, f"translates lesson {tr.lesson!r}, but no English lesson "
                                                        f"{translation_name(path)} has that id"))
                 continue
-            course.translations.append(tr)
-            done.add(lesson.id)
+            translated.append(tr)
             found += check_translation(lesson, tr)
-        titles = course.topic_titles.get(lang, {})
+        course.translations += translated
+        current = current_catalog(course.lessons, translated, lang)
+        catalog.lessons, catalog.questions = current.lessons, current.questions
+        if files.translations.get(lang):
+            course.catalogs[lang] = catalog
         found += [Problem(files.topics_path, 1, f"topic {t!r} has no {lang} title (translations/{lang}/topics.toml)")
-                  for t in sorted({t for lesson in course.lessons for t in lesson.topics} - set(titles))]
-        named = course.scenario_titles.get(lang, {})
+                  for t in sorted({t for lesson in course.lessons for t in lesson.topics} - set(catalog.topics))]
         found += [Problem(where, line, f"scenario title {title!r} has no {lang} title (translations/{lang}/titles.toml)")
-                  for title, (where, line) in sorted(scenario_titles(files, course).items()) if title not in named]
+                  for title, (where, line) in sorted(shown_titles.items()) if title not in catalog.titles]
+        done = {tr.lesson for tr in translated}
         found += [Problem(lesson.path, 1, f"lesson {lesson.id} has no {lang} translation "
                                           f"(translations/{lang}/{translation_name(lesson.path)}; "
                                           f"`tcptutor translate {lesson.id} --lang {lang}` writes one to start from)")
@@ -345,13 +343,8 @@ class BuildReport:
 
 def check(content: str | Path | None = None) -> BuildReport:
     """Verify without writing: what an instructor's CI runs."""
-    from ..lessons.translation import current_catalog
-
     course, _ = compile_content(read_content(content))
-    translated = {}
-    for lang in {t.lang for t in course.translations} | set(course.topic_titles):
-        catalog = current_catalog(course.lessons, [t for t in course.translations if t.lang == lang], lang)
-        translated[lang] = (len(catalog.lessons), len(catalog.questions))
+    translated = {lang: (len(c.lessons), len(c.questions)) for lang, c in course.catalogs.items()}
     return BuildReport(translated=translated, lessons=len(course.lessons), questions=len(course.questions), unchanged=True,
                        warnings=course.warnings, translation_problems=course.translation_problems)
 

@@ -66,8 +66,7 @@ class Course:
     # reports (stale, missing, mismatched texts); a malformed translation is a problem above
     translations: list = field(default_factory=list)
     translation_problems: dict[str, list[Problem]] = field(default_factory=dict)
-    topic_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> topic id -> title
-    scenario_titles: dict[str, dict[str, str]] = field(default_factory=dict)  # lang -> English title -> title
+    catalogs: dict = field(default_factory=dict)  # lang -> lessons.translation.Catalog: its current texts
 
     @property
     def questions(self) -> list[Question]:

@@ -392,6 +392,16 @@ class Catalog:
     lang: str
     lessons: dict[str, dict] = field(default_factory=dict)  # lesson id -> LessonTranslation.payload()
     questions: dict[str, dict] = field(default_factory=dict)  # question id -> QuestionTranslation.payload()
+    topics: dict[str, str] = field(default_factory=dict)  # topic id -> title (translations/<lang>/topics.toml)
+    titles: dict[str, str] = field(default_factory=dict)  # a scenario's English title -> title (titles.toml)
+
+    def rows(self) -> list[tuple[str, str, dict]]:
+        """(kind, ref, payload): the bank's translation rows. A scenario title is keyed by the
+        hash of its English, which may be longer than a ref."""
+        return ([("lesson", ref, p) for ref, p in self.lessons.items()]
+                + [("question", ref, p) for ref, p in self.questions.items()]
+                + [("topic", ref, {"title": t}) for ref, t in self.topics.items()]
+                + [("title", source_hash(en), {"en": en, "title": t}) for en, t in self.titles.items()])
 
 
 def current_catalog(lessons: Iterable, translations: Iterable[LessonTranslation], lang: str) -> Catalog:
