@@ -76,14 +76,15 @@ def code_digest(*parts: str) -> str:
 
 def shipped_titles(lang: str) -> dict[str, str]:
     """The shipped scenarios' titles in `lang` (content/translations/<lang>/titles.toml), for
-    commands that draw a scenario without opening the bank (`simulate`)."""
-    import tomllib
-
+    commands that draw a scenario without opening the bank (`simulate`). A broken file gives
+    none (`check` reports it): the diagram is drawn with the English title."""
     path = CONTENT / "translations" / lang / "titles.toml"
     if lang == "en" or not path.is_file():
         return {}
+    from .lessons.parser import parse_names
+
     try:
-        titles = tomllib.loads(path.read_text(encoding="utf-8")).get("titles", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}  # `check` reports a broken file; a diagram is still drawn, with the English title
-    return {k: v for k, v in titles.items() if isinstance(v, str)}
+        titles, _problems = parse_names(path.read_text(encoding="utf-8"), str(path), "titles", "")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return titles
