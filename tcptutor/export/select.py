@@ -29,11 +29,9 @@ def collect(engine: Engine, *, lesson: str | None = None, topic: str | None = No
             rows = [by_id[q] for q in question_ids if q in by_id]
         loaded = [queries.load_question(session, r.id) for r in rows]
         lessons = {l.id: l.title for l in session.scalars(select(m.Lesson).where(m.Lesson.active).order_by(m.Lesson.position))}
-        topics = {t.id: t.title for t in session.scalars(select(m.Topic))}
+        lessons.update({lid: t for lid, t in queries.lesson_titles(session, lang).items() if lid in lessons})
+        topics = queries.topic_titles(session, lang)  # the English title where none is translated
         words = queries.translations(session, lang, "question", [lq.question.id for lq in loaded])
-        if lang != "en":
-            lessons.update({lid: t for lid, t in queries.lesson_titles(session, lang).items() if lid in lessons})
-            topics = queries.topic_titles(session, lang)
     items = tuple(_item(lq, words.get(lq.question.id), variants, seed) for lq in loaded)
     untranslated = tuple(lq.question.id for lq in loaded if lang != "en" and lq.question.id not in words)
     return ExportSet(title, items, lessons, topics, lang, untranslated)
