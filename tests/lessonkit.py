@@ -33,6 +33,32 @@ HANDSHAKE_HEADER = textwrap.dedent('''\
 ''')
 
 
+# A single-choice question several tests share, written indented like the callers' own
+# question blocks (handshake_lesson dedents them together), and its Chinese words.
+WHICH_SYN_ACK = '''\
+    ```question
+    id = "hs-which"
+    kind = "single"
+    topics = ["handshake"]
+    prompt = "Which segment carries both SYN and ACK?"
+    explanation = "The server's answer to the SYN."
+
+    [[options]]
+    text = "The server's SYN+ACK"
+    correct = true
+    feedback = "Yes: it acknowledges the SYN and carries the server's own."
+
+    [[options]]
+    text = "The client's final ACK"
+    correct = false
+    feedback = "It carries no SYN."
+    ```
+'''
+WHICH_SYN_ACK_ZH = {"prompt": "哪个报文段同时带有 SYN 和 ACK？", "explanation": "服务器对 SYN 的回答。",
+                    "options": [("服务器的 SYN+ACK", "对：它确认了客户端的 SYN，也带上了服务器自己的 SYN。"),
+                                ("客户端最后的 ACK", "它不带 SYN。")]}
+
+
 def handshake_lesson(questions: str) -> str:
     """The handshake lesson with these question blocks (indented as in the caller; dedented here)."""
     return HANDSHAKE_HEADER + textwrap.dedent(questions)

@@ -25,13 +25,6 @@ MO = PO.with_suffix(".mo")
 KEYWORDS = {**extract.DEFAULT_KEYWORDS, "N_": None, "NP_": ((1, "c"), 2)}
 
 
-@pytest.fixture
-def zh():
-    i18n.use("zh")
-    yield
-    i18n.use("en")
-
-
 @pytest.mark.parametrize("option, environ, lang", [
     ("zh", {"TCPTUTOR_LANG": "en", "LANG": "en_US.UTF-8"}, "zh"),  # --lang first
     (None, {"TCPTUTOR_LANG": "zh", "LANG": "en_US.UTF-8"}, "zh"),  # then TCPTUTOR_LANG

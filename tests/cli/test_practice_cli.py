@@ -30,7 +30,7 @@ from tcptutor.bank.db import open_engine
 from tcptutor.grading.misconceptions import BY_ID
 from tcptutor.questions.variants import make_variant
 
-from lessonkit import handshake_lesson, translation_of, write_content, write_translation
+from lessonkit import WHICH_SYN_ACK, WHICH_SYN_ACK_ZH, handshake_lesson, translation_of, write_content, write_translation
 
 EXE = shutil.which("tcptutor")
 MOD = 2**32
@@ -100,24 +100,7 @@ LESSON = handshake_lesson('''\
     at = "server SYN+ACK"
     ```
 
-    ```question
-    id = "hs-which"
-    kind = "single"
-    topics = ["handshake"]
-    prompt = "Which segment carries both SYN and ACK?"
-    explanation = "The server's answer to the SYN."
-
-    [[options]]
-    text = "The server's SYN+ACK"
-    correct = true
-    feedback = "Yes: it acknowledges the SYN and carries the server's own."
-
-    [[options]]
-    text = "The client's final ACK"
-    correct = false
-    feedback = "It carries no SYN."
-    ```
-''')
+''' + WHICH_SYN_ACK)
 
 PREDICT_IDS = ("hs-synack", "hs-ack-seq", "hs-ack-ack")
 # The lesson in Chinese (content/translations/zh/): a Chinese session reads these words.
@@ -130,9 +113,7 @@ ZH = {
     "hs-ack-ack": {"prompt": "客户端初始序号 {client_isn}，服务器初始序号 {server_isn}。客户端最后那个 ACK 的确认号是多少？"
                              "SYN+ACK 到达后客户端处于什么状态？",
                    "explanation": "服务器的 SYN 占用了一个序号：服务器初始序号加 1。"},
-    "hs-which": {"prompt": "哪个报文段同时带有 SYN 和 ACK？", "explanation": "服务器对 SYN 的回答。",
-                 "options": [("服务器的 SYN+ACK", "对：它确认了 SYN，也带上服务器自己的 SYN。"),
-                             ("客户端最后的 ACK", "它不带 SYN。")]},
+    "hs-which": WHICH_SYN_ACK_ZH,
 }
 
 

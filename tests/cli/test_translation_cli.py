@@ -11,30 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from lessonkit import handshake_lesson, translation_of, write_content, write_translation
+from lessonkit import WHICH_SYN_ACK, WHICH_SYN_ACK_ZH, handshake_lesson, translation_of, write_content, write_translation
 
-LESSON = handshake_lesson('''\
-    ```question
-    id = "hs-which"
-    kind = "single"
-    topics = ["handshake"]
-    prompt = "Which segment carries both SYN and ACK?"
-    explanation = "The server's answer to the SYN."
-
-    [[options]]
-    text = "The server's SYN+ACK"
-    correct = true
-    feedback = "Yes: it acknowledges the SYN and carries the server's own."
-
-    [[options]]
-    text = "The client's final ACK"
-    correct = false
-    feedback = "It carries no SYN."
-    ```
-''')
-ZH = {"hs-which": {"prompt": "哪个报文段同时带有 SYN 和 ACK？", "explanation": "服务器对 SYN 的回答。",
-                   "options": [("服务器的 SYN+ACK", "对：它确认了客户端的 SYN，也带上服务器自己的 SYN。"),
-                               ("客户端最后的 ACK", "它不带 SYN。")]}}
+LESSON = handshake_lesson(WHICH_SYN_ACK)
+ZH = {"hs-which": WHICH_SYN_ACK_ZH}
 
 
 def tcptutor(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

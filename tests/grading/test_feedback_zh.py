@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from answerkit import typed
 from english_left import english_left
 from tcptutor import i18n
 from tcptutor.bank.build import read_content
@@ -33,27 +34,6 @@ def _shipped():
 
 
 QUESTIONS, SCENARIOS = _shipped()
-
-
-@pytest.fixture
-def zh():
-    yield
-    i18n.use("en")
-
-
-def typed(expected, variant) -> str:
-    """The right answer as a student types it."""
-    value, what = expected.value, expected.what
-    if what == "order":
-        shown = [variant.question.items[i] for i in variant.order]
-        return " ".join(LETTERS[shown.index(item)] for item in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return " -> ".join(value)
-    if isinstance(value, float):
-        return repr(value)
-    return str(value) or "none"
 
 
 def off(expected, variant, step: int) -> str:

@@ -12,10 +12,11 @@ import pytest
 from tcptutor.bank.build import compile_content, read_content
 from tcptutor.grading.grader import CORRECT, grade
 from tcptutor.lessons.parser import parse_course, parse_topics
-from tcptutor.questions.variants import LETTERS, make_variant
+from tcptutor.questions.variants import make_variant
+
+from answerkit import typed
 
 SEEDS = (0, 1, 7)
-STUDENT_FLAG_ORDER = ("SYN", "FIN", "RST", "URG", "ACK")  # how students usually write them: FIN+ACK, RST+ACK
 
 
 def _shipped_ids() -> list[str]:
@@ -34,25 +35,6 @@ def shipped():
     files = read_content()
     course, _ = compile_content(files)
     return {q.id: q for q in course.questions}, files.scenarios
-
-
-def typed(expected, variant) -> str:
-    """The expected value as a student would type it."""
-    value = expected.value
-    what = expected.what
-    if what == "flags":
-        flags = str(value).split("+") if value else []
-        return "+".join(f for f in STUDENT_FLAG_ORDER if f in flags) or "none"
-    if what == "order":
-        shown = [variant.question.items[i] for i in variant.order]
-        return " ".join(LETTERS[shown.index(item)] for item in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return " -> ".join(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
 
 
 def test_the_shipped_bank_has_questions_of_every_kind(shipped):

@@ -15,7 +15,7 @@ from tcptutor.lessons.translation import (
     check_translation, current_catalog, localize, parse_translation, question_source, skeleton,
 )
 
-from lessonkit import handshake_lesson, translation_of
+from lessonkit import WHICH_SYN_ACK, WHICH_SYN_ACK_ZH, handshake_lesson, translation_of
 
 TOPICS = tomllib.loads((library.CONTENT / "topics.toml").read_text(encoding="utf-8"))["topics"]
 LESSON = handshake_lesson('''\
@@ -35,31 +35,12 @@ LESSON = handshake_lesson('''\
     label = "ack of the reply"
     ```
 
-    ```question
-    id = "hs-which"
-    kind = "single"
-    topics = ["handshake"]
-    prompt = "Which segment carries both SYN and ACK?"
-    explanation = "The server's answer to the SYN."
-
-    [[options]]
-    text = "The server's SYN+ACK"
-    correct = true
-    feedback = "Yes: it acknowledges the SYN and carries the server's own."
-
-    [[options]]
-    text = "The client's final ACK"
-    correct = false
-    feedback = "It carries no SYN."
-    ```
-''')
+''' + WHICH_SYN_ACK)
 ZH = {
     "hs-synack": {"prompt": "客户端的初始序号为 {client_isn}，服务器的为 {server_isn}。服务器回复的确认号 ack 是多少？",
                   "explanation": "SYN+ACK 确认的是客户端的 SYN：客户端初始序号加 1。",
                   "labels": {"ack": "回复报文段的确认号"}},
-    "hs-which": {"prompt": "哪个报文段同时带有 SYN 和 ACK？", "explanation": "服务器对 SYN 的回答。",
-                 "options": [("服务器的 SYN+ACK", "对：它确认了客户端的 SYN，也带上了服务器自己的 SYN。"),
-                             ("客户端最后的 ACK", "它不带 SYN。")]},
+    "hs-which": WHICH_SYN_ACK_ZH,
 }
 
 
