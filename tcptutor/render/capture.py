@@ -25,8 +25,7 @@ def _wrap(text: str, width: int, indent: str = "", subsequent: str = "", hyphens
     if text.isascii() and indent.isascii():
         return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=subsequent,
                              break_on_hyphens=hyphens)
-    lead = indent.replace(" ", GLUE)  # held to the first word, so the indent survives the split at spaces
-    return wide_wrap(lead + text if not indent.endswith(" ") else lead[:-1] + " " + text, width, subsequent)
+    return wide_wrap(indent.replace(" ", GLUE) + text, width, subsequent)  # glued: the indent survives the split at spaces
 
 
 def _state(name: str) -> str:
