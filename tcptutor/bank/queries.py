@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from .. import i18n
 from ..errors import TcptutorError
 from ..questions.model import Question
 from . import models as m
@@ -57,7 +58,7 @@ def lesson(session: Session, lesson_id: str) -> m.Lesson:
     row = session.get(m.Lesson, lesson_id)
     if row is None or not row.active:
         known = ", ".join(r.id for r in lessons(session))
-        raise NotFound(f"no lesson {lesson_id!r}; lessons: {known}")
+        raise NotFound(i18n._("no lesson {lesson}; lessons: {known}").format(lesson=repr(lesson_id), known=known))
     return row
 
 
@@ -112,7 +113,8 @@ def from_version(version: m.QuestionVersion) -> LoadedQuestion:
 def load_question(session: Session, question_id: str) -> LoadedQuestion:
     row = session.get(m.Question, question_id)
     if row is None or row.current is None:
-        raise NotFound(f"no question {question_id!r}; `tcptutor quiz list` shows the ids")
+        raise NotFound(i18n._("no question {question}; `tcptutor quiz list` shows the ids").format(
+            question=repr(question_id)))
     return from_version(row.current)
 
 
