@@ -127,3 +127,80 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def pgettext(context: str, message: str) -> str:
     """A message whose msgid alone is ambiguous ("SYN-SENT" the state vs anything else)."""
     return _active.pgettext(context, message)
+
+
+class Said(str):
+    """A sentence kept with its message and values, so it can be said again in another language.
+
+    The string itself is the English (what `--json` carries, whatever the language, and what
+    code and tests compare); `local()` says it in the active language. The message is marked
+    where it is written: `Said(N_("sent FIN ({rfc})"), rfc=...)`; a count's two forms through
+    `Said.ngettext`, which pybabel extracts as it extracts `ngettext`. A value that is itself
+    Said (or a Term) is said in the same language as the sentence; a list of them is joined
+    with `pgettext("list", sep)`.
+    """
+
+    message: str
+    plural: str | None
+    values: dict
+
+    def __new__(cls, message: str, /, plural: str | None = None, **values):
+        self = super().__new__(cls, _say(message if plural is None or values.get("n") == 1 else plural,
+                                         values, False))
+        self.message, self.plural, self.values = message, plural, values
+        return self
+
+    @classmethod
+    def ngettext(cls, singular: str, plural: str, n: int, /, **values) -> Said:
+        return cls(singular, plural, n=n, **values)
+
+    def local(self) -> str:
+        if _language == "en":
+            return str(self)
+        text = _(self.message) if self.plural is None else ngettext(self.message, self.plural, self.values["n"])
+        return _say(text, self.values, True)
+
+
+class Term(Said):
+    """A name said with its context: an endpoint (pgettext("endpoint", "client") 客户端) or a
+    state, whose RFC name stays beside its textbook name ("同步已发送 SYN-SENT", as the ladder
+    writes it; the no-break space keeps the pair on one line)."""
+
+    def __new__(cls, context: str, name: str):
+        self = str.__new__(cls, name)
+        self.message, self.plural, self.values, self.context = name, None, {}, context
+        return self
+
+    def local(self) -> str:
+        shown = pgettext(self.context, self.message)
+        if self.context == "TCP state" and shown != self.message:
+            return f"{shown}\u00a0{self.message}"
+        return shown
+
+
+class Listed(Said):
+    """Said items joined by a list separator (", " or "; ", pgettext("list", sep) when said)."""
+
+    def __new__(cls, sep: str, items):
+        items = list(items)
+        self = str.__new__(cls, sep.join(items))
+        self.message, self.plural, self.values, self.sep = sep, None, {"items": items}, sep
+        return self
+
+    def local(self) -> str:
+        return pgettext("list", self.sep).join(_value(i, True) for i in self.values["items"])
+
+
+def local(text: str) -> str:
+    """`text` in the active language if it is Said, else as it is (text from outside tcptutor)."""
+    return text.local() if isinstance(text, Said) else text
+
+
+def _value(value, translate: bool):
+    if isinstance(value, Said):
+        return value.local() if translate else str(value)
+    return value
+
+
+def _say(text: str, values: Mapping, translate: bool) -> str:
+    return text.format(**{k: _value(v, translate) for k, v in values.items()}) if values else text

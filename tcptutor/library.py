@@ -16,7 +16,7 @@ from .errors import InputError
 if TYPE_CHECKING:  # the parser is imported by load_scenario: the content's paths alone need nothing
     from .tcp.params import Scenario
 
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, _
 
 CONTENT = Path(__file__).resolve().parent / "content"
 TRANSLATED_LANGUAGES = tuple(lang for lang in LANGUAGES if lang != "en")  # content/translations/<lang>/
@@ -34,12 +34,13 @@ def read_scenario(name_or_path: str) -> tuple[str, str]:
         named = SCENARIOS / f"{name_or_path}.toml"
         if not named.is_file():
             names = ", ".join(scenario_names())
-            raise InputError(name_or_path, None, f"no such file or named scenario; named scenarios: {names}")
+            raise InputError(name_or_path, None, _("no such file or named scenario; named scenarios: {names}").format(
+                names=names))
         path = named
     try:
         return path.read_text(encoding="utf-8"), str(path)
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError(str(path), None, f"cannot read: {err}") from None
+        raise InputError(str(path), None, _("cannot read: {error}").format(error=err)) from None
 
 
 def load_scenario(name_or_path: str) -> Scenario:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from .. import i18n
 from ..errors import TcptutorError
 from ..grading.grader import Grade, show
 from ..practice.scheduler import AttemptRecord, Candidate
@@ -63,7 +64,8 @@ def record(engine: Engine, *, student: int, question_id: str, version_id: int, s
     """Store one attempt; its id, or None when the bank stayed busy and the attempt was kept
     in pending_path(engine) instead (stored by replay_pending on the next start)."""
     if seed not in m.SEED_RANGE:
-        raise SeedOutOfRange(f"seed {seed} is out of range: the bank stores seeds from -2^63 to 2^63-1")
+        raise SeedOutOfRange(i18n._("seed {seed} is out of range: the bank stores seeds from -2^63 to 2^63-1").format(
+            seed=seed))
     row = dict(student_id=student, question_id=question_id, version_id=version_id, seed=seed, score=grade.score,
                complete=complete, source=source, created_at=now.isoformat(),
                fields=[dict(field=f.field, given=f.given, expected=show(f.expected), verdict=f.verdict,
@@ -74,7 +76,8 @@ def record(engine: Engine, *, student: int, question_id: str, version_id: int, s
             return _insert(engine, row)
         except OperationalError as err:
             if not _retryable(err):
-                raise BankError(f"cannot store the answer in {describe(engine)}: {err.orig}") from None
+                raise BankError(i18n._("cannot store the answer in {bank}: {error}").format(
+                    bank=describe(engine), error=err.orig)) from None
             if pause is None or pending_path(engine) is None:
                 break
             time.sleep(pause)
@@ -98,13 +101,15 @@ def _keep(engine: Engine, row: dict) -> None:
 def _append(engine: Engine, lines: list[str]) -> None:
     path = pending_path(engine)
     if path is None:
-        raise BankError(f"the bank at {describe(engine)} stayed busy; the answer could not be stored")
+        raise BankError(i18n._("the bank at {bank} stayed busy; the answer could not be stored").format(
+            bank=describe(engine)))
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, BANK_FILE_MODE)
         with os.fdopen(fd, "a", encoding="utf-8") as out:
             out.write("".join(line + "\n" for line in lines))
     except OSError as err:
-        raise BankError(f"the bank stayed busy and the answer could not be kept in {path}: {err.strerror}") from None
+        raise BankError(i18n._("the bank stayed busy and the answer could not be kept in {path}: {error}").format(
+            path=path, error=err.strerror)) from None
 
 
 def replay_pending(engine: Engine) -> int:

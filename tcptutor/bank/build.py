@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from .. import i18n
 from ..errors import TcptutorError
 from . import models as m
 from .content import (  # noqa: F401  (re-exported: build and check are one API)
@@ -88,8 +89,8 @@ def _build_locked(engine: Engine, content: str | Path | None, *, force: bool, be
                 elif row.value != value:
                     row.value = value
     except OperationalError as err:  # e.g. the disk is full: the transaction rolled back
-        raise BankError(f"cannot write the bank at {describe(engine)}: {err.orig}; "
-                        "the previous bank is unchanged") from None
+        raise BankError(i18n._("cannot write the bank at {bank}: {error}; the previous bank is unchanged").format(
+            bank=describe(engine), error=err.orig)) from None
     return report
 
 
@@ -142,11 +143,16 @@ def spec_hash(spec: dict) -> str:
 
 
 def _refuse_retiring(ids: list[str]) -> RetireRefused:
-    shown = ", ".join(ids[:RETIRE_SHOWN]) + (f" and {len(ids) - RETIRE_SHOWN} more" if len(ids) > RETIRE_SHOWN else "")
-    return RetireRefused(
-        f"this build would retire {len(ids)} question{'s' if len(ids) != 1 else ''} that the content no longer has "
-        f"({shown}); nothing was written. Run it again with --retire to retire them, or use --content FOLDER "
-        "without --replace to add your lessons beside the shipped ones")
+    shown = ", ".join(ids[:RETIRE_SHOWN])
+    if len(ids) > RETIRE_SHOWN:
+        shown = i18n._("{ids} and {n} more").format(ids=shown, n=len(ids) - RETIRE_SHOWN)
+    return RetireRefused(i18n.ngettext(
+        "this build would retire {n} question that the content no longer has ({shown}); nothing was written. Run it "
+        "again with --retire to retire them, or use --content FOLDER without --replace to add your lessons beside the "
+        "shipped ones",
+        "this build would retire {n} questions that the content no longer has ({shown}); nothing was written. Run it "
+        "again with --retire to retire them, or use --content FOLDER without --replace to add your lessons beside the "
+        "shipped ones", len(ids)).format(n=len(ids), shown=shown))
 
 
 def _changed(old: dict, new: dict) -> dict:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__, library
+from .. import __version__, i18n, library
 from ..problems import ContentError, Problem
 
 if TYPE_CHECKING:
@@ -338,9 +338,12 @@ class BuildReport:
 
     def summary(self) -> str:
         if self.unchanged:
-            return f"bank up to date: {self.lessons} lessons, {self.questions} questions (nothing written)"
-        return (f"built {self.lessons} lessons, {self.questions} questions: {self.new_questions} new, "
-                f"{self.new_versions} new versions of edited questions, {self.retired} retired")
+            return i18n._("bank up to date: {lessons} lessons, {questions} questions (nothing written)").format(
+                lessons=self.lessons, questions=self.questions)
+        return i18n._("built {lessons} lessons, {questions} questions: {new} new, {versions} new versions of edited "
+                      "questions, {retired} retired").format(lessons=self.lessons, questions=self.questions,
+                                                             new=self.new_questions, versions=self.new_versions,
+                                                             retired=self.retired)
 
 
 def check(content: str | Path | None = None) -> BuildReport:

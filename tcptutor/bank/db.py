@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
+from .. import i18n
 from ..errors import TcptutorError
 from .location import (  # noqa: F401  (MIGRATIONS, default_url: part of this module's API)
     BANK_FILE_MODE, BUSY_TIMEOUT_MS, MIGRATIONS, default_url, head_revision, resolve_url,
@@ -62,7 +63,7 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, BANK_FILE_MODE))
         os.chmod(path, BANK_FILE_MODE)  # the umask may have removed bits; never added any
     except OSError as err:
-        raise BankError(f"cannot create the bank file {path}: {err.strerror}") from None
+        raise BankError(i18n._("cannot create the bank file {path}: {error}").format(path=path, error=err.strerror)) from None
 
 
 @contextlib.contextmanager
@@ -78,7 +79,7 @@ def bank_lock(engine: Engine) -> Iterator[None]:
         try:
             fd = os.open(lock, os.O_CREAT | os.O_RDWR, BANK_FILE_MODE)
         except OSError as err:
-            raise BankError(f"cannot create the lock file {lock}: {err.strerror}") from None
+            raise BankError(i18n._("cannot create the lock file {path}: {error}").format(path=lock, error=err.strerror)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -100,18 +101,20 @@ def bank_lock(engine: Engine) -> Iterator[None]:
 def open_engine(url: str | None = None) -> Engine:
     """An engine on the bank at `url` (default: see default_url), migrated to the latest schema."""
     url = resolve_url(url)
-    hint = "e.g. sqlite:///path/bank.sqlite or postgresql+psycopg://user@host/db"
+    hint = i18n._("e.g. {sqlite} or {postgresql}").format(sqlite="sqlite:///path/bank.sqlite",
+                                                          postgresql="postgresql+psycopg://user@host/db")
     try:
         parsed = make_url(url)
         sqlite = parsed.get_backend_name() == "sqlite"
         engine = (create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}) if sqlite
                   else create_engine(url, pool_pre_ping=True))
     except NoSuchModuleError:
-        raise BankInputError(f"unknown kind of database in {url!r} ({hint})") from None
+        raise BankInputError(i18n._("unknown kind of database in {url} ({hint})").format(url=repr(url), hint=hint)) from None
     except ArgumentError:
-        raise BankInputError(f"not a database URL: {url!r} ({hint})") from None
+        raise BankInputError(i18n._("not a database URL: {url} ({hint})").format(url=repr(url), hint=hint)) from None
     except ImportError as err:  # a known dialect whose driver is not installed
-        raise BankInputError(f"no database driver for {url!r}: {one_line(err)} ({hint})") from None
+        raise BankInputError(i18n._("no database driver for {url}: {error} ({hint})").format(
+            url=repr(url), error=one_line(err), hint=hint)) from None
     if sqlite:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:") and not Path(database).exists():
@@ -120,8 +123,8 @@ def open_engine(url: str | None = None) -> Engine:
     try:
         migrate(engine)
     except (OperationalError, DatabaseError) as err:  # refused connection, "file is not a database", ...
-        raise BankError(f"cannot open the bank at {parsed.render_as_string(hide_password=True)}: "
-                        f"{one_line(err.orig or err)}") from None
+        raise BankError(i18n._("cannot open the bank at {bank}: {error}").format(
+            bank=parsed.render_as_string(hide_password=True), error=one_line(err.orig or err))) from None
     return engine
 
 
@@ -176,7 +179,8 @@ def migrate(engine: Engine) -> None:
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
-                    raise BankError(f"the schema upgrade would break {len(broken)} references; nothing was changed")
+                    raise BankError(i18n._("the schema upgrade would break {n} references; nothing was changed").format(
+                        n=len(broken)))
             connection.commit()
         except BaseException:
             connection.rollback()

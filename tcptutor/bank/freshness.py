@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import i18n
 from .content import read_content
 
 FINGERPRINT_KEY = "content_fingerprint"
@@ -28,13 +29,14 @@ def rebuild_reason_of(stored: dict[str, str]) -> str | None:
     from a folder alone (or by an older tcptutor, which recorded no source) is left alone.
     """
     if FINGERPRINT_KEY not in stored:
-        return "building the question bank from the shipped lessons (first use)"
+        return i18n._("building the question bank from the shipped lessons (first use)")
     source = stored.get(SOURCE_KEY)
     if source == SHIPPED:
         if stored[FINGERPRINT_KEY] != read_content().fingerprint():
-            return "the shipped lessons changed; rebuilding the question bank"
+            return i18n._("the shipped lessons changed; rebuilding the question bank")
     elif source is not None and source.startswith(BESIDE):
         folder = source[len(BESIDE):]
         if stored.get(SHIPPED_FINGERPRINT_KEY) != read_content().fingerprint() and Path(folder).is_dir():
-            return f"the shipped lessons changed; rebuilding the question bank with the lessons of {folder}"
+            return i18n._("the shipped lessons changed; rebuilding the question bank with the lessons of {folder}").format(
+                folder=folder)
     return None

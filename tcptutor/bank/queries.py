@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from .. import i18n
 from . import models as m
 from .build import BuildReport, ensure_current
 from .reads import (  # noqa: F401  (the reads every backend shares; re-exported for the commands that write)
@@ -56,7 +57,7 @@ def lesson(session: Session, lesson_id: str) -> m.Lesson:
     row = session.get(m.Lesson, lesson_id)
     if row is None or not row.active:
         known = ", ".join(r.id for r in lessons(session))
-        raise NotFound(f"no lesson {lesson_id!r}; lessons: {known}")
+        raise NotFound(i18n._("no lesson {lesson}; lessons: {known}").format(lesson=repr(lesson_id), known=known))
     return row
 
 

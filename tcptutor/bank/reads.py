@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from .. import i18n
 from ..errors import TcptutorError
 from ..practice.scheduler import AttemptRecord, Candidate
 from ..questions.model import Question
@@ -111,7 +112,8 @@ def load_question(db, question_id: str) -> LoadedQuestion:
     found = rows(db, "SELECT v.spec, v.id, v.version FROM questions q JOIN question_versions v "
                      "ON v.id = q.current_version_id WHERE q.id = :id", {"id": question_id})
     if not found:
-        raise NotFound(f"no question {question_id!r}; `tcptutor quiz list` shows the ids")
+        raise NotFound(i18n._("no question {question}; `tcptutor quiz list` shows the ids").format(
+            question=repr(question_id)))
     spec, version_id, version = found[0]
     return from_spec(_json(spec), version_id, version)
 

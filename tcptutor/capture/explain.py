@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..i18n import N_, NP_, Said, Term
 from . import events as ev
 from .connections import SIDES, Connection, split_connections
 from .events import SegInfo, analyse
 from .lab import Lab, lab_answers
-from .observer import UNKNOWN, Row, observe, state_path
+from .observer import UNKNOWN, Row, observe, state_path, state_term
 from .packet import Packet
 
 FORMAT = "tcptutor.explain/1"
-VANTAGE = ("One capture point sees each segment once, at one place: it cannot know whether a segment it saw "
-           "arrived, nor whether one it did not see was lost before or after the other side; states are inferred "
-           "as if each segment arrived when seen.")
+VANTAGE = Said(N_("One capture point sees each segment once, at one place: it cannot know whether a segment it saw "
+                   "arrived, nor whether one it did not see was lost before or after the other side; states are "
+                   "inferred as if each segment arrived when seen."))
+SHORT = NP_("snaplen", "short")  # "snaplen short": the capture's snaplen is not known
 
 
 @dataclass
@@ -28,7 +30,7 @@ class ConnectionReport:
     rows: list[Row]
     infos: list[SegInfo]
     lab: Lab
-    summary: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)  # Said sentences
     teardown: dict = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -96,54 +98,63 @@ def _teardown(rep: ConnectionReport) -> dict:
     return out
 
 
-def _summary(rep: ConnectionReport) -> list[str]:
+COUNTED = {  # kind: the summary's sentence for n findings of it
+    ev.FAST_RETRANSMISSION: lambda n: Said.ngettext("{n} fast retransmission.", "{n} fast retransmissions.", n),
+    ev.TIMEOUT_RETRANSMISSION: lambda n: Said.ngettext("{n} retransmission probably by timeout.",
+                                                       "{n} retransmissions probably by timeout.", n),
+    ev.SPURIOUS: lambda n: Said.ngettext("{n} spurious retransmission.", "{n} spurious retransmissions.", n),
+    ev.DUP_ACK: lambda n: Said.ngettext("{n} duplicate ACK.", "{n} duplicate ACKs.", n),
+    ev.WINDOW_UPDATE: lambda n: Said.ngettext("{n} window update.", "{n} window updates.", n),
+    ev.ZERO_WINDOW: lambda n: Said.ngettext("{n} segment advertising a zero window.",
+                                            "{n} segments advertising a zero window.", n),
+    ev.ZERO_WINDOW_PROBE: lambda n: Said.ngettext("{n} probe into the zero window.", "{n} probes into the zero window.", n),
+    ev.KEEPALIVE: lambda n: Said.ngettext("{n} keep-alive.", "{n} keep-alives.", n),
+    ev.WINDOW_FULL: lambda n: Said.ngettext(
+        "{n} segment that filled the receiver's window (flow control held the sender back).",
+        "{n} segments that filled the receiver's window (flow control held the sender back).", n),
+    ev.GAP: lambda n: Said.ngettext("{n} gap (segments not captured).", "{n} gaps (segments not captured).", n),
+    ev.OFFLOAD: lambda n: Said.ngettext("{n} segment larger than the MSS (segmentation offload).",
+                                        "{n} segments larger than the MSS (segmentation offload).", n),
+}
+
+
+def _summary(rep: ConnectionReport) -> list[Said]:
     c, counts, lines = rep.conn, rep.counts(), []
     if c.handshake_seen["client"] and c.handshake_seen["server"]:
-        lines.append("The three-way handshake is in the capture (RFC 9293 3.5).")
+        lines.append(Said(N_("The three-way handshake is in the capture (RFC 9293 3.5).")))
     elif not c.roles_known:
-        lines.append("The capture starts mid-connection: no SYN, so which side is the client is a guess (the higher port), "
-                     "and both states start unknown, then ESTABLISHED.")
+        lines.append(Said(N_("The capture starts mid-connection: no SYN, so which side is the client is a guess (the "
+                             "higher port), and both states start unknown, then ESTABLISHED.")))
     data = {s: sum(g.length for g in c.segments if g.side == s) for s in SIDES}
     if any(data.values()):
-        lines.append(f"Data: the client sent {data['client']} bytes, the server {data['server']} bytes "
-                     "(retransmissions included).")
-    named = [  # kind, one, several
-        (ev.FAST_RETRANSMISSION, "fast retransmission", "fast retransmissions"),
-        (ev.TIMEOUT_RETRANSMISSION, "retransmission probably by timeout", "retransmissions probably by timeout"),
-        (ev.SPURIOUS, "spurious retransmission", "spurious retransmissions"),
-        (ev.DUP_ACK, "duplicate ACK", "duplicate ACKs"), (ev.WINDOW_UPDATE, "window update", "window updates"),
-        (ev.ZERO_WINDOW, "segment advertising a zero window", "segments advertising a zero window"),
-        (ev.ZERO_WINDOW_PROBE, "probe into the zero window", "probes into the zero window"),
-        (ev.KEEPALIVE, "keep-alive", "keep-alives"),
-        (ev.WINDOW_FULL, "segment that filled the receiver's window (flow control held the sender back)",
-         "segments that filled the receiver's window (flow control held the sender back)"),
-        (ev.GAP, "gap (segments not captured)", "gaps (segments not captured)"),
-        (ev.OFFLOAD, "segment larger than the MSS (segmentation offload)",
-         "segments larger than the MSS (segmentation offload)"),
-    ]
-    for kind, one, several in named:
+        lines.append(Said(N_("Data: the client sent {client} bytes, the server {server} bytes (retransmissions "
+                             "included)."), **data))
+    for kind, sentence in COUNTED.items():
         n = counts.get(kind, 0)
         if n:
-            lines.append(f"{n} {one if n == 1 else several}.")
+            lines.append(sentence(n))
     td = rep.teardown
     finals = rep.rows[-1].states
     if td.get("reset"):
         k = td["reset"]["segment"]
         why = next((f.text for f in rep.infos[k - 1].findings if f.kind == ev.RESET), "")
-        lines.append(f"The {td['reset']['by']} reset the connection (segment #{k}): {why}.")
+        lines.append(Said(N_("The {by} reset the connection (segment #{k}): {why}."),
+                          by=Term("endpoint", td["reset"]["by"]), k=k, why=why))
     if td.get("first_fin"):
-        who = td["first_fin"]["by"]
+        who = Term("endpoint", td["first_fin"]["by"])
         if td["complete"] and all(finals[s] == "TIME-WAIT" for s in SIDES):
-            lines.append("Teardown complete, and the FINs crossed (a simultaneous close): both sides pass through CLOSING "
-                         "and both end in TIME-WAIT (RFC 9293 3.6, figure 13).")
+            lines.append(Said(N_("Teardown complete, and the FINs crossed (a simultaneous close): both sides pass "
+                                 "through CLOSING and both end in TIME-WAIT (RFC 9293 3.6, figure 13).")))
         elif td["complete"]:
-            lines.append(f"Teardown complete: the {who} sent the first FIN (the active close), so the {who} ends in TIME-WAIT "
-                         "for 2 MSL (RFC 9293 3.6) and the other side in CLOSED.")
+            lines.append(Said(N_("Teardown complete: the {who} sent the first FIN (the active close), so the {who} ends "
+                                 "in TIME-WAIT for 2 MSL (RFC 9293 3.6) and the other side in CLOSED."), who=who))
         else:
-            lines.append(f"The {who} sent the first FIN, but the teardown is not complete in the capture.")
-    lines.append(f"At the end of the capture: client {finals['client']}, server {finals['server']}.")
+            lines.append(Said(N_("The {who} sent the first FIN, but the teardown is not complete in the capture."),
+                              who=who))
+    lines.append(Said(N_("At the end of the capture: client {client}, server {server}."),
+                      client=state_term(finals["client"]), server=state_term(finals["server"])))
     if any(finals[s] == UNKNOWN for s in SIDES):
-        lines.append("A side that never sent nor received a segment this observer can interpret stays unknown.")
+        lines.append(Said(N_("A side that never sent nor received a segment this observer can interpret stays unknown.")))
     return lines
 
 
@@ -174,9 +185,11 @@ def explain_packets(packets: list[Packet], *, name: str = "<capture>", frames: i
     warn = list(warnings)
     cut = sum(1 for p in packets if p.truncated)
     if cut:
-        warn.append(f"{cut} segments were captured without all their payload (snaplen {snaplen or 'short'}): "
-                    "lengths come from the IP header, which is all an explanation needs")
+        warn.append(Said(N_("{n} segments were captured without all their payload (snaplen {snaplen}): lengths come "
+                            "from the IP header, which is all an explanation needs"),
+                         n=cut, snaplen=snaplen or Term("snaplen", SHORT)))
     guessed = sum(1 for p in packets if p.length_from_capture)
     if guessed:
-        warn.append(f"{guessed} packets have IP length 0 (segmentation offload writes it so): their length is what was captured")
+        warn.append(Said(N_("{n} packets have IP length 0 (segmentation offload writes it so): their length is what "
+                            "was captured"), n=guessed))
     return Explanation(name, frames if frames is not None else len(packets), reports, warn, snaplen)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
+from ..i18n import N_, Said
 from .connections import Connection, Seg, other
 from .events import SegInfo
 
@@ -50,7 +51,7 @@ class Lab:
     throughput: float | None = None  # bytes per second
     min_rwnd: dict | None = None
     window_full: list[int] = field(default_factory=list)  # segments that filled the receiver's window
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # Said
 
     def to_json(self) -> dict:
         return {
@@ -80,9 +81,9 @@ def lab_answers(conn: Connection, infos: list[SegInfo]) -> Lab:
     lab.syn = _syn(syn) if syn else None
     lab.synack = _syn(synack) if synack else None
     if syn is None:
-        lab.notes.append("no SYN in the capture: it starts mid-connection, relative numbers count from the first segment seen")
+        lab.notes.append(Said(N_("no SYN in the capture: it starts mid-connection, relative numbers count from the first segment seen")))
     if sender is None:
-        lab.notes.append("no data in either direction: no RTT samples, no throughput")
+        lab.notes.append(Said(N_("no data in either direction: no RTT samples, no throughput")))
         return lab
     receiver = other(sender)
     data = [g for g in segs if g.side == sender and g.length]
@@ -134,7 +135,7 @@ def lab_answers(conn: Connection, infos: list[SegInfo]) -> Lab:
         w, g = min(wins, key=lambda x: x[0])
         lab.min_rwnd = {"bytes": w, "segment": g.i, "frame": g.frame}
         if any(v is None for v in _scale_known(conn)):
-            lab.notes.append("the handshake is not in the capture, so the window scale is unknown: windows are the raw field")
+            lab.notes.append(Said(N_("the handshake is not in the capture, so the window scale is unknown: windows are the raw field")))
     return lab
 
 

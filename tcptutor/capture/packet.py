@@ -19,6 +19,8 @@ import ipaddress
 import struct
 from dataclasses import dataclass, field
 
+from ..i18n import N_, Said
+
 # Link-layer header types (tcpdump.org/linktypes.html)
 LINKTYPE_NULL = 0
 LINKTYPE_ETHERNET = 1
@@ -100,7 +102,8 @@ class Packet:
 
 
 class DecodeError(ValueError):
-    """A frame that claims to carry TCP but whose headers are cut short or inconsistent."""
+    """A frame that claims to carry TCP but whose headers are cut short or inconsistent (its
+    argument is Said: English as str(), the reader's language in the explanation's warnings)."""
 
 
 def _u16(b: bytes, i: int) -> int:
@@ -148,10 +151,10 @@ def network_layer(linktype: int, frame: bytes) -> tuple[int, bytes] | None:
 def _ipv4(data: bytes) -> tuple[str, str, bytes, int | None]:
     """(src, dst, the TCP bytes, the TCP length from Total Length) of an IPv4 datagram."""
     if len(data) < 20:
-        raise DecodeError("IPv4 header cut short")
+        raise DecodeError(Said(N_("IPv4 header cut short")))
     ihl = (data[0] & 0x0F) * 4
     if ihl < 20 or len(data) < ihl:
-        raise DecodeError(f"IPv4 header length {ihl} is impossible")
+        raise DecodeError(Said(N_("IPv4 header length {ihl} is impossible"), ihl=ihl))
     if data[9] != IPPROTO_TCP:
         raise LookupError("not TCP")
     if _u16(data, 6) & 0x1FFF:  # a later fragment: no TCP header in it
@@ -159,7 +162,7 @@ def _ipv4(data: bytes) -> tuple[str, str, bytes, int | None]:
     total = _u16(data, 2)
     tcp_len = total - ihl if total else None  # 0: TSO, the length is not filled in
     if tcp_len is not None and tcp_len < 0:
-        raise DecodeError(f"IPv4 total length {total} is shorter than its header")
+        raise DecodeError(Said(N_("IPv4 total length {total} is shorter than its header"), total=total))
     src = str(ipaddress.IPv4Address(data[12:16]))
     dst = str(ipaddress.IPv4Address(data[16:20]))
     return src, dst, data[ihl:], tcp_len
@@ -167,12 +170,12 @@ def _ipv4(data: bytes) -> tuple[str, str, bytes, int | None]:
 
 def _ipv6(data: bytes) -> tuple[str, str, bytes, int | None]:
     if len(data) < 40:
-        raise DecodeError("IPv6 header cut short")
+        raise DecodeError(Said(N_("IPv6 header cut short")))
     payload_len = _u16(data, 4)
     nxt, i = data[6], 40
     while nxt in IPV6_EXT:
         if len(data) < i + 8:
-            raise DecodeError("IPv6 extension header cut short")
+            raise DecodeError(Said(N_("IPv6 extension header cut short")))
         nxt, i = data[i], i + (data[i + 1] + 1) * 8
     if nxt == 44:
         raise LookupError("an IPv6 fragment")
@@ -180,7 +183,7 @@ def _ipv6(data: bytes) -> tuple[str, str, bytes, int | None]:
         raise LookupError("not TCP")
     tcp_len = payload_len - (i - 40) if payload_len else None  # 0: a jumbogram or TSO
     if tcp_len is not None and tcp_len < 0:
-        raise DecodeError("IPv6 payload length is shorter than its extension headers")
+        raise DecodeError(Said(N_("IPv6 payload length is shorter than its extension headers")))
     src = str(ipaddress.IPv6Address(data[8:24]))
     dst = str(ipaddress.IPv6Address(data[24:40]))
     return src, dst, data[i:], tcp_len
@@ -232,11 +235,11 @@ def decode(linktype: int, frame: bytes, number: int, time: float) -> Packet | No
     except LookupError:
         return None
     if len(tcp) < 20:
-        raise DecodeError(f"frame {number}: TCP header cut short ({len(tcp)} bytes captured)")
+        raise DecodeError(Said(N_("frame {number}: TCP header cut short ({n} bytes captured)"), number=number, n=len(tcp)))
     sport, dport, seq, ack, off, bits, window = struct.unpack_from("!HHIIBBH", tcp)
     hlen = (off >> 4) * 4
     if hlen < 20:
-        raise DecodeError(f"frame {number}: TCP data offset {hlen} is below 20")
+        raise DecodeError(Said(N_("frame {number}: TCP data offset {hlen} is below 20"), number=number, hlen=hlen))
     options = parse_options(tcp[20:min(hlen, len(tcp))])
     captured = max(len(tcp) - hlen, 0)
     from_capture = tcp_len is None
@@ -244,7 +247,8 @@ def decode(linktype: int, frame: bytes, number: int, time: float) -> Packet | No
         length = captured
     else:
         if tcp_len < hlen:
-            raise DecodeError(f"frame {number}: IP length leaves less than the TCP header ({hlen} bytes)")
+            raise DecodeError(Said(N_("frame {number}: IP length leaves less than the TCP header ({hlen} bytes)"),
+                                   number=number, hlen=hlen))
         length = tcp_len - hlen
         captured = min(captured, length)  # link-layer padding (short Ethernet frames) is not payload
     flags = frozenset(name for name, bit in FLAG_BITS if bits & bit)

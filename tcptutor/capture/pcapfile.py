@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..i18n import N_, Said, _
 from .packet import (DLT_RAW_ALIASES, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL,
                      LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, DecodeError, Packet, decode)
 
@@ -103,7 +104,7 @@ def _frames(data: bytes, name: str):
         return _pcap_frames(data)
     if head == PCAPNG_MAGIC:
         return _pcapng_frames(data)
-    raise CaptureError(name, None, "not a pcap or pcapng capture (its first bytes are neither magic number)")
+    raise CaptureError(name, None, _("not a pcap or pcapng capture (its first bytes are neither magic number)"))
 
 
 def parse_capture(data: bytes, name: str = "<capture>") -> Capture:
@@ -119,21 +120,22 @@ def parse_capture(data: bytes, name: str = "<capture>") -> Capture:
             try:
                 pkt = decode(lt, frame, number, ts)
             except DecodeError as err:
-                capture.warnings.append(f"frame {number}: skipped: {err}")
+                capture.warnings.append(Said(N_("frame {number}: skipped: {why}"), number=number, why=err.args[0]))
                 continue
             if pkt is not None:
                 capture.packets.append(pkt)
     except CaptureError:
         raise
     except dpkt.NeedData:
-        raise CaptureError(name, None, "the capture is cut short (its last record is incomplete)") from None
+        raise CaptureError(name, None, _("the capture is cut short (its last record is incomplete)")) from None
     except failures as err:
-        raise CaptureError(name, None, f"not a readable capture: {err or type(err).__name__}") from None
+        raise CaptureError(name, None, _("not a readable capture: {why}").format(why=err or type(err).__name__)) from None
     if capture.frames == 0:
-        raise CaptureError(name, None, "the capture holds no packets")
+        raise CaptureError(name, None, _("the capture holds no packets"))
     if not capture.packets:
-        why = f"link type {linktype} is not one tcptutor reads" if linktype not in KNOWN_LINKTYPES else "no frame carries TCP"
-        raise CaptureError(name, None, f"no TCP segment in {capture.frames} frames ({why})")
+        why = (_("link type {linktype} is not one tcptutor reads").format(linktype=linktype)
+               if linktype not in KNOWN_LINKTYPES else _("no frame carries TCP"))
+        raise CaptureError(name, None, _("no TCP segment in {frames} frames ({why})").format(frames=capture.frames, why=why))
     return capture
 
 

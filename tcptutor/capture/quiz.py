@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import random
 
+from ..i18n import _, pgettext
 from ..questions.expected import expected_from_trace
 from ..questions.model import Ask, Question
 from ..questions.variants import Variant
@@ -46,9 +47,11 @@ def quiz_variant(rep: ConnectionReport, capture_id: str, seed: int, count: int =
                   if r.n > 1 and (f != "ack" or r.has("ACK")) and (f != "len" or r.length or r.has("FIN"))]
     picked = sorted(rng.sample(candidates, min(count, len(candidates))))
     asks = tuple(Ask(field=f"{what}{n}", what=what, segment=f"#{n}") for n, what in picked)
-    numbers = "relative" if relative else "absolute"
-    prompt = (f"Connection {rep.conn.index} of the capture ({rep.conn.label()}). With {numbers} numbers, "
-              "fill in the blanks: " + ", ".join(f"the {a.what} of segment {a.segment}" for a in asks) + ".")
+    blanks = pgettext("list", ", ").join(_("the {what} of segment {segment}").format(what=a.what, segment=a.segment)
+                                         for a in asks)
+    prompt = (_("Connection {n} of the capture ({label}). With relative numbers, fill in the blanks: {blanks}.") if relative
+              else _("Connection {n} of the capture ({label}). With absolute numbers, fill in the blanks: {blanks}.")
+              ).format(n=rep.conn.index, label=rep.conn.label(), blanks=blanks)
     qid = f"capture-{capture_id[:8]}-c{rep.conn.index}"
     question = Question(qid, "predict", ("captures",), 2, prompt, "", "<capture>", 0, asks=asks)
     return Variant(question, seed, {}, prompt, expected_from_trace(question, trace), trace)

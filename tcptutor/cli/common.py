@@ -12,7 +12,9 @@ from contextlib import contextmanager
 
 import typer
 
+from .. import i18n
 from ..errors import TcptutorError
+from ..i18n import N_
 from ..wording import plural  # noqa: F401  (for the command modules: "1 attempt", "2 attempts")
 
 DB_OPTION = typer.Option(
@@ -29,14 +31,19 @@ def open_bank(url: str | None, *, build_if_missing: bool = True):
 
     engine = open_engine(url)
     if build_if_missing:
-        report = ensure_current(engine, lambda reason: typer.echo(f"tcptutor: {reason}...", err=True))
+        def announce(reason: str) -> None:
+            typer.echo("tcptutor: " + i18n._("{reason}...").format(reason=reason), err=True)
+
+        report = ensure_current(engine, announce)
         if report is not None:
             typer.echo(f"tcptutor: {report.summary()}", err=True)
     from ..bank.attempts import replay_pending
 
     stored = replay_pending(engine)
     if stored:
-        typer.echo(f"tcptutor: stored {stored} answer{'s' if stored != 1 else ''} kept while the bank was busy", err=True)
+        typer.echo("tcptutor: " + i18n.ngettext("stored {n} answer kept while the bank was busy",
+                                                "stored {n} answers kept while the bank was busy", stored).format(n=stored),
+                   err=True)
     return engine
 
 
@@ -82,23 +89,24 @@ def read_then_write(url: str | None):
 # What an OS error means to the person who typed the path, and its exit code: 2 when the
 # path they gave is wrong (as for an InputError), 1 when the machine failed (a full disk).
 OS_ERRORS = {
-    errno.ENOENT: ("no such file or folder", 2),
-    errno.ENOTDIR: ("a part of this path is a file, not a folder", 2),
-    errno.EISDIR: ("this is a folder, not a file", 2),
-    errno.EEXIST: ("this already exists", 2),
-    errno.EACCES: ("permission denied", 2),
-    errno.EPERM: ("operation not permitted", 2),
-    errno.EROFS: ("the file system is read-only", 2),
-    errno.ENAMETOOLONG: ("the name is too long", 2),
-    errno.ELOOP: ("too many levels of symbolic links", 2),
-    errno.ENOSPC: ("no space left on the device", 1),
-    errno.EDQUOT: ("disk quota exceeded", 1),
+    errno.ENOENT: (N_("no such file or folder"), 2),
+    errno.ENOTDIR: (N_("a part of this path is a file, not a folder"), 2),
+    errno.EISDIR: (N_("this is a folder, not a file"), 2),
+    errno.EEXIST: (N_("this already exists"), 2),
+    errno.EACCES: (N_("permission denied"), 2),
+    errno.EPERM: (N_("operation not permitted"), 2),
+    errno.EROFS: (N_("the file system is read-only"), 2),
+    errno.ENAMETOOLONG: (N_("the name is too long"), 2),
+    errno.ELOOP: (N_("too many levels of symbolic links"), 2),
+    errno.ENOSPC: (N_("no space left on the device"), 1),
+    errno.EDQUOT: (N_("disk quota exceeded"), 1),
 }
 
 
 def os_error_line(err: OSError) -> tuple[str, int]:
     """One line for an OSError, naming the file it was about, and the exit code."""
-    reason, code = OS_ERRORS.get(err.errno, (err.strerror or str(err), 1))
+    reason, code = OS_ERRORS.get(err.errno, (None, 1))
+    reason = i18n._(reason) if reason is not None else err.strerror or str(err)
     where = [os.fsdecode(name) for name in (err.filename, err.filename2) if name is not None]
     return (f"{' -> '.join(where)}: {reason}" if where else reason), code
 
@@ -131,7 +139,8 @@ def reported_errors() -> Iterator[None]:
         if not type(err).__module__.startswith(("sqlalchemy", "sqlite3")):
             raise
         cause = " ".join(str(getattr(err, "orig", None) or err).split())
-        typer.echo(f"tcptutor: database error ({type(err).__name__}): {cause}", err=True)
+        typer.echo("tcptutor: " + i18n._("database error ({kind}): {cause}").format(kind=type(err).__name__, cause=cause),
+                   err=True)
         raise typer.Exit(1) from None
 
 

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import typer
 
+from ..i18n import NP_, _, pgettext
 from . import app
 from .common import print_json, reported_errors
+
+VERDICTS = (NP_("verdict", "correct"), NP_("verdict", "wrong"), NP_("verdict", "unreadable"),
+            NP_("verdict", "unanswered"))  # a graded field's verdict, said: pgettext("verdict", f.verdict)
 
 
 @app.command()
@@ -39,7 +43,8 @@ def explain(
                               snaplen=cap.snaplen)
         if connection:
             if connection > len(exp.reports):
-                raise CaptureError(str(capture), None, f"no connection {connection}: the capture has {len(exp.reports)}")
+                raise CaptureError(str(capture), None, _("no connection {n}: the capture has {count}").format(
+                    n=connection, count=len(exp.reports)))
             exp.reports = [exp.reports[connection - 1]]
     if quiz:
         _quiz(capture, exp, connection or 1, quiz, seed, answers or [], absolute, json_output, width)
@@ -67,8 +72,8 @@ def _quiz(capture: Path, exp, connection: int, count: int, seed: int, answers: l
         for item in answers:
             name, sep, value = item.partition("=")
             if not sep or name.strip() not in variant.expected:
-                raise InputError("--answer", None, f"{item!r}: expected FIELD=VALUE with FIELD one of "
-                                 f"{', '.join(variant.expected)}")
+                raise InputError("--answer", None, _("{answer}: expected FIELD=VALUE with FIELD one of {fields}").format(
+                    answer=repr(item), fields=", ".join(variant.expected)))
             given[name.strip()] = value
     if answers:
         from ..grading.grader import grade
@@ -78,8 +83,9 @@ def _quiz(capture: Path, exp, connection: int, count: int, seed: int, answers: l
             print_json(result.to_json())
             return
         for f in result.fields:
-            typer.echo(f"{f.field}: {f.verdict}. {f.feedback}")
-        typer.echo(f"score: {result.score:.2f}")
+            typer.echo(_("{field}: {verdict}. {feedback}").format(field=f.field, verdict=pgettext("verdict", f.verdict),
+                                                                  feedback=f.feedback))
+        typer.echo(_("score: {score:.2f}").format(score=result.score))
         return
     if json_output:
         print_json({"question": variant.question.id, "seed": seed, "prompt": variant.prompt,
@@ -91,7 +97,8 @@ def _quiz(capture: Path, exp, connection: int, count: int, seed: int, answers: l
     columns = width or min(max(shutil.get_terminal_size((100, 24)).columns, 70), 120)
     typer.echo(variant.prompt)
     typer.echo(render_connection(rep, absolute=absolute, width=columns, blanks=blanks))
-    typer.echo("Fields: " + ", ".join(a.field for a in variant.question.asks)
-               + f"  (answer with: tcptutor explain {capture} --quiz {count} --seed {seed}"
+    command = (f"tcptutor explain {capture} --quiz {count} --seed {seed}"
                + (f" --connection {connection}" if connection != 1 else "") + (" --absolute" if absolute else "")
-               + " --answer FIELD=VALUE ...)")
+               + " --answer FIELD=VALUE ...")
+    typer.echo(_("Fields: {fields}  (answer with: {command})").format(
+        fields=", ".join(a.field for a in variant.question.asks), command=command))

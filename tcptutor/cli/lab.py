@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..i18n import _
 from . import app
 from .common import print_json, reported_errors
 
@@ -32,24 +33,27 @@ def lab(
 
     with reported_errors():
         if kernel not in ("client", "server", "both"):
-            raise session.LabError(f"--kernel must be client, server or both, not {kernel!r}")
+            raise session.LabError(_("--kernel must be client, server or both, not {kernel}").format(kernel=repr(kernel)))
         if profile not in PROFILES:
-            raise session.LabError(f"--profile must be one of {', '.join(sorted(PROFILES))}, not {profile!r}")
+            raise session.LabError(_("--profile must be one of {profiles}, not {profile}").format(
+                profiles=", ".join(sorted(PROFILES)), profile=repr(profile)))
         text, path = library.read_scenario(scenario)
         if (why := session.available()) is not None:
             raise session.LabError(why)
         try:
             run = session.run_lab(text, path, kernel=kernel, profile=profile, max_time=max_time)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: run_lab has already removed the namespace
-            typer.echo("tcptutor: interrupted; the network namespace and its devices are removed", err=True)
+            typer.echo("tcptutor: " + _("interrupted; the network namespace and its devices are removed"), err=True)
             raise typer.Exit(130) from None
         if pcap is not None:
             data = session.capture(run)
             write_atomically(pcap, data)
-            typer.echo(f"tcptutor: wrote {pcap}", err=True)
+            typer.echo("tcptutor: " + _("wrote {path}").format(path=pcap), err=True)
     if json_output:
         print_json(run.to_json())
         return
     columns = width or max(shutil.get_terminal_size((140, 24)).columns, 100)
+    from .. import i18n
+    i18n.set_titles(library.shipped_titles(i18n.language()))
     typer.echo(render_lab(run, relative=relative, width=columns))
 

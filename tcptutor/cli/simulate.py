@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from ..i18n import _
 from . import app
 from .common import print_json, reported_errors
 
@@ -32,7 +33,7 @@ def simulate(
         if plot is not None:
             from ..render.plot import render_plot
             write_atomically(plot, render_plot(trace))
-            typer.echo(f"tcptutor: wrote {plot}", err=True)
+            typer.echo("tcptutor: " + _("wrote {path}").format(path=plot), err=True)
     if json_output:
         print_json(trace.to_json())
         return
@@ -72,6 +73,8 @@ def scenarios(json_output: bool = typer.Option(False, "--json", help="Print as J
     if json_output:
         print_json(rows)
         return
-    wide = max(len(r["name"]) for r in rows)
+    from .. import i18n
+    i18n.set_titles(library.shipped_titles(i18n.language()))
+    wide = max(len(r["name"]) for r in rows)  # names are ASCII ids
     for r in rows:
-        typer.echo(f"{r['name']:<{wide}}  {r['title']}")
+        typer.echo(f"{r['name']:<{wide}}  {i18n.title(r['title'])}")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import N_, Said
+
 SLACK_FIXED = 0.020  # seconds
 SLACK_SHARE = 1 / 8
 
@@ -126,7 +128,7 @@ class Pair:
     kernel: dict | None
     sim: dict | None
     status: str
-    reason: str = ""
+    reason: str = ""  # Said: English in the JSON, local() in the picture
 
 
 def _pure_ack(seg: dict) -> bool:
@@ -147,25 +149,26 @@ def why_different(kernel: dict | None, sim: dict | None, kernel_end: str, resent
     from what kind of segment it is; "" when nothing specific is known."""
     seg = kernel or sim
     if kernel_end != "both" and seg["src"] != kernel_end:
-        return "the peer answers what reached it: this follows from an earlier difference"
+        return Said(N_("the peer answers what reached it: this follows from an earlier difference"))
     if kernel is not None and sim is not None:
         if set(kernel["flags"]) - {"PSH"} != set(sim["flags"]) - {"PSH"}:
             return ""
         if kernel["len"] != sim["len"]:
-            return ("segment sizes differ: Linux sizes segments by its size goal and merges small writes and "
-                    "retransmissions (tcp_sendmsg_locked, tcp_retrans_try_collapse)")
+            return Said(N_("segment sizes differ: Linux sizes segments by its size goal and merges small writes and "
+                           "retransmissions (tcp_sendmsg_locked, tcp_retrans_try_collapse)"))
         if kernel["win"] != sim["win"]:
-            return "the advertised window differs: Linux grows it by receive-buffer auto-tuning (tcp_rcv_space_adjust)"
+            return Said(N_("the advertised window differs: Linux grows it by receive-buffer auto-tuning "
+                           "(tcp_rcv_space_adjust)"))
         return ""
     if _pure_ack(seg):
         if kernel is not None:
-            return ("an ACK the simulator did not send: Linux acknowledges at once in quick-ack mode "
-                    "(tcp_in_quickack_mode) or sends a delayed ACK the simulator merged (tcp_send_delayed_ack)")
-        return ("an ACK the kernel did not send: Linux delayed it and let a later segment carry it "
-                "(tcp_send_delayed_ack, tcp_delack_timer)")
+            return Said(N_("an ACK the simulator did not send: Linux acknowledges at once in quick-ack mode "
+                           "(tcp_in_quickack_mode) or sends a delayed ACK the simulator merged (tcp_send_delayed_ack)"))
+        return Said(N_("an ACK the kernel did not send: Linux delayed it and let a later segment carry it "
+                       "(tcp_send_delayed_ack, tcp_delack_timer)"))
     if resent:
-        return ("a retransmission on one side only: the kernel's recovery differs here (tcp_retransmit_timer, "
-                "tcp_fastretrans_alert; F-RTO, RFC 5682, is not modelled)")
+        return Said(N_("a retransmission on one side only: the kernel's recovery differs here (tcp_retransmit_timer, "
+                       "tcp_fastretrans_alert; F-RTO, RFC 5682, is not modelled)"))
     return ""
 
 
@@ -205,14 +208,17 @@ def align(kernel_segments: list[dict], sim_segments: list[dict], kernel_end: str
                     if abs(gap) > slack and peer_late > 0 and abs(gap - peer_late) <= slack:
                         # the kernel answered on time a segment the harness handed it late
                         status = SLACK
-                        reason = (f"{gap * 1000:+.0f} ms, of which {peer_late * 1000:.0f} ms because the peer's "
-                                  f"segment before it left late (the harness shares a busy machine)")
+                        reason = Said(N_("{gap:+.0f} ms, of which {late:.0f} ms because the peer's segment before "
+                                         "it left late (the harness shares a busy machine)"),
+                                      gap=gap * 1000, late=peer_late * 1000)
                     elif abs(gap) > slack:
                         status = DIFFERENT
-                        reason = (f"the kernel sent it {abs(gap) * 1000:.0f} ms {'later' if gap > 0 else 'earlier'}: "
-                                  f"more than its timer slack ({slack * 1000:.0f} ms here)")
+                        reason = Said(N_("the kernel sent it {gap:.0f} ms later: more than its timer slack "
+                                         "({slack:.0f} ms here)") if gap > 0 else
+                                      N_("the kernel sent it {gap:.0f} ms earlier: more than its timer slack "
+                                         "({slack:.0f} ms here)"), gap=abs(gap) * 1000, slack=slack * 1000)
                     elif abs(gap) > NOTICEABLE:
-                        status, reason = SLACK, f"{gap * 1000:+.0f} ms: within the kernel's timer slack"
+                        status, reason = SLACK, Said(N_("{gap:+.0f} ms: within the kernel's timer slack"), gap=gap * 1000)
                 pairs.append(Pair(kseg, sseg, status, reason))
             continue
         ks = [order[d] for d in range(k0, k1)]

@@ -19,6 +19,7 @@ import subprocess
 from dataclasses import dataclass
 
 from ..errors import TcptutorError
+from ..i18n import _
 from ..tcp.scenario import parse_scenario
 from ..tcp.simulator import simulate
 from ..tcp.trace import Trace
@@ -65,7 +66,7 @@ class LabRun:
 def available() -> str | None:
     """None if the lab can run here, else what it needs (one line)."""
     why = tun.tun_available()
-    return None if why is None else f"tcptutor lab runs the real Linux TCP stack and {why}"
+    return None if why is None else _("tcptutor lab runs the real Linux TCP stack and {why}").format(why=why)
 
 
 def first_isns(segments: list[dict]) -> dict[str, int]:
@@ -113,16 +114,16 @@ def run_lab(text: str, path: str, kernel: str = "client", profile: str = "linux"
     from .pair import PairRun
 
     if kernel not in (*ENDPOINTS, "both"):
-        raise LabError(f"--kernel must be client, server or both, not {kernel!r}")
+        raise LabError(_("--kernel must be client, server or both, not {kernel}").format(kernel=repr(kernel)))
     scenario = parse_scenario(text, path)  # ScenarioError: the caller reports file:line
     adjust = {"profile": profile, "delayed_ack": True}
     scenario = tun.adjusted(scenario, kernel, adjust)
     if any(type(step.action).__name__ == "Flood" for step in scenario.steps) and kernel != "server":
-        raise LabError("a scenario with flood needs the kernel as the server (--kernel server)")
+        raise LabError(_("a scenario with flood needs the kernel as the server (--kernel server)"))
     seconds = duration(scenario)
     if seconds > max_time:
-        raise LabError(f"{path}: this scenario runs for {seconds:.0f} s, and the kernel takes as long in real time; "
-                       f"allow it with --max-time {int(seconds) + 10}")
+        raise LabError(_("{path}: this scenario runs for {seconds:.0f} s, and the kernel takes as long in real time; "
+                         "allow it with --max-time {allow}").format(path=path, seconds=seconds, allow=int(seconds) + 10))
     run = (PairRun(text, record=True, adjust=adjust) if kernel == "both"
            else tun.KernelRun(text, kernel, record=True, adjust=adjust))
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -132,9 +133,9 @@ def run_lab(text: str, path: str, kernel: str = "client", profile: str = "linux"
         run.go()
         real = run.result(timeout=seconds + 60)
     except RuntimeError as err:
-        raise LabError(f"the kernel run failed: {str(err).splitlines()[0]}") from None
+        raise LabError(_("the kernel run failed: {error}").format(error=str(err).splitlines()[0])) from None
     except subprocess.TimeoutExpired:
-        raise LabError(f"the kernel run did not finish within {seconds + 60:.0f} s") from None
+        raise LabError(_("the kernel run did not finish within {seconds:.0f} s").format(seconds=seconds + 60)) from None
     finally:
         run.cancel()
         signal.signal(signal.SIGTERM, previous)

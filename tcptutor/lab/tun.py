@@ -73,6 +73,7 @@ import traceback
 import uuid
 from pathlib import Path
 
+from tcptutor import i18n
 from tcptutor.inet import checksum  # noqa: F401 (re-exported: the tests check packets with it)
 
 ROOT = Path(__file__).resolve().parents[2]  # the directory holding the tcptutor package (PYTHONPATH inside)
@@ -116,15 +117,15 @@ def netns_unavailable(root_for: str, check=None) -> str | None:
     given the name of a fresh namespace, may return a further reason (the namespace is
     deleted afterwards either way)."""
     if sys.platform != "linux":
-        return f"needs Linux, not {sys.platform}"
+        return i18n._("needs Linux, not {platform}").format(platform=sys.platform)
     if os.geteuid() != 0:
-        return f"needs root ({root_for})"
+        return i18n._("needs root ({what})").format(what=root_for)
     if shutil.which("ip") is None:
-        return "no `ip` binary (iproute2)"
+        return i18n._("no `ip` binary (iproute2)")
     name = f"tcptutor-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     r = _ip("netns", "add", name)
     if r.returncode != 0:
-        return f"cannot create a network namespace: {r.stderr.strip()}"
+        return i18n._("cannot create a network namespace: {error}").format(error=r.stderr.strip())
     try:
         return check(name) if check is not None else None
     finally:
@@ -133,14 +134,15 @@ def netns_unavailable(root_for: str, check=None) -> str | None:
 
 def tun_available() -> str | None:
     """None if run_kernel_case can work here, else why not (a pytest skip reason)."""
-    return netns_unavailable("ip netns and /dev/net/tun", _tun_in)
+    return netns_unavailable(i18n._("ip netns and /dev/net/tun"), _tun_in)
 
 
 def _tun_in(name: str) -> str | None:
     if not os.path.exists("/dev/net/tun"):
-        return "no /dev/net/tun"
+        return i18n._("no /dev/net/tun")
     r = _ip("netns", "exec", name, "ip", "tuntap", "add", "dev", TUN_NAME, "mode", "tun")
-    return None if r.returncode == 0 else f"cannot create a TUN device in a namespace: {r.stderr.strip()}"
+    return None if r.returncode == 0 else i18n._("cannot create a TUN device in a namespace: {error}").format(
+        error=r.stderr.strip())
 
 
 class KernelRun:

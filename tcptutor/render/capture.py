@@ -12,10 +12,24 @@ from __future__ import annotations
 import textwrap
 
 from ..capture.explain import VANTAGE, ConnectionReport, Explanation
-from ..capture.observer import UNKNOWN
+from ..capture.observer import UNKNOWN, state_term
+from ..i18n import Term, _, local, ngettext, pgettext
+from .width import GLUE, display_width, ljust, rjust, wrap as wide_wrap
 
-STATE_W = 13  # "SYN-RECEIVED" and a space
+STATE_W = 13  # "SYN-RECEIVED" and a space (wider when the states are named in Chinese)
 SHOWN_SAMPLES = 12  # RTT samples listed in the text; --json has every one
+
+
+def _wrap(text: str, width: int, indent: str = "", subsequent: str = "", hyphens: bool = False) -> list[str]:
+    """textwrap's lines for English (as they always were); by display columns for Chinese."""
+    if text.isascii() and indent.isascii():
+        return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=subsequent,
+                             break_on_hyphens=hyphens)
+    return wide_wrap(indent.replace(" ", GLUE) + text, width, subsequent)  # glued: the indent survives the split at spaces
+
+
+def _state(name: str) -> str:
+    return state_term(name).local().replace(GLUE, " ")
 
 
 def _flags(p) -> str:
@@ -54,94 +68,110 @@ def label(rep: ConnectionReport, k: int, absolute: bool, blanks: set[str] = froz
 def render_connection(rep: ConnectionReport, *, absolute: bool = False, width: int = 100,
                       blanks: dict[int, set[str]] | None = None) -> str:
     """The ladder, what happened and the lab answers; with `blanks` (segment -> fields) a quiz
-    sheet: those fields are `?`, and nothing that would give them away is printed."""
+    sheet: those fields are `?`, and nothing that would give them away is printed. The words
+    are the active language's; the state columns are as wide as its longest state name."""
     quiz = blanks is not None
     blanks = blanks or {}
     c = rep.conn
-    out = [f"Connection {c.index}: client {c.label().replace(' -> ', ', server ')}"
-           + ("" if c.roles_known else " (roles guessed: no SYN in the capture)")]
-    isn = ", ".join(f"{s} {c.isn[s]}" + ("" if c.handshake_seen[s] else " (first seq seen - 1)") for s in ("client", "server"))
-    kind = "absolute" if absolute else "relative (seq - ISN, ack - the peer's ISN)"
-    out += textwrap.wrap(f"ISNs: {isn}; numbers are {kind}", width, subsequent_indent="  ")
-    kind = "absolute" if absolute else "relative (seq - ISN, ack - the peer's ISN)"
-    mid = max(width - 2 * STATE_W - 18, 20)
-    out.append(f"{'#':>4} {'time':>10}  {'client':<{STATE_W}}{'':{mid}}  server")
+    client, server = c.label().split(" -> ", 1)
+    out = [(_("Connection {n}: client {client}, server {server}") if c.roles_known else
+            _("Connection {n}: client {client}, server {server} (roles guessed: no SYN in the capture)")
+            ).format(n=c.index, client=client, server=server)]
+    isn = pgettext("list", ", ").join(
+        (_("{side} {isn}") if c.handshake_seen[s] else _("{side} {isn} (first seq seen - 1)")).format(
+            side=Term("endpoint", s).local(), isn=c.isn[s]) for s in ("client", "server"))
+    line = (_("ISNs: {isns}; numbers are absolute") if absolute else
+            _("ISNs: {isns}; numbers are relative (seq - ISN, ack - the peer's ISN)")).format(isns=isn)
+    out += _wrap(line, width, subsequent="  ", hyphens=True)
+    states = {_state(st) for row in rep.rows for st in row.states.values()}
+    head_client, head_server = Term("endpoint", "client").local(), Term("endpoint", "server").local()
+    state_w = max(STATE_W, *(display_width(st) + 1 for st in states | {head_client}))
+    mid = max(width - 2 * state_w - 18, 20)
+    out.append(f"{'#':>4} {rjust(_('time'), 10)}  {ljust(head_client, state_w)}{'':{mid}}  {head_server}")
     t0 = c.segments[0].time
     shown = {"client": None, "server": None}
     for k, row in enumerate(rep.rows):
         g = row.seg
         text = label(rep, k, absolute, blanks.get(g.i, set()))
-        arrow = (f" {text} ".ljust(mid - 1, "─") + "►") if g.side == "client" else ("◄" + f" {text} ".rjust(mid - 1, "─"))
+        arrow = (ljust(f" {text} ", mid - 1, "─") + "►") if g.side == "client" else ("◄" + rjust(f" {text} ", mid - 1, "─"))
         cells = {}
         for s in ("client", "server"):
             st = row.states[s]
-            cells[s] = st if st != shown[s] else ""
+            cells[s] = _state(st) if st != shown[s] else ""
             shown[s] = st
-        if len(arrow) > mid:
-            for w in textwrap.wrap(text, width - 17 - STATE_W):
-                out.append(f"{'':>4} {'':>10}  {'':<{STATE_W}}{w}")
+        if display_width(arrow) > mid:
+            for w in _wrap(text, width - 17 - state_w, hyphens=True):
+                out.append(f"{'':>4} {'':>10}  {'':<{state_w}}{w}")
             arrow = ("─" * (mid - 1) + "►") if g.side == "client" else ("◄" + "─" * (mid - 1))
-        out.append(f"{g.i:>4} {g.time - t0:>10.6f}  {cells['client']:<{STATE_W}}{arrow}  {cells['server']}")
+        out.append(f"{g.i:>4} {g.time - t0:>10.6f}  {ljust(cells['client'], state_w)}{arrow}  {cells['server']}")
         if quiz:
             continue
-        notes = [f.text for f in rep.infos[k].findings] + [f"(revised: {r})" for r in row.revisions]
-        notes += [f"(observer: {n})" for n in row.notes]
-        notes += [f"{m.side}: {m.before} → {m.after}: {m.why}" for m in row.moves if m.before != UNKNOWN or m.after]
+        notes = [local(f.text) for f in rep.infos[k].findings]
+        notes += [_("(revised: {why})").format(why=local(r)) for r in row.revisions]
+        notes += [_("(observer: {note})").format(note=local(n)) for n in row.notes]
+        notes += [_("{side}: {before} → {after}: {why}").format(
+            side=Term("endpoint", m.side).local(), before=state_term(m.before).local(), after=state_term(m.after).local(),
+            why=local(m.why)) for m in row.moves if m.before != UNKNOWN or m.after]
         for note in notes:
-            for w in textwrap.wrap(note, width - 18, break_on_hyphens=False):
+            for w in _wrap(note, width - 18):
                 out.append(f"{'':>17}{w}")
     if quiz:
         return "\n".join(out)
     out.append("")
-    out.append("What happened:")
+    out.append(_("What happened:"))
     for line in rep.summary:
-        out += textwrap.wrap(line, width, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False)
+        out += _wrap(local(line), width, indent="  - ", subsequent="    ")
     out.append("")
     for line in _lab_lines(rep):
-        indent = " " * (len(line) - len(line.lstrip()) + 2)
-        out += textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False) or [""]
+        lead = len(line) - len(line.lstrip())
+        out += _wrap(line.lstrip(), width, indent=" " * lead, subsequent=" " * (lead + 2)) or [""]
     return "\n".join(out)
 
 
 def _lab_lines(rep: ConnectionReport) -> list[str]:
     lab = rep.lab
-    out = ["Lab answers:"]
+    out = [_("Lab answers:")]
     if lab.syn:
-        out.append(f"  SYN: segment #{lab.syn['segment']} (frame {lab.syn['frame']}), seq {lab.syn['seq']} (relative 0)")
+        out.append("  " + _("SYN: segment #{n} (frame {frame}), seq {seq} (relative 0)").format(
+            n=lab.syn["segment"], frame=lab.syn["frame"], seq=lab.syn["seq"]))
     if lab.synack:
         s = lab.synack
-        out.append(f"  SYN,ACK: segment #{s['segment']} (frame {s['frame']}), seq {s['seq']} (relative 0), "
-                   f"ack {s['ack']} (relative {s['relative_ack']}: the client's ISN + 1)")
+        out.append("  " + _("SYN,ACK: segment #{n} (frame {frame}), seq {seq} (relative 0), ack {ack} (relative "
+                            "{relative}: the client's ISN + 1)").format(
+            n=s["segment"], frame=s["frame"], seq=s["seq"], ack=s["ack"], relative=s["relative_ack"]))
     if lab.data_sender:
-        out.append(f"  data sender: the {lab.data_sender}")
+        out.append("  " + _("data sender: the {side}").format(side=Term("endpoint", lab.data_sender).local()))
     if lab.rtt:
-        out.append("  RTT samples (Karn: none from a retransmitted segment), EstimatedRTT with alpha = 1/8:")
+        out.append("  " + _("RTT samples (Karn: none from a retransmitted segment), EstimatedRTT with alpha = 1/8:"))
         for r in lab.rtt[:SHOWN_SAMPLES]:
-            out.append(f"    segment #{r.segment} -> ACK #{r.ack_segment}: SampleRTT {r.sample * 1000:.3f} ms, "
-                       f"EstimatedRTT {r.estimated * 1000:.3f} ms")
+            out.append("    " + _("segment #{n} -> ACK #{ack}: SampleRTT {sample:.3f} ms, EstimatedRTT {estimated:.3f} "
+                                  "ms").format(n=r.segment, ack=r.ack_segment, sample=r.sample * 1000,
+                                               estimated=r.estimated * 1000))
         if len(lab.rtt) > SHOWN_SAMPLES:
-            last = lab.rtt[-1]
-            out.append(f"    ... {len(lab.rtt) - SHOWN_SAMPLES} more (all in --json); after the last, "
-                       f"EstimatedRTT {last.estimated * 1000:.3f} ms")
+            out.append("    " + _("... {n} more (all in --json); after the last, EstimatedRTT {estimated:.3f} ms").format(
+                n=len(lab.rtt) - SHOWN_SAMPLES, estimated=lab.rtt[-1].estimated * 1000))
     if lab.in_flight:
         peak = max(lab.in_flight, key=lambda d: d["bytes"])
-        out.append(f"  bytes in flight: at most {peak['bytes']} (after segment #{peak['segment']}); "
-                   "every value is in --json")
+        out.append("  " + _("bytes in flight: at most {n} (after segment #{segment}); every value is in --json").format(
+            n=peak["bytes"], segment=peak["segment"]))
     if lab.throughput is not None:
-        out.append(f"  throughput: {lab.bytes_acked} bytes acknowledged in {lab.duration:.6f} s = "
-                   f"{lab.throughput:.1f} bytes/s")
+        out.append("  " + _("throughput: {n} bytes acknowledged in {seconds:.6f} s = {rate:.1f} bytes/s").format(
+            n=lab.bytes_acked, seconds=lab.duration, rate=lab.throughput))
     if lab.min_rwnd:
-        out.append(f"  smallest receive window advertised by the {('server' if lab.data_sender == 'client' else 'client')}: "
-                   f"{lab.min_rwnd['bytes']} bytes (segment #{lab.min_rwnd['segment']})")
-    out += [f"  note: {n}" for n in lab.notes]
+        receiver = "server" if lab.data_sender == "client" else "client"
+        out.append("  " + _("smallest receive window advertised by the {side}: {n} bytes (segment #{segment})").format(
+            side=Term("endpoint", receiver).local(), n=lab.min_rwnd["bytes"], segment=lab.min_rwnd["segment"]))
+    out += ["  " + _("note: {note}").format(note=local(n)) for n in lab.notes]
     return out
 
 
 def render_explanation(exp: Explanation, *, absolute: bool = False, width: int = 100) -> str:
-    head = [f"{exp.name}: {exp.frames} frames, {sum(len(r.conn.segments) for r in exp.reports)} TCP segments, "
-            f"{len(exp.reports)} connection{'s' if len(exp.reports) != 1 else ''}"]
+    connections = len(exp.reports)
+    head = [ngettext("{name}: {frames} frames, {segments} TCP segments, {n} connection",
+                     "{name}: {frames} frames, {segments} TCP segments, {n} connections", connections).format(
+        name=exp.name, frames=exp.frames, segments=sum(len(r.conn.segments) for r in exp.reports), n=connections)]
     for w in exp.warnings:
-        head += textwrap.wrap(f"warning: {w}", width, subsequent_indent="  ", break_on_hyphens=False)
-    head += textwrap.wrap(VANTAGE, width)
+        head += _wrap(_("warning: {warning}").format(warning=local(w)), width, subsequent="  ")
+    head += _wrap(local(VANTAGE), width, hyphens=True)
     parts = ["\n".join(head)] + [render_connection(r, absolute=absolute, width=width) for r in exp.reports]
     return "\n\n".join(parts) + "\n"

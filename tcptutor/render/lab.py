@@ -10,8 +10,12 @@ the reasons follow the picture, by row number.
 
 from __future__ import annotations
 
+from .. import i18n
+from ..i18n import _, local, pgettext
 from ..segment_flags import wireshark_flags
 from ..lab import compare
+from .ladder import endpoint, state
+from .width import GLUE, ljust, rjust, truncate
 
 MARKS = {compare.SAME: " ", compare.SLACK: "~", compare.DIFFERENT: "≠",
          compare.KERNEL_ONLY: "+", compare.SIMULATOR_ONLY: "+"}
@@ -50,11 +54,23 @@ def _half(seg: dict | None, n: int, time_key: str, isns, relative: bool, width: 
     return f"{seg[time_key]:7.3f} │{_arrow(seg, _label(seg, n, isns, relative), width)}│"
 
 
+def _state(name: str) -> str:
+    return state(name).replace(GLUE, " ")
+
+
 def _state_line(change: dict, width: int) -> str:
-    text = f"{change['endpoint']}: {change['before']} → {change['after']}"
+    text = _("{endpoint}: {before} → {after}").format(endpoint=endpoint(change["endpoint"]),
+                                                       before=_state(change["before"]), after=_state(change["after"]))
     if change["endpoint"] == "server":
-        text = text.rjust(width)
-    return f"{change['t']:7.3f} │{text[:width]:<{width}}│"
+        text = rjust(text, width)
+    return f"{change['t']:7.3f} │{ljust(truncate(text, width), width)}│"
+
+
+def _finals(final: dict) -> str:
+    """Both ends' final states, as the English picture has always shown them (a dict)."""
+    if i18n.language() == "en":
+        return str(final)
+    return pgettext("list", ", ").join(f"{endpoint(e)} {_state(s)}" for e, s in final.items())
 
 
 def _attach(changes: list[dict], times: list[float | None]) -> dict[int, list[dict]]:
@@ -83,17 +99,21 @@ def render_lab(run, *, relative: bool = False, width: int = 120) -> str:
     sim_times = [p.sim["sent_at"] if p.sim else None for p in run.pairs]
     kernel_states = _attach(run.real.get("states", []), kernel_times)
     sim_states = _attach(sim_state_changes(sim_json), sim_times)
-    title = sim_json.get("title") or run.scenario_path
+    title = i18n.title(sim_json["title"]) if sim_json.get("title") else run.scenario_path
     if run.kernel == "both":
-        head_k = "KERNEL (Linux at both ends)"
+        head_k = _("KERNEL (Linux at both ends)")
     else:
-        head_k = f"KERNEL (Linux, as the {run.kernel}; the {'server' if run.kernel == 'client' else 'client'} is tcptutor)"
-    head_s = f"SIMULATOR (profile {run.profile})"
+        head_k = _("KERNEL (Linux, as the {kernel}; the {peer} is tcptutor)").format(
+            kernel=endpoint(run.kernel), peer=endpoint("server" if run.kernel == "client" else "client"))
+    head_s = _("SIMULATOR (profile {profile})").format(profile=run.profile)
+    isns = dict(client=run.isns.get("client", "-"), server=run.isns.get("server", "-"))
+    columns = (f"{rjust(_('time'), 7)}  {ljust(endpoint('client'), half - 12)}{rjust(endpoint('server'), 10)}")
     lines = [title,
-             f"ISNs: client {run.isns.get('client', '-')}, server {run.isns.get('server', '-')} (the kernel run's; "
-             f"the simulation uses the same){'; numbers relative' if relative else ''}",
-             f"{'':4}{head_k[: half + 9]:<{half + 9}}   {head_s[: half + 9]}",
-             f"{'':4}{'time':>7}  {'client':<{half - 12}}{'server':>10}     {'time':>7}  {'client':<{half - 12}}{'server':>10}"]
+             (_("ISNs: client {client}, server {server} (the kernel run's; the simulation uses the same); numbers "
+                "relative") if relative else
+              _("ISNs: client {client}, server {server} (the kernel run's; the simulation uses the same)")).format(**isns),
+             f"{'':4}{ljust(truncate(head_k, half + 9), half + 9)}   {truncate(head_s, half + 9)}",
+             f"{'':4}{columns}     {columns}"]
     for row in range(-1, len(run.pairs)):
         if row >= 0:
             p = run.pairs[row]
@@ -106,20 +126,24 @@ def render_lab(run, *, relative: bool = False, width: int = 120) -> str:
             right = _state_line(ss[i], half) if i < len(ss) else f"{'':>7} │{'':{half}}│"
             lines.append(f"{'':>3} {left}   {right}")
     final_k, final_s = run.real["final"], run.trace.final
-    lines.append(f"{'':>3} {'final':>7}  client {final_k.get('client', '?')}, server {final_k.get('server', '?')}"
-                 f"{'':<4}{'' if final_k == final_s else '≠ '}simulator: client {final_s.get('client')}, "
-                 f"server {final_s.get('server')}")
+    shown = {f"{run_}_{e}": _state(final[e]) if final.get(e) else missing
+             for run_, final, missing in (("kernel", final_k, "?"), ("sim", final_s, "None")) for e in ("client", "server")}
+    lines.append(f"{'':>3} {rjust(_('final'), 7)}  " + _("client {kernel_client}, server {kernel_server}").format(**shown)
+                 + f"{'':<4}{'' if final_k == final_s else '≠ '}"
+                 + _("simulator: client {sim_client}, server {sim_server}").format(**shown))
     notes = [(i + 1, p) for i, p in enumerate(run.pairs) if p.status != compare.SAME]
     lines.append("")
     if run.agree and not notes:
-        lines.append("The kernel and the simulator agree on every segment, time and final state.")
+        lines.append(_("The kernel and the simulator agree on every segment, time and final state."))
     else:
-        lines.append("Differences (~ within the kernel's timer slack, ≠ different, + sent by one side only):")
+        lines.append(_("Differences (~ within the kernel's timer slack, ≠ different, + sent by one side only):"))
+        who = {compare.KERNEL_ONLY: _("only the kernel run has it"), compare.SIMULATOR_ONLY: _("only the simulator has it")}
         for row, p in notes:
-            who = {compare.KERNEL_ONLY: "only the kernel run has it", compare.SIMULATOR_ONLY: "only the simulator has it"}
             what = who.get(p.status, "")
-            reason = "; ".join(x for x in (what, p.reason or ("reason not known" if p.status != compare.SLACK else "")) if x)
-            lines.append(f"  row {row} {MARKS[p.status]} {reason}")
+            why = local(p.reason) or (_("reason not known") if p.status != compare.SLACK else "")
+            reason = pgettext("list", "; ").join(x for x in (what, why) if x)
+            lines.append("  " + _("row {row} {mark} {reason}").format(row=row, mark=MARKS[p.status], reason=reason))
         if final_k != final_s:
-            lines.append(f"  final states differ: kernel run {final_k}, simulator {final_s}")
+            lines.append("  " + _("final states differ: kernel run {kernel}, simulator {simulator}").format(
+                kernel=_finals(final_k), simulator=_finals(final_s)))
     return "\n".join(lines)

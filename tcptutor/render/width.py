@@ -62,13 +62,44 @@ def _has_wide(text: str) -> bool:
     return any(char_width(ch) == 2 for ch in text)
 
 
+OPENING = "（《「『【“‘"  # a line never ends with one
+
+
+def _breaks(word: str) -> list[int]:
+    """Where a word may break: beside a wide character (Chinese breaks between any two), never
+    inside a run of narrow ones ("RFC", "3.10.7.4", "SYN-SENT"), after an opening bracket, nor
+    inside a glued pair: the wide run before a GLUE and the narrow run after it ("同步已发送
+    SYN-SENT") stay together."""
+    wide = [char_width(ch) == 2 for ch in word]
+    held = set()
+    for g, ch in enumerate(word):
+        if ch == GLUE:
+            start, end = g, g + 1
+            while start > 0 and wide[start - 1]:
+                start -= 1
+            while end < len(word) and not wide[end] and word[end] != GLUE:
+                end += 1
+            held.update(range(start + 1, end))
+    return [i for i in range(1, len(word)) if (wide[i - 1] or wide[i]) and i not in held and word[i - 1] not in OPENING]
+
+
+def _fit(word: str, room: int) -> str:
+    """The longest head of `word` that fits in `room` columns and ends where it may break ("" if none)."""
+    best = ""
+    for i in _breaks(word):
+        if display_width(word[:i]) > room:
+            break
+        best = word[:i]
+    return best
+
+
 def wrap(text: str, width: int, subsequent_indent: str = "") -> list[str]:
     """Word wrap to `width` columns; state names like SYN-RECEIVED stay in one piece.
 
     ASCII text is textwrap's (break_on_hyphens=False). Other text breaks at spaces; a word
     with wide characters (Chinese prose has no spaces) fills the rest of a line and goes on
-    on the next, unless it is glued with GLUE (a state's two names), which moves whole.
-    A GLUE comes out as a plain space."""
+    on the next, breaking beside a wide character only (see _breaks: "RFC 9293" and a GLUEd
+    pair, a state's two names, stay whole). A GLUE comes out as a plain space."""
     if text.isascii():
         return textwrap.wrap(text, width, break_on_hyphens=False, subsequent_indent=subsequent_indent) or [""]
     lines: list[str] = []
@@ -83,8 +114,8 @@ def wrap(text: str, width: int, subsequent_indent: str = "") -> list[str]:
             line += sep + word
             continue
         room = width - display_width(indent() + line + sep)
-        if GLUE not in word and _has_wide(word) and room >= 2:
-            head = truncate(word, room)
+        if _has_wide(word) and room >= 2:
+            head = _fit(word, room)
             if head:
                 line += sep + head
                 word = word[len(head):]
@@ -92,7 +123,8 @@ def wrap(text: str, width: int, subsequent_indent: str = "") -> list[str]:
             lines.append(indent() + line)
         line = word
         while display_width(indent() + line) > width and len(line) > 1:  # wider than a whole line
-            head = truncate(line, max(1, width - display_width(indent()))) or line[0]
+            room = max(1, width - display_width(indent()))
+            head = _fit(line, room) or truncate(line, room) or line[0]
             lines.append(indent() + head)
             line = line[len(head):]
     if line or not lines:
