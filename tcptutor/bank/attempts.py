@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, Text, cast, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from .. import i18n
 from ..errors import TcptutorError
 from ..grading.grader import Grade, show
 from ..practice.scheduler import AttemptRecord, Candidate
-from . import models as m
+from . import models as m, reads
 from .db import BANK_FILE_MODE, BankError, describe, sqlite_path
 
 RETRY_PAUSES_S = (0.5, 1.0, 2.0)  # between tries; each try already waits the busy timeout
@@ -44,8 +44,8 @@ def _retryable(err: OperationalError) -> bool:
 
 
 def student_id(engine: Engine, name: str) -> int:
-    with Session(engine) as session:
-        found = session.scalar(select(m.Student.id).where(m.Student.name == name))
+    """The student's id, adding the student on first sight."""
+    found = reads.student_id(engine, name)
     if found is not None:
         return found
     try:
@@ -138,53 +138,12 @@ def replay_pending(engine: Engine) -> int:
 
 
 def history(engine: Engine, student: int) -> list[AttemptRecord]:
-    """The student's attempts, oldest first, in one joined query: each attempt's fields come
-    with it, and only the topics of its question version are read (not the whole spec)."""
-    with Session(engine) as session:
-        rows = session.execute(
-            select(m.Attempt.id, m.Attempt.question_id, m.Attempt.created_at, cast(m.QuestionVersion.spec["topics"], Text),
-                   m.AttemptField.credit, m.AttemptField.verdict, m.AttemptField.misconception)
-            .join(m.QuestionVersion, m.QuestionVersion.id == m.Attempt.version_id)
-            .outerjoin(m.AttemptField, m.AttemptField.attempt_id == m.Attempt.id)
-            .where(m.Attempt.student_id == student)
-            .order_by(m.Attempt.created_at, m.Attempt.id, m.AttemptField.id)
-        )
-        out: list[AttemptRecord] = []
-        current, fields = None, []
-        decoded: dict[str, tuple[str, ...]] = {}  # the topics' JSON text -> topics: decoded once per version
-        for attempt_id, question_id, at, text, credit, verdict, misconception in rows:
-            topics = decoded.get(text)
-            if topics is None:
-                topics = decoded[text] = tuple(json.loads(text))
-            if current is not None and current[0] != attempt_id:
-                out.append(_record(current, fields))
-                fields = []
-            current = (attempt_id, question_id, at, topics)
-            if verdict is not None:
-                fields.append((credit, verdict, misconception))
-        if current is not None:
-            out.append(_record(current, fields))
-        return out
-
-
-def _record(attempt: tuple, fields: list[tuple]) -> AttemptRecord:
-    _, question_id, at, topics = attempt
-    return AttemptRecord(question_id, topics, at, _readable_score(fields),
-                         tuple(misconception for _, _, misconception in fields if misconception))
-
-
-def _readable_score(fields: list[tuple]) -> float | None:
-    """Mastery is measured on what could be read: an unreadable answer never counts against it."""
-    counted = [credit for credit, verdict, _ in fields if verdict != "unreadable"]
-    return sum(counted) / len(counted) if counted else None
+    """The student's attempts, oldest first (bank.reads.history, on a connection of `engine`)."""
+    return reads.history(engine, student)
 
 
 def candidates(engine: Engine, *, lesson: str | None, topic: str | None, kind: str | None) -> list[Candidate]:
-    from .queries import questions
-
-    with Session(engine) as session:
-        rows = questions(session, lesson=lesson, topic=topic)
-    return [Candidate(r.id, tuple(r.topics)) for r in rows if kind is None or r.kind == kind]
+    return reads.candidates(engine, lesson=lesson, topic=topic, kind=kind)
 
 
 def recent(engine: Engine, student: int, limit: int = 20) -> list[m.Attempt]:

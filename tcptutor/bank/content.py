@@ -8,7 +8,6 @@ that needs neither.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import re
@@ -16,7 +15,6 @@ import os
 import signal
 import threading
 import tomllib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,6 +152,8 @@ def _die_with_parent(parent: int) -> None:
     it). Linux: prctl(PR_SET_DEATHSIG, SIGKILL); elsewhere, and against the race of the
     parent dying before prctl ran, a daemon thread that watches os.getppid()."""
     try:
+        import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_DEATHSIG
     except (OSError, AttributeError):
@@ -236,6 +236,8 @@ def compile_content(files: ContentFiles, *, workers: int | None = None,
     jobs = [(q, files.scenarios) for q, _ in todo]
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if workers > 1 and len(jobs) > 20:
+        from concurrent.futures import ProcessPoolExecutor  # here: the fingerprint check of every command needs none of it
+
         with ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             results = list(pool.map(_verify_one, jobs, chunksize=4))
     else:

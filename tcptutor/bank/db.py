@@ -5,10 +5,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import re
 import zlib
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -17,11 +15,10 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 
 from .. import i18n
 from ..errors import TcptutorError
+from .location import (  # noqa: F401  (MIGRATIONS, default_url: part of this module's API)
+    BANK_FILE_MODE, BUSY_TIMEOUT_MS, MIGRATIONS, default_url, head_revision, resolve_url,
+)
 
-PACKAGE = Path(__file__).resolve().parent.parent
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-BUSY_TIMEOUT_MS = int(os.environ.get("TCPTUTOR_BUSY_TIMEOUT_MS", "30000"))
-BANK_FILE_MODE = 0o600  # the bank holds answers and grades: instructor-only, whatever the umask
 # pg_advisory_lock key of "the bank is being built or migrated"
 PG_LOCK_KEY = zlib.crc32(b"tcptutor bank build") - 2**31
 
@@ -34,22 +31,6 @@ class BankInputError(BankError):
     """The bank's URL itself is wrong (--db / TCPTUTOR_DB): bad input, exit code 2."""
 
     exit_code = 2
-
-
-def default_url() -> str:
-    """db/tcptutor.sqlite in a clone; the user's data folder for an installed package."""
-    checkout = PACKAGE.parent
-    if (checkout / "pyproject.toml").is_file() and (checkout / "db").is_dir():
-        path = checkout / "db" / "tcptutor.sqlite"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-        path = base / "tcptutor" / "tcptutor.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
-
-
-def resolve_url(url: str | None) -> str:
-    return url or os.environ.get("TCPTUTOR_DB") or default_url()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -150,26 +131,6 @@ def open_engine(url: str | None = None) -> Engine:
 def one_line(err: BaseException) -> str:
     """A driver's message on one line (psycopg adds a tab-indented hint on the next)."""
     return " ".join(str(err).split())
-
-
-REVISION_LINE = re.compile(r'^(down_revision|revision)\s*=\s*(None|"[^"]*"|\'[^\']*\')\s*$', re.M)
-
-
-@cache
-def head_revision() -> str | None:
-    """The newest migration's revision, read off migrations/versions/*.py without importing
-    Alembic (0.1 s, for every command on an up-to-date bank). None when the files do not
-    name exactly one head plainly: migrate() then asks Alembic."""
-    revisions, parents = set(), set()
-    for path in MIGRATIONS.joinpath("versions").glob("*.py"):
-        found = dict(m.groups() for m in REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
-        if "revision" not in found or "down_revision" not in found:
-            return None
-        revisions.add(found["revision"].strip("\"'"))
-        if found["down_revision"] != "None":
-            parents.add(found["down_revision"].strip("\"'"))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 def _stored_revision(engine: Engine) -> str | None:

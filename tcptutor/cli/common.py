@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -44,6 +45,45 @@ def open_bank(url: str | None, *, build_if_missing: bool = True):
                                                 "stored {n} answers kept while the bank was busy", stored).format(n=stored),
                    err=True)
     return engine
+
+
+@contextmanager
+def read_bank(url: str | None) -> Iterator:
+    """What a reading command queries (bank.reads): a plain sqlite3 connection when the bank is
+    an SQLite file with nothing to do first (bank.lite: no SQLAlchemy import, the larger part
+    of such a command's start-up), else a Session on open_bank's engine."""
+    from ..bank.lite import open_current
+
+    connection = open_current(url)
+    if connection is not None:
+        with contextlib.closing(connection):
+            yield connection
+        return
+    from sqlalchemy.orm import Session
+
+    with Session(open_bank(url)) as session:
+        yield session
+
+
+def read_then_write(url: str | None):
+    """(what to read with, a function giving the engine to write with) for a command that reads
+    before it writes (practice): bank.lite's connection and an engine opened on the first
+    write when the bank allows it, else open_bank's engine for both."""
+    from ..bank.lite import open_current
+
+    connection = open_current(url)
+    if connection is None:
+        engine = open_bank(url)
+        return engine, lambda: engine
+    engines = []
+
+    def writes():
+        if not engines:
+            from ..bank.db import open_engine
+
+            engines.append(open_engine(url))
+        return engines[0]
+    return connection, writes
 
 
 # What an OS error means to the person who typed the path, and its exit code: 2 when the
@@ -93,9 +133,10 @@ def reported_errors() -> Iterator[None]:
         raise typer.Exit(code) from None
     except Exception as err:
         # The database failed under a command (a lost PostgreSQL connection, a locked or
-        # corrupt SQLite file): one line naming it. Checked by module, so that --help never
-        # imports SQLAlchemy; anything else is a bug and keeps its traceback.
-        if not type(err).__module__.startswith("sqlalchemy"):
+        # corrupt SQLite file; sqlite3's own errors on bank.lite's connection): one line naming
+        # it. Checked by module, so that --help never imports SQLAlchemy; anything else is a bug
+        # and keeps its traceback.
+        if not type(err).__module__.startswith(("sqlalchemy", "sqlite3")):
             raise
         cause = " ".join(str(getattr(err, "orig", None) or err).split())
         typer.echo("tcptutor: " + i18n._("database error ({kind}): {cause}").format(kind=type(err).__name__, cause=cause),

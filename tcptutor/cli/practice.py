@@ -14,7 +14,7 @@ import typer
 from .. import i18n
 from ..i18n import _, ngettext
 from . import app
-from .common import DB_OPTION, open_bank, print_json, reported_errors
+from .common import DB_OPTION, open_bank, print_json, read_then_write, reported_errors
 
 if TYPE_CHECKING:  # the engine is imported by the commands that run it: --help stays fast
     from ..practice.session import Answered, PracticeSession, Posed
@@ -76,20 +76,19 @@ def practice(
     """Practise: answer questions, get immediate feedback, diagrams and explanations."""
     from ..grading.textsafe import ECHO_LIMIT, printable
     from ..render.ladder import render_ladder
-    from sqlalchemy.orm import Session
 
-    from ..bank import queries
+    from ..bank import reads
     from ..practice.session import PracticeSession
     from .quiz import render_variant
     rng = random.Random(seed if seed is not None else int.from_bytes(os.urandom(8), "big"))
     english = i18n.language() == "en"  # field names are English identifiers: other languages show the labels
     with reported_errors():
-        engine = open_bank(db)
+        bank, writes = read_then_write(db)
         name = _student_name(student)
-        session = PracticeSession.start(engine, name, rng, lesson=lesson, topic=topic, kind=kind, lang=i18n.language())
-        with Session(engine) as bank:
-            topic_names = queries.topic_titles(bank, i18n.language())
-            i18n.set_titles(queries.scenario_titles(bank, i18n.language()))
+        session = PracticeSession.start(bank, name, rng, lesson=lesson, topic=topic, kind=kind,
+                                        lang=i18n.language(), writes=writes)
+        topic_names = reads.topic_titles(bank, i18n.language())
+        i18n.set_titles(reads.scenario_titles(bank, i18n.language()))
     if callable(getattr(sys.stdin, "reconfigure", None)):  # bytes that are not UTF-8 (a GBK terminal)
         sys.stdin.reconfigure(errors="replace")  # become U+FFFD: unreadable, asked again, no traceback
     typer.echo(ngettext("Practice for {name}: {count} question. Ctrl-C stops and keeps your answers.",
@@ -102,11 +101,11 @@ def practice(
         try:
             given = _answer_fields(session, posed)
         except _Interrupted as stop:
-            _kept_notice(engine, session.answer(posed, stop.given, datetime.now(), complete=False))
+            _kept_notice(session, session.answer(posed, stop.given, datetime.now(), complete=False))
             _summary(session, stopped=True, answered=len(stop.given))
             raise typer.Exit(130) from None
         answered = session.answer(posed, given, datetime.now())
-        _kept_notice(engine, answered)
+        _kept_notice(session, answered)
         result = answered.grade
         typer.echo("")
         for f in result.fields:
@@ -124,12 +123,12 @@ def practice(
     _summary(session)
 
 
-def _kept_notice(engine, answered: Answered) -> None:
+def _kept_notice(session: PracticeSession, answered: Answered) -> None:
     """record() keeps an answer the busy bank could not take; say where, and that it is not lost."""
-    from ..bank import attempts
     if answered.kept_pending:
+        from ..bank import attempts
         typer.echo("tcptutor: " + _("the bank is busy; your answer is kept in {path} and stored the next time "
-                                    "tcptutor starts").format(path=attempts.pending_path(engine)), err=True)
+                                    "tcptutor starts").format(path=attempts.pending_path(session.writes())), err=True)
 
 
 def _summary(session: PracticeSession, *, stopped: bool = False, answered: int = 0) -> None:

@@ -7,7 +7,7 @@ import typer
 from .. import i18n
 from ..i18n import N_, _
 from . import app
-from .common import DB_OPTION, open_bank, print_json, reported_errors
+from .common import DB_OPTION, open_bank, print_json, read_bank, reported_errors
 
 quiz = typer.Typer(help="List, show, grade and explain the bank's questions.", no_args_is_help=True)
 app.add_typer(quiz, name="quiz")
@@ -21,12 +21,9 @@ def list_questions(
     db: str = DB_OPTION,
 ) -> None:
     """Question ids with their kind and topics."""
-    from ..bank import queries
-    from sqlalchemy.orm import Session
-    with reported_errors():
-        engine = open_bank(db)
-        with Session(engine) as session:
-            rows = queries.questions(session, lesson=lesson, topic=topic)
+    from ..bank import reads
+    with reported_errors(), read_bank(db) as bank:
+        rows = reads.questions(bank, lesson=lesson, topic=topic)
     if json_output:
         print_json([r.to_json() for r in rows])
         return
@@ -35,18 +32,17 @@ def list_questions(
 
 
 def _variant(db: str | None, qid: str, seed: int):
-    """(engine, loaded question, its variant, topic titles) in the language spoken, from one
-    bank session."""
-    from ..bank import queries
-    from sqlalchemy.orm import Session
+    """(loaded question, its variant, topic titles) in the language spoken, from one read of
+    the bank (cli.common.read_bank)."""
+    from ..bank import reads
     from ..questions.variants import make_variant
 
-    engine, lang = open_bank(db), i18n.language()
-    with Session(engine) as session:
-        loaded = queries.localized(session, queries.load_question(session, qid), lang)
-        i18n.set_titles(queries.scenario_titles(session, lang))
-        topics = queries.topic_titles(session, lang)
-    return engine, loaded, make_variant(loaded.question, seed, loaded.scenarios), topics
+    lang = i18n.language()
+    with read_bank(db) as bank:
+        loaded = reads.localized(bank, reads.load_question(bank, qid), lang)
+        i18n.set_titles(reads.scenario_titles(bank, lang))
+        topics = reads.topic_titles(bank, lang)
+    return loaded, make_variant(loaded.question, seed, loaded.scenarios), topics
 
 
 def variant_json(variant) -> dict:
@@ -96,7 +92,7 @@ def show_question(
 ) -> None:
     """A variant's prompt and the fields to answer."""
     with reported_errors():
-        _engine, _loaded, variant, topics = _variant(db, qid, seed)
+        _loaded, variant, topics = _variant(db, qid, seed)
     if json_output:
         print_json(variant_json(variant))
     else:
@@ -116,7 +112,7 @@ def answer_key(
     from ..render.ladder import render_ladder
 
     with reported_errors():
-        _engine, _loaded, variant, topics = _variant(db, qid, seed)
+        _loaded, variant, topics = _variant(db, qid, seed)
     solutions = worked_solutions(variant)
     if json_output:
         print_json({"question": qid, "seed": seed, "fields": variant.answer_key,
@@ -151,7 +147,7 @@ def grade_answers(
     from ..grading.grader import grade
 
     with reported_errors():
-        engine, loaded, variant, _topics = _variant(db, qid, seed)
+        loaded, variant, _topics = _variant(db, qid, seed)
         given: dict[str, str] = {}
         for pair in answers or []:
             name, sep, value = pair.partition("=")
@@ -164,6 +160,7 @@ def grade_answers(
             given[name.strip()] = without_surrogates(value)  # argv bytes that are not UTF-8
         result = grade(variant, given, carry_forward=not no_carry)
         if student:
+            engine = open_bank(db)
             attempts.record(engine, student=attempts.student_id(engine, student), question_id=qid,
                             version_id=loaded.version_id, seed=seed, grade=result, now=datetime.now(),
                             source="quiz")

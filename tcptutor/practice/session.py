@@ -8,19 +8,21 @@ No printing and no clock: the caller passes `now`, and randomness is a seeded Ra
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
-from ..bank import attempts, queries
+from ..bank import reads
 from ..i18n import _
 from ..course.placement import as_shown
 from ..grading.answers import Unreadable
 from ..grading.grader import Grade, grade, parse_answer
 from ..questions.variants import Variant, make_variant
 from .scheduler import Candidate, choose_next
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 VARIANT_SEEDS = 1_000_000  # a variant's seed is drawn from range(VARIANT_SEEDS): short enough to type
 
@@ -30,7 +32,7 @@ class Posed:
     """One question as the session asks it: its place, the bank's version, the variant."""
 
     number: int
-    loaded: queries.LoadedQuestion
+    loaded: reads.LoadedQuestion
     variant: Variant
 
     @property
@@ -60,11 +62,16 @@ class Answered:
 
 @dataclass
 class PracticeSession:
-    """One student's session over a pool of questions, with its running summary."""
+    """One student's session over a pool of questions, with its running summary.
 
-    engine: Engine
+    It reads with bank.reads on `bank` (a SQLAlchemy engine, or bank.lite's sqlite3
+    connection) and writes through the engine `writes()` returns, asked for at the first
+    answer: up to then a session on an up-to-date SQLite bank has not imported SQLAlchemy."""
+
+    bank: object
+    writes: Callable[[], Engine]
     student: str
-    student_id: int
+    student_id: int | None  # None until the first answer of a student the bank has not met
     pool: list[Candidate]
     rng: random.Random
     asked: list[str] = field(default_factory=list)  # question ids answered in full, in order
@@ -74,24 +81,24 @@ class PracticeSession:
     lang: str = "en"  # the words of each question (lessons/translation.py); grading is the same in all
 
     @classmethod
-    def start(cls, engine: Engine, student: str, rng: random.Random, *, lesson: str | None = None,
-              topic: str | None = None, kind: str | None = None, lang: str = "en") -> PracticeSession:
-        """A session over the questions that match; queries.NotFound when none does."""
-        student_id = attempts.student_id(engine, student)
-        pool = attempts.candidates(engine, lesson=lesson, topic=topic, kind=kind)
+    def start(cls, bank, student: str, rng: random.Random, *, lesson: str | None = None,
+              topic: str | None = None, kind: str | None = None, lang: str = "en",
+              writes: Callable[[], Engine] | None = None) -> PracticeSession:
+        """A session over the questions that match; reads.NotFound when none does. `bank` is
+        an engine (then it also takes the writes) or a connection with `writes` beside it."""
+        pool = reads.candidates(bank, lesson=lesson, topic=topic, kind=kind)
         if not pool:
-            raise queries.NotFound(_("no questions match; see `tcptutor quiz list` and `tcptutor lessons`"))
-        return cls(engine, student, student_id, pool, rng, lang=lang)
+            raise reads.NotFound(_("no questions match; see `tcptutor quiz list` and `tcptutor lessons`"))
+        return cls(bank, writes or (lambda: bank), student, reads.student_id(bank, student), pool, rng, lang=lang)
 
     def next_question(self, now: datetime) -> Posed:
         """The question the scheduler ranks first now, as a fresh variant of it.
 
         The order of the draws from rng (the scheduler's, then the variant seed) is what
         makes `practice --seed N` repeat the same session."""
-        history = attempts.history(self.engine, self.student_id)
+        history = reads.history(self.bank, self.student_id)
         chosen = choose_next(self.pool, history, now, self.asked, self.rng)
-        with Session(self.engine) as session:
-            loaded = queries.localized(session, queries.load_question(session, chosen.question_id), self.lang)
+        loaded = reads.localized(self.bank, reads.load_question(self.bank, chosen.question_id), self.lang)
         variant_seed = self.rng.randrange(VARIANT_SEEDS)
         self.questions_posed += 1
         # options in this variant's own order (the right one is not always A), graded as shown
@@ -115,8 +122,13 @@ class PracticeSession:
         result = grade(posed.variant, given, interrupted=not complete)
         if not complete and not given:
             return Answered(result, recorded=False)
+        from ..bank import attempts
+
+        engine = self.writes()
+        if self.student_id is None:
+            self.student_id = attempts.student_id(engine, self.student)
         attempt_id = attempts.record(
-            self.engine, student=self.student_id, question_id=posed.loaded.question.id,
+            engine, student=self.student_id, question_id=posed.loaded.question.id,
             version_id=posed.loaded.version_id, seed=posed.seed, grade=result, now=now, complete=complete)
         if complete:
             self.asked.append(posed.loaded.question.id)

@@ -79,3 +79,46 @@ def test_check_writes_no_bank_and_loads_no_database_code():
     assert seen["exit"] == 0, seen["help"]
     assert "questions verified" in seen["help"]
     assert not {"sqlalchemy", "alembic", "tcptutor.bank.db", "tcptutor.bank.build"} & set(seen["loaded"])
+
+
+READ_PROBE = """
+import json, os, sys
+os.environ["TCPTUTOR_DB"] = %r
+from typer.testing import CliRunner
+from tcptutor.cli import app
+result = CliRunner().invoke(app, %r, input="")
+print(json.dumps({"exit": result.exit_code, "help": result.output,
+                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic"))}))
+"""
+
+
+@pytest.fixture(scope="module")
+def built_bank(tmp_path_factory) -> str:
+    from tcptutor.cli.common import open_bank
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('startup') / 'bank.sqlite'}"
+    open_bank(url).dispose()
+    return url
+
+
+@pytest.mark.parametrize("argv, shown", [
+    (["quiz", "show", "hs-synack-numbers", "--seed", "3"], "Give the seq and ack"),
+    (["quiz", "key", "hs-synack-numbers", "--seed", "3"], "seq = "),
+    (["quiz", "list"], "hs-synack-numbers"),
+    (["--lang", "zh", "quiz", "show", "hs-synack-numbers"], "SYN+ACK"),
+    (["practice", "--count", "1", "--seed", "1", "--student", "probe"], "Question 1/1"),
+])
+def test_reading_an_up_to_date_sqlite_bank_never_imports_sqlalchemy(argv, shown, built_bank):
+    """bank.lite's sqlite3 connection serves these; practice stops at its first question (no
+    input), before anything is written."""
+    seen = probe(READ_PROBE % (built_bank, argv))
+    assert seen["exit"] in (0, 130), seen["help"]
+    assert shown in seen["help"]
+    assert seen["loaded"] == []
+
+
+def test_a_bank_that_needs_work_takes_the_full_way(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.sqlite'}"
+    seen = probe(READ_PROBE % (url, ["quiz", "show", "hs-synack-numbers"]))
+    assert seen["exit"] == 0 and "Give the seq and ack" in seen["help"]
+    assert "sqlalchemy" in seen["loaded"] and "alembic" in seen["loaded"]  # built on first use, as before
