@@ -1,6 +1,6 @@
 """`course assign` with its variants computed in worker processes (course/pool.py) writes
 exactly what computing them in the parent writes: every handout, both key files and every
-stored key, for predict (named and inline scenarios), choice and ordering questions, in
+stored key, for predict (named and inline scenarios) and choice questions, in
 English and in Chinese."""
 
 from __future__ import annotations
