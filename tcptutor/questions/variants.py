@@ -123,7 +123,8 @@ def _inline_with_isns(text: str, values: dict, rendered: str, path: str, params:
     """The inline scenario for these params without parsing its text again when only the ISNs
     differ from a variant parsed before: the text with every other value filled in is parsed
     once (with sentinel ISNs) and the drawn ISNs put into its endpoints. Every student's ISNs
-    differ, so parsing the rendered text was a fifth of a variant's cost. None: parse as before."""
+    differ, so each variant parsed its text again (most of its cost for a short scenario).
+    None: parse as before."""
     if len(rendered) > limits.MAX_SCENARIO_CHARS:
         return None  # parse_scenario says so, with its message
     if not all(type(params.get(k)) is int and 0 <= params[k] < SEQ_SPACE for k in ISN_NAMES):
