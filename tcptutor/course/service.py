@@ -37,7 +37,7 @@ from ..library import code_digest, simulator_version
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
 from ..tcp.limits import too_deep_message, toml_too_deep
-from . import bulk, placement
+from . import bulk, placement, pool
 from . import keys as answer_keys
 from . import stats as statistics
 from .csvread import ENCODING_NOTES, open_lines
@@ -434,11 +434,13 @@ def _refusal(set_name: str, changes: list[GradeChange], new_questions, carry_cha
             f"students would change ({listed}{more}); run `tcptutor course assign {set_name} --force` to apply it")
 
 
-def assign(engine: Engine, course: CourseDir, set_name: str, *, force: bool = False) -> AssignReport:
+def assign(engine: Engine, course: CourseDir, set_name: str, *, force: bool = False,
+           workers: int | None = None) -> AssignReport:
     """Give every student on the roster their own variant of each question of the set, and
     write their handouts and the answer key. Existing assignments never change. An edit of
     the set file after grading that would change grades is refused unless `force`
-    (SetChangedAfterGrading names the students and their percent before and after)."""
+    (SetChangedAfterGrading names the students and their percent before and after).
+    `workers`: processes simulating the variants (default: pool.workers_for)."""
     spec = load_set(course, set_name)
     secret = course_secret(course, create=True)
     roster = sync_roster(engine, course)
@@ -485,7 +487,7 @@ def assign(engine: Engine, course: CourseDir, set_name: str, *, force: bool = Fa
             session.execute(insert(m.Assignment), batch)
             report.new_assignments += len(batch)
         report.students = len(members)
-    report.handouts, report.key = _write_handouts(engine, course, spec)
+    report.handouts, report.key = _write_handouts(engine, course, spec, workers)
     return report
 
 
@@ -519,9 +521,10 @@ def _set_row(session: Session, course: CourseDir, name: str) -> m.AssessmentSet:
     return row
 
 
-def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[Path, Path]:
+def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec, workers: int | None = None) -> tuple[Path, Path]:
     """Each student's handout (0644: for students) and the instructor's key (0600), which
-    maps each place to its bank id and gives each student's own letters."""
+    maps each place to its bank id and gives each student's own letters. The variants are
+    computed a few students at a time, in worker processes for a large class (course/pool.py)."""
     folder = course.out("handouts", spec.name)
     keys = course.out("keys", private=True)
     key_md = keys / f"{spec.name}-key.md"
@@ -533,40 +536,60 @@ def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec) -> tuple[P
         set_row = _set_row(session, course, spec.name)
         shuffled = shuffles(set_row)
         cache = VariantCache(session)
+        count = session.scalar(select(func.count(m.Assignment.id)).where(m.Assignment.set_id == set_row.id))
+        computer = pool.Computer(pool.workers_for(count, workers))  # before the file writer's thread
         stored = bulk.Writer(writes)  # each student's key, for grading: written in batches
         files, handouts = _FileWriter(write_public), []  # handouts written beside the simulations
         key_writer = csv.writer(kcsv)
         key_writer.writerow(["student", "question", "field", "expected", "seed", "version", "place"])
         kmd.write(f"# Answer key: {_md(spec.title)}\n\nCourse {_md(course.name)} · set `{spec.name}`. For the instructor only.\n")
+
+        def jobs():
+            """(the students, the job computing their variants), pool.CHUNK students at a time."""
+            for chunk in _batches(_assignments_by_member(session, set_row.id), pool.CHUNK):
+                loaded, items = {}, []
+                for member, assigned in chunk:
+                    lang = member.lang or instructor
+                    with i18n.speaking(lang):
+                        for a, key in assigned:
+                            if (a.version_id, lang) not in loaded:
+                                loaded[(a.version_id, lang)] = cache.question(a.version_id, lang)
+                            fresh = key is not None and tuple(key) == (a.version_id, a.seed, simulator)
+                            items.append((a.version_id, a.seed, lang, not fresh))
+                yield chunk, (loaded, items)
+
         try:
-            for member, items in _assignments_by_member(session, set_row.id):
-                variants = []
-                lang = member.lang or instructor
-                with i18n.speaking(lang):  # the student's words, labels and worked solutions
-                    for a, key in items:
-                        canonical = cache.variant(a.version_id, a.seed, lang=lang)
-                        if key is None or tuple(key) != (a.version_id, a.seed, simulator):
-                            stored.key(a.id, a.version_id, a.seed, simulator, answer_keys.key_of(canonical))
-                        variants.append((a, placement.as_shown(canonical) if shuffled else canonical))
-                    md, page = _handout(course, spec, member, variants)
-                if len(stored) >= KEY_BATCH:
-                    stored.flush()
-                    writes.commit()
-                handouts.append((student_file(folder, member.roster_id, ".md"), md))
-                handouts.append((student_file(folder, member.roster_id, ".html"), page))
-                if len(handouts) >= 200:
-                    files.submit(handouts)
-                    handouts = []
-                kmd.write(f"\n## {member.roster_id} · {_md(member.name)}\n\n")
-                for a, v in variants:
-                    place = placement.place_of(a.position)
-                    for name, e in v.expected.items():
-                        key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed,
-                                                      a.version_id, place]))
-                        kmd.write(f"- {place} (`{a.question_id}`) `{name}` = **{_md(show(e.value))}**\n")
+            for chunk, computed in computer.run(jobs()):
+                results = iter(computed)
+                for member, assigned in chunk:
+                    variants = []
+                    lang = member.lang or instructor
+                    with i18n.speaking(lang):  # the student's words, labels and worked solutions
+                        for a, _key in assigned:
+                            canonical, new_key = next(results)
+                            if new_key is not None:
+                                stored.key(a.id, a.version_id, a.seed, simulator, new_key)
+                            variants.append((a, placement.as_shown(canonical) if shuffled else canonical))
+                        md, page = _handout(course, spec, member, variants)
+                    if len(stored) >= KEY_BATCH:
+                        stored.flush()
+                        writes.commit()
+                    handouts.append((student_file(folder, member.roster_id, ".md"), md))
+                    handouts.append((student_file(folder, member.roster_id, ".html"), page))
+                    if len(handouts) >= 200:
+                        files.submit(handouts)
+                        handouts = []
+                    kmd.write(f"\n## {member.roster_id} · {_md(member.name)}\n\n")
+                    for a, v in variants:
+                        place = placement.place_of(a.position)
+                        for name, e in v.expected.items():
+                            key_writer.writerow(safe_row([member.roster_id, a.question_id, name, show(e.value), a.seed,
+                                                          a.version_id, place]))
+                            kmd.write(f"- {place} (`{a.question_id}`) `{name}` = **{_md(show(e.value))}**\n")
             files.submit(handouts)
         finally:
             files.close()
+            computer.close()
         stored.flush()
         writes.commit()
     return folder, key_md

@@ -17,6 +17,7 @@ from string import Template
 
 from ..errors import TcptutorError
 from ..i18n import _
+from ..tcp import limits
 from ..tcp.params import Scenario
 from ..tcp.scenario import parse_scenario
 from ..tcp.simulator import simulate
@@ -105,6 +106,67 @@ def _parse_named(text: str, path: str) -> Scenario:
     return parse_scenario(text, path)
 
 
+ISN_NAMES = ("client_isn", "server_isn")
+_ISN_LINE = re.compile(r"^[ \t]*isn[ \t]*=[ \t]*\$(?:\{(client_isn|server_isn)\}|(client_isn|server_isn)\b)[ \t]*$", re.M)
+_SENTINELS = ({"client_isn": 1_000_001, "server_isn": 2_000_002}, {"client_isn": 3_000_003, "server_isn": 4_000_004})
+
+
+def _isns_only_as_values(text: str) -> bool:
+    """Whether the template names the ISNs only as whole `isn = ${client_isn}` lines (then
+    they reach the parsed scenario as an endpoint's isn and nowhere else)."""
+    placeholders = [m.group("named") or m.group("braced") for m in Template.pattern.finditer(text)
+                    if (m.group("named") or m.group("braced")) in ISN_NAMES]
+    return len(placeholders) == len(_ISN_LINE.findall(text))
+
+
+def _inline_with_isns(text: str, values: dict, rendered: str, path: str, params: dict) -> Scenario | None:
+    """The inline scenario for these params without parsing its text again when only the ISNs
+    differ from a variant parsed before: the text with every other value filled in is parsed
+    once (with sentinel ISNs) and the drawn ISNs put into its endpoints. Every student's ISNs
+    differ, so each variant parsed its text again (most of its cost for a short scenario).
+    None: parse as before."""
+    if len(rendered) > limits.MAX_SCENARIO_CHARS:
+        return None  # parse_scenario says so, with its message
+    if not all(type(params.get(k)) is int and 0 <= params[k] < SEQ_SPACE for k in ISN_NAMES):
+        return None
+    known = _WITHOUT_ISNS.setdefault((text, path), {})
+    keyed = Template(text).substitute({**values, **{k: f"${{{k}}}" for k in ISN_NAMES}})
+    if keyed not in known:
+        if len(known) >= _KEYS_PER_TEMPLATE or not _isns_only_as_values(text):
+            return None  # [vary] values too many to share, or the ISNs used elsewhere
+        known[keyed] = _parse_without_isns(keyed, path)
+    parsed = known[keyed]
+    if parsed is None:
+        return None
+    scenario, sides = parsed
+    ends = {side: dataclasses.replace(getattr(scenario, side), isn=params[name]) for side, name in sides.items()}
+    return dataclasses.replace(scenario, **ends) if ends else scenario
+
+
+# (template, path) -> the template with all but the ISNs filled in -> its parse (None: no shortcut)
+_WITHOUT_ISNS: dict[tuple[str, str], dict[str, tuple[Scenario, dict[str, str]] | None]] = {}
+_KEYS_PER_TEMPLATE = 64  # beyond it a template's [vary] values differ per student: parse each as before
+
+
+def _parse_without_isns(keyed: str, path: str) -> tuple[Scenario, dict[str, str]] | None:
+    """`keyed` (a scenario whose only placeholders are its `isn = ${..._isn}` lines) parsed
+    with two sets of sentinel ISNs, and which endpoint takes which ISN. None when the two
+    parses differ anywhere but in those endpoints' isn (or either fails): no shortcut then."""
+    try:
+        first, second = (parse_scenario(Template(keyed).substitute(s), path) for s in _SENTINELS)
+    except (ValueError, TcptutorError):
+        return None
+    sides: dict[str, str] = {}
+    for side in ("client", "server"):
+        for name in ISN_NAMES:
+            if getattr(first, side).isn == _SENTINELS[0][name] and getattr(second, side).isn == _SENTINELS[1][name]:
+                sides[side] = name
+    same = {side: dataclasses.replace(getattr(second, side), isn=getattr(first, side).isn) for side in sides}
+    if dataclasses.replace(second, **same) != first:
+        return None
+    return first, sides
+
+
 def is_inline(scenario: str) -> bool:
     return "steps" in scenario and "\n" in scenario
 
@@ -115,13 +177,17 @@ def scenario_for(question: Question, params: dict, scenarios: Mapping[str, str])
     applied."""
     text = question.scenario or ""
     if is_inline(text):
+        values = {k: str(v) for k, v in params.items()}
         try:
-            rendered = Template(text).substitute({k: str(v) for k, v in params.items()})
+            rendered = Template(text).substitute(values)
         except KeyError as err:
             raise VariantError(f"scenario placeholder ${{{err.args[0]}}} has no value") from None
         except ValueError as err:
             raise VariantError(f"bad $ placeholder in the scenario: {err}") from None
-        scenario = parse_scenario(rendered, f"question {question.id}'s scenario")
+        path = f"question {question.id}'s scenario"
+        scenario = _inline_with_isns(text, values, rendered, path, params)
+        if scenario is None:
+            scenario = parse_scenario(rendered, path)
         named = False
     else:
         if text not in scenarios:

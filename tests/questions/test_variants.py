@@ -3,6 +3,7 @@ and the expected answers read off the simulated trace, checked against exact val
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tomllib
 
@@ -500,3 +501,81 @@ def test_static_question_with_a_scenario_gets_a_trace_and_a_filled_prompt(scenar
     v = make_variant(q, 2, scenarios)
     assert v.trace is not None
     assert v.prompt == f"The SYN+ACK acks {(v.params['client_isn'] + 1) % 2**32}."
+
+
+# ---------------------------------------------------------------- inline scenarios parsed once
+
+
+def _parsed_as_rendered(q: Question, params: dict):
+    """What scenario_for gave before the shortcut: the rendered text parsed, the ISNs applied."""
+    from string import Template
+
+    from tcptutor.questions.variants import is_inline
+
+    assert is_inline(q.scenario)
+    scenario = parse_scenario(Template(q.scenario).substitute({k: str(v) for k, v in params.items()}),
+                              f"question {q.id}'s scenario")
+    client, server = scenario.client, scenario.server
+    if client.isn is None:
+        client = dataclasses.replace(client, isn=params["client_isn"])
+    if server.isn is None:
+        server = dataclasses.replace(server, isn=params["server_isn"])
+    net = dataclasses.replace(scenario.net, profile=q.profile) if q.profile else scenario.net
+    return dataclasses.replace(scenario, client=client, server=server, net=net)
+
+
+def test_every_shipped_inline_scenario_is_the_one_its_rendered_text_parses_to():
+    """scenario_for parses an inline scenario once per [vary] values and puts each variant's
+    ISNs into it: for every shipped inline question and several seeds, the very scenario that
+    parsing the rendered text gives."""
+    from tcptutor.bank.content import read_content
+    from tcptutor.lessons.parser import parse_course, parse_topics
+    from tcptutor.questions.variants import _WITHOUT_ISNS, is_inline
+
+    files = read_content()
+    topics, _ = parse_topics(files.topics_text, files.topics_path)
+    inline = [q for q in parse_course(files.lessons, files.scenarios, topics).questions
+              if q.scenario and is_inline(q.scenario)]
+    assert len(inline) > 50
+    for q in inline:
+        for seed in (0, 1, 2, 17, 49):
+            params = params_for(q, seed)
+            assert scenario_for(q, params, {}) == _parsed_as_rendered(q, params), (q.id, seed)
+    assert any(v for v in _WITHOUT_ISNS.values()), "the shortcut was never taken"
+
+
+@pytest.mark.parametrize("client, server", [
+    ("isn = ${client_isn}", "isn = ${server_isn}"),
+    ("isn = ${server_isn}", "isn = ${client_isn}"),  # swapped: each side still gets the one it names
+    ("isn = $client_isn", "isn = 7"),
+    ("isn = ${client_isn}", ""),
+    ("", ""),
+])
+def test_inline_isns_reach_the_endpoints_they_are_written_in(client, server):
+    q = predict("x", f'\nsteps = ["server listen", "client connect"]\n[client]\n{client}\n[server]\n{server}\n',
+                ask("a", "ack", segment="server SYN+ACK"), vary="lost = [1, 3]")
+    for seed in range(6):
+        params = params_for(q, seed)
+        assert scenario_for(q, params, {}) == _parsed_as_rendered(q, params)
+
+
+def test_an_isn_used_elsewhere_in_the_scenario_is_parsed_as_rendered():
+    """An ISN in a step or a title (not a whole `isn = ...` line) takes the old path."""
+    q = predict("y", '\ntitle = "from ${client_isn}"\nsteps = ["server listen", "client connect"]\n'
+                     '[client]\nisn = ${client_isn}\n', ask("a", "ack", segment="server SYN+ACK"))
+    for seed in range(3):
+        params = params_for(q, seed)
+        got = scenario_for(q, params, {})
+        assert got == _parsed_as_rendered(q, params) and got.title == f"from {params['client_isn']}"
+
+
+def test_an_isn_out_of_range_is_still_refused_by_the_parser():
+    """`tcptutor check` may pass its own params: an ISN past 2^32 - 1 is the parser's error, as before."""
+    from tcptutor.errors import ScenarioError
+
+    q = predict("z", '\nsteps = ["server listen", "client connect"]\n[client]\nisn = ${client_isn}\n',
+                ask("a", "ack", segment="server SYN+ACK"))
+    params = params_for(q, 0)
+    scenario_for(q, params, {})
+    with pytest.raises(ScenarioError, match="isn"):
+        scenario_for(q, {**params, "client_isn": SEQ_SPACE}, {})
