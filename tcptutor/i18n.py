@@ -154,6 +154,12 @@ class Said(str):
     def ngettext(cls, singular: str, plural: str, n: int, /, **values) -> Said:
         return cls(singular, plural, n=n, **values)
 
+    def __reduce__(self):
+        """Pickled as its English and its message and values (a problem found in a worker of
+        `build`'s process pool is said in Chinese by the parent): Term and Listed too, whose
+        __new__ takes other arguments."""
+        return _unpickle, (type(self), str(self), self.__dict__)
+
     def local(self) -> str:
         if _language == "en":
             return str(self)
@@ -189,6 +195,12 @@ class Listed(Said):
 
     def local(self) -> str:
         return pgettext("list", self.sep).join(_value(i, True) for i in self.values["items"])
+
+
+def _unpickle(cls: type, text: str, state: dict) -> Said:
+    self = str.__new__(cls, text)
+    self.__dict__.update(state)
+    return self
 
 
 def local(text: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__, i18n, library
+from ..i18n import N_, Said
 from ..problems import ContentError, Problem
 
 if TYPE_CHECKING:
@@ -71,11 +72,11 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        problems.append(Problem(_shown(path), 1, f"cannot read: {err}"))
+        problems.append(Problem(_shown(path), 1, Said(N_("cannot read: {err}"), err=str(err))))
         return None
     if "\0" in text:  # PostgreSQL text cannot hold NUL, and no lesson needs one: refuse it on every database
         line = text.count("\n", 0, text.index("\0")) + 1
-        problems.append(Problem(_shown(path), line, "a NUL byte (U+0000) in the file; remove it"))
+        problems.append(Problem(_shown(path), line, Said(N_("a NUL byte (U+0000) in the file; remove it"))))
         return None
     return text
 
@@ -86,11 +87,11 @@ def read_content(root: str | Path | None = None) -> ContentFiles:
     base = Path(root) if root else library.CONTENT
     files = ContentFiles(root=_shown(base))
     if not base.is_dir():
-        files.problems.append(Problem(_shown(base), 1, "no such content folder"))
+        files.problems.append(Problem(_shown(base), 1, Said(N_("no such content folder"))))
         return files
     lesson_dir = base / "lessons"
     if not lesson_dir.is_dir():
-        files.problems.append(Problem(_shown(base), 1, "no lessons/ folder with *.md lessons in it"))
+        files.problems.append(Problem(_shown(base), 1, Said(N_("no lessons/ folder with *.md lessons in it"))))
     for path in sorted(lesson_dir.glob("*.md")) if lesson_dir.is_dir() else []:
         text = _read(path, files.problems)
         if text is not None:
@@ -192,9 +193,9 @@ def _shipped_clashes(files: ContentFiles, course: Course) -> list[Problem]:
     ids = {q.id for q in clashes}
     kept = [p for p in course.problems if not any(p.message.startswith(f"duplicate question id {i!r}") for i in ids)]
     return kept + [
-        Problem(q.path, q.line, f"question id {q.id!r} is also a shipped question "
-                                f"({shipped_questions[q.id].path}:{shipped_questions[q.id].line}); rename yours, "
-                                "or build your folder alone with --replace")
+        Problem(q.path, q.line, Said(N_("question id {qid!r} is also a shipped question ({path}:{line}); rename yours, "
+                                        "or build your folder alone with --replace"),
+                                     qid=q.id, path=shipped_questions[q.id].path, line=shipped_questions[q.id].line))
         for q in clashes
     ]
 
@@ -226,10 +227,10 @@ def compile_content(files: ContentFiles, *, workers: int | None = None,
         try:
             json.dumps(q.to_spec(), allow_nan=False)
         except ValueError:
-            problems.append(Problem(q.path, q.line, f"question {q.id}: a number that is not finite (nan or inf)"))
+            problems.append(Problem(q.path, q.line, Said(N_("question {qid}: a number that is not finite (nan or inf)"), qid=q.id)))
     problems += files.problems + course.problems
     if not files.lessons and not files.problems:
-        problems.append(Problem(files.root, 1, "no lessons found (expected lessons/*.md)"))
+        problems.append(Problem(files.root, 1, Said(N_("no lessons found (expected lessons/*.md)"))))
     cache = cache if cache is not None else VerificationCache.default()
     keys = [question_key(q, files.scenarios, _seeds(q)) for q in course.questions]
     todo = [(q, key) for q, key in zip(course.questions, keys) if key not in cache]
@@ -300,8 +301,9 @@ def _translations(files: ContentFiles, course: Course) -> list[Problem]:
                 continue
             lesson = by_name.get(translation_name(path))
             if lesson is None or lesson.id != tr.lesson:
-                problems.append(Problem(path, tr.line, f"translates lesson {tr.lesson!r}, but no English lesson "
-                                                       f"{translation_name(path)} has that id"))
+                problems.append(Problem(path, tr.line, Said(N_("translates lesson {lesson!r}, but no English lesson "
+                                                               "{name} has that id"), lesson=tr.lesson,
+                                                            name=translation_name(path))))
                 continue
             translated.append(tr)
             found += check_translation(lesson, tr)
@@ -310,14 +312,16 @@ def _translations(files: ContentFiles, course: Course) -> list[Problem]:
         catalog.lessons, catalog.questions = current.lessons, current.questions
         if files.translations.get(lang):
             course.catalogs[lang] = catalog
-        found += [Problem(files.topics_path, 1, f"topic {t!r} has no {lang} title (translations/{lang}/topics.toml)")
+        found += [Problem(files.topics_path, 1, Said(N_("topic {topic!r} has no {lang} title (translations/{lang}/topics.toml)"),
+                                                     topic=t, lang=lang))
                   for t in sorted({t for lesson in course.lessons for t in lesson.topics} - set(catalog.topics))]
-        found += [Problem(where, line, f"scenario title {title!r} has no {lang} title (translations/{lang}/titles.toml)")
+        found += [Problem(where, line, Said(N_("scenario title {title!r} has no {lang} title (translations/{lang}/titles.toml)"),
+                                            title=title, lang=lang))
                   for title, (where, line) in sorted(shown_titles.items()) if title not in catalog.titles]
         done = {tr.lesson for tr in translated}
-        found += [Problem(lesson.path, 1, f"lesson {lesson.id} has no {lang} translation "
-                                          f"(translations/{lang}/{translation_name(lesson.path)}; "
-                                          f"`tcptutor translate {lesson.id} --lang {lang}` writes one to start from)")
+        found += [Problem(lesson.path, 1, Said(N_("lesson {lesson} has no {lang} translation (translations/{lang}/{name}; "
+                                                  "`tcptutor translate {lesson} --lang {lang}` writes one to start from)"),
+                                               lesson=lesson.id, lang=lang, name=translation_name(lesson.path)))
                   for lesson in course.lessons if lesson.id not in done]
         found.sort()
     return problems

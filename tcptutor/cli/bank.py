@@ -9,7 +9,7 @@ import sys
 import typer
 
 from .. import i18n
-from ..i18n import _
+from ..i18n import _, ngettext
 from . import app
 from .common import DB_OPTION, open_bank, print_json, reported_errors
 
@@ -59,26 +59,29 @@ def check(
     from .. import library
     from ..bank.content import check as check_content
     if lang is not None and lang not in library.TRANSLATED_LANGUAGES:
-        typer.echo(f"tcptutor: no translations into {lang!r}: choose one of "
-                   f"{', '.join(library.TRANSLATED_LANGUAGES)}", err=True)
+        typer.echo("tcptutor: " + _("no translations into {lang!r}: choose one of {languages}").format(
+            lang=lang, languages=", ".join(library.TRANSLATED_LANGUAGES)), err=True)
         raise typer.Exit(2)
     with reported_errors():
         report = check_content(content)
     for w in report.warnings:
         typer.echo(str(w), err=True)
     count = len(report.warnings)
-    noted = f", {count} warning{'s' if count != 1 else ''}" if count else ""
-    typer.echo(f"ok: {report.lessons} lessons, {report.questions} questions verified{noted}", err=True)
+    noted = ngettext(", {n} warning", ", {n} warnings", count).format(n=count) if count else ""
+    typer.echo(_("ok: {lessons} lessons, {questions} questions verified{noted}").format(
+        lessons=report.lessons, questions=report.questions, noted=noted), err=True)
     for code in ([lang] if lang else sorted(report.translated)):
         found = report.translation_problems.get(code, [])
         if lang:
             for problem in found:
                 typer.echo(str(problem), err=True)
         lessons, questions = report.translated.get(code, (0, 0))
-        verdict = "ok" if not found else f"{len(found)} problem{'s' if len(found) != 1 else ''}"
-        hint = f" (check --lang {code} lists them)" if found and not lang else ""
-        typer.echo(f"{code}: {lessons} of {report.lessons} lessons and {questions} of {report.questions} questions "
-                   f"translated and current; {verdict}{hint}", err=True)
+        verdict = _("ok") if not found else ngettext("{n} problem", "{n} problems", len(found)).format(n=len(found))
+        hint = _(" (check --lang {code} lists them)").format(code=code) if found and not lang else ""
+        typer.echo(_("{code}: {lessons} of {all_lessons} lessons and {questions} of {all_questions} questions "
+                     "translated and current; {verdict}{hint}").format(
+            code=code, lessons=lessons, all_lessons=report.lessons, questions=questions,
+            all_questions=report.questions, verdict=verdict, hint=hint), err=True)
     if (strict and count) or (lang and report.translation_problems.get(lang)):
         raise typer.Exit(1)
 
@@ -98,8 +101,8 @@ def translate(
     from ..bank.content import compile_content, read_content
     from ..lessons.translation import skeleton
     if lang not in library.TRANSLATED_LANGUAGES:
-        typer.echo(f"tcptutor: no translations into {lang!r}: choose one of "
-                   f"{', '.join(library.TRANSLATED_LANGUAGES)}", err=True)
+        typer.echo("tcptutor: " + _("no translations into {lang!r}: choose one of {languages}").format(
+            lang=lang, languages=", ".join(library.TRANSLATED_LANGUAGES)), err=True)
         raise typer.Exit(2)
     with reported_errors():
         course, _ = compile_content(read_content(content))

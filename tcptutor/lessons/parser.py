@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from ..i18n import N_, Said
 from ..problems import Problem
 from ..questions.model import ID_RE, Question, question_from_toml
 from ..questions.lint import question_warnings
@@ -78,7 +79,7 @@ def load_block(content: str, offset: int, path: str, where: str = "") -> tuple[d
 
     Nesting is checked first: tomllib recurses once per level, and `a = [[[[...]]]]` would
     end in a RecursionError. `offset` is the file line before the block's first line;
-    `where` is worded like " in the question block".
+    `where` is worded like " in the question block" (a Said: the CLI says it in Chinese too).
     """
     deep_at = toml_too_deep(content)
     if deep_at is not None:
@@ -88,7 +89,8 @@ def load_block(content: str, offset: int, path: str, where: str = "") -> tuple[d
     except RecursionError:  # the pre-check is the guard; this only backs it up
         return None, Problem(path, offset + 1, too_deep_message(where))
     except tomllib.TOMLDecodeError as err:
-        return None, Problem(path, _toml_line(err, offset), f"malformed TOML{where}: {_toml_message(err)}")
+        return None, Problem(path, _toml_line(err, offset), Said(N_("malformed TOML{where}: {detail}"), where=where,
+                                                                 detail=_toml_message(err)))
 
 
 def parse_topics(text: str, path: str) -> tuple[dict[str, str], list[Problem]]:
@@ -102,7 +104,7 @@ def parse_names(text: str, path: str, table: str, shape: str) -> tuple[dict[str,
         return {}, [problem]
     names = data.get(table)
     if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
-        return {}, [Problem(path, 1, f"expected a [{table}] table of {shape}")]
+        return {}, [Problem(path, 1, Said(N_("expected a [{table}] table of {shape}"), table=table, shape=shape))]
     return dict(names), []
 
 
@@ -145,7 +147,8 @@ def parse_lesson(text: str, path: str, *, topics: Mapping[str, str], scenario_na
             line = tok.map[0] + 1
             if tok.tag == "h1":
                 if title is not None:
-                    problems.append(Problem(path, line, f"a second title (# {heading}); a lesson has one # title"))
+                    problems.append(Problem(path, line, Said(N_("a second title (# {heading}); a lesson has one # title"),
+                                                             heading=heading)))
                 title = heading
             elif tok.tag == "h2" and heading.lower() == "common mistakes":
                 has_mistakes = True
@@ -164,42 +167,46 @@ def parse_lesson(text: str, path: str, *, topics: Mapping[str, str], scenario_na
             else:
                 blocks.append(block)
             continue
-        data, problem = load_block(tok.content, first - 1, path, f" in the {kind} block")
+        data, problem = load_block(tok.content, first - 1, path, Said(N_(" in the {kind} block"), kind=kind))
         if problem:
             problems.append(problem)
             continue
         line_of = _key_line_finder(tok.content, first)
         if kind == "lesson":
             if meta is not None:
-                problems.append(Problem(path, first - 1, "a second lesson block; a lesson has one"))
+                problems.append(Problem(path, first - 1, Said(N_("a second lesson block; a lesson has one"))))
             meta, meta_lines = data, line_of
             for key in sorted(set(data) - LESSON_KEYS):
-                problems.append(Problem(path, line_of(key), f"unknown field {key!r} in the lesson block; expected id, topics, objectives"))
+                problems.append(Problem(path, line_of(key), Said(N_(
+                    "unknown field {key!r} in the lesson block; expected id, topics, objectives"), key=key)))
         else:
             raw_questions.append((data, first, line_of, tok.content))
 
     if title is None:
-        problems.append(Problem(path, 1, "no title: a lesson starts with a # Title line"))
+        problems.append(Problem(path, 1, Said(N_("no title: a lesson starts with a # Title line"))))
     if meta is None:
-        problems.append(Problem(path, 1, "no ```lesson block (with id, topics, objectives)"))
+        problems.append(Problem(path, 1, Said(N_("no ```lesson block (with id, topics, objectives)"))))
         return None, problems
     lesson_id = meta.get("id")
     if not isinstance(lesson_id, str) or not ID_RE.match(lesson_id):
-        problems.append(Problem(path, meta_lines("id"), f"lesson id must be lowercase letters, digits and dashes; got {lesson_id!r}"))
+        problems.append(Problem(path, meta_lines("id"), Said(N_(
+            "lesson id must be lowercase letters, digits and dashes; got {lesson_id!r}"), lesson_id=lesson_id)))
         lesson_id = "?"
     lesson_topics = meta.get("topics")
     if not isinstance(lesson_topics, list) or not lesson_topics:
-        problems.append(Problem(path, meta_lines("topics"), "the lesson block needs topics = [...]"))
+        problems.append(Problem(path, meta_lines("topics"), Said(N_("the lesson block needs topics = [...]"))))
         lesson_topics = []
     for t in lesson_topics:
         if t not in topics:
-            problems.append(Problem(path, meta_lines("topics"), f"unknown topic {t!r}; known topics: {', '.join(sorted(topics))}"))
+            problems.append(Problem(path, meta_lines("topics"), Said(N_("unknown topic {topic!r}; known topics: {known}"),
+                                                                     topic=t, known=", ".join(sorted(topics)))))
     objectives = meta.get("objectives")
     if not isinstance(objectives, list) or not objectives or not all(isinstance(o, str) for o in objectives):
-        problems.append(Problem(path, meta_lines("objectives"), "the lesson block needs objectives = [\"...\", ...] (learning objectives)"))
+        problems.append(Problem(path, meta_lines("objectives"), Said(N_(
+            "the lesson block needs objectives = [\"...\", ...] (learning objectives)"))))
         objectives = []
     if not has_mistakes:
-        problems.append(Problem(path, 1, "no '## Common mistakes' section"))
+        problems.append(Problem(path, 1, Said(N_("no '## Common mistakes' section"))))
 
     questions = []
     for data, first, line_of, source in raw_questions:
@@ -207,7 +214,8 @@ def parse_lesson(text: str, path: str, *, topics: Mapping[str, str], scenario_na
         problems += q_problems
         if q is not None:
             if q.scenario and not is_inline(q.scenario) and q.scenario not in scenario_names:
-                problems.append(Problem(path, line_of("scenario"), f"question {q.id}: no scenario named {q.scenario!r}"))
+                problems.append(Problem(path, line_of("scenario"), Said(N_("question {qid}: no scenario named {name!r}"),
+                                                                        qid=q.id, name=q.scenario)))
                 continue
             questions.append(q)
     lesson = Lesson(
@@ -224,13 +232,15 @@ def _scenario_block(content: str, fence_line: int, path: str, names: set[str]) -
             parse_scenario(content, path)
         except ScenarioError as err:
             line = fence_line + (err.line or 1)
-            return None, Problem(path, line, f"scenario block: {err.message}")
+            return None, Problem(path, line, Said(N_("scenario block: {detail}"), detail=err.message))
         return ScenarioBlock(fence_line, None, content), None
     words = stripped.split()
     if not words or len(words) > 2 or (len(words) == 2 and words[1] != "relative"):
-        return None, Problem(path, fence_line, "a scenario block holds a scenario name (optionally followed by 'relative') or a scenario in TOML")
+        return None, Problem(path, fence_line, Said(N_(
+            "a scenario block holds a scenario name (optionally followed by 'relative') or a scenario in TOML")))
     if words[0] not in names:
-        return None, Problem(path, fence_line + 1, f"no scenario named {words[0]!r}; named scenarios: {', '.join(sorted(names))}")
+        return None, Problem(path, fence_line + 1, Said(N_("no scenario named {name!r}; named scenarios: {names}"),
+                                                        name=words[0], names=", ".join(sorted(names))))
     return ScenarioBlock(fence_line, words[0], None, len(words) == 2), None
 
 
@@ -246,13 +256,15 @@ def parse_course(lesson_files: Mapping[str, str], scenarios: Mapping[str, str], 
     seen_lessons: dict[str, str] = {}
     for lesson in course.lessons:
         if lesson.id in seen_lessons:
-            course.problems.append(Problem(lesson.path, 1, f"lesson id {lesson.id!r} is also used by {seen_lessons[lesson.id]}"))
+            course.problems.append(Problem(lesson.path, 1, Said(N_("lesson id {lesson_id!r} is also used by {other}"),
+                                                                lesson_id=lesson.id, other=seen_lessons[lesson.id])))
         seen_lessons.setdefault(lesson.id, lesson.path)
     seen: dict[str, Question] = {}
     for q in course.questions:
         if q.id in seen:
             other = seen[q.id]
-            course.problems.append(Problem(q.path, q.line, f"duplicate question id {q.id!r} (also at {other.path}:{other.line})"))
+            course.problems.append(Problem(q.path, q.line, Said(N_("duplicate question id {qid!r} (also at {path}:{line})"),
+                                                                qid=q.id, path=other.path, line=other.line)))
         else:
             seen[q.id] = q
     return course
@@ -272,5 +284,6 @@ def check_question(question: Question, scenarios: Mapping[str, str], seeds=VERIF
         try:
             variants.append(make_variant(question, seed, scenarios))
         except (VariantError, ScenarioError) as err:
-            return [Problem(question.path, question.line, f"question {question.id} (seed {seed}): {err}")]
+            return [Problem(question.path, question.line, Said(N_("question {qid} (seed {seed}): {err}"), qid=question.id,
+                                                               seed=seed, err=str(err)))]
     return question_warnings(question, variants, scenarios) if warnings else []

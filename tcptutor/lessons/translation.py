@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from ..i18n import N_, Said
 from ..problems import Problem
 from ..questions.model import Question
 from .parser import load_block, parse_names
@@ -139,26 +140,27 @@ def _question(data: dict, line: int, path: str) -> tuple[QuestionTranslation | N
     problems = []
     qid = data.get("id")
     if not isinstance(qid, str):
-        return None, [Problem(path, line, "a translated question needs id = \"...\" (the English question's id)")]
+        return None, [Problem(path, line, Said(N_("a translated question needs id = \"...\" (the English question's id)")))]
     for key in sorted(set(data) - QUESTION_KEYS):
-        problems.append(Problem(path, line, f"question {qid}: unknown field {key!r}; a translation has "
-                                            f"{', '.join(sorted(QUESTION_KEYS))}"))
+        problems.append(Problem(path, line, Said(N_("question {qid}: unknown field {key!r}; a translation has {allowed}"),
+                                                 qid=qid, key=key, allowed=", ".join(sorted(QUESTION_KEYS)))))
     for key in ("source", "prompt", "explanation"):
         if not isinstance(data.get(key), str):
-            problems.append(Problem(path, line, f"question {qid}: {key} = \"...\" is missing"))
+            problems.append(Problem(path, line, Said(N_("question {qid}: {key} = \"...\" is missing"), qid=qid, key=key)))
     options = data.get("options", [])
     if not isinstance(options, list) or not all(isinstance(o, dict) and isinstance(o.get("text"), str)
                                                 and isinstance(o.get("feedback", ""), str)
                                                 and not set(o) - OPTION_KEYS for o in options):
-        problems.append(Problem(path, line, f"question {qid}: each [[options]] has text = \"...\" and feedback = \"...\""))
+        problems.append(Problem(path, line, Said(N_("question {qid}: each [[options]] has text = \"...\" and feedback = \"...\""),
+                                                 qid=qid)))
         options = []
     items = data.get("items", [])
     if not _strings(items):
-        problems.append(Problem(path, line, f"question {qid}: items = [\"...\", ...]"))
+        problems.append(Problem(path, line, Said(N_("question {qid}: items = [\"...\", ...]"), qid=qid)))
         items = []
     labels = data.get("labels", {})
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-        problems.append(Problem(path, line, f"question {qid}: [labels] maps an answer field to its label"))
+        problems.append(Problem(path, line, Said(N_("question {qid}: [labels] maps an answer field to its label"), qid=qid)))
         labels = {}
     if problems:
         return None, problems
@@ -180,7 +182,8 @@ def parse_translation(text: str, path: str, lang: str) -> tuple[LessonTranslatio
             heading = tokens[i + 1].content.strip()
             if tok.tag == "h1":
                 if title is not None:
-                    problems.append(Problem(path, tok.map[0] + 1, f"a second title (# {heading}); a lesson has one # title"))
+                    problems.append(Problem(path, tok.map[0] + 1, Said(N_("a second title (# {heading}); a lesson has one # title"),
+                                                                       heading=heading)))
                 title = heading
             elif tok.tag == "h2":
                 headings.append(heading)
@@ -192,12 +195,12 @@ def parse_translation(text: str, path: str, lang: str) -> tuple[LessonTranslatio
         if kind == "scenario":
             scenarios.append(tok.content.strip())
         elif kind in ("translation", "question"):
-            data, problem = load_block(tok.content, first - 1, path, f" in the {kind} block")
+            data, problem = load_block(tok.content, first - 1, path, Said(N_(" in the {kind} block"), kind=kind))
             if problem:
                 problems.append(problem)
             elif kind == "translation":
                 if meta is not None:
-                    problems.append(Problem(path, first - 1, "a second translation block; a translation has one"))
+                    problems.append(Problem(path, first - 1, Said(N_("a second translation block; a translation has one"))))
                 meta, meta_line = data, first
             else:
                 q, q_problems = _question(data, first, path)
@@ -205,22 +208,25 @@ def parse_translation(text: str, path: str, lang: str) -> tuple[LessonTranslatio
                 if q:
                     questions.append(q)
         elif kind == "lesson":
-            problems.append(Problem(path, first - 1, "a translation has a ```translation block, not a ```lesson block"))
+            problems.append(Problem(path, first - 1, Said(N_("a translation has a ```translation block, not a ```lesson block"))))
     if title is None:
-        problems.append(Problem(path, 1, "no title: a translation starts with a # Title line"))
+        problems.append(Problem(path, 1, Said(N_("no title: a translation starts with a # Title line"))))
     if meta is None:
-        problems.append(Problem(path, 1, "no ```translation block (with lesson, source, objectives)"))
+        problems.append(Problem(path, 1, Said(N_("no ```translation block (with lesson, source, objectives)"))))
         return None, problems
     for key in sorted(set(meta) - TRANSLATION_KEYS):
-        problems.append(Problem(path, meta_line, f"unknown field {key!r} in the translation block; expected lesson, source, objectives"))
+        problems.append(Problem(path, meta_line, Said(N_(
+            "unknown field {key!r} in the translation block; expected lesson, source, objectives"), key=key)))
     if not isinstance(meta.get("lesson"), str) or not isinstance(meta.get("source"), str):
-        problems.append(Problem(path, meta_line, "the translation block needs lesson = \"<the English lesson's id>\" and source = \"<hash>\""))
+        problems.append(Problem(path, meta_line, Said(N_(
+            "the translation block needs lesson = \"<the English lesson's id>\" and source = \"<hash>\""))))
     if not _strings(meta.get("objectives")):
-        problems.append(Problem(path, meta_line, "the translation block needs objectives = [\"...\", ...]"))
+        problems.append(Problem(path, meta_line, Said(N_("the translation block needs objectives = [\"...\", ...]"))))
     seen: dict[str, int] = {}
     for q in questions:
         if q.id in seen:
-            problems.append(Problem(path, q.line, f"question {q.id} is translated twice (also at line {seen[q.id]})"))
+            problems.append(Problem(path, q.line, Said(N_("question {qid} is translated twice (also at line {line})"),
+                                                       qid=q.id, line=seen[q.id])))
         seen.setdefault(q.id, q.line)
     if problems:
         return None, problems
@@ -246,52 +252,75 @@ def _untranslated(english: str, translated: str) -> bool:
 def _texts_of(q: QuestionTranslation) -> list[tuple[str, str]]:
     out = [("prompt", q.prompt), ("explanation", q.explanation)]
     for n, (text, feedback) in enumerate(q.options, 1):
-        out += [(f"option {n} text", text), (f"option {n} feedback", feedback)]
-    out += [(f"item {n}", item) for n, item in enumerate(q.items, 1)]
-    out += [(f"label {k}", v) for k, v in q.labels]
+        out += [(_option_text(n), text), (_option_feedback(n), feedback)]
+    out += [(_item(n), item) for n, item in enumerate(q.items, 1)]
+    out += [(_label(k), v) for k, v in q.labels]
     return out
+
+
+# The names of a question's texts ("option 2 text"): Said, so that a problem about one says
+# it in Chinese; as dict keys they are their English.
+def _option_text(n: int) -> Said:
+    return Said(N_("option {n} text"), n=n)
+
+
+def _option_feedback(n: int) -> Said:
+    return Said(N_("option {n} feedback"), n=n)
+
+
+def _item(n: int) -> Said:
+    return Said(N_("item {n}"), n=n)
+
+
+def _label(k: str) -> Said:
+    return Said(N_("label {k}"), k=k)
 
 
 def _english_of(question: Question) -> list[tuple[str, str]]:
     out = [("prompt", question.prompt), ("explanation", question.explanation)]
     for n, o in enumerate(question.options, 1):
-        out += [(f"option {n} text", o.text), (f"option {n} feedback", o.feedback)]
-    out += [(f"item {n}", item) for n, item in enumerate(question.items, 1)]
-    out += [(f"label {k}", v) for k, v in sorted(own_labels(question).items())]
+        out += [(_option_text(n), o.text), (_option_feedback(n), o.feedback)]
+    out += [(_item(n), item) for n, item in enumerate(question.items, 1)]
+    out += [(_label(k), v) for k, v in sorted(own_labels(question).items())]
     return out
 
 
 def check_question_translation(question: Question, tr: QuestionTranslation, path: str) -> list[Problem]:
     """Stale, incomplete or mismatched: everything that would show the student the wrong words."""
-    at = lambda message: Problem(path, tr.line, f"question {question.id}: {message}")  # noqa: E731
+    at = lambda message: Problem(path, tr.line, Said(N_("question {qid}: {message}"), qid=question.id,  # noqa: E731
+                                                     message=message))
     now = question_source(question)
     if tr.source != now:
-        return [at(f"stale: its English changed since this translation (source {tr.source}, the English is now {now}); "
-                   "update the translation, then its source")]
+        return [at(Said(N_("stale: its English changed since this translation (source {source}, the English is now {now}); "
+                           "update the translation, then its source"), source=tr.source, now=now))]
     problems = []
     if len(tr.options) != len(question.options):
-        problems.append(at(f"{len(tr.options)} [[options]], the English has {len(question.options)}"))
+        problems.append(at(Said(N_("{n} [[options]], the English has {english}"), n=len(tr.options),
+                                english=len(question.options))))
     if len(tr.items) != len(question.items):
-        problems.append(at(f"{len(tr.items)} items, the English has {len(question.items)}"))
+        problems.append(at(Said(N_("{n} items, the English has {english}"), n=len(tr.items), english=len(question.items))))
     want_labels = set(own_labels(question))
     if {k for k, _ in tr.labels} != want_labels:
-        problems.append(at(f"[labels] for {', '.join(sorted(k for k, _ in tr.labels)) or 'nothing'}; the English "
-                           f"labels {', '.join(sorted(want_labels)) or 'nothing'}"))
+        nothing = Said(N_("nothing"))
+        problems.append(at(Said(N_("[labels] for {here}; the English labels {english}"),
+                                here=", ".join(sorted(k for k, _ in tr.labels)) or nothing,
+                                english=", ".join(sorted(want_labels)) or nothing)))
     if problems:
         return problems
     english = dict(_english_of(question))
     known = set().union(*(_placeholders(t) for t in english.values()))
     for where, text in _texts_of(tr):
         if _placeholders(text) - known:
-            problems.append(at(f"{where}: placeholder {{{sorted(_placeholders(text) - known)[0]}}} is not in the English"))
+            problems.append(at(Said(N_("{where}: placeholder {{{name}}} is not in the English"), where=where,
+                                    name=sorted(_placeholders(text) - known)[0])))
         if english.get(where) and not text.strip():
-            problems.append(at(f"{where} is empty"))
+            problems.append(at(Said(N_("{where} is empty"), where=where)))
         elif _untranslated(english.get(where, ""), text):
-            problems.append(at(f"{where} is not translated (no Chinese in it)"))
+            problems.append(at(Said(N_("{where} is not translated (no Chinese in it)"), where=where)))
     if _placeholders(question.prompt) != _placeholders(tr.prompt):
         missing = sorted(_placeholders(question.prompt) - _placeholders(tr.prompt))
         if missing:
-            problems.append(at(f"the prompt leaves out {{{missing[0]}}}, which the English prompt shows"))
+            problems.append(at(Said(N_("the prompt leaves out {{{name}}}, which the English prompt shows"), name=missing[0])))
     return problems
 
 
@@ -301,13 +330,15 @@ def check_translation(lesson, tr: LessonTranslation) -> list[Problem]:
     by_id = {q.id: q for q in lesson.questions}
     for q in tr.questions:
         if q.id not in by_id:
-            problems.append(Problem(tr.path, q.line, f"question {q.id} is not in lesson {lesson.id}"))
+            problems.append(Problem(tr.path, q.line, Said(N_("question {qid} is not in lesson {lesson}"), qid=q.id,
+                                                          lesson=lesson.id)))
         else:
             problems += check_question_translation(by_id[q.id], q, tr.path)
     done = {q.id for q in tr.questions}
     for q in lesson.questions:
         if q.id not in done:
-            problems.append(Problem(q.path, q.line, f"question {q.id} has no {tr.lang} translation (add it to {tr.path})"))
+            problems.append(Problem(q.path, q.line, Said(N_("question {qid} has no {lang} translation (add it to {path})"),
+                                                         qid=q.id, lang=tr.lang, path=tr.path)))
     return problems
 
 
@@ -327,26 +358,27 @@ def check_lesson_text(lesson, tr: LessonTranslation) -> list[Problem]:
     problems = []
     now = lesson_source(lesson)
     if tr.source != now:
-        problems.append(Problem(tr.path, tr.line, f"stale: lesson {lesson.id}'s English text changed since this translation "
-                                                  f"(source {tr.source}, the English is now {now}); update the prose, "
-                                                  "then its source"))
+        problems.append(Problem(tr.path, tr.line, Said(N_(
+            "stale: lesson {lesson}'s English text changed since this translation (source {source}, the English is now "
+            "{now}); update the prose, then its source"), lesson=lesson.id, source=tr.source, now=now)))
     for heading in REQUIRED_HEADINGS.get(tr.lang, ()):
         if heading not in tr.headings:
-            problems.append(Problem(tr.path, 1, f"no '## {heading}' section"))
+            problems.append(Problem(tr.path, 1, Said(N_("no '## {heading}' section"), heading=heading)))
     if _untranslated(lesson.title, tr.title):
-        problems.append(Problem(tr.path, 1, "the title is not translated"))
+        problems.append(Problem(tr.path, 1, Said(N_("the title is not translated"))))
     for n, (english, text) in enumerate(zip(lesson.objectives, tr.objectives), 1):
         if _untranslated(english, text):
-            problems.append(Problem(tr.path, tr.line, f"objective {n} is not translated"))
+            problems.append(Problem(tr.path, tr.line, Said(N_("objective {n} is not translated"), n=n)))
     if len(tr.objectives) != len(lesson.objectives):
-        problems.append(Problem(tr.path, tr.line, f"{len(tr.objectives)} objectives, the English has {len(lesson.objectives)}"))
+        problems.append(Problem(tr.path, tr.line, Said(N_("{n} objectives, the English has {english}"), n=len(tr.objectives),
+                                                       english=len(lesson.objectives))))
     english_scenarios = [_scenario_text(s) for s in lesson.scenarios]
     if list(tr.scenarios) != english_scenarios:
-        problems.append(Problem(tr.path, tr.line, f"the scenario blocks differ from the English lesson's "
-                                                  f"({len(tr.scenarios)} here, {len(english_scenarios)} there): "
-                                                  "copy them as they are, in the same order"))
+        problems.append(Problem(tr.path, tr.line, Said(N_(
+            "the scenario blocks differ from the English lesson's ({here} here, {there} there): copy them as they are, "
+            "in the same order"), here=len(tr.scenarios), there=len(english_scenarios))))
     if tr.lang == "zh":
-        problems += [Problem(tr.path, line, "this text is not translated (English words and no Chinese)")
+        problems += [Problem(tr.path, line, Said(N_("this text is not translated (English words and no Chinese)")))
                      for line in _english_paragraphs(_cut_fences(tr.markdown, ("question", "translation"), keep_lines=True))]
     return problems
 

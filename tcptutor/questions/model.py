@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from ..i18n import NP_, _, language, pgettext
+from ..i18n import N_, NP_, Said, _, language, pgettext
 from ..problems import Problem
 from .expr import FUNCTIONS, ExprError, compile_expr
 from .selectors import cjk_spaced, parse_selector, shown_selector
@@ -275,7 +275,7 @@ class _Checker:
     def __init__(self, path: str, line_of):
         self.path, self.line_of, self.problems = path, line_of, []
 
-    def bad(self, key: str | None, message: str) -> None:
+    def bad(self, key: str | None, message: str) -> None:  # message: a Said sentence
         self.problems.append(Problem(self.path, self.line_of(key), message))
 
 
@@ -284,34 +284,39 @@ def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: s
     c = _Checker(path, line_of)
     qid = data.get("id")
     if not isinstance(qid, str) or not ID_RE.match(qid):
-        c.bad("id", f"question id must be lowercase letters, digits and dashes; got {qid!r}")
+        c.bad("id", Said(N_("question id must be lowercase letters, digits and dashes; got {qid!r}"), qid=qid))
         qid = "?"
     kind = data.get("kind")
     if kind not in KINDS:
-        c.bad("kind", f"question {qid}: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        c.bad("kind", Said(N_("question {qid}: unknown kind {kind!r}; expected one of {kinds}"), qid=qid, kind=kind,
+                           kinds=", ".join(KINDS)))
         return None, c.problems
     for key in sorted(set(data) - COMMON_KEYS - KIND_KEYS[kind]):
         allowed = ", ".join(sorted(COMMON_KEYS | KIND_KEYS[kind]))
-        c.bad(key, f"question {qid}: unknown field {key!r} for kind {kind}; expected one of {allowed}")
+        c.bad(key, Said(N_("question {qid}: unknown field {key!r} for kind {kind}; expected one of {allowed}"),
+                        qid=qid, key=key, kind=kind, allowed=allowed))
     q_topics = data.get("topics")
     if not isinstance(q_topics, list) or not q_topics or not all(isinstance(t, str) for t in q_topics):
-        c.bad("topics", f"question {qid}: topics must be a non-empty list of topic ids")
+        c.bad("topics", Said(N_("question {qid}: topics must be a non-empty list of topic ids"), qid=qid))
         q_topics = []
     for t in q_topics:
         if t not in topics:
-            c.bad("topics", f"question {qid}: unknown topic {t!r}; known topics: {', '.join(sorted(topics))}")
+            c.bad("topics", Said(N_("question {qid}: unknown topic {topic!r}; known topics: {known}"), qid=qid, topic=t,
+                                 known=", ".join(sorted(topics))))
     difficulty = data.get("difficulty", 1)
     if isinstance(difficulty, bool) or not isinstance(difficulty, int) or difficulty not in (1, 2, 3):
-        c.bad("difficulty", f"question {qid}: difficulty must be 1, 2 or 3; got {difficulty!r}")
+        c.bad("difficulty", Said(N_("question {qid}: difficulty must be 1, 2 or 3; got {difficulty!r}"), qid=qid,
+                                 difficulty=difficulty))
     for key in ("prompt", "explanation"):
         if not isinstance(data.get(key), str) or not data[key].strip():
-            c.bad(key if key in data else "id", f"question {qid}: {key} is missing or empty")
+            c.bad(key if key in data else "id", Said(N_("question {qid}: {key} is missing or empty"), qid=qid, key=key))
     scenario = data.get("scenario")
     if scenario is not None and not isinstance(scenario, str):
-        c.bad("scenario", f"question {qid}: scenario must be a name or an inline TOML string")
+        c.bad("scenario", Said(N_("question {qid}: scenario must be a name or an inline TOML string"), qid=qid))
     profile = data.get("profile")
     if profile is not None and profile not in ("rfc9293", "linux"):
-        c.bad("profile", f"question {qid}: profile must be rfc9293 or linux; got {profile!r}")
+        c.bad("profile", Said(N_("question {qid}: profile must be rfc9293 or linux; got {profile!r}"), qid=qid,
+                              profile=profile))
 
     extra: dict = {}
     if kind == "predict":
@@ -320,15 +325,19 @@ def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: s
         extra = _check_choice(c, qid, kind, data)
     elif kind == "truefalse":
         if not isinstance(data.get("answer"), bool):
-            c.bad("answer" if "answer" in data else "kind", f"question {qid}: a truefalse question needs answer = true or false")
+            c.bad("answer" if "answer" in data else "kind",
+                  Said(N_("question {qid}: a truefalse question needs answer = true or false"), qid=qid))
         extra = {"answer": data.get("answer")}
     elif kind == "ordering":
         items = data.get("items")
         if not isinstance(items, list) or len(items) < 3 or not all(isinstance(i, str) for i in items) or len(set(items)) != len(items):
-            c.bad("items" if "items" in data else "kind", f"question {qid}: an ordering question needs items: at least 3 distinct strings, in the correct order")
+            c.bad("items" if "items" in data else "kind", Said(N_(
+                "question {qid}: an ordering question needs items: at least 3 distinct strings, in the correct order"),
+                qid=qid))
             items = []
         elif len(items) > MAX_CHOICES:
-            c.bad("items", f"question {qid}: {len(items)} items; at most {MAX_CHOICES}, one letter each (A to Z)")
+            c.bad("items", Said(N_("question {qid}: {n} items; at most {most}, one letter each (A to Z)"), qid=qid,
+                                n=len(items), most=MAX_CHOICES))
             items = []
         extra = {"items": tuple(items)}
     elif kind == "numeric":
@@ -336,9 +345,10 @@ def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: s
     if "same_answers" in data:
         same = data["same_answers"]
         if not isinstance(same, bool):
-            c.bad("same_answers", f"question {qid}: same_answers must be true or false; got {same!r}")
+            c.bad("same_answers", Said(N_("question {qid}: same_answers must be true or false; got {same!r}"), qid=qid,
+                                       same=same))
         elif same and not data.get("vary"):
-            c.bad("same_answers", f"question {qid}: same_answers is about [vary]; this question has none")
+            c.bad("same_answers", Said(N_("question {qid}: same_answers is about [vary]; this question has none"), qid=qid))
         else:
             extra["same_answers"] = same
     if c.problems:
@@ -353,37 +363,39 @@ def question_from_toml(data: dict, *, path: str, line_of, lesson: str, topics: s
 
 def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
     if not isinstance(data.get("scenario"), str):
-        c.bad("kind", f"question {qid}: a predict question needs a scenario (a name or inline TOML)")
+        c.bad("kind", Said(N_("question {qid}: a predict question needs a scenario (a name or inline TOML)"), qid=qid))
     vary = data.get("vary", {})
     if not isinstance(vary, dict):
-        c.bad("vary", f"question {qid}: vary must be a table")
+        c.bad("vary", Said(N_("question {qid}: vary must be a table"), qid=qid))
         vary = {}
     for name, spec in vary.items():
         problem = _vary_problem(spec)
         if problem:
-            c.bad(name, f"question {qid}: vary.{name}: {problem}")
+            c.bad(name, Said(N_("question {qid}: vary.{name}: {problem}"), qid=qid, name=name, problem=problem))
     asks_raw = data.get("ask")
     asks: list[Ask] = []
     if not isinstance(asks_raw, list) or not asks_raw:
-        c.bad("kind", f"question {qid}: a predict question needs at least one [[ask]]")
+        c.bad("kind", Said(N_("question {qid}: a predict question needs at least one [[ask]]"), qid=qid))
         asks_raw = []
     seen = set()
     for i, raw in enumerate(asks_raw, 1):
-        where = f"question {qid}, ask {i}"
+        where = Said(N_("question {qid}, ask {i}"), qid=qid, i=i)
         if not isinstance(raw, dict):
-            c.bad("ask", f"{where}: must be a table")
+            c.bad("ask", Said(N_("{where}: must be a table"), where=where))
             continue
         for key in sorted(set(raw) - ASK_KEYS):
-            c.bad(key, f"{where}: unknown field {key!r}; expected one of {', '.join(sorted(ASK_KEYS))}")
+            c.bad(key, Said(N_("{where}: unknown field {key!r}; expected one of {allowed}"), where=where, key=key,
+                            allowed=", ".join(sorted(ASK_KEYS))))
         fname, what = raw.get("field"), raw.get("what")
         if not isinstance(fname, str) or not FIELD_RE.match(fname):
-            c.bad("field", f"{where}: field must be a name of [a-z0-9_]; got {fname!r}")
+            c.bad("field", Said(N_("{where}: field must be a name of [a-z0-9_]; got {field!r}"), where=where, field=fname))
             continue
         if fname in seen:
-            c.bad("field", f"{where}: field {fname!r} is asked twice")
+            c.bad("field", Said(N_("{where}: field {field!r} is asked twice"), where=where, field=fname))
         seen.add(fname)
         if what not in WHATS:
-            c.bad("what", f"{where}: unknown what {what!r}; expected one of {', '.join(WHATS)}")
+            c.bad("what", Said(N_("{where}: unknown what {what!r}; expected one of {whats}"), where=where, what=what,
+                               whats=", ".join(WHATS)))
             continue
         segment = raw.get("segment")
         if what in TCB_WHATS:
@@ -393,51 +405,55 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
             continue
         for key in ("unit", "round"):
             if key in raw:
-                c.bad(key, f"{where}: {key} is for the TCB whats ({', '.join(TCB_WHATS)}), not what = {what!r}")
+                c.bad(key, Said(N_("{where}: {key} is for the TCB whats ({whats}), not what = {what!r}"), where=where,
+                                key=key, whats=", ".join(TCB_WHATS), what=what))
         if what in SEGMENT_WHATS:
             if not isinstance(segment, str):
-                c.bad("what", f"{where}: what = {what!r} needs a segment selector")
+                c.bad("what", Said(N_("{where}: what = {what!r} needs a segment selector"), where=where, what=what))
                 continue
             try:
                 parse_selector(segment)
             except ValueError as err:
-                c.bad("segment", f"{where}: segment {segment!r}: {err}")
+                c.bad("segment", Said(N_("{where}: segment {segment!r}: {err}"), where=where, segment=segment, err=str(err)))
                 continue
         endpoint = raw.get("endpoint")
         if what in ("state", "states", "timeout") and endpoint not in ENDPOINTS:
-            c.bad("endpoint" if "endpoint" in raw else "what", f"{where}: what = {what!r} needs endpoint = \"client\" or \"server\"")
+            c.bad("endpoint" if "endpoint" in raw else "what",
+                  Said(N_("{where}: what = {what!r} needs endpoint = \"client\" or \"server\""), where=where, what=what))
             continue
         at = raw.get("at")
         if what == "state":
             if not isinstance(at, str):
-                c.bad("what", f"{where}: what = \"state\" needs at = a segment selector or \"end\"")
+                c.bad("what", Said(N_("{where}: what = \"state\" needs at = a segment selector or \"end\""), where=where))
                 continue
             if at != "end":
                 try:
                     parse_selector(at)
                 except ValueError as err:
-                    c.bad("at", f"{where}: at {at!r}: {err}")
+                    c.bad("at", Said(N_("{where}: at {at!r}: {err}"), where=where, at=at, err=str(err)))
                     continue
         timer = raw.get("timer")
         if what == "timeout" and timer not in TIMER_KINDS:
-            c.bad("timer" if "timer" in raw else "what", f"{where}: what = \"timeout\" needs timer = one of {', '.join(TIMER_KINDS)}")
+            c.bad("timer" if "timer" in raw else "what", Said(N_("{where}: what = \"timeout\" needs timer = one of {timers}"),
+                                                              where=where, timers=", ".join(TIMER_KINDS)))
             continue
         nth = raw.get("nth", 1)
         if not isinstance(nth, int) or isinstance(nth, bool) or nth == 0:
-            c.bad("nth", f"{where}: nth must be a whole number other than 0")
+            c.bad("nth", Said(N_("{where}: nth must be a whole number other than 0"), where=where))
             continue
         asks.append(Ask(fname, what, segment, endpoint, at, timer, nth, str(raw.get("label", ""))))
     keep = data.get("keep_isns", False)
     if not isinstance(keep, bool):
-        c.bad("keep_isns", f"question {qid}: keep_isns must be true or false; got {keep!r}")
+        c.bad("keep_isns", Said(N_("question {qid}: keep_isns must be true or false; got {keep!r}"), qid=qid, keep=keep))
         keep = False
     if keep:
         if not isinstance(data.get("scenario"), str) or "\n" in data["scenario"]:
-            c.bad("keep_isns", f"question {qid}: keep_isns is for a named scenario (an inline one keeps "
-                               "the isn it writes; leave isn out to vary it)")
+            c.bad("keep_isns", Said(N_("question {qid}: keep_isns is for a named scenario (an inline one keeps "
+                                       "the isn it writes; leave isn out to vary it)"), qid=qid))
         for name in ("client_isn", "server_isn"):
             if name in vary:
-                c.bad(name, f"question {qid}: vary.{name} and keep_isns = true contradict each other")
+                c.bad(name, Said(N_("question {qid}: vary.{name} and keep_isns = true contradict each other"),
+                                 qid=qid, name=name))
     frozen = tuple((k, json.dumps(v)) for k, v in vary.items())
     lets = _check_lets(c, qid, data, [k for k in vary if NAME_RE.match(k)])
     return {"vary": frozen, "asks": tuple(asks), "keep_isns": keep, "lets": tuple(lets)}
@@ -469,21 +485,22 @@ def _check_lets(c: _Checker, qid: str, data: dict, names: list[str]) -> list[tup
     lets_raw = data.get("let", {})
     lets: list[tuple[str, str]] = []
     if not isinstance(lets_raw, dict):
-        c.bad("let", f"question {qid}: let must be a table of name = \"expression\"")
+        c.bad("let", Said(N_("question {qid}: let must be a table of name = \"expression\""), qid=qid))
         lets_raw = {}
     for name, text in lets_raw.items():
         if isinstance(text, (int, float)) and not isinstance(text, bool):
             text = repr(text)
         if not NAME_RE.match(name) or name in FUNCTIONS or name in names:
-            c.bad(name, f"question {qid}: let.{name}: a new name of [a-z_][a-z0-9_]* (not a vary name or a function)")
+            c.bad(name, Said(N_("question {qid}: let.{name}: a new name of [a-z_][a-z0-9_]* (not a vary name or a function)"),
+                             qid=qid, name=name))
             continue
         if not isinstance(text, str):
-            c.bad(name, f"question {qid}: let.{name}: must be an expression string")
+            c.bad(name, Said(N_("question {qid}: let.{name}: must be an expression string"), qid=qid, name=name))
             continue
         try:
             compile_expr(text, names)
         except ExprError as err:
-            c.bad(name, f"question {qid}: let.{name}: {err}")
+            c.bad(name, Said(N_("question {qid}: let.{name}: {err}"), qid=qid, name=name, err=str(err)))
         lets.append((name, text))
         names.append(name)
     return lets
@@ -495,20 +512,21 @@ def _check_numeric(c: _Checker, qid: str, data: dict, source: str) -> dict:
     find = _line_finder(c, source)
     vary = data.get("vary", {})
     if not isinstance(vary, dict):
-        c.bad("vary", f"question {qid}: vary must be a table")
+        c.bad("vary", Said(N_("question {qid}: vary must be a table"), qid=qid))
         vary = {}
     names: list[str] = []
     for name, spec in vary.items():
         problem = _vary_problem(spec)
         if not NAME_RE.match(name) or name in FUNCTIONS:
-            problem = f"a name an expression can use: [a-z_][a-z0-9_]*, not a function ({', '.join(FUNCTIONS)})"
+            problem = Said(N_("a name an expression can use: [a-z_][a-z0-9_]*, not a function ({functions})"),
+                           functions=", ".join(FUNCTIONS))
         elif spec in ("isn", "isn-wrap"):
-            problem = "a numeric question varies numbers: [lo, hi] or { choice = [...] }"
+            problem = Said(N_("a numeric question varies numbers: [lo, hi] or { choice = [...] }"))
         elif isinstance(spec, dict) and not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                                 for v in spec["choice"]):
-            problem = "choice values of a numeric question must be numbers"
+            problem = Said(N_("choice values of a numeric question must be numbers"))
         if problem:
-            c.bad(name, f"question {qid}: vary.{name}: {problem}")
+            c.bad(name, Said(N_("question {qid}: vary.{name}: {problem}"), qid=qid, name=name, problem=problem))
         names.append(name)
     lets = _check_lets(c, qid, data, names)
     extra: dict = {"vary": tuple((k, json.dumps(v)) for k, v in vary.items()), "lets": tuple(lets)}
@@ -516,29 +534,33 @@ def _check_numeric(c: _Checker, qid: str, data: dict, source: str) -> dict:
     if raw_parts is not None:
         for key in ("answer", "tolerance", "unit"):
             if key in data:
-                c.bad(key, f"question {qid}: {key} belongs in each [[part]] when the question has parts")
+                c.bad(key, Said(N_("question {qid}: {key} belongs in each [[part]] when the question has parts"),
+                                qid=qid, key=key))
         if not isinstance(raw_parts, list) or not raw_parts:
-            c.bad("part", f"question {qid}: [[part]] must be one or more tables")
+            c.bad("part", Said(N_("question {qid}: [[part]] must be one or more tables"), qid=qid))
             return extra
         parts, seen = [], set()
         for i, raw in enumerate(raw_parts, 1):
-            where = f"question {qid}, part {i}"
+            where = Said(N_("question {qid}, part {i}"), qid=qid, i=i)
             line = find("", i)
             if not isinstance(raw, dict):
-                c.problems.append(Problem(c.path, line, f"{where}: must be a table"))
+                c.problems.append(Problem(c.path, line, Said(N_("{where}: must be a table"), where=where)))
                 continue
             for key in sorted(set(raw) - PART_KEYS):
-                c.problems.append(Problem(c.path, find(key, i), f"{where}: unknown field {key!r}; expected one of {', '.join(sorted(PART_KEYS))}"))
+                c.problems.append(Problem(c.path, find(key, i), Said(N_("{where}: unknown field {key!r}; expected one of {allowed}"),
+                                                                     where=where, key=key, allowed=", ".join(sorted(PART_KEYS)))))
             fname = raw.get("field")
             if not isinstance(fname, str) or not FIELD_RE.match(fname):
-                c.problems.append(Problem(c.path, line, f"{where}: field must be a name of [a-z0-9_]; got {fname!r}"))
+                c.problems.append(Problem(c.path, line, Said(N_("{where}: field must be a name of [a-z0-9_]; got {field!r}"),
+                                                             where=where, field=fname)))
                 continue
             if fname in seen:
-                c.problems.append(Problem(c.path, find("field", i), f"{where}: field {fname!r} is used twice"))
+                c.problems.append(Problem(c.path, find("field", i), Said(N_("{where}: field {field!r} is used twice"),
+                                                                         where=where, field=fname)))
             seen.add(fname)
             label = raw.get("label", "")
             if not isinstance(label, str):
-                c.problems.append(Problem(c.path, find("label", i), f"{where}: label must be a string"))
+                c.problems.append(Problem(c.path, find("label", i), Said(N_("{where}: label must be a string"), where=where)))
                 label = ""
             problems_before = len(c.problems)
             answer, tol, unit = _check_answer(c, where, raw, names, lambda key, i=i: find(key, i))
@@ -546,41 +568,46 @@ def _check_numeric(c: _Checker, qid: str, data: dict, source: str) -> dict:
                 parts.append(NumericPart(fname, label, answer, unit, tol))
         extra["parts"] = tuple(parts)
         return extra
-    answer, tol, unit = _check_answer(c, f"question {qid}", data, names, lambda key: c.line_of(key))
+    answer, tol, unit = _check_answer(c, Said(N_("question {qid}"), qid=qid), data, names, lambda key: c.line_of(key))
     extra.update(answer=answer, tolerance=tol, unit=unit)
     return extra
 
 
-def _check_answer(c: _Checker, where: str, raw: dict, names: list[str], line_of) -> tuple[object, object, str]:
+def _check_answer(c: _Checker, where: Said, raw: dict, names: list[str], line_of) -> tuple[object, object, str]:
     answer = raw.get("answer")
     if isinstance(answer, str):
         try:
             compile_expr(answer, names)
         except ExprError as err:
-            c.problems.append(Problem(c.path, line_of("answer"), f"{where}: answer: {err}"))
+            c.problems.append(Problem(c.path, line_of("answer"), Said(N_("{where}: answer: {err}"), where=where, err=str(err))))
     elif isinstance(answer, bool) or not isinstance(answer, (int, float)):
         c.problems.append(Problem(c.path, line_of("answer" if "answer" in raw else None),
-                                  f"{where}: a numeric question needs answer = a number or an expression string"))
+                                  Said(N_("{where}: a numeric question needs answer = a number or an expression string"),
+                                       where=where)))
     elif not math.isfinite(answer):  # nan and inf are TOML floats; JSON has no such numbers
-        c.problems.append(Problem(c.path, line_of("answer"), f"{where}: answer must be a finite number; got {answer}"))
+        c.problems.append(Problem(c.path, line_of("answer"), Said(N_("{where}: answer must be a finite number; got {answer}"),
+                                                                  where=where, answer=answer)))
     tol = raw.get("tolerance", 0)
     if isinstance(tol, str):
         if not TOLERANCE_RE.match(tol):
-            c.problems.append(Problem(c.path, line_of("tolerance"), f"{where}: tolerance must be a finite number >= 0 or a percentage like \"1%\"; got {tol!r}"))
+            c.problems.append(Problem(c.path, line_of("tolerance"), Said(N_(
+                "{where}: tolerance must be a finite number >= 0 or a percentage like \"1%\"; got {tolerance!r}"),
+                where=where, tolerance=tol)))
         tol = tol.strip()
     elif isinstance(tol, bool) or not isinstance(tol, (int, float)) or not math.isfinite(tol) or tol < 0:
-        c.problems.append(Problem(c.path, line_of("tolerance"), f"{where}: tolerance must be a finite number >= 0; got {tol!r}"))
+        c.problems.append(Problem(c.path, line_of("tolerance"), Said(N_("{where}: tolerance must be a finite number >= 0; got {tolerance!r}"),
+                                                                     where=where, tolerance=tol)))
         tol = 0
     else:
         tol = float(tol)
     unit = raw.get("unit", "")
     if not isinstance(unit, str):
-        c.problems.append(Problem(c.path, line_of("unit"), f"{where}: unit must be a string"))
+        c.problems.append(Problem(c.path, line_of("unit"), Said(N_("{where}: unit must be a string"), where=where)))
         unit = ""
     return answer, tol, unit
 
 
-def _check_tcb_ask(c: "_Checker", where: str, fname: str, what: str, raw: dict) -> Ask | None:
+def _check_tcb_ask(c: "_Checker", where: Said, fname: str, what: str, raw: dict) -> Ask | None:
     """A TCB what names its moment one way: `segment` (the sender's TCB just after the event
     that sent it), `endpoint` + `at` (the endpoint's TCB after it handled that segment), or
     `endpoint` + `round` (its TCB at the end of that transmission round)."""
@@ -588,73 +615,81 @@ def _check_tcb_ask(c: "_Checker", where: str, fname: str, what: str, raw: dict) 
     ways = [k for k, v in (("segment", segment), ("at", at), ("round", rnd)) if v is not None]
     if len(ways) != 1:
         c.bad(ways[1] if len(ways) > 1 else "what",
-              f"{where}: what = {what!r} needs one of segment = SELECTOR, endpoint + at = SELECTOR, "
-              "or endpoint + round = N")
+              Said(N_("{where}: what = {what!r} needs one of segment = SELECTOR, endpoint + at = SELECTOR, "
+                      "or endpoint + round = N"), where=where, what=what))
         return None
     for key, text in (("segment", segment), ("at", at)):
         if text is None:
             continue
         if not isinstance(text, str):
-            c.bad(key, f"{where}: {key} must be a segment selector")
+            c.bad(key, Said(N_("{where}: {key} must be a segment selector"), where=where, key=key))
             return None
         try:
             parse_selector(text)
         except ValueError as err:
-            c.bad(key, f"{where}: {key} {text!r}: {err}")
+            c.bad(key, Said(N_("{where}: {key} {text!r}: {err}"), where=where, key=key, text=text, err=str(err)))
             return None
     if rnd is not None and (not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 1):
-        c.bad("round", f"{where}: round must be a whole number from 1")
+        c.bad("round", Said(N_("{where}: round must be a whole number from 1"), where=where))
         return None
     if segment is None and endpoint not in ENDPOINTS:
-        c.bad("endpoint" if "endpoint" in raw else "what", f"{where}: what = {what!r} with {ways[0]} needs endpoint = \"client\" or \"server\"")
+        c.bad("endpoint" if "endpoint" in raw else "what",
+              Said(N_("{where}: what = {what!r} with {way} needs endpoint = \"client\" or \"server\""), where=where,
+                   what=what, way=ways[0]))
         return None
     unit = raw.get("unit", "")
     if unit and (what not in TCB_SIZE_WHATS or unit not in SIZE_UNITS):
-        allowed = f"one of {', '.join(SIZE_UNITS)}" if what in TCB_SIZE_WHATS else "not given: times are in seconds"
-        c.bad("unit", f"{where}: unit for what = {what!r} is {allowed}; got {unit!r}")
+        allowed = Said(N_("one of {units}"), units=", ".join(SIZE_UNITS)) if what in TCB_SIZE_WHATS \
+            else Said(N_("not given: times are in seconds"))
+        c.bad("unit", Said(N_("{where}: unit for what = {what!r} is {allowed}; got {unit!r}"), where=where, what=what,
+                           allowed=allowed, unit=unit))
         return None
     return Ask(fname, what, segment, endpoint, at, None, 1, str(raw.get("label", "")), unit, rnd)
 
 
-def _vary_problem(spec) -> str | None:
+def _vary_problem(spec) -> Said | None:
     if spec in ("isn", "isn-wrap"):
         return None
     if isinstance(spec, list):
         if len(spec) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in spec) and spec[0] <= spec[1]:
             return None
-        return "a range must be [lo, hi], two whole numbers with lo <= hi"
+        return Said(N_("a range must be [lo, hi], two whole numbers with lo <= hi"))
     if isinstance(spec, dict):
         if set(spec) == {"choice"} and isinstance(spec["choice"], list) and spec["choice"]:
             if any(isinstance(v, float) and not math.isfinite(v) for v in spec["choice"]):
-                return "choice values must be finite numbers (no nan or inf)"
+                return Said(N_("choice values must be finite numbers (no nan or inf)"))
             return None
-        return "expected { choice = [values...] }"
-    return 'expected "isn", "isn-wrap", [lo, hi] or { choice = [...] }'
+        return Said(N_("expected { choice = [values...] }"))
+    return Said(N_('expected "isn", "isn-wrap", [lo, hi] or { choice = [...] }'))
 
 
 def _check_choice(c: _Checker, qid: str, kind: str, data: dict) -> dict:
     raw = data.get("options")
     if not isinstance(raw, list) or len(raw) < 2:
-        c.bad("options" if "options" in data else "kind", f"question {qid}: a {kind} question needs at least two [[options]]")
+        c.bad("options" if "options" in data else "kind",
+              Said(N_("question {qid}: a {kind} question needs at least two [[options]]"), qid=qid, kind=kind))
         return {}
     if len(raw) > MAX_CHOICES:
-        c.bad("options", f"question {qid}: {len(raw)} options; at most {MAX_CHOICES}, one letter each (A to Z)")
+        c.bad("options", Said(N_("question {qid}: {n} options; at most {most}, one letter each (A to Z)"), qid=qid,
+                              n=len(raw), most=MAX_CHOICES))
         return {}
     options = []
     for i, o in enumerate(raw, 1):
         if not isinstance(o, dict) or not isinstance(o.get("text"), str) or not isinstance(o.get("correct"), bool):
-            c.bad("options", f"question {qid}, option {i}: needs text (string) and correct (true/false)")
+            c.bad("options", Said(N_("question {qid}, option {i}: needs text (string) and correct (true/false)"), qid=qid, i=i))
             continue
         if not isinstance(o.get("feedback"), str) or not o["feedback"].strip():
-            c.bad("options", f"question {qid}, option {i}: needs feedback")
+            c.bad("options", Said(N_("question {qid}, option {i}: needs feedback"), qid=qid, i=i))
             continue
         unknown = set(o) - {"text", "correct", "feedback"}
         if unknown:
-            c.bad("options", f"question {qid}, option {i}: unknown field {sorted(unknown)[0]!r}")
+            c.bad("options", Said(N_("question {qid}, option {i}: unknown field {key!r}"), qid=qid, i=i,
+                                  key=sorted(unknown)[0]))
         options.append(Option(o["text"], o["correct"], o["feedback"]))
     correct = sum(o.correct for o in options)
     if kind == "single" and correct != 1:
-        c.bad("options", f"question {qid}: a single-choice question needs exactly one correct option; it has {correct}")
+        c.bad("options", Said(N_("question {qid}: a single-choice question needs exactly one correct option; it has {n}"),
+                              qid=qid, n=correct))
     if kind == "multiple" and correct < 1:
-        c.bad("options", f"question {qid}: a multiple-choice question needs at least one correct option")
+        c.bad("options", Said(N_("question {qid}: a multiple-choice question needs at least one correct option"), qid=qid))
     return {"options": tuple(options)}
