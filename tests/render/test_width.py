@@ -33,6 +33,23 @@ def test_truncate_never_splits_a_wide_character():
     assert truncate("abc", 2) == "ab"
 
 
+def test_width_and_truncate_agree_with_the_per_character_definition():
+    """display_width and truncate look each character's width up once (a cache) and take a
+    fast path when the text fits: the same answers as summing char_width character by character."""
+    from tcptutor.render.width import char_width
+
+    for text in ("│ #3 SYN seq=1 ──►│", "同步已发送 SYN-SENT", "e\u0301e\u0301关", "ａ│b关\u0301", "⋮ 2 s later ⋮"):
+        assert display_width(text) == sum(char_width(ch) for ch in text)
+        for width in range(0, display_width(text) + 2):
+            used, expected = 0, text
+            for i, ch in enumerate(text):
+                used += char_width(ch)
+                if used > width:
+                    expected = text[:i]
+                    break
+            assert truncate(text, width) == expected
+
+
 def test_ascii_wraps_as_textwrap_does():
     text = "SYN-RECEIVED → ESTABLISHED after the final ACK of the three-way handshake arrives"
     assert wrap(text, 20) == textwrap.wrap(text, 20, break_on_hyphens=False)
