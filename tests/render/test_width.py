@@ -65,3 +65,16 @@ def test_chinese_wraps_by_columns_and_keeps_glued_names_whole():
     assert wrap(pair, 22) == ["关闭 CLOSED →", "同步已发送 SYN-SENT"]
     assert wrap(f"  {pair}", 40, subsequent_indent="  ") == ["关闭 CLOSED → 同步已发送 SYN-SENT"]
     assert all(display_width(w) <= 6 for w in wrap("同步已发送", 6))
+
+
+def test_svg_text_width_is_two_columns_a_wide_character():
+    """svg.text_width takes len() of ASCII and looks each other character up once: the same
+    figures as measuring every character."""
+    import unicodedata
+
+    from tcptutor.render.svg import text_width
+
+    for text in ("", "#3 SYN seq=1", "同步已发送 SYN-SENT", "│─►✕⋮", "ａｂ关e\u0301"):
+        columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        for size in (11, 12.5):
+            assert text_width(text, size) == columns * 0.6 * size
