@@ -8,6 +8,7 @@ The file holds the answer keys: it is instructor material, never a student hand-
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from .. import __version__
@@ -143,5 +144,64 @@ def write_json(selection: ExportSet, out: Path) -> list[Path]:
     if out.is_dir():
         out = out / DEFAULT_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(export_json(selection), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.write_text(dumps(export_json(selection)) + "\n", encoding="utf-8")
     return [out]
+
+
+class _Unusual(Exception):
+    """A value `dumps` leaves to json.dumps."""
+
+
+def dumps(value) -> str:
+    """json.dumps(value, indent=1, ensure_ascii=False), the same text. With an indent json
+    falls back from its C encoder to nested Python generators, which took most of the JSON
+    export's time (every variant's trace); this appends to one list. Anything but dicts with
+    string keys, lists, tuples, strings, numbers, booleans and None goes to json.dumps."""
+    out: list[str] = []
+    try:
+        _encode(value, out, "\n")
+    except _Unusual:
+        return json.dumps(value, indent=1, ensure_ascii=False)
+    return "".join(out)
+
+
+def _encode(value, out: list[str], newline: str) -> None:
+    """`value` as json's encoder writes it (its order of checks), `newline` the current indent."""
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _Unusual
+        out.append(float.__repr__(value))
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + " "
+        out.append("[")
+        for i, item in enumerate(value):
+            out.append("," + inner if i else inner)
+            _encode(item, out, inner)
+        out.append(newline + "]")
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + " "
+        out.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            if not isinstance(key, str):
+                raise _Unusual
+            out.append(("," + inner if i else inner) + encode_basestring(key) + ": ")
+            _encode(item, out, inner)
+        out.append(newline + "}")
+    else:
+        raise _Unusual
