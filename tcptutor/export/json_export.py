@@ -7,6 +7,7 @@ The file holds the answer keys: it is instructor material, never a student hand-
 
 from __future__ import annotations
 
+import itertools
 import json
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -148,6 +149,11 @@ def write_json(selection: ExportSet, out: Path) -> list[Path]:
     return [out]
 
 
+_INF = float("inf")
+_ITEM = object()  # the "key" of a list's item
+_NO_KEYS = itertools.repeat(_ITEM)
+
+
 class _Unusual(Exception):
     """A value `dumps` leaves to json.dumps."""
 
@@ -178,30 +184,31 @@ def _encode(value, out: list[str], newline: str) -> None:
     elif isinstance(value, int):
         out.append(int.__repr__(value))
     elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if value != value or value in (_INF, -_INF):
             raise _Unusual
         out.append(float.__repr__(value))
-    elif isinstance(value, (list, tuple)):
+    elif isinstance(value, (list, tuple, dict)):
         if not value:
-            out.append("[]")
+            out.append("{}" if isinstance(value, dict) else "[]")
             return
         inner = newline + " "
-        out.append("[")
-        for i, item in enumerate(value):
-            out.append("," + inner if i else inner)
-            _encode(item, out, inner)
-        out.append(newline + "]")
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + " "
-        out.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            if not isinstance(key, str):
-                raise _Unusual
-            out.append(("," + inner if i else inner) + encode_basestring(key) + ": ")
-            _encode(item, out, inner)
-        out.append(newline + "}")
+        pairs = value.items() if isinstance(value, dict) else zip(_NO_KEYS, value)
+        out.append("{" if isinstance(value, dict) else "[")
+        separator = inner
+        for key, item in pairs:
+            if key is not _ITEM:
+                if not isinstance(key, str):
+                    raise _Unusual
+                separator += encode_basestring(key) + ": "
+            kind = type(item)  # the usual leaves written here, not by a call each
+            if kind is str:
+                out.append(separator + encode_basestring(item))
+            elif kind is int:
+                out.append(separator + int.__repr__(item))
+            else:
+                out.append(separator)
+                _encode(item, out, inner)
+            separator = "," + inner
+        out.append(newline + ("}" if isinstance(value, dict) else "]"))
     else:
         raise _Unusual

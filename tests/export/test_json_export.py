@@ -176,7 +176,7 @@ def test_cli_export_json(bank, tmp_path, validator):
 @pytest.mark.parametrize("value", [
     {}, [], {"a": []}, [[[]]], (1, (2,)), 1e100, -0.0, 3, "s", [{"a": 1}, {"b": [{}]}],
     {"a": {}, "b": [1, 2.5, True, False, None, 'x"\\é\n汉\u2028\x00']}, {"é": {"z": 1.0000000001, "n": -2**70}},
-    {1: 2}, {"x": float("nan")}, {"k": [float("inf")]},  # left to json.dumps
+    {1: 2}, {None: 1}, {"x": float("nan")}, {"k": [float("inf")]},  # left to json.dumps
 ])
 def test_dumps_writes_what_json_dumps_writes(value):
     """The export's own encoder: the text of json.dumps(indent=1, ensure_ascii=False)."""
