@@ -251,7 +251,17 @@ def parts(variant: Variant) -> list[Part]:
     return list(_PARTS[key])
 
 
-def _parts(variant: Variant) -> list[Part]:
+def answers(variant: Variant) -> list[tuple[str, str, str]]:
+    """(field, shown answer, worked solution) of each part, as parts() gives them, for a
+    writer that shows no wrong answers (Anki): finding those is most of parts()' work."""
+    found = _PARTS.get(id(variant))
+    chosen = found if found is not None else _parts(variant, misconceptions=False)
+    return [(p.field, p.shown, p.solution) for p in chosen]
+
+
+def _parts(variant: Variant, misconceptions: bool = True) -> list[Part]:
+    """misconceptions=False: no wrong answer searched for (every `wrong` incomplete): only
+    for answers(), never kept in _PARTS."""
     out = []
     for name, e in variant.expected.items():
         if e.what == "numeric":  # worked solution: the explanation with this variant's numbers
@@ -263,7 +273,7 @@ def _parts(variant: Variant) -> list[Part]:
                             tolerance=TIME_TOLERANCE))
             continue
         solution = explain(e, variant.trace)
-        wrong = misconception_answers(variant, name)
+        wrong = misconception_answers(variant, name) if misconceptions else []
         if e.what in NUMBER_WHATS:
             out.append(Part(name, e.label, "number", e.value, number_text(e.value), solution, wrong=tuple(wrong)))
         elif e.what == "state":
