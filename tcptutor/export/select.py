@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from ..bank import models as m
 from ..bank import queries
 from ..questions.variants import make_variant
-from . import ExportItem, ExportSet
+from . import ExportItem, ExportSet, _cache
 
 
 def collect(engine: Engine, *, lesson: str | None = None, topic: str | None = None,
@@ -44,6 +44,7 @@ def _item(lq: queries.LoadedQuestion, payload: dict | None, variants: int, seed:
         from ..lessons.translation import localize
 
         question = localize(question, payload)
-    return ExportItem(question, lq.question.lesson, lq.version,
-                      tuple(make_variant(question, seed + k, lq.scenarios) for k in range(variants)),
-                      lq.question if payload else None)
+    drawn = tuple(make_variant(question, seed + k, lq.scenarios) for k in range(variants))
+    for variant in drawn:
+        _cache.note(variant, question, lq.scenarios)
+    return ExportItem(question, lq.question.lesson, lq.version, drawn, lq.question if payload else None)
