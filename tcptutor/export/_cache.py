@@ -67,13 +67,20 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = path
-        self.version = _version()
+        self._version: str | None = None
         self._new: dict[str, str] = {}
         try:
             self._db = sqlite3.connect(path)
             self._db.execute("CREATE TABLE IF NOT EXISTS derived (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         except sqlite3.Error:
             self._db = None
+
+    @property
+    def version(self) -> str:
+        """_version(), taken at the first entry looked up (the language and titles then in effect)."""
+        if self._version is None:
+            self._version = _version()
+        return self._version
 
     def get(self, key: str) -> str | None:
         if key in self._new:
