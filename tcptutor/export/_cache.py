@@ -11,7 +11,8 @@ verification cache), and a miss only costs the rendering.
 
 The file is `export-cache.sqlite` beside a SQLite bank, else beside the verification cache
 (bank.verifycache.default_path); TCPTUTOR_EXPORT_CACHE names another file, or is `off` for
-none. A missing, corrupt or unwritable file counts as empty, never as an error.
+none. A missing, corrupt or unwritable file counts as empty, never as an error; beyond
+MAX_CHARS the oldest entries go.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from typing import TypeVar
 T = TypeVar("T")
 ENV = "TCPTUTOR_EXPORT_CACHE"
 NAME = "export-cache.sqlite"
+# About 64 MB of text: a whole English export of the shipped bank in every format (5 variants)
+# is about a third of it. Beyond it the oldest entries go (they only cost a rendering), so old
+# versions' entries do not pile up.
+MAX_CHARS = 64 * 2**20
 
 _store: "Store | None" = None  # the store of the export running in this process, if any
 _bases: dict[int, str] = {}  # id(variant) -> digest of its question, scenario and seed, while it lives
@@ -103,6 +108,7 @@ class Store:
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO derived VALUES (?, ?)", self._new.items())
+                _prune(self._db, MAX_CHARS)
         except sqlite3.Error:
             return
         self._new = {}
@@ -110,6 +116,18 @@ class Store:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+def _prune(db: sqlite3.Connection, limit: int) -> None:
+    """Delete the oldest entries (the first written) until the values hold at most `limit` characters."""
+    excess = db.execute("SELECT coalesce(sum(length(value)), 0) FROM derived").fetchone()[0] - limit
+    if excess <= 0:
+        return
+    for rowid, size in db.execute("SELECT rowid, length(value) FROM derived ORDER BY rowid").fetchall():
+        excess -= size
+        if excess <= 0:
+            db.execute("DELETE FROM derived WHERE rowid <= ?", (rowid,))
+            return
 
 
 @contextmanager

@@ -112,3 +112,13 @@ def test_the_key_holds_the_language_the_question_and_the_seed(selection, tmp_pat
             _cache.derived(variant, "ladder", (), render)
             assert len(calls) == 4
 
+
+
+def test_the_oldest_entries_go_beyond_the_limit(tmp_path):
+    db = sqlite3.connect(tmp_path / "c.sqlite")
+    db.execute("CREATE TABLE derived (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.executemany("INSERT INTO derived VALUES (?, ?)", [(f"k{i}", "x" * 10) for i in range(10)])
+    _cache._prune(db, 100)
+    assert db.execute("SELECT count(*) FROM derived").fetchone()[0] == 10
+    _cache._prune(db, 45)
+    assert [k for (k,) in db.execute("SELECT key FROM derived ORDER BY rowid")] == ["k6", "k7", "k8", "k9"]
