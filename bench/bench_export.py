@@ -7,6 +7,11 @@ Every figure is a fresh interpreter (subprocess) on a bank of the shipped lesson
 beforehand (not timed), best of N, as wall time and CPU time (user + system of the child:
 steadier than wall time on a loaded machine), each with its ratio to the BASELINE measured
 in the same run: `tcptutor quiz list` on the same bank (issue 14's target: at most 1.5x).
+
+Each format is timed three ways: `no cache` (TCPTUTOR_EXPORT_CACHE=off: everything rendered,
+as every export did before the cache), `cold` (the first export beside the bank: it renders
+everything and fills export-cache.sqlite; timed once) and `warm` (the same export again: the
+ladders and parts read from the cache; the variants are still simulated).
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=5)
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's tcptutor, whatever is installed
+    env.pop("TCPTUTOR_EXPORT_CACHE", None)  # the cache beside the bench's own bank
     tcptutor = [sys.executable, "-m", "tcptutor"]
     with tempfile.TemporaryDirectory(prefix="tcptutor-bench-export-") as tmp:
         bank = ["--db", f"sqlite:///{Path(tmp) / 'bank.sqlite'}"]
+        cache = Path(tmp) / "export-cache.sqlite"
         subprocess.run([*tcptutor, "lessons", *bank], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)  # builds the bank: not timed
         baseline = best([*tcptutor, "quiz", "list", *bank], args.repeats, env)
@@ -48,9 +55,12 @@ def main() -> None:
                 out.parent.mkdir()
 
             target = out if name == "pcap" else out / f"export.{name}"
-            took = best([*tcptutor, "export", name, "--variants", str(args.variants), "--out", str(target), *bank],
-                        args.repeats, env, before_each=clear)
-            print(line(f"export {name} --variants {args.variants}", took, baseline))
+            argv = [*tcptutor, "export", name, "--variants", str(args.variants), "--out", str(target), *bank]
+            off = best(argv, args.repeats, {**env, "TCPTUTOR_EXPORT_CACHE": "off"}, before_each=clear)
+            print(line(f"export {name} --variants {args.variants}, no cache", off, baseline))
+            cache.unlink(missing_ok=True)
+            print(line("  cold (fills the cache)", best(argv, 1, env, before_each=clear), baseline))
+            print(line("  warm", best(argv, args.repeats, env, before_each=clear), baseline))
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -33,7 +33,7 @@ def export_questions(
 ) -> None:
     """Export questions (and their answer keys, in a separate file) for an LMS, Anki or print."""
     from .. import i18n
-    from ..export import check_destination, load_formats, write_staged
+    from ..export import MODULES, _cache, check_destination, load_format, write_staged
     from ..export.select import collect
     with reported_errors():
         if lang is not None:  # the export's language is also that of every word tcptutor generates in it
@@ -43,10 +43,9 @@ def export_questions(
                 raise InputError("--lang", None, _("unknown language {lang!r}; choose one of {choices}").format(
                     lang=lang, choices=", ".join(i18n.LANGUAGES))) from None
         lang = i18n.language()
-        formats = load_formats()
-        if format not in formats:
+        if format not in MODULES:
             raise InputError(format, None, _("unknown export format; expected one of {formats}").format(
-                formats=", ".join(sorted(formats))))
+                formats=", ".join(sorted(MODULES))))
         if scenario is not None:
             if format != "pcap":
                 raise InputError("--scenario", None, _("only the pcap format exports a scenario's trace; "
@@ -67,11 +66,13 @@ def export_questions(
 
             course = open_course(course_dir)
             title, question_ids = set_questions(engine, course, set_name)
-        selection = collect(engine, lesson=lesson, topic=topic, question_ids=question_ids, variants=variants,
-                            seed=seed, title=title, lang=lang)
-        if not selection.items:
-            raise InputError("export", None, _("no questions match the selection"))
-        written = write_staged(lambda destination: formats[format](selection, destination), out)
+        with _cache.opened(_cache.path_for(str(engine.url))):  # ladders and parts kept beside the bank
+            selection = collect(engine, lesson=lesson, topic=topic, question_ids=question_ids, variants=variants,
+                                seed=seed, title=title, lang=lang)
+            if not selection.items:
+                raise InputError("export", None, _("no questions match the selection"))
+            writer = load_format(format)
+            written = write_staged(lambda destination: writer(selection, destination), out)
         if selection.untranslated and format not in WORDLESS:
             missing, total = len(selection.untranslated), len(selection.items)
             typer.echo("tcptutor: " + ngettext(

@@ -8,7 +8,9 @@ feedback are the same in Moodle, GIFT, QTI and Anki.
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import re
 import weakref
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from ..questions.variants import Variant
 from ..render.ladder import render_ladder
 from ..tcp import analysis
 from ..tcp.trace import Trace
-from . import ExportItem, ExportSet
+from . import ExportItem, ExportSet, _cache
 
 MOD = 2**32
 NUMBER_WHATS = ("seq", "ack", "len", "win", "count", "sent_at", "arrived_at", "timeout", "sport", "dport")
@@ -246,12 +248,41 @@ def parts(variant: Variant) -> list[Part]:
     entry is dropped when the variant is."""
     key = id(variant)
     if key not in _PARTS:
-        _PARTS[key] = tuple(_parts(variant))
+        _PARTS[key] = _cache.derived(variant, "parts", (), lambda: tuple(_parts(variant)), _parts_text, _parts_from_text)
         weakref.finalize(variant, _PARTS.pop, key, None)
     return list(_PARTS[key])
 
 
-def _parts(variant: Variant) -> list[Part]:
+def _parts_text(parts: tuple[Part, ...]) -> str | None:
+    """Parts as JSON for the export cache; None if they would not read back the same (a
+    value JSON cannot hold as it is, a tuple or a bool, say)."""
+    text = json.dumps([dataclasses.astuple(p)[:8] + ([dataclasses.astuple(w) for w in p.wrong], p.tolerance)
+                       for p in parts], ensure_ascii=False)
+    return text if repr(_parts_from_text(text)) == repr(parts) else None
+
+
+def _parts_from_text(text: str) -> tuple[Part, ...]:
+    return tuple(Part(field, label, style, value, shown, solution, tuple(choices), tuple(accepted),
+                      tuple(Wrong(*w) for w in wrong), tolerance)
+                 for field, label, style, value, shown, solution, choices, accepted, wrong, tolerance
+                 in json.loads(text))
+
+
+def answers(variant: Variant) -> list[tuple[str, str, str]]:
+    """(field, shown answer, worked solution) of each part, as parts() gives them, for a
+    writer that shows no wrong answers (Anki): finding those is most of parts()' work."""
+    found = _PARTS.get(id(variant))
+    if found is not None:
+        return [(p.field, p.shown, p.solution) for p in found]
+    return _cache.derived(variant, "answers", (), lambda: [(p.field, p.shown, p.solution) for p in
+                                                          _parts(variant, misconceptions=False)],
+                          lambda rows: json.dumps(rows, ensure_ascii=False),
+                          lambda text: [tuple(row) for row in json.loads(text)])
+
+
+def _parts(variant: Variant, misconceptions: bool = True) -> list[Part]:
+    """misconceptions=False: no wrong answer searched for (every `wrong` incomplete): only
+    for answers(), never kept in _PARTS."""
     out = []
     for name, e in variant.expected.items():
         if e.what == "numeric":  # worked solution: the explanation with this variant's numbers
@@ -263,7 +294,7 @@ def _parts(variant: Variant) -> list[Part]:
                             tolerance=TIME_TOLERANCE))
             continue
         solution = explain(e, variant.trace)
-        wrong = misconception_answers(variant, name)
+        wrong = misconception_answers(variant, name) if misconceptions else []
         if e.what in NUMBER_WHATS:
             out.append(Part(name, e.label, "number", e.value, number_text(e.value), solution, wrong=tuple(wrong)))
         elif e.what == "state":
@@ -352,8 +383,22 @@ def ladder_html(variant: Variant) -> str:
     if variant.trace is None:
         return ""
     marked = {e.segment.n for e in variant.expected.values() if e.segment}
-    text = render_ladder(variant.trace, width=80, highlight=marked, seed=variant.seed)
+    text = ladder_text(variant, marked)
     return '<pre style="font-family: monospace; line-height: 1.2">' + html.escape(text, quote=False) + "</pre>"
+
+
+def ladder_text(variant: Variant, highlight=()) -> str:
+    """render_ladder of the variant's trace in 80 columns (through the export cache)."""
+    return _cache.derived(variant, "ladder", (80, sorted(highlight)),
+                          lambda: render_ladder(variant.trace, width=80, highlight=highlight, seed=variant.seed))
+
+
+def ladder_svg(variant: Variant, highlight=()) -> str:
+    """render_ladder_svg of the variant's trace (through the export cache)."""
+    from ..render.svg import render_ladder_svg
+
+    return _cache.derived(variant, "svg", (sorted(highlight),),
+                          lambda: render_ladder_svg(variant.trace, highlight=highlight, seed=variant.seed))
 
 
 def lesson_title(selection: ExportSet, item: ExportItem) -> str:

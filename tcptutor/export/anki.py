@@ -20,7 +20,7 @@ from ..grading.grader import show
 from ..i18n import _
 from ..questions.variants import LETTERS, Variant
 from . import ExportSet, register
-from ._fields import CJK_FONTS, has_fields, html_lang, ladder_html, lang_html, number_text, output_file, parts, text_html
+from ._fields import CJK_FONTS, answers, has_fields, html_lang, ladder_html, lang_html, number_text, output_file, text_html
 
 MODEL_NAME = "tcptutor question v1"
 FIELDS = ("Id", "Question", "Answer", "Ladder", "Lesson", "Seed")
@@ -101,7 +101,8 @@ def back_html(variant: Variant) -> str:
     out = []
     if has_fields(q):
         out.append('<ul class="answers">' + "".join(
-            f"<li><b>{_esc(p.field)} = {_esc(p.shown)}</b><br>{_esc(p.solution)}</li>" for p in parts(variant)) + "</ul>")
+            f"<li><b>{_esc(field)} = {_esc(shown)}</b><br>{_esc(solution)}</li>"
+            for field, shown, solution in answers(variant)) + "</ul>")
     elif q.kind in ("single", "multiple"):
         rows = []
         for i, o in enumerate(q.options):

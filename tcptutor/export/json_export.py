@@ -7,7 +7,9 @@ The file holds the answer keys: it is instructor material, never a student hand-
 
 from __future__ import annotations
 
+import itertools
 import json
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from .. import __version__
@@ -143,5 +145,70 @@ def write_json(selection: ExportSet, out: Path) -> list[Path]:
     if out.is_dir():
         out = out / DEFAULT_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(export_json(selection), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.write_text(dumps(export_json(selection)) + "\n", encoding="utf-8")
     return [out]
+
+
+_INF = float("inf")
+_ITEM = object()  # the "key" of a list's item
+_NO_KEYS = itertools.repeat(_ITEM)
+
+
+class _Unusual(Exception):
+    """A value `dumps` leaves to json.dumps."""
+
+
+def dumps(value) -> str:
+    """json.dumps(value, indent=1, ensure_ascii=False), the same text. With an indent json
+    falls back from its C encoder to nested Python generators, which took most of the JSON
+    export's time (every variant's trace); this appends to one list. Anything but dicts with
+    string keys, lists, tuples, strings, numbers, booleans and None goes to json.dumps."""
+    out: list[str] = []
+    try:
+        _encode(value, out, "\n")
+    except _Unusual:
+        return json.dumps(value, indent=1, ensure_ascii=False)
+    return "".join(out)
+
+
+def _encode(value, out: list[str], newline: str) -> None:
+    """`value` as json's encoder writes it (its order of checks), `newline` the current indent."""
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        if value != value or value in (_INF, -_INF):
+            raise _Unusual
+        out.append(float.__repr__(value))
+    elif isinstance(value, (list, tuple, dict)):
+        if not value:
+            out.append("{}" if isinstance(value, dict) else "[]")
+            return
+        inner = newline + " "
+        pairs = value.items() if isinstance(value, dict) else zip(_NO_KEYS, value)
+        out.append("{" if isinstance(value, dict) else "[")
+        separator = inner
+        for key, item in pairs:
+            if key is not _ITEM:
+                if not isinstance(key, str):
+                    raise _Unusual
+                separator += encode_basestring(key) + ": "
+            kind = type(item)  # the usual leaves written here, not by a call each
+            if kind is str:
+                out.append(separator + encode_basestring(item))
+            elif kind is int:
+                out.append(separator + int.__repr__(item))
+            else:
+                out.append(separator)
+                _encode(item, out, inner)
+            separator = "," + inner
+        out.append(newline + ("}" if isinstance(value, dict) else "]"))
+    else:
+        raise _Unusual

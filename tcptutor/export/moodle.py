@@ -46,7 +46,10 @@ def cloze_escape(text: str) -> str:
     specials & < > as numeric character references. Moodle decodes them after it has split
     the sub-question, so none can end an answer or a feedback early; and a reference never
     ends in "&" or "\\", which Moodle's answer pattern refuses before a '#'."""
-    return "".join(f"&#{ord(ch)};" if ch in _CLOZE_SPECIAL else ch for ch in text)
+    return text.translate(_CLOZE_REFERENCES)
+
+
+_CLOZE_REFERENCES = {ord(ch): f"&#{ord(ch)};" for ch in _CLOZE_SPECIAL}  # str.translate: one pass in C
 
 
 def cloze_html(text: str) -> str:

@@ -43,12 +43,12 @@ from __future__ import annotations
 
 import ipaddress
 import struct
+from functools import cache
 from pathlib import Path
 
 from .. import __version__
 from ..segment_flags import wireshark_flags
 from ..errors import InputError
-from ..tcp import analysis
 from ..tcp.addresses import CLIENT, OTHER_BASE, SERVER, SPOOF_BASE, Addresses  # noqa: F401 (re-exported)
 from ..tcp.trace import SegmentRecord, Trace, TraceEvent
 from ..inet import checksum  # noqa: F401 (re-exported: the tests check packets with it)
@@ -76,8 +76,16 @@ IF_NAME, IF_DESCRIPTION = 2, 3
 
 
 def payload(seq: int, length: int) -> bytes:
-    """`length` bytes starting at sequence number seq (SYN-less data): A-Z by seq mod 26."""
-    return bytes(LETTERS[(seq + i) % 26] for i in range(length))
+    """`length` bytes starting at sequence number seq (SYN-less data): A-Z by seq mod 26
+    (sliced out of the alphabet repeated, not built byte by byte)."""
+    start = seq % 26
+    return (LETTERS * ((start + length) // 26 + 1))[start:start + length]
+
+
+@cache
+def _packed(address: str) -> bytes:
+    """An IPv4 address's 4 bytes: a capture has two or three addresses and thousands of packets."""
+    return ipaddress.IPv4Address(address).packed
 
 
 def tcp_segment(seg: SegmentRecord, src: tuple[str, int], dst: tuple[str, int]) -> bytes:
@@ -95,7 +103,7 @@ def tcp_segment(seg: SegmentRecord, src: tuple[str, int], dst: tuple[str, int]) 
     header = struct.pack("!HHIIBBHHH", src[1], dst[1], seg.seq % 2**32, seg.ack % 2**32,
                          data_offset << 4, flags, min(seg.win, 0xFFFF), 0, 0)
     body = header + options + data
-    pseudo = (ipaddress.IPv4Address(src[0]).packed + ipaddress.IPv4Address(dst[0]).packed
+    pseudo = (_packed(src[0]) + _packed(dst[0])
               + struct.pack("!BBH", 0, 6, len(body)))
     csum = checksum(pseudo + body)
     return body[:16] + struct.pack("!H", csum) + body[18:]
@@ -103,7 +111,7 @@ def tcp_segment(seg: SegmentRecord, src: tuple[str, int], dst: tuple[str, int]) 
 
 def ipv4_packet(tcp: bytes, src: str, dst: str, ident: int) -> bytes:
     header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ident & 0xFFFF, 0x4000, TTL, 6, 0,
-                         ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed)
+                         _packed(src), _packed(dst))
     csum = checksum(header)
     return header[:10] + struct.pack("!H", csum) + header[12:] + tcp
 
@@ -132,22 +140,40 @@ def _time(t: float) -> str:
     return f"{t:.6f}".rstrip("0").rstrip(".") if t else "0"
 
 
-def comment_for(seg: SegmentRecord, trace: Trace) -> str:
+class _Causes:
+    """What analysis.caused_by and analysis.sent_by answer for every segment of a trace, read
+    off its events in one pass (asking them per segment scanned the events once per packet)."""
+
+    def __init__(self, trace: Trace):
+        self.caused: dict[int, list[TraceEvent]] = {}
+        self.sent: dict[int, TraceEvent] = {}
+        for e in trace.events:
+            if e.cause.is_recv:
+                self.caused.setdefault(e.cause.segment, []).append(e)
+            for n in e.sent:
+                self.sent.setdefault(n, e)
+
+
+def comment_for(seg: SegmentRecord, trace: Trace, causes: _Causes | None = None) -> str:
     """The packet comment of a segment, e.g. '#2 [SYN,ACK] server -> client: arrives at 0.02 s:
-    client: SYN-SENT -> ESTABLISHED. Sent by server: LISTEN -> SYN-RECEIVED (recv #1).'"""
+    client: SYN-SENT -> ESTABLISHED. Sent by server: LISTEN -> SYN-RECEIVED (recv #1).'
+
+    causes: the trace's _Causes, when the caller writes every segment's comment."""
     n = seg.n
+    if causes is None:
+        causes = _Causes(trace)
     head = f"#{n} {wireshark_flags(seg.flags)} {seg.src} -> {seg.dst}"
     if not seg.delivered:
         caused = "lost in the network (captured at the sender): it never arrives"
     else:
-        arrivals = analysis.caused_by(trace, n)
+        arrivals = causes.caused.get(n, [])
         at = f"arrives at {_time(seg.arrived_seconds)} s" if seg.arrived_at is not None else "arrives"
         if arrivals:
             caused = f"{at}: " + "; ".join(_states(e) for e in arrivals)
         else:
             spoofed = " (a spoofed source: nobody is there)" if seg.dst.startswith("spoof-") else ""
             caused = f"{at}: {seg.dst} keeps no state for it{spoofed}"
-    e = analysis.sent_by(trace, n)
+    e = causes.sent.get(n)
     if e is not None:
         why = str(e.cause)
         before, after = e.state_before, e.state_after
@@ -217,12 +243,13 @@ def trace_to_pcapng(trace: Trace, *, comment: str | None = None) -> bytes:
     shb_comment = comment or f"tcptutor simulation: {title}"
     out = [section_header(shb_comment), interface_description()]
     segments = sorted(trace.segments, key=lambda s: s.sent_at)  # stable: wire order
+    causes = _Causes(trace)
     for seg in segments:
         src, dst = addr(seg.src), addr(seg.dst)
         ident[seg.src] = ident.get(seg.src, 0) + 1
         packet = ipv4_packet(tcp_segment(seg, src, dst), src[0], dst[0], ident[seg.src])
         micros = EPOCH * 1_000_000 + seg.sent_at
-        out.append(enhanced_packet(packet, micros, comment_for(seg, trace)))
+        out.append(enhanced_packet(packet, micros, comment_for(seg, trace, causes)))
     return b"".join(out)
 
 

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session
 
 from ..bank import models as m
 from ..bank import queries
-from ..lessons.translation import localize
 from ..questions.variants import make_variant
-from . import ExportItem, ExportSet
+from . import ExportItem, ExportSet, _cache
 
 
 def collect(engine: Engine, *, lesson: str | None = None, topic: str | None = None,
@@ -40,7 +39,12 @@ def collect(engine: Engine, *, lesson: str | None = None, topic: str | None = No
 def _item(lq: queries.LoadedQuestion, payload: dict | None, variants: int, seed: int) -> ExportItem:
     """One question's variants, drawn from its translated words (if any): the same numbers
     and answers as the English, since a translation changes words only."""
-    question = localize(lq.question, payload)
-    return ExportItem(question, lq.question.lesson, lq.version,
-                      tuple(make_variant(question, seed + k, lq.scenarios) for k in range(variants)),
-                      lq.question if payload else None)
+    question = lq.question
+    if payload:  # imported only here: the translation module brings the lesson parser and markdown-it
+        from ..lessons.translation import localize
+
+        question = localize(question, payload)
+    drawn = tuple(make_variant(question, seed + k, lq.scenarios) for k in range(variants))
+    for variant in drawn:
+        _cache.note(variant, question, lq.scenarios)
+    return ExportItem(question, lq.question.lesson, lq.version, drawn, lq.question if payload else None)

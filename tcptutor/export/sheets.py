@@ -33,11 +33,9 @@ from .. import __version__
 from ..grading.grader import show
 from ..i18n import N_, NP_, _, ngettext, pgettext
 from ..questions.variants import LETTERS, Variant
-from ..render.ladder import render_ladder
-from ..render.svg import render_ladder_svg
 from . import ExportItem, ExportSet, register
 from ..grading.explain import worked_solutions
-from ._fields import CJK_FONTS, html_lang
+from ._fields import CJK_FONTS, html_lang, ladder_svg, ladder_text
 from .json_export import shown_items
 
 ANSWER_HINTS = {
@@ -163,7 +161,7 @@ def _md_question(entry: Entry) -> list[str]:
     if choices:
         lines += choices + [""]
     if sheet_diagram(v):
-        lines += ["```text", render_ladder(v.trace, width=80, seed=v.seed), "```", ""]
+        lines += ["```text", ladder_text(v), "```", ""]
     for name, e in v.expected.items():
         hint = _field_hint(v, name)
         label = e.label if q.kind == "predict" or q.multipart else _("Answer")
@@ -220,7 +218,7 @@ def _md_key_question(entry: Entry) -> list[str]:
         lines += ["**" + _("Why:") + "** " + md_text(v.explanation), ""]
     if v.trace is not None:
         marked = asked_segments(v) if q.kind == "predict" else set()
-        lines += ["```text", render_ladder(v.trace, width=80, highlight=marked, seed=v.seed), "```", ""]
+        lines += ["```text", ladder_text(v, marked), "```", ""]
     return lines + ["---", ""]
 
 
@@ -353,7 +351,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
            f'<div class="prompt">{_md.render(v.prompt)}</div>']
     out += _html_choices(entry, key)
     if not key and sheet_diagram(v):
-        out += _figure(render_ladder_svg(v.trace, seed=v.seed), _("The scenario of this question."))
+        out += _figure(ladder_svg(v), _("The scenario of this question."))
     out.append(f'<table class="{"keytable" if key else "fields"}">')
     if key:
         solved = worked_solutions(v)
@@ -378,7 +376,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
             marked = asked_segments(v) if q.kind == "predict" else set()
             caption = (_("Highlighted: the segments this question asks about.") if marked
                        else _("The scenario of this question."))
-            out += _figure(render_ladder_svg(v.trace, highlight=marked, seed=v.seed), caption)
+            out += _figure(ladder_svg(v, marked), caption)
     out.append("</div>")
     return out
 

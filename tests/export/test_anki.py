@@ -146,3 +146,16 @@ def test_cli_export_anki(bank, anki, tmp_path):
         assert any(n["Id"].startswith("hs-synack-numbers v2 ") for n in imported.notes().values())
     finally:
         imported.col.close()
+
+
+def test_answers_are_the_parts_without_their_wrong_answers(selection):
+    """Anki's back shows each part's answer and worked solution through _fields.answers,
+    which skips the misconception search: the same texts as parts() gives."""
+    from tcptutor.export import _fields
+
+    for item in selection.items:
+        for variant in item.variants:
+            if has_fields(variant.question):
+                light = _fields.answers(variant)  # before parts(): its own, lighter path
+                assert light == [(p.field, p.shown, p.solution) for p in _fields.parts(variant)]
+                assert _fields.answers(variant) == light  # and after, from parts()' cache

@@ -171,3 +171,22 @@ def test_cli_export_json(bank, tmp_path, validator):
     assert {q["lesson"] for q in doc["questions"]} == {"handshake"}
     assert [l["id"] for l in doc["lessons"]] == ["handshake"]
     assert all(v["seed"] == 7 for q in doc["questions"] for v in q["variants"])
+
+
+@pytest.mark.parametrize("value", [
+    {}, [], {"a": []}, [[[]]], (1, (2,)), 1e100, -0.0, 3, "s", [{"a": 1}, {"b": [{}]}],
+    {"a": {}, "b": [1, 2.5, True, False, None, 'x"\\é\n汉\u2028\x00']}, {"é": {"z": 1.0000000001, "n": -2**70}},
+    {1: 2}, {None: 1}, {"x": float("nan")}, {"k": [float("inf")]},  # left to json.dumps
+])
+def test_dumps_writes_what_json_dumps_writes(value):
+    """The export's own encoder: the text of json.dumps(indent=1, ensure_ascii=False)."""
+    from tcptutor.export.json_export import dumps
+
+    assert dumps(value) == json.dumps(value, indent=1, ensure_ascii=False)
+
+
+def test_dumps_refuses_what_json_refuses():
+    from tcptutor.export.json_export import dumps
+
+    with pytest.raises(TypeError):
+        dumps({"a": object()})

@@ -329,3 +329,12 @@ def test_cli_export_moodle_with_variants(bank, tmp_path):
     assert {"hs-synack-numbers v1 (seed 0)", "hs-synack-numbers v2 (seed 1)", "hs-synack-numbers v3 (seed 2)"} <= set(names)
     categories = {q["category"] for q in read if q["type"] == "category"}
     assert "$course$/tcptutor/The three-way handshake/hs-synack-numbers" in categories  # one per question: draw at random
+
+
+def test_cloze_escape_writes_a_reference_for_each_special_character():
+    """cloze_escape is one str.translate: each of } { # ~ / " \\ & < > as &#N;, the rest as is."""
+    from tcptutor.export.moodle import _CLOZE_SPECIAL, cloze_escape
+
+    text = 'a}b{c#d~e/f"g\\h&i<j>k 同步 ]]> &#35;'
+    assert cloze_escape(text) == "".join(f"&#{ord(ch)};" if ch in _CLOZE_SPECIAL else ch for ch in text)
+    assert cloze_escape("{#}") == "&#123;&#35;&#125;"

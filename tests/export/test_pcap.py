@@ -341,3 +341,20 @@ def test_spoofed_sources_get_documented_addresses():
     assert addr("spoof-1") == ("198.18.0.1", 1025)
     assert addr("spoof-256") == ("198.18.1.0", 1280)
     assert addr("mystery")[0].startswith("198.19.")
+
+
+def test_payload_and_comments_read_as_before():
+    """payload slices the repeated alphabet and comment_for reads a one-pass index of the
+    trace's events: the bytes and words of the byte-by-byte payload and of asking
+    analysis.caused_by / sent_by per segment."""
+    from tcptutor.export.pcap import LETTERS, _Causes, payload
+
+    for seq in (0, 1, 25, 26, 2**32 - 3, 123456789):
+        for length in (0, 1, 25, 26, 27, 1460):
+            assert payload(seq, length) == bytes(LETTERS[(seq + i) % 26] for i in range(length))
+    trace = scenario_trace("lost-data")
+    causes = _Causes(trace)
+    for seg in trace.segments:
+        assert causes.caused.get(seg.n, []) == analysis.caused_by(trace, seg.n)
+        assert causes.sent.get(seg.n) is analysis.sent_by(trace, seg.n)
+        assert comment_for(seg, trace, causes) == comment_for(seg, trace)

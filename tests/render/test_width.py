@@ -33,6 +33,23 @@ def test_truncate_never_splits_a_wide_character():
     assert truncate("abc", 2) == "ab"
 
 
+def test_width_and_truncate_agree_with_the_per_character_definition():
+    """display_width and truncate look each character's width up once (a cache) and take a
+    fast path when the text fits: the same answers as summing char_width character by character."""
+    from tcptutor.render.width import char_width
+
+    for text in ("│ #3 SYN seq=1 ──►│", "同步已发送 SYN-SENT", "e\u0301e\u0301关", "ａ│b关\u0301", "⋮ 2 s later ⋮"):
+        assert display_width(text) == sum(char_width(ch) for ch in text)
+        for width in range(0, display_width(text) + 2):
+            used, expected = 0, text
+            for i, ch in enumerate(text):
+                used += char_width(ch)
+                if used > width:
+                    expected = text[:i]
+                    break
+            assert truncate(text, width) == expected
+
+
 def test_ascii_wraps_as_textwrap_does():
     text = "SYN-RECEIVED → ESTABLISHED after the final ACK of the three-way handshake arrives"
     assert wrap(text, 20) == textwrap.wrap(text, 20, break_on_hyphens=False)
@@ -48,3 +65,16 @@ def test_chinese_wraps_by_columns_and_keeps_glued_names_whole():
     assert wrap(pair, 22) == ["关闭 CLOSED →", "同步已发送 SYN-SENT"]
     assert wrap(f"  {pair}", 40, subsequent_indent="  ") == ["关闭 CLOSED → 同步已发送 SYN-SENT"]
     assert all(display_width(w) <= 6 for w in wrap("同步已发送", 6))
+
+
+def test_svg_text_width_is_two_columns_a_wide_character():
+    """svg.text_width takes len() of ASCII and looks each other character up once: the same
+    figures as measuring every character."""
+    import unicodedata
+
+    from tcptutor.render.svg import text_width
+
+    for text in ("", "#3 SYN seq=1", "同步已发送 SYN-SENT", "│─►✕⋮", "ａｂ关e\u0301"):
+        columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        for size in (11, 12.5):
+            assert text_width(text, size) == columns * 0.6 * size

@@ -1,0 +1,184 @@
+"""A per-bank store of what an export derives from a variant at length: its ladder diagrams
+(text and SVG) and its parts (answers, worked solutions, the misconceptions' wrong answers).
+
+After the simulation, rendering ladders and searching misconceptions is most of an export's
+work, and a variant renders the same way every time. An entry's key is a digest of everything
+its text depends on: tcptutor's whole source (every .py file) and message catalogs, the
+language and its scenario titles, the question as exported (every field: its words, spec and
+scenario), the named scenario's text, the seed, and what was rendered with which arguments. So
+an entry cannot be stale: any change makes another key (invalidated by construction, like the
+verification cache), and a miss only costs the rendering.
+
+The file is `export-cache.sqlite` beside a SQLite bank, else beside the verification cache
+(bank.verifycache.default_path); TCPTUTOR_EXPORT_CACHE names another file, or is `off` for
+none. A missing, corrupt or unwritable file counts as empty, never as an error; beyond
+MAX_CHARS the oldest entries go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import weakref
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+ENV = "TCPTUTOR_EXPORT_CACHE"
+NAME = "export-cache.sqlite"
+# About 64 MB of text: a whole English export of the shipped bank in every format (5 variants)
+# is about a third of it. Beyond it the oldest entries go (they only cost a rendering), so old
+# versions' entries do not pile up.
+MAX_CHARS = 64 * 2**20
+
+_store: "Store | None" = None  # the store of the export running in this process, if any
+_bases: dict[int, str] = {}  # id(variant) -> digest of its question, scenario and seed, while it lives
+
+
+def path_for(url: str) -> Path | None:
+    """Where the cache of the bank at `url` goes (None: no cache)."""
+    chosen = os.environ.get(ENV)
+    if chosen is not None:
+        return None if chosen.strip() in ("", "off") else Path(chosen)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///").split("?", 1)[0]).parent / NAME
+    from ..bank.verifycache import default_path
+
+    beside = default_path()
+    return beside.parent / NAME if beside is not None else None
+
+
+def _version() -> str:
+    """tcptutor's source and catalogs, the language and its scenario titles: what every
+    rendering reads besides the variant."""
+    from .. import i18n, library
+
+    h = hashlib.sha256(f"{library.code_digest('')}\0{sys.version}\0".encode())  # Python's: its unicodedata
+    locale = Path(library.__file__).resolve().parent / "locale"
+    for path in sorted(p for p in locale.rglob("*") if p.is_file()):
+        h.update(f"\0{path.relative_to(locale).as_posix()}\0".encode())
+        h.update(path.read_bytes())
+    h.update(json.dumps([i18n.language(), sorted(i18n._titles.items())], ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+class Store:
+    """Entries read on demand, new ones written together by save()."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._version: str | None = None
+        self._new: dict[str, str] = {}
+        try:
+            self._db = sqlite3.connect(path)
+            self._db.execute("CREATE TABLE IF NOT EXISTS derived (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        except sqlite3.Error:
+            self._db = None
+
+    @property
+    def version(self) -> str:
+        """_version(), taken at the first entry looked up (the language and titles then in effect)."""
+        if self._version is None:
+            self._version = _version()
+        return self._version
+
+    def get(self, key: str) -> str | None:
+        if key in self._new:
+            return self._new[key]
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM derived WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
+
+    def put(self, key: str, value: str) -> None:
+        self._new[key] = value
+
+    def save(self) -> None:
+        """Best effort: a cache that cannot be written only costs time."""
+        if self._db is None or not self._new:
+            return
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO derived VALUES (?, ?)", self._new.items())
+                _prune(self._db, MAX_CHARS)
+        except sqlite3.Error:
+            return
+        self._new = {}
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+def _prune(db: sqlite3.Connection, limit: int) -> None:
+    """Delete the oldest entries (the first written) until the values hold at most `limit` characters."""
+    excess = db.execute("SELECT coalesce(sum(length(value)), 0) FROM derived").fetchone()[0] - limit
+    if excess <= 0:
+        return
+    for rowid, size in db.execute("SELECT rowid, length(value) FROM derived ORDER BY rowid").fetchall():
+        excess -= size
+        if excess <= 0:
+            db.execute("DELETE FROM derived WHERE rowid <= ?", (rowid,))
+            return
+
+
+@contextmanager
+def opened(path: Path | None):
+    """The store at `path` in effect for the exports run inside (none: everything rendered)."""
+    global _store
+    if path is None:
+        yield None
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        yield None
+        return
+    store = Store(path)
+    _store = store
+    try:
+        yield store
+        store.save()
+    finally:
+        _store = None
+        store.close()
+
+
+def note(variant, question, scenarios: Mapping[str, str]) -> None:
+    """Remember what `variant` was drawn from (called by select.collect while a store is open):
+    the question as exported, its named scenario's text and the seed."""
+    if _store is None:
+        return
+    text = scenarios.get(question.scenario) if question.scenario else None
+    payload = repr((question, text, variant.seed, question.lesson))
+    key = id(variant)
+    _bases[key] = hashlib.sha256(payload.encode()).hexdigest()
+    weakref.finalize(variant, _bases.pop, key, None)
+
+
+def derived(variant, product: str, args: tuple, compute: Callable[[], T],
+            encode: Callable[[T], str | None] = lambda text: text, decode: Callable[[str], T] = lambda text: text) -> T:
+    """compute(), or what it gave before for this variant, product and arguments.
+
+    encode: the value as stored text, or None when it would not read back the same (then
+    it is not stored); decode: the inverse."""
+    base = _bases.get(id(variant))
+    if _store is None or base is None:
+        return compute()
+    key = hashlib.sha256(repr((_store.version, base, product, args)).encode()).hexdigest()
+    found = _store.get(key)
+    if found is not None:
+        return decode(found)
+    value = compute()
+    text = encode(value)
+    if text is not None:
+        _store.put(key, text)
+    return value
