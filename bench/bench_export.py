@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_startup import best, line  # noqa: E402  one way of timing a command, for every bench
+from bench_startup import best, child_env, line  # noqa: E402  one way of timing a command, for every bench
 
 FORMATS = ("moodle-xml", "gift", "qti", "anki", "json", "markdown", "html", "pcap")
 
@@ -36,12 +36,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--variants", type=int, default=5)
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's tcptutor, whatever is installed
-    env.pop("TCPTUTOR_EXPORT_CACHE", None)  # the cache beside the bench's own bank
     tcptutor = [sys.executable, "-m", "tcptutor"]
     with tempfile.TemporaryDirectory(prefix="tcptutor-bench-export-") as tmp:
         bank = ["--db", f"sqlite:///{Path(tmp) / 'bank.sqlite'}"]
         cache = Path(tmp) / "export-cache.sqlite"
+        env = {k: v for k, v in child_env(tmp).items() if k != "TCPTUTOR_EXPORT_CACHE"}  # the cache beside the bench's bank
         subprocess.run([*tcptutor, "lessons", *bank], check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)  # builds the bank: not timed
         baseline = best([*tcptutor, "quiz", "list", *bank], args.repeats, env)

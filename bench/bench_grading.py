@@ -279,7 +279,6 @@ def practice(template: Path, work: Path, past: int, repeats: int = 7) -> None:
 
     from tcptutor.bank import attempts
     from tcptutor.bank.db import open_engine
-    from tcptutor.grading.grader import grade
     from tcptutor.practice.session import PracticeSession
 
     folder = work / "practice"
