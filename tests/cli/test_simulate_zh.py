@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from english_left import english_left
+from ladderkit import bars
 from tcptutor.library import scenario_names
 from tcptutor.render.width import display_width
 
@@ -23,16 +24,6 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-m", "tcptutor", *args], capture_output=True, text=True,
                           encoding="utf-8", timeout=120, env=env, cwd=cwd)
-
-
-def bars(line: str) -> list[int]:
-    """Display columns of the lifelines (│ or ┊) in a diagram row."""
-    cols, col = [], 0
-    for ch in line:
-        if ch in "│┊":
-            cols.append(col)
-        col += display_width(ch)
-    return cols
 
 
 @pytest.mark.parametrize("name, options", [

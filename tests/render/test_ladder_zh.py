@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from english_left import english_left
+from ladderkit import bars
 
 from tcptutor import i18n
 from tcptutor.library import load_scenario
@@ -22,16 +23,6 @@ from tcptutor.tcp.simulator import simulate
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SCENARIOS = ("handshake", "lost-data", "fast-retransmit", "half-close", "keepalive-dead-peer", "syn-flood-cookies",
              "simultaneous-close")
-
-
-def bars(line: str) -> list[int]:
-    """Display columns of the lifelines (│ or ┊) in a diagram row."""
-    cols, col = [], 0
-    for ch in line:
-        if ch in "│┊":
-            cols.append(col)
-        col += display_width(ch)
-    return cols
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
