@@ -72,7 +72,7 @@ class QuestionRow:
 
 def questions(db, *, lesson: str | None = None, topic: str | None = None) -> list[QuestionRow]:
     """The active questions (their current versions), in lesson order."""
-    sql = ("SELECT q.id, q.lesson_id, v.kind, v.spec, v.difficulty, v.version FROM questions q "
+    sql = (f"SELECT q.id, q.lesson_id, v.kind, {_topics_json(db)}, v.difficulty, v.version FROM questions q "
            "JOIN question_versions v ON v.id = q.current_version_id JOIN lessons l ON l.id = q.lesson_id "
            "WHERE q.active")
     params = {}
@@ -83,8 +83,8 @@ def questions(db, *, lesson: str | None = None, topic: str | None = None) -> lis
         sql += " AND v.id IN (SELECT version_id FROM question_topics WHERE topic_id = :topic)"
         params["topic"] = topic
     sql += " ORDER BY l.position, q.position"
-    return [QuestionRow(qid, lesson_id, kind, list(_json(spec)["topics"]), difficulty, version)
-            for qid, lesson_id, kind, spec, difficulty, version in rows(db, sql, params)]
+    return [QuestionRow(qid, lesson_id, kind, list(_json(topics)), difficulty, version)
+            for qid, lesson_id, kind, topics, difficulty, version in rows(db, sql, params)]
 
 
 def candidates(db, *, lesson: str | None, topic: str | None, kind: str | None) -> list[Candidate]:
@@ -204,8 +204,8 @@ def _dialect(db) -> str:
 
 
 def _topics_json(db) -> str:
-    """A version's topics as JSON text, read out of its spec by the database (the whole spec,
-    decoded per attempt, was most of the time of a long history). SQLite's JSON1 spelling
+    """A version's topics as JSON text, read out of its spec by the database (decoding the
+    whole spec per row was most of the time of a long history, and of the question list). SQLite's JSON1 spelling
     (MySQL's too), or PostgreSQL's."""
     return "CAST(v.spec -> 'topics' AS TEXT)" if _dialect(db) == "postgresql" else "json_extract(v.spec, '$.topics')"
 
