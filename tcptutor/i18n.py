@@ -208,6 +208,12 @@ def local(text: str) -> str:
     return text.local() if isinstance(text, Said) else text
 
 
+def reason(err: BaseException) -> str:
+    """An exception's message for a sentence that quotes it (`Said(..., err=reason(err))`):
+    the Said it was raised with, so it is said in the sentence's language, else `str(err)`."""
+    return err.args[0] if len(err.args) == 1 and isinstance(err.args[0], Said) else str(err)
+
+
 def _value(value, translate: bool):
     if isinstance(value, Said):
         return value.local() if translate else str(value)

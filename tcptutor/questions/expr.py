@@ -16,6 +16,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..i18n import N_, Said
+
 MAX_CHARS = 500  # an answer formula is a line; a longer one is a mistake, and parsing it costs
 MAX_DEPTH = 40  # nesting of the parsed tree (ast.parse itself recurses: keep it shallow)
 MAX_EXPONENT = 1000  # |exponent| of **: 2 ** 10**9 would hang the checker
@@ -23,7 +25,7 @@ MAX_MAGNITUDE = 1e300  # a whole-number result past this becomes an error, not a
 
 
 class ExprError(ValueError):
-    """An expression that cannot be parsed or evaluated; the message says why."""
+    """An expression that cannot be parsed or evaluated; the message (a Said: i18n.reason) says why."""
 
 
 def _floor(x):
@@ -38,25 +40,25 @@ def _round(x, ndigits=None):
     if ndigits is None:
         return round(x)
     if not isinstance(ndigits, int) or not -20 <= ndigits <= 20:
-        raise ExprError("round(x, n) needs a whole n between -20 and 20")
+        raise ExprError(Said(N_("round(x, n) needs a whole n between -20 and 20")))
     return round(x, ndigits)
 
 
 def _log(x, base=None):
     if x <= 0 or (base is not None and (base <= 0 or base == 1)):
-        raise ExprError("log of a number <= 0 (or to base <= 0 or 1)")
+        raise ExprError(Said(N_("log of a number <= 0 (or to base <= 0 or 1)")))
     return math.log(x) if base is None else math.log(x, base)
 
 
 def _log2(x):
     if x <= 0:
-        raise ExprError("log2 of a number <= 0")
+        raise ExprError(Said(N_("log2 of a number <= 0")))
     return math.log2(x)
 
 
 def _sqrt(x):
     if x < 0:
-        raise ExprError("sqrt of a negative number")
+        raise ExprError(Said(N_("sqrt of a negative number")))
     return math.sqrt(x)
 
 
@@ -91,20 +93,20 @@ class Expr:
 def compile_expr(text: str, names: Iterable[str]) -> Expr:
     """Parse `text` and check it uses only the whitelist and the given names."""
     if not isinstance(text, str) or not text.strip():
-        raise ExprError("an expression must be a non-empty string")
+        raise ExprError(Said(N_("an expression must be a non-empty string")))
     if len(text) > MAX_CHARS:
-        raise ExprError(f"expression is {len(text)} characters; at most {MAX_CHARS}")
+        raise ExprError(Said(N_("expression is {length} characters; at most {most}"), length=len(text), most=MAX_CHARS))
     if "\n" in text or "\r" in text:
-        raise ExprError("an expression is one line")
+        raise ExprError(Said(N_("an expression is one line")))
     if _nesting(text) > MAX_DEPTH:
-        raise ExprError(f"expression nests deeper than {MAX_DEPTH} levels")
+        raise ExprError(Said(N_("expression nests deeper than {depth} levels"), depth=MAX_DEPTH))
     try:
         with warnings.catch_warnings():  # "1if x" warns on stderr; the author sees our message instead
             warnings.simplefilter("ignore")
             tree = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         msg = getattr(err, "msg", None) or str(err) or type(err).__name__
-        raise ExprError(f"cannot parse {text!r}: {msg}") from None
+        raise ExprError(Said(N_("cannot parse {text!r}: {msg}"), text=text, msg=msg)) from None  # msg: Python's own
     known = set(names)
     used: set[str] = set()
     _check(tree, known, used, text, 0)
@@ -124,16 +126,18 @@ def _nesting(text: str) -> int:
 
 def _check(node: ast.AST, known: set[str], used: set[str], text: str, depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise ExprError(f"{text!r}: nests deeper than {MAX_DEPTH} levels")
+        raise ExprError(Said(N_("{text!r}: nests deeper than {depth} levels"), text=text, depth=MAX_DEPTH))
     sub = depth + 1
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise ExprError(f"{text!r}: only numbers are allowed, not {node.value!r}")
+            raise ExprError(Said(N_("{text!r}: only numbers are allowed, not {value!r}"), text=text, value=node.value))
         return
     if isinstance(node, ast.Name):
         if node.id not in known:
-            shown = ", ".join(sorted(known)) or "none"
-            raise ExprError(f"{text!r}: unknown name {node.id!r}; known names: {shown}")
+            if not known:
+                raise ExprError(Said(N_("{text!r}: unknown name {name!r}; known names: none"), text=text, name=node.id))
+            raise ExprError(Said(N_("{text!r}: unknown name {name!r}; known names: {known}"), text=text, name=node.id,
+                                 known=", ".join(sorted(known))))
         used.add(node.id)
         return
     if isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY):
@@ -158,20 +162,25 @@ def _check(node: ast.AST, known: set[str], used: set[str], text: str, depth: int
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             shown = ast.unparse(node.func) if hasattr(ast, "unparse") else "?"
-            raise ExprError(f"{text!r}: {shown!r} is not a known function; known: {', '.join(FUNCTIONS)}")
+            raise ExprError(Said(N_("{text!r}: {shown!r} is not a known function; known: {known}"), text=text, shown=shown,
+                                 known=", ".join(FUNCTIONS)))
         if node.keywords:
-            raise ExprError(f"{text!r}: {node.func.id}() takes no keyword arguments")
+            raise ExprError(Said(N_("{text!r}: {function}() takes no keyword arguments"), text=text, function=node.func.id))
         _, lo, hi = FUNCTIONS[node.func.id]
         if not lo <= len(node.args) <= hi:
-            raise ExprError(f"{text!r}: {node.func.id}() takes {lo}{'' if lo == hi else f' to {hi}'} argument(s)")
+            if lo == hi:
+                raise ExprError(Said(N_("{text!r}: {function}() takes {lo} argument(s)"), text=text, function=node.func.id,
+                                     lo=lo))
+            raise ExprError(Said(N_("{text!r}: {function}() takes {lo} to {hi} argument(s)"), text=text,
+                                 function=node.func.id, lo=lo, hi=hi))
         for a in node.args:
             if isinstance(a, ast.Starred):
-                raise ExprError(f"{text!r}: no * arguments")
+                raise ExprError(Said(N_("{text!r}: no * arguments"), text=text))
             _check(a, known, used, text, sub)
         return
-    raise ExprError(f"{text!r}: {type(node).__name__} is not allowed in an expression "
-                    "(numbers, names, + - * / // % **, comparisons, x if c else y, and "
-                    f"{', '.join(FUNCTIONS)})")
+    raise ExprError(Said(N_("{text!r}: {node} is not allowed in an expression (numbers, names, + - * / // % **, "
+                            "comparisons, x if c else y, and {functions})"), text=text, node=type(node).__name__,
+                         functions=", ".join(FUNCTIONS)))
 
 
 def _finite(value, text: str):
@@ -179,10 +188,10 @@ def _finite(value, text: str):
         return int(value)
     if isinstance(value, int):
         if abs(value) > MAX_MAGNITUDE:
-            raise ExprError(f"{text!r}: the result is too large")
+            raise ExprError(Said(N_("{text!r}: the result is too large"), text=text))
         return value
     if not isinstance(value, float) or not math.isfinite(value):
-        raise ExprError(f"{text!r}: the result is not a finite number")
+        raise ExprError(Said(N_("{text!r}: the result is not a finite number"), text=text))
     return value
 
 
@@ -226,7 +235,7 @@ def _eval(node: ast.AST, env: Mapping[str, float]):
     if isinstance(node, ast.Call):
         fn = FUNCTIONS[node.func.id][0]
         return _finite(fn(*(_eval(a, env) for a in node.args)), node.func.id)
-    raise ExprError(f"{type(node).__name__} is not allowed")  # _check let nothing else through
+    raise ExprError(Said(N_("{node} is not allowed"), node=type(node).__name__))  # _check let nothing else through
 
 
 def _compare(op, a, b) -> bool:
@@ -245,14 +254,14 @@ def _compare(op, a, b) -> bool:
 
 def _binary(op, a, b):
     if isinstance(op, (ast.Div, ast.FloorDiv, ast.Mod)) and b == 0:
-        raise ExprError("division by zero")
+        raise ExprError(Said(N_("division by zero")))
     if isinstance(op, ast.Pow):
         if abs(b) > MAX_EXPONENT:
-            raise ExprError(f"exponent {b} is too large (at most {MAX_EXPONENT})")
+            raise ExprError(Said(N_("exponent {b} is too large (at most {most})"), b=b, most=MAX_EXPONENT))
         if a == 0 and b < 0:
-            raise ExprError("0 to a negative power")
+            raise ExprError(Said(N_("0 to a negative power")))
         if a < 0 and not float(b).is_integer():
-            raise ExprError("a negative number to a fractional power")
+            raise ExprError(Said(N_("a negative number to a fractional power")))
         result = math.pow(a, b)  # float: OverflowError instead of a 3000-digit integer
         if isinstance(a, int) and isinstance(b, int) and b >= 0 and abs(result) <= 2**53:
             return int(a) ** int(b)
@@ -270,9 +279,9 @@ def _binary(op, a, b):
     else:
         result = a % b
     if isinstance(result, int) and not isinstance(result, bool) and abs(result) > MAX_MAGNITUDE:
-        raise ExprError("an intermediate result is too large")
+        raise ExprError(Said(N_("an intermediate result is too large")))
     if isinstance(result, float) and not math.isfinite(result):
-        raise ExprError("an intermediate result is not a finite number")
+        raise ExprError(Said(N_("an intermediate result is not a finite number")))
     return result
 
 

@@ -19,17 +19,20 @@ import tomllib
 from collections.abc import Mapping, Sequence
 
 from ..errors import ScenarioError
+from ..i18n import N_, Said, Term
 from ..problems import Problem
 from .model import Question
 from .variants import Variant, VariantError, is_inline, make_variant, params_for
 
-WARNING = "warning: "
+WARNING = "warning: "  # the English of every warning starts so (is_warning)
 HIDDEN_SEEDS = 3  # base seeds tried per parameter: one can hit a coincidence, three rarely all do
 OTHER_SEED = 1000  # where a changed parameter's other value is drawn from
 
 
-def warning(question: Question, message: str) -> Problem:
-    return Problem(question.path, question.line, f"{WARNING}question {question.id}: {message}")
+def warning(question: Question, message: Said) -> Problem:
+    """A warning's line: its English starts with WARNING (is_warning), `--lang zh` says it in Chinese."""
+    return Problem(question.path, question.line, Said(N_("warning: question {qid}: {message}"), qid=question.id,
+                                                      message=message))
 
 
 def is_warning(problem: Problem) -> bool:
@@ -77,9 +80,10 @@ def _named_isns_in_text(question: Question, scenarios: Mapping[str, str]) -> lis
         for where, body in (("prompt", question.prompt), ("explanation", question.explanation)):
             if any(not SIZE_BEFORE.search(body[:m.start()])
                    for m in re.finditer(rf"(?<![\d{{.]){isn}(?![\d}}]|[-\s]?(?:bytes?|ms|s|B)\b)", body)):
-                out.append(warning(question, (
-                    f"the {where} names {isn}, the {side}'s ISN in scenario {text!r}, but each variant replaces "
-                    f"the ISNs with random ones: write {{{side}_isn}} instead, or set keep_isns = true")))
+                out.append(warning(question, Said(N_(
+                    "the {where} names {isn}, the {side}'s ISN in scenario {scenario!r}, but each variant replaces "
+                    "the ISNs with random ones: write {{{key}_isn}} instead, or set keep_isns = true"),
+                    where=where, isn=isn, side=Term("endpoint", side), scenario=text, key=side)))
     return out
 
 
@@ -111,14 +115,14 @@ def _hidden_parameters(question: Question, variants: Sequence[Variant], scenario
             moved += answers_moved or changed.prompt != base.prompt
             if answers_moved and changed.prompt == base.prompt:
                 was, now = base.params.get(name), changed.params.get(name)
-                out.append(warning(question, (
-                    f"the answers depend on {name} ({name} = {was} and {name} = {now} give different answers "
-                    f"at seed {base.seed}) but the prompt reads the same for both: show it with {{{name}}} "
-                    "or a {SELECTOR.FIELD} placeholder")))
+                out.append(warning(question, Said(N_(
+                    "the answers depend on {name} ({name} = {was} and {name} = {now} give different answers "
+                    "at seed {seed}) but the prompt reads the same for both: show it with {{{name}}} "
+                    "or a {{SELECTOR.FIELD}} placeholder"), name=name, was=was, now=now, seed=base.seed)))
                 break
         if name in vary and tried and not moved:
-            out.append(warning(question, f"vary.{name} changes neither the prompt nor the answers: "
-                                         "remove it, or use it"))
+            out.append(warning(question, Said(N_("vary.{name} changes neither the prompt nor the answers: "
+                                                 "remove it, or use it"), name=name)))
     return out
 
 
@@ -134,12 +138,17 @@ def _never_varies(question: Question, variants: Sequence[Variant]) -> list[Probl
     if question.same_answers:
         if differ is None:
             return []
-        return [warning(question, f"same_answers = true, but seed {variants[0].seed} and seed {differ.seed} give "
-                                  f"different answers ({_answers(variants[0])} against {_answers(differ)})")]
+        return [warning(question, Said(N_("same_answers = true, but seed {seed} and seed {other} give different "
+                                          "answers ({answers} against {others})"), seed=variants[0].seed,
+                                       other=differ.seed, answers=_answers(variants[0]), others=_answers(differ)))]
     if differ is not None:
         return []
     names = [k for k, _ in question.vary]
-    verb = "changes" if len(names) == 1 else "change"
     shown = ", ".join(f"{k} = {v}" for k, v in first.items())
-    return [warning(question, f"all {len(variants)} seeds give the same answers ({shown}): [vary] {', '.join(names)} "
-                              f"{verb} none of them (if that is the point, say so with same_answers = true)")]
+    if len(names) == 1:
+        message = N_("all {count} seeds give the same answers ({shown}): [vary] {names} changes none of them "
+                     "(if that is the point, say so with same_answers = true)")
+    else:
+        message = N_("all {count} seeds give the same answers ({shown}): [vary] {names} change none of them "
+                     "(if that is the point, say so with same_answers = true)")
+    return [warning(question, Said(message, count=len(variants), shown=shown, names=", ".join(names)))]

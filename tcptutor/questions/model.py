@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from ..i18n import N_, NP_, Said, _, language, pgettext
+from ..i18n import N_, NP_, Said, _, language, pgettext, reason
 from ..problems import Problem
 from .expr import FUNCTIONS, ExprError, compile_expr
 from .selectors import cjk_spaced, parse_selector, shown_selector
@@ -414,7 +414,7 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
             try:
                 parse_selector(segment)
             except ValueError as err:
-                c.bad("segment", Said(N_("{where}: segment {segment!r}: {err}"), where=where, segment=segment, err=str(err)))
+                c.bad("segment", Said(N_("{where}: segment {segment!r}: {err}"), where=where, segment=segment, err=reason(err)))
                 continue
         endpoint = raw.get("endpoint")
         if what in ("state", "states", "timeout") and endpoint not in ENDPOINTS:
@@ -430,7 +430,7 @@ def _check_predict(c: _Checker, qid: str, data: dict) -> dict:
                 try:
                     parse_selector(at)
                 except ValueError as err:
-                    c.bad("at", Said(N_("{where}: at {at!r}: {err}"), where=where, at=at, err=str(err)))
+                    c.bad("at", Said(N_("{where}: at {at!r}: {err}"), where=where, at=at, err=reason(err)))
                     continue
         timer = raw.get("timer")
         if what == "timeout" and timer not in TIMER_KINDS:
@@ -500,7 +500,7 @@ def _check_lets(c: _Checker, qid: str, data: dict, names: list[str]) -> list[tup
         try:
             compile_expr(text, names)
         except ExprError as err:
-            c.bad(name, Said(N_("question {qid}: let.{name}: {err}"), qid=qid, name=name, err=str(err)))
+            c.bad(name, Said(N_("question {qid}: let.{name}: {err}"), qid=qid, name=name, err=reason(err)))
         lets.append((name, text))
         names.append(name)
     return lets
@@ -579,7 +579,7 @@ def _check_answer(c: _Checker, where: Said, raw: dict, names: list[str], line_of
         try:
             compile_expr(answer, names)
         except ExprError as err:
-            c.problems.append(Problem(c.path, line_of("answer"), Said(N_("{where}: answer: {err}"), where=where, err=str(err))))
+            c.problems.append(Problem(c.path, line_of("answer"), Said(N_("{where}: answer: {err}"), where=where, err=reason(err))))
     elif isinstance(answer, bool) or not isinstance(answer, (int, float)):
         c.problems.append(Problem(c.path, line_of("answer" if "answer" in raw else None),
                                   Said(N_("{where}: a numeric question needs answer = a number or an expression string"),
@@ -627,7 +627,7 @@ def _check_tcb_ask(c: "_Checker", where: Said, fname: str, what: str, raw: dict)
         try:
             parse_selector(text)
         except ValueError as err:
-            c.bad(key, Said(N_("{where}: {key} {text!r}: {err}"), where=where, key=key, text=text, err=str(err)))
+            c.bad(key, Said(N_("{where}: {key} {text!r}: {err}"), where=where, key=key, text=text, err=reason(err)))
             return None
     if rnd is not None and (not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 1):
         c.bad("round", Said(N_("{where}: round must be a whole number from 1"), where=where))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..i18n import _, language, pgettext
+from ..i18n import N_, Said, _, language, pgettext
 from ..tcp.trace import SegmentRecord, Trace
 
 FLAG_WORDS = {"SYN", "ACK", "FIN", "RST", "PSH", "URG"}
@@ -47,17 +47,19 @@ class Selector:
 
 
 def parse_selector(text: str) -> Selector:
-    """`#N` | `[client|server|spoof] [FLAGS|DATA|ANY] [retransmission] [N]` (N: nth, <0 from the end)."""
+    """`#N` | `[client|server|spoof] [FLAGS|DATA|ANY] [retransmission] [N]` (N: nth, <0 from the end).
+
+    A ValueError's message is a Said (i18n.reason), said in Chinese where it is quoted."""
     words = text.split()
     if not words:
-        raise ValueError("an empty selector; expected e.g. \"server SYN+ACK\" or \"#3\"")
+        raise ValueError(Said(N_("an empty selector; expected e.g. \"server SYN+ACK\" or \"#3\"")))
     if len(words) == 1 and words[0].startswith("#"):
         try:
             number = int(words[0][1:])
         except ValueError:
-            raise ValueError(f"expected a segment number like #3; got {words[0]!r}") from None
+            raise ValueError(Said(N_("expected a segment number like #3; got {word!r}"), word=words[0])) from None
         if number < 1:
-            raise ValueError("segment numbers start at #1")
+            raise ValueError(Said(N_("segment numbers start at #1")))
         return Selector(text, number=number)
     src = None
     if words[0].lower() in ("client", "server", "spoof"):
@@ -76,7 +78,7 @@ def parse_selector(text: str) -> Selector:
         elif _is_int(word):
             nth = int(word)
             if nth == 0:
-                raise ValueError("the match number counts from 1 (or from -1 at the end); got 0")
+                raise ValueError(Said(N_("the match number counts from 1 (or from -1 at the end); got 0")))
         elif upper == "DATA":
             data = saw_flags = True
         elif upper == "ANY":
@@ -85,14 +87,13 @@ def parse_selector(text: str) -> Selector:
             parts = [p for p in upper.replace(",", "+").split("+") if p]
             unknown = [p for p in parts if p not in FLAG_WORDS]
             if unknown or not parts:
-                raise ValueError(
-                    f"unknown word {word!r}; expected client/server, flags like SYN+ACK, DATA, ANY, "
-                    "retransmission, or a match number"
-                )
+                raise ValueError(Said(N_(
+                    "unknown word {word!r}; expected client/server, flags like SYN+ACK, DATA, ANY, "
+                    "retransmission, or a match number"), word=word))
             flags |= set(parts)
             saw_flags = True
     if not saw_flags and src is None and retransmission is None:
-        raise ValueError(f"{text!r} selects nothing in particular; name a sender and/or flags")
+        raise ValueError(Said(N_("{text!r} selects nothing in particular; name a sender and/or flags"), text=text))
     if flags == {"ACK"} and not data:
         pure_ack = True
     return Selector(text, None, src, frozenset(flags), pure_ack, data, retransmission, nth)
