@@ -12,8 +12,6 @@ import hashlib
 import json
 import re
 import os
-import signal
-import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,28 +146,6 @@ def beside_shipped(root: str | Path) -> ContentFiles:
     )
 
 
-def _die_with_parent(parent: int) -> None:
-    """Pool worker initializer: a worker must not outlive the build (even after kill -9 of
-    it). Linux: prctl(PR_SET_DEATHSIG, SIGKILL); elsewhere, and against the race of the
-    parent dying before prctl ran, a daemon thread that watches os.getppid()."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_DEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(1)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            threading.Event().wait(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
-
-
 def _seeds(question: Question) -> range:
     return range(50) if question.varies else range(1)
 
@@ -237,9 +213,9 @@ def compile_content(files: ContentFiles, *, workers: int | None = None,
     jobs = [(q, files.scenarios) for q, _ in todo]
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if workers > 1 and len(jobs) > 20:
-        from concurrent.futures import ProcessPoolExecutor  # here: the fingerprint check of every command needs none of it
+        from ..workers import worker_pool  # here: the fingerprint check of every command needs no pool
 
-        with ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        with worker_pool(workers) as pool:
             results = list(pool.map(_verify_one, jobs, chunksize=4))
     else:
         results = [_verify_one(job) for job in jobs]

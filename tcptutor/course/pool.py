@@ -60,12 +60,9 @@ class Computer:
         self.pool = None
         self.workers = workers
         if workers > 1:
-            from concurrent.futures import ProcessPoolExecutor
+            from ..workers import worker_pool
 
-            from ..bank.content import _die_with_parent
-
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=_die_with_parent, initargs=(os.getpid(),))
+            self.pool = worker_pool(workers, multiprocessing.get_context("fork"))
             self.pool.submit(int).result()  # fork the workers now, before the parent starts threads
 
     def run(self, jobs: Iterable[tuple[object, Job]]) -> Iterator[tuple[object, list[tuple[Variant, dict | None]]]]:
