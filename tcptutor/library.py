@@ -61,15 +61,16 @@ def simulator_version() -> str:
     return code_digest("tcp")
 
 
-def code_digest(*parts: str) -> str:
-    """A digest of part of tcptutor's own source: each of `parts` a folder (its .py files, at
-    any depth) or a .py file, relative to the package, hashed with its relative path. The one
-    way the simulator's, the verifier's and the grader's versions are computed."""
+def code_digest(*parts: str, pattern: str = "*.py") -> str:
+    """A digest of part of tcptutor's own files: each of `parts` a folder (its files matching
+    `pattern`, at any depth) or a file, relative to the package, hashed with its relative path.
+    The one way the simulator's, the verifier's, the grader's and the export cache's versions
+    are computed."""
     package = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for part in parts:
         target = package / part
-        for path in sorted(target.rglob("*.py")) if target.is_dir() else [target]:
+        for path in sorted(p for p in target.rglob(pattern) if p.is_file()) if target.is_dir() else [target]:
             h.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]

@@ -58,11 +58,8 @@ def _version() -> str:
     rendering reads besides the variant."""
     from .. import i18n, library
 
-    h = hashlib.sha256(f"{library.code_digest('')}\0{sys.version}\0".encode())  # Python's: its unicodedata
-    locale = Path(library.__file__).resolve().parent / "locale"
-    for path in sorted(p for p in locale.rglob("*") if p.is_file()):
-        h.update(f"\0{path.relative_to(locale).as_posix()}\0".encode())
-        h.update(path.read_bytes())
+    source, catalogs = library.code_digest(""), library.code_digest("locale", pattern="*")
+    h = hashlib.sha256(f"{source}\0{catalogs}\0{sys.version}\0".encode())  # Python's: its unicodedata
     h.update(json.dumps([i18n.language(), sorted(i18n._titles.items())], ensure_ascii=False).encode())
     return h.hexdigest()
 
