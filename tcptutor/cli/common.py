@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import json
 import os
 import sys
@@ -75,14 +76,12 @@ def read_then_write(url: str | None):
     if connection is None:
         engine = open_bank(url)
         return engine, lambda: engine
-    engines = []
 
+    @functools.cache
     def writes():
-        if not engines:
-            from ..bank.db import open_engine
+        from ..bank.db import open_engine
 
-            engines.append(open_engine(url))
-        return engines[0]
+        return open_engine(url)
     return connection, writes
 
 
