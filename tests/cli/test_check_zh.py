@@ -7,11 +7,8 @@ array"), and what the scenario parser (tcptutor/tcp/scenario.py) says about a sc
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
-import subprocess
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from tcptutor import i18n, library
 from tcptutor.problems import ContentError, Problem
 from tcptutor.questions.model import question_from_toml
 
+from clikit import tcptutor
 from english_left import english_left
 
 FILES = {
@@ -253,13 +251,6 @@ CONTENT_WORDS = {"colour", "essay", "nope", "Gamma", "nowhere", "no-such-scenari
                  "a-essay", "a-pred", "a-num", "g-single", "g-pred", "d-tf", "id", "broken", "lessons", "translations",
                  "zh", "md", "TOML", "01-alpha.md", "05-nothing.md", "alpha.md", "nothing.md"}
 TOML_DETAIL = re.compile(r"(TOML 格式有误（位于 `question` 块）：)Unclosed array$")
-
-
-def tcptutor(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("TCPTUTOR_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
-    env.update(PYTHONIOENCODING="utf-8", TCPTUTOR_DB=f"sqlite:///{cwd / 'bank.sqlite'}", TCPTUTOR_VERIFY_CACHE="off")
-    return subprocess.run([sys.executable, "-m", "tcptutor", *args], capture_output=True, text=True, encoding="utf-8",
-                          cwd=cwd, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,7 @@ syntax"), and the ids, keys, selectors and values of the content quoted in the m
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ from tcptutor import i18n
 from tcptutor.questions.expr import ExprError, compile_expr
 from tcptutor.questions.selectors import parse_selector
 
+from clikit import tcptutor
 from english_left import english_left
 
 LESSON = '''\
@@ -111,13 +109,6 @@ HIDDEN_ZH = re.compile(r"^warned/lessons/01-alpha\.md:14: 警告：题目 a-isn�
 CONTENT_WORDS = {"a-num", "a-sel", "a-name", "a-isn", "rtt", "FOO", "server", "handshake", "broken", "warned",
                  "lessons", "01-alpha.md", "alpha.md", "md"}
 PYTHON_DETAIL = re.compile(r"(无法解析 '2 \* '：)invalid syntax$")  # Python's own SyntaxError text
-
-
-def tcptutor(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("TCPTUTOR_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
-    env.update(PYTHONIOENCODING="utf-8", TCPTUTOR_DB=f"sqlite:///{cwd / 'bank.sqlite'}", TCPTUTOR_VERIFY_CACHE="off")
-    return subprocess.run([sys.executable, "-m", "tcptutor", *args], capture_output=True, text=True, encoding="utf-8",
-                          cwd=cwd, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")
