@@ -78,7 +78,7 @@ def _breaks(word: str) -> list[int]:
     inside a run of narrow ones ("RFC", "3.10.7.4", "SYN-SENT"), after an opening bracket, nor
     inside a glued pair: the wide run before a GLUE and the narrow run after it ("同步已发送
     SYN-SENT") stay together."""
-    wide = [char_width(ch) == 2 for ch in word]
+    wide = [_width_of(ch) == 2 for ch in word]
     held = set()
     for g, ch in enumerate(word):
         if ch == GLUE:
@@ -93,9 +93,11 @@ def _breaks(word: str) -> list[int]:
 
 def _fit(word: str, room: int) -> str:
     """The longest head of `word` that fits in `room` columns and ends where it may break ("" if none)."""
-    best = ""
+    best, used, counted = "", 0, 0
     for i in _breaks(word):
-        if display_width(word[:i]) > room:
+        used += display_width(word[counted:i])  # the widths so far, each character counted once
+        counted = i
+        if used > room:
             break
         best = word[:i]
     return best
