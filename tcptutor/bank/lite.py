@@ -12,7 +12,6 @@ caller then takes the full way, which does exactly what it always did.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 from .freshness import rebuild_reason_of
 from .location import BUSY_TIMEOUT_MS, head_revision, pending_file, resolve_url, sqlite_file
@@ -25,7 +24,7 @@ def open_current(url: str | None) -> sqlite3.Connection | None:
     if path is None or not path.is_file() or pending_file(path).exists():
         return None
     try:  # mode=rw: never create a file here (the full way creates it, mode 0600)
-        connection = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=rw", uri=True,
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True,
                                      timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error:
         return None
