@@ -17,6 +17,11 @@ NUL_SHOWN = "\u2400"  # ␀ SYMBOL FOR NULL: what a NUL in an answer (or a name)
 SEED_RANGE = range(-2**63, 2**63)  # a BIGINT: what every database stores as an integer
 
 
+def nul_safe(value):
+    """What every text column stores for `value` (see _NulSafe)."""
+    return value.replace(NUL, NUL_SHOWN) if isinstance(value, str) else value
+
+
 class _NulSafe(TypeDecorator):
     """Text as every database can store it. PostgreSQL text cannot hold NUL (SQLite can), so
     each NUL is stored as the visible U+2400 on all of them: the same input gives the same
@@ -25,7 +30,7 @@ class _NulSafe(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return value.replace(NUL, NUL_SHOWN) if isinstance(value, str) else value
+        return nul_safe(value)
 
 
 class SafeString(_NulSafe):

@@ -69,6 +69,27 @@ def keys_of(session: Session, assignment_ids) -> dict[int, StoredKey]:
     return out
 
 
+FIELD_COLUMNS = ("attempt_id", "field", "given", "expected", "verdict", "misconception", "credit", "carried_from")
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # sqlite3 and psycopg
+
+
+def _insert_fields(session: Session, rows: list[tuple]) -> None:
+    """The batch's attempt fields (FIELD_COLUMNS order) through the driver's own executemany.
+    They are most of a grading run's rows, one per answer, and SQLAlchemy's per-row parameter
+    processing cost as much as the insert itself. What that processing does for these columns
+    (text, floats, ints: no dates, no JSON) is done here: models.nul_safe, as SafeString and
+    SafeText do (it leaves the numbers and None as they are)."""
+    connection = session.connection()
+    rows = [tuple(map(m.nul_safe, r)) for r in rows]
+    marker = _MARKERS.get(connection.dialect.paramstyle)
+    if marker is None:  # a driver with another style: the Core insert, same rows
+        session.execute(insert(m.AttemptField.__table__), [dict(zip(FIELD_COLUMNS, r)) for r in rows])
+        return
+    connection.exec_driver_sql(
+        f"INSERT INTO {m.AttemptField.__tablename__} ({', '.join(FIELD_COLUMNS)}) "
+        f"VALUES ({', '.join([marker] * len(FIELD_COLUMNS))})", rows)
+
+
 def _chunks(ids):
     if not isinstance(ids, (list, tuple, set, frozenset)):
         yield ids  # a select: one query, any size
@@ -85,10 +106,11 @@ class Writer:
         self.session = session
         self.replaced: list[int] = []  # attempt ids deleted before the new ones go in
         self.attempts: list[dict] = []
-        self.fields: list[list[dict]] = []  # the fields of self.attempts[i]
+        self.fields: list[list[tuple]] = []  # the fields of self.attempts[i], in FIELD_COLUMNS order
         self.keys: dict[int, dict] = {}  # assignment id -> row
 
-    def attempt(self, replaces: int | None, row: dict, fields: list[dict]) -> None:
+    def attempt(self, replaces: int | None, row: dict, fields: list[tuple]) -> None:
+        """`fields`: (field, given, expected, verdict, misconception, credit, carried_from) each."""
         if replaces is not None:
             self.replaced.append(replaces)
         self.attempts.append(row)
@@ -114,10 +136,9 @@ class Writer:
             for chunk in _chunks([a["assignment_id"] for a in self.attempts]):
                 ids.update(s.execute(select(m.Attempt.assignment_id, m.Attempt.id)
                                      .where(m.Attempt.assignment_id.in_(chunk))).all())
-            rows = [dict(f, attempt_id=ids[a["assignment_id"]]) for a, fields in zip(self.attempts, self.fields)
-                    for f in fields]
+            rows = [(ids[a["assignment_id"]], *f) for a, fields in zip(self.attempts, self.fields) for f in fields]
             if rows:
-                s.execute(insert(m.AttemptField.__table__), rows)
+                _insert_fields(s, rows)
         if self.keys:
             for ids in _chunks(list(self.keys)):
                 s.execute(delete(m.AssignmentKey).where(m.AssignmentKey.assignment_id.in_(ids)))

@@ -1044,8 +1044,7 @@ def _store(session: Session, member, a, result: Grade, now: datetime, set_name: 
         dict(student_id=member.student_id, question_id=a.question_id, version_id=a.version_id, seed=a.seed,
              score=result.score, complete=True, source=f"course:{member.course_id}/{set_name}", created_at=now,
              assignment_id=a.id),
-        [dict(field=f[0], given=f[1], expected=f[2], verdict=f[3], misconception=f[4], credit=f[5], carried_from=f[6])
-         for f in fields])
+        fields)
     return True
 
 
