@@ -1,8 +1,12 @@
-"""A per-bank store of what an export derives from a variant at length: its ladder diagrams
-(text and SVG) and its parts (answers, worked solutions, the misconceptions' wrong answers).
+"""A per-bank store of what an export derives from a variant at length: the variant itself as
+the writers show it (prompt, explanation, parameters, its fields), its ladder diagrams (text
+and SVG) and its parts (answers, worked solutions, the misconceptions' wrong answers).
 
-After the simulation, rendering ladders and searching misconceptions is most of an export's
-work, and a variant renders the same way every time. An entry's key is a digest of everything
+Simulating the variants, rendering ladders and searching misconceptions are most of an
+export's work, and a variant comes out the same way every time. A scenario question's variant
+found in the store is a CachedVariant: the writers read what it holds, and anything else (its
+trace, its Expected values) comes from the variant simulated on first use, so a warm export of
+the question formats simulates nothing, and none can show other values than make_variant's. An entry's key is a digest of everything
 its text depends on: tcptutor's whole source (every .py file) and message catalogs, the
 language and its scenario titles, the question as exported (every field: its words, spec and
 scenario), the named scenario's text, the seed, and what was rendered with which arguments. So
@@ -25,6 +29,8 @@ import sys
 import weakref
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
+from dataclasses import astuple, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -149,16 +155,123 @@ def opened(path: Path | None):
         store.close()
 
 
-def note(variant, question, scenarios: Mapping[str, str]) -> None:
-    """Remember what `variant` was drawn from (called by select.collect while a store is open):
-    the question as exported, its named scenario's text and the seed."""
-    if _store is None:
-        return
+def _base(question, scenarios: Mapping[str, str], seed: int) -> str:
+    """The digest of what a variant is drawn from: the question as exported, its named
+    scenario's text and the seed."""
     text = scenarios.get(question.scenario) if question.scenario else None
-    payload = repr((question, text, variant.seed, question.lesson))
+    return hashlib.sha256(repr((question, text, seed, question.lesson)).encode()).hexdigest()
+
+
+def _remember(variant, base: str) -> None:
     key = id(variant)
-    _bases[key] = hashlib.sha256(payload.encode()).hexdigest()
+    _bases[key] = base
     weakref.finalize(variant, _bases.pop, key, None)
+
+
+def note(variant, question, scenarios: Mapping[str, str]) -> None:
+    """Remember what `variant` was drawn from (while a store is open), for derived()."""
+    if _store is not None:
+        _remember(variant, _base(question, scenarios, variant.seed))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What a writer shows of one field: Expected's own values, and the number of the segment
+    it asks about (Expected.segment is the trace's record itself)."""
+
+    field: str
+    what: str
+    value: object
+    label: str
+    unit: str
+    mss: int | None
+    tolerance: float
+    segment: int | None
+
+
+def facts(variant) -> dict[str, Fact]:
+    """The variant's fields by name, read without its trace when it is a CachedVariant."""
+    if isinstance(variant, CachedVariant):
+        return variant.facts
+    return {name: Fact(e.field, e.what, e.value, e.label, e.unit, e.mss, e.tolerance,
+                       e.segment.n if e.segment else None) for name, e in variant.expected.items()}
+
+
+def traced(variant) -> bool:
+    """Whether the variant has a trace (a scenario question's always has), without simulating."""
+    return True if isinstance(variant, CachedVariant) else variant.trace is not None
+
+
+def full(variant):
+    """The variant as make_variant gives it: what a derived value is computed from."""
+    return variant.full if isinstance(variant, CachedVariant) else variant
+
+
+class CachedVariant:
+    """A scenario question's variant as an earlier export stored it: the question, seed,
+    parameters, prompt, explanation, order and facts(). `expected`, `trace` and `answer_key`
+    are those of the variant simulated on first use (`full`)."""
+
+    def __init__(self, question, seed: int, text: str, make: Callable[[], object]):
+        doc = json.loads(text)
+        self.question, self.seed = question, seed
+        self.params, self.prompt, self.explanation = doc["params"], doc["prompt"], doc["explanation"]
+        self.order = tuple(doc["order"])
+        self.facts = {f[0]: Fact(*f) for f in doc["facts"]}
+        self._make = make
+
+    @cached_property
+    def full(self):
+        return self._make()
+
+    @property
+    def expected(self):
+        return self.full.expected
+
+    @property
+    def trace(self):
+        return self.full.trace
+
+    @property
+    def answer_key(self):
+        return self.full.answer_key
+
+
+def _shown(variant) -> tuple:
+    return variant.params, variant.prompt, variant.explanation, tuple(variant.order), facts(variant)
+
+
+def _variant_text(variant) -> str | None:
+    """What a CachedVariant is read from; None when it would not read back the same."""
+    try:
+        text = json.dumps({"params": variant.params, "prompt": variant.prompt, "explanation": variant.explanation,
+                           "order": list(variant.order), "facts": [astuple(f) for f in facts(variant).values()]},
+                          ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    back = CachedVariant(variant.question, variant.seed, text, make=lambda: None)
+    return text if repr(_shown(back)) == repr(_shown(variant)) else None
+
+
+def variant(question, seed: int, scenarios: Mapping[str, str], make: Callable[[], object]):
+    """make() (make_variant of the question and seed), or, for a scenario question that an
+    earlier export stored, a CachedVariant of it; remembered for derived() either way."""
+    if _store is None:
+        return make()
+    base = _base(question, scenarios, seed)
+    key = _key(base, "variant", ())
+    found = _store.get(key) if question.scenario else None
+    drawn = CachedVariant(question, seed, found, make) if found is not None else make()
+    _remember(drawn, base)
+    if found is None and question.scenario:
+        text = _variant_text(drawn)
+        if text is not None:
+            _store.put(key, text)
+    return drawn
+
+
+def _key(base: str, product: str, args: tuple) -> str:
+    return hashlib.sha256(repr((_store.version, base, product, args)).encode()).hexdigest()
 
 
 def derived(variant, product: str, args: tuple, compute: Callable[[], T],
@@ -170,7 +283,7 @@ def derived(variant, product: str, args: tuple, compute: Callable[[], T],
     base = _bases.get(id(variant))
     if _store is None or base is None:
         return compute()
-    key = hashlib.sha256(repr((_store.version, base, product, args)).encode()).hexdigest()
+    key = _key(base, product, args)
     found = _store.get(key)
     if found is not None:
         return decode(found)

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..grading.answers import STATES
 from ..i18n import N_, _
 from ..grading.grader import TIME_TOLERANCE
-from ..grading.explain import STATE_MEANING, explain, with_value
+from ..grading.explain import STATE_MEANING, explain, with_value, worked_solutions
 from ..grading.misconceptions import Context, basis, diagnose
 from ..questions.expected import Expected
 from ..questions.variants import Variant
@@ -248,7 +248,7 @@ def parts(variant: Variant) -> list[Part]:
     entry is dropped when the variant is."""
     key = id(variant)
     if key not in _PARTS:
-        _PARTS[key] = _cache.derived(variant, "parts", (), lambda: tuple(_parts(variant)), _parts_text, _parts_from_text)
+        _PARTS[key] = _cache.derived(variant, "parts", (), lambda: tuple(_parts(_cache.full(variant))), _parts_text, _parts_from_text)
         weakref.finalize(variant, _PARTS.pop, key, None)
     return list(_PARTS[key])
 
@@ -275,9 +275,15 @@ def answers(variant: Variant) -> list[tuple[str, str, str]]:
     if found is not None:
         return [(p.field, p.shown, p.solution) for p in found]
     return _cache.derived(variant, "answers", (), lambda: [(p.field, p.shown, p.solution) for p in
-                                                          _parts(variant, misconceptions=False)],
+                                                          _parts(_cache.full(variant), misconceptions=False)],
                           lambda rows: json.dumps(rows, ensure_ascii=False),
                           lambda text: [tuple(row) for row in json.loads(text)])
+
+
+def solutions(variant: Variant) -> dict[str, str]:
+    """worked_solutions(variant), through the export cache (they are read off the trace)."""
+    return _cache.derived(variant, "solutions", (), lambda: worked_solutions(_cache.full(variant)),
+                          lambda found: json.dumps(found, ensure_ascii=False), json.loads)
 
 
 def _parts(variant: Variant, misconceptions: bool = True) -> list[Part]:
@@ -380,9 +386,9 @@ def text_html(text: str) -> str:
 
 
 def ladder_html(variant: Variant) -> str:
-    if variant.trace is None:
+    if not _cache.traced(variant):
         return ""
-    marked = {e.segment.n for e in variant.expected.values() if e.segment}
+    marked = {f.segment for f in _cache.facts(variant).values() if f.segment is not None}
     text = ladder_text(variant, marked)
     return '<pre style="font-family: monospace; line-height: 1.2">' + html.escape(text, quote=False) + "</pre>"
 
@@ -390,7 +396,7 @@ def ladder_html(variant: Variant) -> str:
 def ladder_text(variant: Variant, highlight=()) -> str:
     """render_ladder of the variant's trace in 80 columns (through the export cache)."""
     return _cache.derived(variant, "ladder", (80, sorted(highlight)),
-                          lambda: render_ladder(variant.trace, width=80, highlight=highlight, seed=variant.seed))
+                          lambda: render_ladder(_cache.full(variant).trace, width=80, highlight=highlight, seed=variant.seed))
 
 
 def ladder_svg(variant: Variant, highlight=()) -> str:
@@ -398,7 +404,7 @@ def ladder_svg(variant: Variant, highlight=()) -> str:
     from ..render.svg import render_ladder_svg
 
     return _cache.derived(variant, "svg", (sorted(highlight),),
-                          lambda: render_ladder_svg(variant.trace, highlight=highlight, seed=variant.seed))
+                          lambda: render_ladder_svg(_cache.full(variant).trace, highlight=highlight, seed=variant.seed))
 
 
 def lesson_title(selection: ExportSet, item: ExportItem) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..grading.grader import show
 from ..i18n import _
 from ..questions.variants import LETTERS, Variant
-from . import ExportSet, register
+from . import ExportSet, _cache, register
 from ._fields import CJK_FONTS, answers, has_fields, html_lang, ladder_html, lang_html, number_text, output_file, text_html
 
 MODEL_NAME = "tcptutor question v1"
@@ -76,7 +76,7 @@ def front_html(variant: Variant) -> str:
     out = [text_html(variant.prompt)]
     if has_fields(q):
         out.append('<ul class="fields">' + "".join(
-            f"<li><b>{_esc(name)}</b>: {_esc(e.label)}</li>" for name, e in variant.expected.items()) + "</ul>")
+            f"<li><b>{_esc(name)}</b>: {_esc(e.label)}</li>" for name, e in _cache.facts(variant).items()) + "</ul>")
     elif q.kind in ("single", "multiple"):
         how = _("Choose one option:") if q.kind == "single" else _("Choose every right option:")
         out.append(f"<p>{how}</p><ol type=A>" + "".join(f"<li>{_esc(o.text)}</li>" for o in q.options) + "</ol>")
@@ -108,12 +108,12 @@ def back_html(variant: Variant) -> str:
         for i, o in enumerate(q.options):
             mark = "✓" if o.correct else "✗"
             rows.append(f"<li>{mark} <b>{LETTERS[i]}</b>. {_esc(o.text)}<br><i>{_esc(o.feedback)}</i></li>")
-        key = variant.answer_key["answer"]
+        key = _cache.facts(variant)["answer"].value
         out.append(f"<p><b>{_answer(_esc(str(key)))}</b></p><ul class=\"answers\">{''.join(rows)}</ul>")
     elif q.kind == "truefalse":
         out.append(f"<p><b>{_answer(show(bool(q.answer)))}</b></p>")
     elif q.kind == "numeric":
-        e = variant.expected["answer"]
+        e = _cache.facts(variant)["answer"]
         tol = f" (± {number_text(e.tolerance)})" if e.tolerance else ""
         unit = f" {_esc(q.unit)}" if q.unit else ""
         out.append(f"<p><b>{_answer(number_text(e.value) + unit + tol)}</b></p>")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..i18n import _
 from ..questions.variants import Variant
-from . import ExportSet, register
+from . import ExportSet, _cache, register
 from ._fields import (
     Part,
     category_path,
@@ -110,7 +110,7 @@ def _question(variant: Variant, index: int, lang: str = "en") -> list[str]:
     elif q.kind == "numeric":
         if q.unit:
             stem += "<p>" + _("Answer in {unit}.").format(unit=html.escape(q.unit, quote=False)) + "</p>"
-        e = variant.expected["answer"]
+        e = _cache.facts(variant)["answer"]
         answers = ["#=" + f"{number_text(e.value)}:{number_text(e.tolerance)}" + _fb(text_html(variant.explanation))]
     elif q.kind == "ordering":
         stem += "<p>" + _("Match each item to its position in the right order (1 = first).") + "</p>"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..i18n import _
 from ..questions.variants import Variant
-from . import ExportSet, register
+from . import ExportSet, _cache, register
 from ._fields import (
     XML_BAD,
     Part, category_path, choice_fraction, has_fields, truefalse_verdict, lang_html, lesson_title, number_text, output_file, parts,
@@ -225,7 +225,7 @@ def question_element(variant: Variant, index: int, lang: str = "en") -> ET.Eleme
         q_el = ET.Element("question", type="numerical")
         unit = "<p>" + _("Answer in {unit}.").format(unit=html.escape(q.unit)) + "</p>" if q.unit else ""
         _common(q_el, name, ident, text_html(variant.prompt) + unit, general)
-        e = variant.expected["answer"]
+        e = _cache.facts(variant)["answer"]
         a = _answer(q_el, "100", number_text(e.value), text_html(variant.explanation), "moodle_auto_format")
         _sub(a, "tolerance", number_text(e.tolerance))
         _sub(q_el, "unitgradingtype", "0")

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..grading.explain import with_value
 from ..i18n import _
 from ..questions.variants import Variant
-from . import ExportSet, register
+from . import ExportSet, _cache, register
 from ._fields import (
     Part,
     has_fields,
@@ -262,7 +262,7 @@ def items_for(variant: Variant, index: int) -> list[tuple[str, ET.Element]]:
     elif q.kind == "numeric":
         if q.unit:
             prompt += "<p>" + _("Answer in {unit}.").format(unit=html.escape(q.unit, quote=False)) + "</p>"
-        e = variant.expected["answer"]
+        e = _cache.facts(variant)["answer"]
         item = _numerical_item(ident, title, prompt, e.value, e.tolerance, "", "", general)
     elif q.kind == "ordering":
         prompt += "<p>" + _("Match each item to its position in the right order (1 = first).") + "</p>"

@@ -44,7 +44,6 @@ def _item(lq: queries.LoadedQuestion, payload: dict | None, variants: int, seed:
         from ..lessons.translation import localize
 
         question = localize(question, payload)
-    drawn = tuple(make_variant(question, seed + k, lq.scenarios) for k in range(variants))
-    for variant in drawn:
-        _cache.note(variant, question, lq.scenarios)
+    drawn = tuple(_cache.variant(question, seed + k, lq.scenarios,
+                                 lambda s=seed + k: make_variant(question, s, lq.scenarios)) for k in range(variants))
     return ExportItem(question, lq.question.lesson, lq.version, drawn, lq.question if payload else None)

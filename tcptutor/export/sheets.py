@@ -34,8 +34,8 @@ from ..grading.grader import show
 from ..i18n import N_, NP_, _, ngettext, pgettext
 from ..questions.variants import LETTERS, Variant
 from . import ExportItem, ExportSet, register
-from ..grading.explain import worked_solutions
-from ._fields import CJK_FONTS, html_lang, ladder_svg, ladder_text
+from . import _cache
+from ._fields import CJK_FONTS, html_lang, ladder_svg, ladder_text, solutions
 from .json_export import shown_items
 
 ANSWER_HINTS = {
@@ -100,15 +100,15 @@ def sheet_paths(out: Path, suffix: str) -> tuple[Path, Path]:
 
 def sheet_diagram(variant: Variant) -> bool:
     """Whether the sheet may show the variant's diagram: only when it is not the answer."""
-    return variant.trace is not None and variant.question.kind != "predict"
+    return _cache.traced(variant) and variant.question.kind != "predict"
 
 
 def asked_segments(variant: Variant) -> set[int]:
-    return {e.segment.n for e in variant.expected.values() if e.segment}
+    return {f.segment for f in _cache.facts(variant).values() if f.segment is not None}
 
 
 def _field_hint(variant: Variant, name: str) -> str:
-    e = variant.expected[name]
+    e = _cache.facts(variant)[name]
     if variant.question.kind == "predict":
         return _(ANSWER_HINTS[e.what]) if e.what in ANSWER_HINTS else ""
     if e.what == "numeric" and e.unit and e.unit not in e.label:
@@ -162,7 +162,7 @@ def _md_question(entry: Entry) -> list[str]:
         lines += choices + [""]
     if sheet_diagram(v):
         lines += ["```text", ladder_text(v), "```", ""]
-    for name, e in v.expected.items():
+    for name, e in _cache.facts(v).items():
         hint = _field_hint(v, name)
         label = e.label if q.kind == "predict" or q.multipart else _("Answer")
         lines.append(f"- {md_text(label)}{f' ({hint})' if hint else ''}: `{name}` = ____________________")
@@ -197,13 +197,13 @@ def markdown_sheet(selection: ExportSet) -> str:
 
 def _md_key_question(entry: Entry) -> list[str]:
     q, v = entry.item.question, entry.variant
-    solved = worked_solutions(v)
+    solved = solutions(v)
     info = _("{kind}, lesson {lesson}, question version {version}, seed {seed}").format(
         kind=kind_name(q.kind), lesson=entry.item.lesson, version=entry.item.version, seed=v.seed)
     lines = [f"### {entry.number}. {q.id}", "", f"*{info}*", ""]
     lines += ["> " + line if line else ">" for line in md_text(v.prompt).splitlines()] + [""]
     lines += _md_choices(entry) + ([""] if _md_choices(entry) else [])
-    for name, e in v.expected.items():
+    for name, e in _cache.facts(v).items():
         lines.append(f"- **{name}** ({md_text(e.label)}): **{md_text(show(e.value))}**")
         if q.kind == "predict":
             lines.append(f"  - {md_text(solved[name])}")
@@ -216,7 +216,7 @@ def _md_key_question(entry: Entry) -> list[str]:
         lines.append("")
     if v.explanation:
         lines += ["**" + _("Why:") + "** " + md_text(v.explanation), ""]
-    if v.trace is not None:
+    if _cache.traced(v):
         marked = asked_segments(v) if q.kind == "predict" else set()
         lines += ["```text", ladder_text(v, marked), "```", ""]
     return lines + ["---", ""]
@@ -354,15 +354,15 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
         out += _figure(ladder_svg(v), _("The scenario of this question."))
     out.append(f'<table class="{"keytable" if key else "fields"}">')
     if key:
-        solved = worked_solutions(v)
+        solved = solutions(v)
         head = (_("field"), _("answer"), _("worked solution"))
         out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>")
-        for name, e in v.expected.items():
+        for name, e in _cache.facts(v).items():
             solution = _e(solved[name]) if q.kind == "predict" else ""
             out.append(f'<tr><td>{_e(e.label)} <span class="hint">({_e(name)})</span></td>'
                        f'<td class="answer">{_e(show(e.value))}</td><td class="solution">{solution}</td></tr>')
     else:
-        for name, e in v.expected.items():
+        for name, e in _cache.facts(v).items():
             label = e.label if q.kind == "predict" or q.multipart else _("Answer")
             hint = _field_hint(v, name)
             hint_html = f' <span class="hint">({_e(hint)})</span>' if hint else ""
@@ -372,7 +372,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
         if v.explanation:
             why = _e(_("Why:"))
             out.append(f'<div class="why"><strong>{why}</strong> {_md.render(v.explanation)}</div>')
-        if v.trace is not None:
+        if _cache.traced(v):
             marked = asked_segments(v) if q.kind == "predict" else set()
             caption = (_("Highlighted: the segments this question asks about.") if marked
                        else _("The scenario of this question."))

@@ -83,6 +83,88 @@ def test_parts_read_back_as_they_were(selection):
                 assert repr(_fields._parts_from_text(text)) == repr(parts)
 
 
+def test_every_scenario_variant_reads_back_as_it_was_made(selection):
+    """What a CachedVariant holds (parameters, prompt, explanation, order, each field's facts)
+    goes through JSON and comes back the same for every variant of the shipped bank: a warm
+    export never falls back to simulating because a value would not read back."""
+    scenario_variants = [v for item in selection.items for v in item.variants if v.question.scenario]
+    assert len(scenario_variants) > 500
+    for variant in scenario_variants:
+        text = _cache._variant_text(variant)
+        assert text is not None, variant.question.id
+        back = _cache.CachedVariant(variant.question, variant.seed, text, make=lambda v=variant: v)
+        assert repr(_cache._shown(back)) == repr(_cache._shown(variant))
+        assert _cache.traced(back) and back.trace is variant.trace and back.expected is variant.expected
+
+
+WRITTEN_WITHOUT_TRACES = ("markdown", "html", "moodle-xml", "gift", "qti", "anki")  # json and pcap write the trace
+
+
+def test_a_warm_export_of_the_question_formats_simulates_nothing(bank, tmp_path, monkeypatch):
+    """Second export from a filled cache: no variant is simulated for any format that does not
+    write the trace itself, and each writes what it wrote with no cache (the pages of the
+    zipped formats compared by content: a zip records the time it was written)."""
+    import zipfile
+
+    from tcptutor.export import load_format
+    from tcptutor.export.select import collect
+    from tcptutor.questions import variants
+
+    simulated = []
+    simulate = variants.simulate
+    monkeypatch.setattr(variants, "simulate", lambda scenario: simulated.append(1) or simulate(scenario))
+
+    def written(fmt: str, run: str) -> dict[str, bytes]:
+        out = tmp_path / fmt / run
+        out.mkdir(parents=True)
+        selection = collect(bank[1], lesson="handshake", variants=VARIANTS)
+        files = load_format(fmt)(selection, out / f"x.{fmt}")
+        contents = {}
+        for path in map(Path, files):
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as z:
+                    contents.update({f"{path.name}/{n}": z.read(n) for n in z.namelist()})
+            else:
+                contents[path.name] = path.read_bytes()
+        return contents
+
+    for fmt in WRITTEN_WITHOUT_TRACES:
+        plain = written(fmt, "off")
+        with _cache.opened(tmp_path / _cache.NAME):
+            cold = written(fmt, "cold")
+        simulated.clear()
+        with _cache.opened(tmp_path / _cache.NAME):
+            warm = written(fmt, "warm")
+        assert simulated == [], fmt
+        if fmt != "anki":  # the .apkg's collection records when it was made; its notes: below
+            assert cold == plain and warm == plain, fmt
+    simulated.clear()
+    with _cache.opened(tmp_path / _cache.NAME):
+        written("json", "warm")
+    assert len(simulated) > 0  # json writes each trace: a CachedVariant simulates when asked for it
+
+
+def test_a_warm_anki_deck_holds_the_same_notes(bank, tmp_path):
+    from tcptutor.export import load_format
+    from tcptutor.export.select import collect
+
+    import zipfile
+
+    def notes(run: str, cache: bool) -> list[tuple]:
+        out = tmp_path / run
+        out.mkdir()
+        with _cache.opened(tmp_path / _cache.NAME if cache else None):
+            (deck,) = load_format("anki")(collect(bank[1], lesson="handshake", variants=VARIANTS), out / "x.apkg")
+        with zipfile.ZipFile(deck) as z:
+            z.extract("collection.anki2", out)
+        with sqlite3.connect(out / "collection.anki2") as db:
+            return db.execute("SELECT guid, mid, tags, flds FROM notes ORDER BY guid").fetchall()
+
+    plain = notes("off", cache=False)
+    notes("cold", cache=True)
+    assert notes("warm", cache=True) == plain and len(plain) > 0
+
+
 def test_the_key_holds_the_language_the_question_and_the_seed(selection, tmp_path):
     """Another seed, another question's words or another language: another entry."""
     from tcptutor import i18n
