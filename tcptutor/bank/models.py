@@ -216,7 +216,7 @@ class AssignmentKey(Base):
 
 class GradingRun(Base):
     """The last submissions file graded for a set: its digest, a digest of the set's grades it
-    left (course/service.grades_state) and its report. The same file against the same state is
+    left (course/again.grades_state) and its report. The same file against the same state is
     graded already: the report is returned without grading anything."""
 
     __tablename__ = "grading_runs"

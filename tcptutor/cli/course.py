@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -68,12 +69,35 @@ def grade(
     db: str = DB_OPTION,
 ) -> None:
     """Grade every submitted answer; write the gradebook and one feedback file per student."""
-    from ..course import service
+    from ..course import files
     with reported_errors():
-        service.checked_name("set name", set_name)  # before any path is built or bank opened
-        c = service.open_course(course_dir)
-        report = service.grade_submissions(open_bank(db), c, set_name, submissions, form=form)
+        files.checked_name("set name", set_name)  # before any path is built or bank opened
+        c = files.open_course(course_dir)
+        report = _graded_before(db, c, set_name, submissions, form)
+        if report is None:
+            from ..course import service
+
+            report = service.grade_submissions(open_bank(db), c, set_name, submissions, form=form)
     _report(report, json_output)
+
+
+def _graded_before(db: str | None, course, set_name: str, submissions: Path, form: str):
+    """The last run's report when this file was graded before and nothing changed since,
+    read through sqlite3 alone on an up-to-date SQLite bank (bank.lite), so a repeated run
+    imports neither SQLAlchemy nor the grader. None: grade (grade_submissions asks the same
+    question on any bank, and says why a file cannot be read)."""
+    from ..bank.lite import open_current
+    from ..course import again
+
+    connection = open_current(db)
+    if connection is None:
+        return None
+    with contextlib.closing(connection):
+        try:
+            digest = again.file_digest(submissions, str(submissions), form)
+        except OSError:
+            return None
+        return again.graded_before(connection, course, set_name, digest)
 
 
 def _report(report, json_output: bool) -> None:

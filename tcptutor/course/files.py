@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ..errors import TcptutorError
+from ..errors import InputError, TcptutorError
 from ..i18n import LANGUAGES, language_of
 from ..problems import Problem
 from ..tcp.limits import too_deep_message, toml_too_deep
@@ -281,3 +281,58 @@ def _line_of(text: str, pattern: str) -> int:
         if re.match(rf"\s*{pattern}", line):
             return i
     return 1
+
+
+# ---------------------------------------------------------------- the course folder
+
+COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+
+
+class CourseError(TcptutorError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class CourseDir:
+    root: Path
+    id: str
+    name: str
+
+    @property
+    def roster(self) -> Path:
+        return self.root / "roster.csv"
+
+    def set_file(self, name: str) -> Path:
+        return self.root / "sets" / f"{checked_name('set name', name)}.toml"
+
+    def out(self, *parts: str, private: bool = False) -> Path:
+        """A folder for tcptutor's output; every part is checked first, so no set or student
+        name can reach outside the course folder. Private folders (keys/, grades/) are 0700."""
+        for part in parts:
+            checked_name("name", part)
+        if private:
+            private_dir(self.root / parts[0])
+        path = self.root.joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def open_course(root: Path) -> CourseDir:
+    config = root / "course.toml"
+    if not config.is_file():
+        raise CourseError(f"{root}: not a course folder (no course.toml); create one with `tcptutor course init {root}`")
+    try:
+        text = config.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(str(config), None, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+    deep_at = toml_too_deep(text)
+    if deep_at is not None:
+        raise InputError(str(config), deep_at, too_deep_message())
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(str(config), None, f"malformed TOML: {err}") from None
+    cid = data.get("id")
+    if not isinstance(cid, str) or not COURSE_ID.match(cid):
+        raise InputError(str(config), 1, "id must be letters, digits, - and _")
+    return CourseDir(root, cid, str(data.get("name", cid)))

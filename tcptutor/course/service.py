@@ -7,7 +7,6 @@ on first use, never exported). What tcptutor writes goes to handouts/, keys/ and
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import random
 import re
@@ -15,11 +14,9 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
-import tomllib
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -29,61 +26,30 @@ from sqlalchemy.orm import Session
 from .. import i18n
 from ..bank import models as m
 from ..bank.queries import from_version, localized_with, translations
-from ..errors import InputError, TcptutorError
 from ..grading.grader import Grade, grade as grade_variant, show
 from ..grading.textsafe import ECHO_LIMIT, markdown_inline
 from ..i18n import N_, _, ngettext
-from ..library import code_digest, simulator_version
+from ..library import simulator_version
 from ..problems import ContentError, Problem
 from ..questions.variants import Variant, make_variant
-from ..tcp.limits import too_deep_message, toml_too_deep
-from . import bulk, placement, pool
+from . import again, bulk, placement, pool
 from . import keys as answer_keys
 from . import stats as statistics
 from .csvread import ENCODING_NOTES, open_lines
 from .csvsafe import safe_row
-from .files import (ROSTER_ID, SetSpec, atomic_file, checked_name, private_dir, read_roster, read_set, toml_string,
-                    write_private, write_public)
+from .files import (COURSE_ID, ROSTER_ID, CourseDir, CourseError, SetSpec, atomic_file, checked_name, open_course,
+                    read_roster, read_set, toml_string, write_private, write_public)
+from .report import GradeReport
 from .seeds import set_seed, variant_seed
 from .submissions import read_submissions
 
 SECRET_FILE = ".tcptutor-secret"
 SECRET_BYTES = 32
 SHUFFLE_KEY = "shuffle_options"  # in AssessmentSet.spec: options are shown in a per-student order
-COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 BATCH = 500  # students graded per transaction
 PREFETCH = 100  # students whose rows are read and written together: memory stays flat
 KEY_BATCH = 5000  # stored keys written per transaction by assign
 REGRADE_BATCH = 1000  # attempts re-scored per transaction; an interrupted regrade is finished by running it again
-
-
-class CourseError(TcptutorError):
-    exit_code = 2
-
-
-@dataclass(frozen=True)
-class CourseDir:
-    root: Path
-    id: str
-    name: str
-
-    @property
-    def roster(self) -> Path:
-        return self.root / "roster.csv"
-
-    def set_file(self, name: str) -> Path:
-        return self.root / "sets" / f"{checked_name('set name', name)}.toml"
-
-    def out(self, *parts: str, private: bool = False) -> Path:
-        """A folder for tcptutor's output; every part is checked first, so no set or student
-        name can reach outside the course folder. Private folders (keys/, grades/) are 0700."""
-        for part in parts:
-            checked_name("name", part)
-        if private:
-            private_dir(self.root / parts[0])
-        path = self.root.joinpath(*parts)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
 
 def student_file(folder: Path, roster_id: str, suffix: str) -> Path:
@@ -140,27 +106,6 @@ def init_course(root: Path, course_id: str | None = None, name: str | None = Non
         if isinstance(err, (OSError, UnicodeError)):
             raise CourseError(f"{root}: cannot create the course: {err}") from None
         raise
-
-
-def open_course(root: Path) -> CourseDir:
-    config = root / "course.toml"
-    if not config.is_file():
-        raise CourseError(f"{root}: not a course folder (no course.toml); create one with `tcptutor course init {root}`")
-    try:
-        text = config.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(str(config), None, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
-    deep_at = toml_too_deep(text)
-    if deep_at is not None:
-        raise InputError(str(config), deep_at, too_deep_message())
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(str(config), None, f"malformed TOML: {err}") from None
-    cid = data.get("id")
-    if not isinstance(cid, str) or not COURSE_ID.match(cid):
-        raise InputError(str(config), 1, "id must be letters, digits, - and _")
-    return CourseDir(root, cid, str(data.get("name", cid)))
 
 
 def course_secret(course: CourseDir, *, create: bool = False) -> bytes:
@@ -655,36 +600,6 @@ def _handout(course: CourseDir, spec: SetSpec, member: m.CourseMember, variants)
 # ---------------------------------------------------------------- grading
 
 
-@dataclass
-class GradeReport:
-    rows: int = 0
-    students: int = 0
-    graded: int = 0
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-    gradebook: Path | None = None
-    feedback: Path | None = None
-    encoding: str | None = None  # set when the submissions were not plain UTF-8
-    keep: int = 1000
-    key_moves: list = field(default_factory=list)  # regrade: KeyMove per question whose key moved
-
-    def add(self, problem: Problem) -> None:
-        """Count every problem; keep the `keep` with the lowest lines (memory stays flat)."""
-        self.problem_count += 1
-        self.problems.append(problem)
-        if len(self.problems) >= 2 * self.keep:
-            self.problems = sorted(self.problems, key=_by_line)[:self.keep]
-
-    def sorted_problems(self) -> list[Problem]:
-        """The kept problems in line order, as an instructor reads the file."""
-        return sorted(self.problems, key=_by_line)[:self.keep]
-
-
-def _by_line(problem: Problem) -> tuple:
-    return problem.path, problem.line, problem.message
-
-
 def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissions: Path, *,
                       form: str = "auto", now: datetime | None = None) -> GradeReport:
     """Grade a submissions CSV. Memory stays flat: rows are staged on disk and read back
@@ -694,10 +609,11 @@ def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissi
     now = now or datetime.now()
     shown = str(submissions)
     try:
-        digest = _file_digest(submissions, shown, form)
+        digest = again.file_digest(submissions, shown, form)
     except OSError as err:
         raise CourseError(f"{shown}: cannot read: {err}") from None
-    done = _graded_before(engine, course, set_name, digest)
+    with Session(engine) as session:
+        done = again.graded_before(session, course, set_name, digest)
     if done is not None:
         return done
     with tempfile.TemporaryDirectory(prefix="tcptutor-grade-") as tmp:
@@ -730,79 +646,16 @@ def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissi
     return report
 
 
-def _file_digest(path: Path, shown: str, form: str) -> str:
-    """SHA-256 of what decides a grading run's result besides the bank: the file's bytes,
-    the name its problems are reported under, and the form asked for."""
-    h = hashlib.sha256(f"{shown}\0{form}\0".encode())
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-@cache
-def _code_version() -> str:
-    """A digest of the code a grade depends on: the simulator (tcptutor/tcp) and
-    the question, grading and course packages. Upgrading tcptutor makes old runs stale."""
-    return code_digest("tcp", "questions", "grading", "course")
-
-
-def grades_state(session: Session, course: CourseDir, set_row: m.AssessmentSet) -> str:
-    """A digest of everything a set's grading reads or writes besides the submissions: the
-    set, its assignments, its attempts (a replaced attempt gets a new id), the course's
-    members and the code. Equal digests: grading the same file again would change nothing."""
-    h = hashlib.sha256(_code_version().encode())
-    h.update(repr((set_row.id, set_row.title, set_row.carry_forward, sorted((set_row.spec or {}).items()))).encode())
-    h.update(repr(session.execute(
-        select(func.count(m.Attempt.id), func.max(m.Attempt.id), func.sum(m.Attempt.score))
-        .join(m.Assignment, m.Assignment.id == m.Attempt.assignment_id)
-        .where(m.Assignment.set_id == set_row.id)).one()).encode())
-    h.update(repr(session.execute(
-        select(func.count(m.Assignment.id), func.max(m.Assignment.id), func.sum(m.Assignment.version_id),
-               func.sum(m.Assignment.points))
-        .where(m.Assignment.set_id == set_row.id)).one()).encode())
-    for row in session.execute(select(m.CourseMember.id, m.CourseMember.roster_id, m.CourseMember.name,
-                                      m.CourseMember.active)
-                               .where(m.CourseMember.course_id == course.id).order_by(m.CourseMember.id)
-                               .execution_options(yield_per=5000)):
-        h.update(repr(tuple(row)).encode())
-    return h.hexdigest()
-
-
-def _graded_before(engine: Engine, course: CourseDir, set_name: str, digest: str) -> GradeReport | None:
-    """The report of the last run, when it graded this very file and nothing changed since
-    (see grades_state) and its gradebook and feedback are still there; else None."""
-    with Session(engine) as session:
-        set_row = _set_row(session, course, set_name)
-        run = session.get(m.GradingRun, set_row.id)
-        if run is None or run.digest != digest:
-            return None
-        gradebook = course.root / "grades" / set_name / "gradebook.csv"
-        feedback = course.root / "grades" / set_name / "feedback"
-        if not gradebook.is_file() or not feedback.is_dir() or run.state != grades_state(session, course, set_row):
-            return None
-        saved = run.report
-    report = GradeReport(rows=saved["rows"], students=saved["students"], graded=0, unchanged=saved["unchanged"],
-                         problem_count=saved["problem_count"], encoding=saved["encoding"],
-                         gradebook=gradebook, feedback=feedback)
-    report.problems = [Problem(*p) for p in saved["problems"]]
-    return report
-
-
 def _remember_run(engine: Engine, course: CourseDir, set_name: str, digest: str, report: GradeReport) -> None:
-    """Record this run so that grading the same file again does no work (see _graded_before).
-    What a second run would report: every attempt unchanged."""
-    saved = {"rows": report.rows, "students": report.students, "unchanged": report.graded + report.unchanged,
-             "problem_count": report.problem_count, "encoding": report.encoding,
-             "problems": [[p.path, p.line, p.message] for p in report.sorted_problems()]}
+    """Record this run so that grading the same file again does no work (again.graded_before)."""
     with Session(engine) as session, session.begin():
-        set_row = _set_row(session, course, set_name)
-        state = grades_state(session, course, set_row)
+        set_row = again.set_row(session, course, set_name)
+        state = again.grades_state(session, course, set_row)
         run = session.get(m.GradingRun, set_row.id)
         if run is None:
-            session.add(m.GradingRun(set_id=set_row.id, digest=digest, state=state, report=saved))
+            session.add(m.GradingRun(set_id=set_row.id, digest=digest, state=state, report=again.saved_report(report)))
         else:
-            run.digest, run.state, run.report = digest, state, saved
+            run.digest, run.state, run.report = digest, state, again.saved_report(report)
 
 
 def _students(cursor):

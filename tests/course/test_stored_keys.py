@@ -210,6 +210,79 @@ def test_grading_the_same_file_again_does_no_work_and_reports_the_same(course, t
     assert (fourth.graded, fourth.unchanged) == (1, first.graded + first.unchanged - 1)
 
 
+GRADE_PROBE = """
+import json, sys
+from typer.testing import CliRunner
+from tcptutor.cli import app
+result = CliRunner().invoke(app, %r)
+print(json.dumps({"exit": result.exit_code, "output": result.stdout,
+                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] == "sqlalchemy"
+                                   or m in ("tcptutor.course.service", "tcptutor.grading.grader"))}))
+"""
+
+
+def grade_in_a_fresh_process(c, url: str, sub: Path) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    argv = ["course", "grade", "quiz", str(sub), "--course", str(c.root), "--db", url, "--json"]
+    run = subprocess.run([sys.executable, "-c", GRADE_PROBE % (argv,)], capture_output=True, text=True, timeout=600,
+                         check=True)
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen["report"] = json.loads(seen["output"])
+    return seen
+
+
+def test_the_same_file_again_through_the_cli_needs_no_grader(course, tmp_path):
+    """`course grade` of a file graded before answers with the last run's report. On an
+    up-to-date SQLite bank it reads that through sqlite3 alone: neither SQLAlchemy nor the
+    grader is imported; on PostgreSQL grade_submissions answers it. Either way nothing is
+    graded, and a grade changed since makes the next run grade again."""
+    engine, c = course
+    url = engine.url.render_as_string(hide_password=False)
+    sub = submissions(c, tmp_path)
+    first = grade_in_a_fresh_process(c, url, sub)
+    assert first["exit"] == 0 and first["report"]["graded"] > 0
+    again = grade_in_a_fresh_process(c, url, sub)
+    assert again["exit"] == 0
+    assert again["report"] == {**first["report"], "graded": 0,
+                               "unchanged": first["report"]["graded"] + first["report"]["unchanged"]}
+    if engine.dialect.name == "sqlite":
+        assert again["loaded"] == []
+    else:
+        assert "sqlalchemy" in again["loaded"]
+
+    with Session(engine) as session, session.begin():
+        session.execute(update(m.Attempt).values(score=0.123).where(
+            m.Attempt.id == session.scalar(select(func.min(m.Attempt.id)))))
+    third = grade_in_a_fresh_process(c, url, sub)
+    assert (third["report"]["graded"], third["report"]["unchanged"]) == (1, again["report"]["unchanged"] - 1)
+    assert "tcptutor.grading.grader" in third["loaded"]
+
+
+def test_the_grades_state_reads_the_same_through_sqlite3_and_sqlalchemy(course, tmp_path):
+    """again.grades_state is one set of plain SQL: the digest a grading run stores through its
+    Session is the one the CLI computes through sqlite3, which is what lets a repeated run skip
+    the grader."""
+    import sqlite3
+
+    from tcptutor.course import again
+
+    engine, c = course
+    service.grade_submissions(engine, c, "quiz", submissions(c, tmp_path))
+    with Session(engine) as session:
+        through_session = again.grades_state(session, c, again.set_row(session, c, "quiz"))
+        stored = session.scalar(select(m.GradingRun.state))
+    assert through_session == stored
+    if engine.dialect.name == "sqlite":
+        connection = sqlite3.connect(engine.url.database)
+        try:
+            assert again.grades_state(connection, c, again.set_row(connection, c, "quiz")) == stored
+        finally:
+            connection.close()
+
+
 def test_a_bank_from_before_stored_keys_upgrades_keeps_its_grades_and_grades_the_same(course, tmp_path):
     """Down to revision 0004 (no key tables) and up again, as an old bank is upgraded on open:
     every attempt stays, and grading the same answers again computes and stores the keys and
