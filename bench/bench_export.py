@@ -11,7 +11,8 @@ in the same run: `tcptutor quiz list` on the same bank (issue 14's target: at mo
 Each format is timed three ways: `no cache` (TCPTUTOR_EXPORT_CACHE=off: everything rendered,
 as every export did before the cache), `cold` (the first export beside the bank: it renders
 everything and fills export-cache.sqlite; timed once) and `warm` (the same export again: the
-ladders and parts read from the cache; the variants are still simulated).
+variants, ladders and parts read from the cache, nothing simulated, except by json and pcap,
+which write each trace).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Reading an instructor's course files: the roster CSV and assessment-set TOML.
+"""Reading an instructor's course files: course.toml (open_course), the roster CSV and the
+assessment-set TOML, and the safe names and private folders of what tcptutor writes there.
 
 Bad rows are reported with their line numbers and the good ones are kept, so one typo
 in a roster of 300 never blocks the other 299.

@@ -6,11 +6,12 @@ Simulating the variants, rendering ladders and searching misconceptions are most
 export's work, and a variant comes out the same way every time. A scenario question's variant
 found in the store is a CachedVariant: the writers read what it holds, and anything else (its
 trace, its Expected values) comes from the variant simulated on first use, so a warm export of
-the question formats simulates nothing, and none can show other values than make_variant's. An entry's key is a digest of everything
-its text depends on: tcptutor's whole source (every .py file) and message catalogs, the
-language and its scenario titles, the question as exported (every field: its words, spec and
-scenario), the named scenario's text, the seed, and what was rendered with which arguments. So
-an entry cannot be stale: any change makes another key (invalidated by construction, like the
+the question formats simulates nothing, and none can show other values than make_variant's.
+
+An entry's key is a digest of everything its text depends on: tcptutor's whole source (every
+.py file) and message catalogs, the language and its scenario titles, the question as exported
+(every field: its words, spec and scenario), the named scenario's text, the seed, and what was
+rendered with which arguments. So an entry cannot be stale: any change makes another key (invalidated by construction, like the
 verification cache), and a miss only costs the rendering.
 
 The file is `export-cache.sqlite` beside a SQLite bank, else beside the verification cache

@@ -248,7 +248,8 @@ def parts(variant: Variant) -> list[Part]:
     entry is dropped when the variant is."""
     key = id(variant)
     if key not in _PARTS:
-        _PARTS[key] = _cache.derived(variant, "parts", (), lambda: tuple(_parts(_cache.full(variant))), _parts_text, _parts_from_text)
+        _PARTS[key] = _cache.derived(variant, "parts", (), lambda: tuple(_parts(_cache.full(variant))),
+                                     _parts_text, _parts_from_text)
         weakref.finalize(variant, _PARTS.pop, key, None)
     return list(_PARTS[key])
 
