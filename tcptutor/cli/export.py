@@ -33,7 +33,7 @@ def export_questions(
 ) -> None:
     """Export questions (and their answer keys, in a separate file) for an LMS, Anki or print."""
     from .. import i18n
-    from ..export import MODULES, _cache, check_destination, load_format, write_staged
+    from ..export import MODULES, TRACE_FORMATS, _cache, check_destination, load_format, write_staged
     from ..export.select import collect
     with reported_errors():
         if lang is not None:  # the export's language is also that of every word tcptutor generates in it
@@ -66,7 +66,8 @@ def export_questions(
 
             course = open_course(course_dir)
             title, question_ids = set_questions(engine, course, set_name)
-        with _cache.opened(_cache.path_for(str(engine.url))):  # ladders and parts kept beside the bank
+        cache = None if format in TRACE_FORMATS else _cache.path_for(str(engine.url))
+        with _cache.opened(cache):  # variants, ladders and parts kept beside the bank
             selection = collect(engine, lesson=lesson, topic=topic, question_ids=question_ids, variants=variants,
                                 seed=seed, title=title, lang=lang)
             if not selection.items:

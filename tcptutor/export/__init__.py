@@ -55,6 +55,9 @@ def register(name: str) -> Callable[[Writer], Writer]:
     return wrap
 
 
+# Formats that write every variant's trace itself: the export cache holds nothing they use
+# (its entries spare simulating and rendering), so they export without it.
+TRACE_FORMATS = ("json", "pcap")
 # Each format's module, so that an export imports its own writer and no other (the XML,
 # SVG and zip modules the other formats need): tests check this against load_formats().
 MODULES = {"moodle-xml": "moodle", "gift": "gift", "qti": "qti", "anki": "anki", "json": "json_export",

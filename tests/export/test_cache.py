@@ -18,13 +18,14 @@ VARIANTS = 3
 FORMATS = ("markdown", "html", "moodle-xml", "gift", "json")
 
 
-def export(bank_file: Path, out: Path, fmt: str, *args: str, cache: str | None = None) -> list[Path]:
+def export(bank_file: Path, out: Path, fmt: str, *args: str, cache: str | None = None,
+           name: str | None = None) -> list[Path]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     env.pop(_cache.ENV, None)
     if cache is not None:
         env[_cache.ENV] = cache
     run = subprocess.run([sys.executable, "-m", "tcptutor", "export", fmt, "--lesson", "handshake", "--variants", "3",
-                          "--out", str(out / f"x.{fmt}"), "--db", f"sqlite:///{bank_file}", *args],
+                          "--out", str(out / (name or f"x.{fmt}")), "--db", f"sqlite:///{bank_file}", *args],
                          capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
     return sorted(p for p in out.iterdir())
@@ -142,6 +143,19 @@ def test_a_warm_export_of_the_question_formats_simulates_nothing(bank, tmp_path,
     with _cache.opened(tmp_path / _cache.NAME):
         written("json", "warm")
     assert len(simulated) > 0  # json writes each trace: a CachedVariant simulates when asked for it
+
+
+def test_the_formats_that_write_traces_export_without_the_cache(bank, tmp_path):
+    """json and pcap use no entry (they write each trace), so they neither read nor fill one."""
+    from tcptutor.export import TRACE_FORMATS
+
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    shutil.copy(Path(bank[0].removeprefix("sqlite:///")), folder / "bank.sqlite")
+    for fmt in TRACE_FORMATS:
+        (tmp_path / fmt).mkdir()
+        assert export(folder / "bank.sqlite", tmp_path / fmt, fmt, name="captures" if fmt == "pcap" else None)
+    assert not (folder / _cache.NAME).exists()
 
 
 def test_a_warm_anki_deck_holds_the_same_notes(bank, tmp_path):
