@@ -33,8 +33,7 @@ from .. import __version__
 from ..grading.grader import show
 from ..i18n import N_, NP_, _, ngettext, pgettext
 from ..questions.variants import LETTERS, Variant
-from . import ExportItem, ExportSet, register
-from . import _cache
+from . import ExportItem, ExportSet, _cache, register
 from ._fields import CJK_FONTS, html_lang, ladder_svg, ladder_text, solutions
 from .json_export import shown_items
 
