@@ -136,12 +136,21 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command(*args), capture_output=True, text=True, encoding="utf-8", env=child_env(), timeout=120)
 
 
+# The child starts with SIGINT at its default disposition, as a command typed at a terminal
+# does. A test run started in the background by a shell without job control (`cmd &` in a
+# script, as CI may be) has SIGINT ignored, every child inherits that, and Python then installs
+# no KeyboardInterrupt handler: Ctrl-C would be lost. The launcher resets it and execs the command.
+AS_AT_A_TERMINAL = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                    "os.execv(sys.argv[1], sys.argv[1:])")
+
+
 class Terminal:
     """A child process whose stdout is watched for patterns, and whose stdin is typed into."""
 
     def __init__(self, *args: str):
-        self.proc = subprocess.Popen(command(*args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=child_env())
+        argv = command(*args)
+        self.proc = subprocess.Popen([sys.executable, "-c", AS_AT_A_TERMINAL, *argv], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env())
         self.out = ""
         self.pos = 0
         self.eof = False
