@@ -73,31 +73,33 @@ def grade(
     with reported_errors():
         files.checked_name("set name", set_name)  # before any path is built or bank opened
         c = files.open_course(course_dir)
-        report = _graded_before(db, c, set_name, submissions, form)
+        report, digest = _graded_before(db, c, set_name, submissions, form)
         if report is None:
             from ..course import service
 
-            report = service.grade_submissions(open_bank(db), c, set_name, submissions, form=form)
+            report = service.grade_submissions(open_bank(db), c, set_name, submissions, form=form, digest=digest)
     _report(report, json_output)
 
 
 def _graded_before(db: str | None, course, set_name: str, submissions: Path, form: str):
-    """The last run's report when this file was graded before and nothing changed since,
-    read through sqlite3 alone on an up-to-date SQLite bank (bank.lite), so a repeated run
-    imports neither SQLAlchemy nor the grader. None: grade (grade_submissions asks the same
-    question on any bank, and says why a file cannot be read)."""
+    """(the last run's report, None) when this file was graded before and nothing changed
+    since, read through sqlite3 alone on an up-to-date SQLite bank (bank.lite), so a repeated
+    run imports neither SQLAlchemy nor the grader; (None, the file's digest) when it was not,
+    so grading need not ask again; (None, None) when this cannot tell (another bank, or a file
+    that cannot be read): grade_submissions asks, and says why a file cannot be read."""
     from ..bank.lite import open_current
     from ..course import again
 
     connection = open_current(db)
     if connection is None:
-        return None
+        return None, None
     with contextlib.closing(connection):
         try:
             digest = again.file_digest(submissions, str(submissions), form)
         except OSError:
-            return None
-        return again.graded_before(connection, course, set_name, digest)
+            return None, None
+        report = again.graded_before(connection, course, set_name, digest)
+    return (report, None) if report is not None else (None, digest)
 
 
 def _report(report, json_output: bool) -> None:

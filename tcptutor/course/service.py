@@ -601,21 +601,25 @@ def _handout(course: CourseDir, spec: SetSpec, member: m.CourseMember, variants)
 
 
 def grade_submissions(engine: Engine, course: CourseDir, set_name: str, submissions: Path, *,
-                      form: str = "auto", now: datetime | None = None) -> GradeReport:
+                      form: str = "auto", now: datetime | None = None, digest: str | None = None) -> GradeReport:
     """Grade a submissions CSV. Memory stays flat: rows are staged on disk and read back
-    student by student; each batch of students is one short transaction."""
+    student by student; each batch of students is one short transaction.
+
+    `digest`: the file's again.file_digest, from a caller that has already found it not graded
+    before (the CLI asks through sqlite3 first); without it, this asks."""
     checked_name("set name", set_name)
     report = GradeReport()
     now = now or datetime.now()
     shown = str(submissions)
-    try:
-        digest = again.file_digest(submissions, shown, form)
-    except OSError as err:
-        raise CourseError(f"{shown}: cannot read: {err}") from None
-    with Session(engine) as session:
-        done = again.graded_before(session, course, set_name, digest)
-    if done is not None:
-        return done
+    if digest is None:
+        try:
+            digest = again.file_digest(submissions, shown, form)
+        except OSError as err:
+            raise CourseError(f"{shown}: cannot read: {err}") from None
+        with Session(engine) as session:
+            done = again.graded_before(session, course, set_name, digest)
+        if done is not None:
+            return done
     with tempfile.TemporaryDirectory(prefix="tcptutor-grade-") as tmp:
         stage = sqlite3.connect(Path(tmp) / "stage.sqlite")
         stage.execute("CREATE TABLE rows (student TEXT, question TEXT, field TEXT, answer TEXT, line INTEGER, "
