@@ -459,11 +459,8 @@ def _assignments_by_member(session: Session, set_id: int):
 
 
 def _set_row(session: Session, course: CourseDir, name: str) -> m.AssessmentSet:
-    checked_name("set name", name)
-    row = session.scalar(select(m.AssessmentSet).where(m.AssessmentSet.course_id == course.id, m.AssessmentSet.name == name))
-    if row is None:
-        raise CourseError(f"set {name!r} has not been assigned yet: run `tcptutor course assign {name}` first")
-    return row
+    """The set as an ORM row (again.set_row finds it, or says it has not been assigned)."""
+    return session.get(m.AssessmentSet, again.set_row(session, course, name).id)
 
 
 def _write_handouts(engine: Engine, course: CourseDir, spec: SetSpec, workers: int | None = None) -> tuple[Path, Path]:
