@@ -106,8 +106,7 @@ def asked_segments(variant: Variant) -> set[int]:
     return {f.segment for f in _cache.facts(variant).values() if f.segment is not None}
 
 
-def _field_hint(variant: Variant, name: str) -> str:
-    e = _cache.facts(variant)[name]
+def _field_hint(variant: Variant, e: _cache.Fact) -> str:
     if variant.question.kind == "predict":
         return _(ANSWER_HINTS[e.what]) if e.what in ANSWER_HINTS else ""
     if e.what == "numeric" and e.unit and e.unit not in e.label:
@@ -162,7 +161,7 @@ def _md_question(entry: Entry) -> list[str]:
     if sheet_diagram(v):
         lines += ["```text", ladder_text(v), "```", ""]
     for name, e in _cache.facts(v).items():
-        hint = _field_hint(v, name)
+        hint = _field_hint(v, e)
         label = e.label if q.kind == "predict" or q.multipart else _("Answer")
         lines.append(f"- {md_text(label)}{f' ({hint})' if hint else ''}: `{name}` = ____________________")
     return lines + ["", "---", ""]
@@ -363,7 +362,7 @@ def _html_question(entry: Entry, *, key: bool) -> list[str]:
     else:
         for name, e in _cache.facts(v).items():
             label = e.label if q.kind == "predict" or q.multipart else _("Answer")
-            hint = _field_hint(v, name)
+            hint = _field_hint(v, e)
             hint_html = f' <span class="hint">({_e(hint)})</span>' if hint else ""
             out.append(f'<tr><th>{_e(label)}{hint_html}</th><td class="write"></td></tr>')
     out.append("</table>")
